@@ -1,0 +1,165 @@
+"""Access policy (开放审核规则): the one place that decides what an audience may see.
+
+Every public path asks this module, or uses the public visibility it computed and
+the index stored. Unknown values fail closed.
+
+Visibility levels:
+
+- ``full``: catalog fields and text may be shown and searched;
+- ``catalog``: catalog fields only (目录开放), the text is neither shown nor searched;
+- ``none``: invisible, exactly as if the record did not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+VISIBILITIES = ("full", "catalog", "none")
+ROLES = ("public", "researcher", "staff", "reviewer", "admin")
+
+
+def public_visibility(access: str | None, classification: str | None) -> str:
+    """Public visibility of a record from its 开放状态 and 密级.
+
+    >>> public_visibility("open", "none"), public_visibility("catalog_only", "none")
+    ('full', 'catalog')
+    >>> public_visibility("open", "secret"), public_visibility("unreviewed", "none")
+    ('none', 'none')
+    >>> public_visibility(None, "none"), public_visibility("open", "garbled")
+    ('none', 'none')
+    """
+    if classification != "none":
+        return "none"
+    return {"open": "full", "catalog_only": "catalog"}.get(access or "", "none")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is asking: a role, the archives a staff member serves, and a clearance flag."""
+
+    role: str = "public"
+    archives: frozenset[str] = frozenset()
+    all_archives: bool = False
+    clearance: bool = False
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            # Fail closed: an unknown role is the public.
+            object.__setattr__(self, "role", "public")
+
+    @property
+    def is_staff(self) -> bool:
+        """True for roles that see closed records of their archives."""
+        return self.role in ("staff", "reviewer", "admin")
+
+
+PUBLIC = Audience()
+
+
+def audience_for(role: str | None, archives: tuple[str, ...] | frozenset[str] = (),
+                 clearance: bool = False) -> Audience:
+    """Build an audience; anything unrecognised becomes the public.
+
+    >>> audience_for("staff", ["baoji-city"]).is_staff
+    True
+    >>> audience_for("wizard").role
+    'public'
+    """
+    return Audience(role=role if role in ROLES else "public", archives=frozenset(archives),
+                    clearance=bool(clearance))
+
+
+def operator_audience(role: str) -> Audience:
+    """The audience of a trusted operator on the server's command line (all archives)."""
+    if role == "public":
+        return PUBLIC
+    return Audience(role=role, all_archives=True, clearance=True)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an audience may match, in terms every search backend can translate.
+
+    A record's text is visible when its public visibility is ``full``, or when it
+    belongs to one of ``own_archives`` (all archives when ``all_archives``) and is
+    unclassified or the audience has clearance. Its catalog fields are visible when
+    its text is, or when its public visibility is ``catalog``.
+    """
+
+    own_archives: frozenset[str] = frozenset()
+    all_archives: bool = False
+    clearance: bool = False
+
+    @property
+    def is_public(self) -> bool:
+        """True when this scope adds nothing to the public view."""
+        return not self.all_archives and not self.own_archives
+
+
+def scope_for(audience: Audience) -> Scope:
+    """The search scope of an audience.
+
+    >>> scope_for(PUBLIC).is_public
+    True
+    """
+    if not audience.is_staff:
+        return Scope()
+    return Scope(own_archives=audience.archives, all_archives=audience.all_archives,
+                 clearance=audience.clearance)
+
+
+def visibility(scope: Scope, archive: str, public: str, classified: bool) -> str:
+    """Visibility of one record for a scope, from its stored public visibility.
+
+    >>> visibility(Scope(), "baoji-city", "catalog", False)
+    'catalog'
+    >>> visibility(Scope(own_archives=frozenset({"baoji-city"})), "baoji-city", "none", False)
+    'full'
+    >>> visibility(Scope(own_archives=frozenset({"baoji-city"})), "baoji-city", "none", True)
+    'none'
+    """
+    own = scope.all_archives or archive in scope.own_archives
+    if own and (not classified or scope.clearance):
+        return "full"
+    return public if public in VISIBILITIES else "none"
+
+
+def record_visibility(scope: Scope, archive: str, access: str | None,
+                      classification: str | None) -> str:
+    """Visibility of a catalog record (by status and classification) for a scope."""
+    return visibility(scope, archive, public_visibility(access, classification),
+                      classification != "none")
+
+
+def open_after_years(category: str, default: int, by_category: dict[str, int]) -> int:
+    """Opening age in years for a category (开放期限).
+
+    >>> open_after_years("经济", 25, {"经济": 20}), open_after_years("科技", 25, {"经济": 20})
+    (20, 25)
+    """
+    return by_category.get(category, default)
+
+
+def due_date(formation: str, years: int) -> date | None:
+    """Date a record comes due for opening review: ``years`` after its formation date.
+
+    Partial dates count from the end of their period, so a record is never due early.
+
+    >>> due_date("1949-07-14", 25), due_date("1949", 25), due_date("", 25)
+    (datetime.date(1974, 7, 14), datetime.date(1974, 12, 31), None)
+    """
+    if not formation:
+        return None
+    parts = [int(p) for p in formation.split("-")]
+    year = parts[0] + years
+    month = parts[1] if len(parts) > 1 else 12
+    if len(parts) > 2:
+        day = parts[2]
+    else:
+        next_month = date(year + (month == 12), month % 12 + 1, 1)
+        day = (next_month - date.resolution).day
+    try:
+        return date(year, month, day)
+    except ValueError:  # 29 February in a year that has none
+        return date(year, month, day - 1)

@@ -1,0 +1,242 @@
+"""The record schema (档案条目) and validation of one input row.
+
+A row comes from JSON lines, CSV or XLSX with English or Chinese field names
+(see DESIGN.md, "Records"). :func:`record_from_row` turns it into a :class:`Record`
+or raises :class:`RecordError` naming the field that is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date as _date
+from typing import Any
+
+#: Chinese column headers (CSV/XLSX) and the field each one means.
+CHINESE_HEADERS: dict[str, str] = {
+    "馆藏单位": "archive",
+    "档号": "archive_code",
+    "全宗号": "fonds",
+    "题名": "title",
+    "责任者": "creator",
+    "日期": "date",
+    "类别": "record_type",
+    "开放类别": "category",
+    "密级": "classification",
+    "保管期限": "retention",
+    "开放状态": "access",
+    "主题词": "subjects",
+    "摘要": "description",
+    "全文": "text",
+    "文件": "files",
+}
+FIELDS = tuple(dict.fromkeys(CHINESE_HEADERS.values()))
+
+#: 密级: input spellings -> stored value.
+CLASSIFICATIONS: dict[str, str] = {
+    "": "none", "none": "none", "无": "none", "非密": "none", "公开": "none",
+    "secret": "secret", "秘密": "secret",
+    "confidential": "confidential", "机密": "confidential",
+    "top_secret": "top_secret", "绝密": "top_secret",
+}
+#: 开放状态: input spellings -> stored value.
+ACCESS_STATUSES: dict[str, str] = {
+    "": "unreviewed", "unreviewed": "unreviewed", "未审核": "unreviewed", "待审": "unreviewed",
+    "open": "open", "开放": "open",
+    "catalog_only": "catalog_only", "目录开放": "catalog_only",
+    "controlled": "controlled", "控制": "controlled", "控制使用": "controlled",
+}
+RETENTIONS = ("永久", "长期", "短期", "30年", "10年")
+
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_CN_DATE = re.compile(r"^([0-9〇零○O一二三四五六七八九]{4})年(?:([0-9一二三四五六七八九十]{1,3})月"
+                      r"(?:([0-9一二三四五六七八九十]{1,3})日)?)?$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._·/-]*$")
+_ARCHIVE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class RecordError(ValueError):
+    """A row that cannot become a record; ``field`` names the culprit."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"field {field_name!r}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Record:
+    """One archival unit (件 or 卷) as stored in the catalog."""
+
+    archive: str
+    archive_code: str
+    title: str
+    fonds: str = ""
+    creator: str = ""
+    date: str = ""
+    record_type: str = ""
+    category: str = ""
+    classification: str = "none"
+    retention: str = ""
+    access: str = "unreviewed"
+    subjects: tuple[str, ...] = ()
+    description: str = ""
+    text: str = ""
+    files: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """Public identifier: ``archive/archive_code``."""
+        return f"{self.archive}/{self.archive_code}"
+
+    @property
+    def year(self) -> int | None:
+        """Year of formation, or None when the date is unknown."""
+        return int(self.date[:4]) if self.date else None
+
+
+def _cn_number(text: str) -> int:
+    """Read 十二, 二十一, 7 or 07 as an integer.
+
+    >>> _cn_number("二十一"), _cn_number("十"), _cn_number("07")
+    (21, 10, 7)
+    """
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return int("".join(str(_CN_DIGITS[c]) for c in text))
+
+
+def parse_date(value: str) -> str:
+    """Normalize a formation date to ISO with the precision it has.
+
+    >>> parse_date("1949年7月14日"), parse_date("一九四九年七月"), parse_date("1949")
+    ('1949-07-14', '1949-07', '1949')
+    >>> parse_date("1949-13-40")
+    Traceback (most recent call last):
+    ValueError: month 13 is not between 1 and 12
+    """
+    value = value.strip()
+    if not value:
+        return ""
+    match = _ISO_DATE.match(value) or _CN_DATE.match(value)
+    if not match:
+        raise ValueError(
+            f"{value!r} is not a date; use 1949-07-14, 1949-07, 1949, 1949年7月14日 or 一九四九年七月"
+        )
+    year_text, month_text, day_text = match.groups()
+    year = int(year_text) if year_text.isdigit() else _cn_number(year_text)
+    if not 1000 <= year <= 2999:
+        raise ValueError(f"year {year} is out of range")
+    if month_text is None:
+        return f"{year:04d}"
+    month = _cn_number(month_text)
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} is not between 1 and 12")
+    if day_text is None:
+        return f"{year:04d}-{month:02d}"
+    day = _cn_number(day_text)
+    try:
+        _date(year, month, day)
+    except ValueError:
+        raise ValueError(f"day {day} does not exist in {year:04d}-{month:02d}") from None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _text(row: dict[str, Any], name: str) -> str:
+    value = row.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (list, dict)):
+        raise RecordError(name, f"expected text, got {type(value).__name__}")
+    return str(value).strip()
+
+
+def _list(row: dict[str, Any], name: str) -> tuple[str, ...]:
+    value = row.get(name)
+    if value is None or value == "":
+        return ()
+    if isinstance(value, list):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    if isinstance(value, str):
+        return tuple(p for p in re.split(r"[；;，,\s]+", value) if p)
+    raise RecordError(name, f"expected a list or text, got {type(value).__name__}")
+
+
+def canonical_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Map Chinese headers to field names and drop empty header cells.
+
+    >>> canonical_row({"档号": "J1", "题名": "x"})
+    {'archive_code': 'J1', 'title': 'x'}
+    """
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key is None:
+            continue
+        name = str(key).strip().lstrip("\ufeff")
+        name = CHINESE_HEADERS.get(name, name)
+        if name:
+            out[name] = value
+    return out
+
+
+def record_from_row(row: dict[str, Any], default_archive: str | None = None) -> Record:
+    """Validate one input row (English or Chinese field names) into a Record.
+
+    >>> record_from_row({"档号": "J001-001-0001", "题名": "关于土地改革的报告",
+    ...                  "日期": "1950年3月", "开放状态": "开放"}, "baoji-city").access
+    'open'
+    """
+    row = canonical_row(row)
+    archive = _text(row, "archive") or (default_archive or "")
+    if not archive:
+        raise RecordError("archive", "missing; give it in the row or with --archive")
+    if not _ARCHIVE_ID.match(archive):
+        raise RecordError("archive", f"{archive!r}: use lowercase letters, digits and -")
+    code = _text(row, "archive_code")
+    if not code:
+        raise RecordError("archive_code", "missing (档号 is required)")
+    if not _CODE.match(code) or len(code) > 120:
+        raise RecordError("archive_code", f"{code!r}: use letters, digits, - . / and ·")
+    title = _text(row, "title")
+    if not title:
+        raise RecordError("title", "missing (题名 is required)")
+    try:
+        date = parse_date(_text(row, "date"))
+    except ValueError as exc:
+        raise RecordError("date", str(exc)) from None
+    classification = _text(row, "classification")
+    if classification.lower() not in CLASSIFICATIONS and classification not in CLASSIFICATIONS:
+        raise RecordError("classification", f"{classification!r}: use 无, 秘密, 机密 or 绝密")
+    access = _text(row, "access")
+    if access.lower() not in ACCESS_STATUSES and access not in ACCESS_STATUSES:
+        raise RecordError(
+            "access", f"{access!r}: use unreviewed, open (开放), catalog_only (目录开放), "
+            "controlled (控制)"
+        )
+    retention = _text(row, "retention")
+    if retention and retention not in RETENTIONS:
+        raise RecordError("retention", f"{retention!r}: use one of {', '.join(RETENTIONS)}")
+    return Record(
+        archive=archive,
+        archive_code=code,
+        title=title,
+        fonds=_text(row, "fonds"),
+        creator=_text(row, "creator"),
+        date=date,
+        record_type=_text(row, "record_type"),
+        category=_text(row, "category"),
+        classification=CLASSIFICATIONS.get(classification) or CLASSIFICATIONS[classification.lower()],
+        retention=retention,
+        access=ACCESS_STATUSES.get(access) or ACCESS_STATUSES[access.lower()],
+        subjects=_list(row, "subjects"),
+        description=_text(row, "description"),
+        text=str(row.get("text") or ""),
+        files=_list(row, "files"),
+    )
