@@ -1,0 +1,37 @@
+"""Backend registry: one entry per engine, chosen by the ``backend`` setting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from config import Settings
+from search.base import SearchBackend
+
+
+def _sqlite(settings: Settings) -> SearchBackend:
+    from search.sqlite_fts import SqliteBackend
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteBackend(settings.index_path)
+
+
+def _opensearch(settings: Settings) -> SearchBackend:
+    from search.opensearch_backend import OpenSearchBackend
+
+    return OpenSearchBackend(settings)
+
+
+BACKENDS: dict[str, Callable[[Settings], SearchBackend]] = {
+    "sqlite": _sqlite, "opensearch": _opensearch}
+
+
+def open_backend(settings: Settings) -> SearchBackend:
+    """The search backend named by ``settings.backend``."""
+    try:
+        factory = BACKENDS[settings.backend]
+    except KeyError:
+        raise ValueError(
+            f"search backend {settings.backend!r} is not available; "
+            f"available: {', '.join(sorted(BACKENDS))}"
+        ) from None
+    return factory(settings)

@@ -1,0 +1,109 @@
+"""The backend protocol every search engine implements, and the values it exchanges.
+
+The index is a projection of the catalog: everything in it can be rebuilt with
+``lantai reindex``. Engines receive analysed documents (:class:`IndexDoc`) and
+parsed queries (:class:`SearchRequest`), and they filter by :class:`catalog.policy.Scope`
+inside the engine, for hits, totals, facets and suggestions alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from analyzers.query import Node
+from catalog.policy import Scope
+
+FACETS = ("archive", "year", "record_type", "person", "place", "org")
+SORTS = ("relevance", "date", "date_desc")
+ENTITY_LABELS = {"person": "PERSON", "place": "PLACE", "org": "ORG"}
+
+
+class BackendUnavailable(RuntimeError):
+    """The search engine cannot answer now (down, too slow); the catalog is unaffected."""
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """One record as the index sees it: catalog fields, normalized texts, visibility."""
+
+    id: str
+    archive: str
+    archive_code: str
+    title: str
+    date: str
+    year: int | None
+    record_type: str
+    visibility: str  # public visibility: full, catalog or none
+    classified: bool
+    title_text: str  # normalized texts (simplified, OCR-repaired)
+    creator_text: str
+    meta_text: str  # subjects and description: catalog fields
+    body_text: str  # the record's full text: visible only where the text is
+    persons: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    pinyin: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A parsed query with its filters, sort and page."""
+
+    query: Node | None
+    raw_query: str = ""
+    page: int = 1
+    size: int = 10
+    archives: tuple[str, ...] = ()
+    record_types: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    entities: tuple[tuple[str, str], ...] = ()  # (facet, name), e.g. ("place", "宝鸡")
+    sort: str = "relevance"
+    with_facets: bool = True
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching record: its id, score, and the visibility it was matched under."""
+
+    id: str
+    score: float
+    visibility: str
+
+
+@dataclass
+class SearchResult:
+    """Hits of one page, the total, and facet counts over all matches."""
+
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class SearchBackend(Protocol):
+    """What a search engine must offer Lantai."""
+
+    name: str
+
+    def index(self, docs: Sequence[IndexDoc]) -> None:
+        """Add or replace documents; visible to searches when this returns."""
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove documents by id; unknown ids are ignored."""
+
+    def search(self, request: SearchRequest, scope: Scope) -> SearchResult:
+        """Matches visible to ``scope``: hits of the requested page, total and facets."""
+
+    def suggest(self, prefix: str, scope: Scope, size: int = 8) -> list[str]:
+        """Titles visible to ``scope`` that start with or contain ``prefix``."""
+
+    def ids(self) -> set[str]:
+        """All document ids in the index."""
+
+    def clear(self) -> None:
+        """Remove every document."""
+
+    def close(self) -> None:
+        """Release connections."""

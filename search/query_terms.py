@@ -1,0 +1,48 @@
+"""Turning normalized text and query leaves into index terms; shared by every engine."""
+
+from __future__ import annotations
+
+import re
+
+from analyzers.pinyin import is_pinyin_query, pinyin_key
+from analyzers.segment import index_tokens, query_tokens
+
+_CHAR_TOKENS = re.compile(r"[0-9a-z]+|[^\W\d_a-z]", re.UNICODE)
+
+
+def char_tokens(text: str) -> list[str]:
+    """One token per CJK character and per Latin/digit run, for exact phrase matching.
+
+    >>> char_tokens("宝鸡市(1949年) abc")
+    ['宝', '鸡', '市', '1949', '年', 'abc']
+    """
+    return _CHAR_TOKENS.findall(text.lower())
+
+
+def word_tokens(text: str) -> list[str]:
+    """Search-mode word tokens of a normalized text, as the index stores them."""
+    return [t for t in index_tokens(text) if any(c.isalnum() for c in t)]
+
+
+def term_tokens(text: str) -> list[str]:
+    """Word tokens of one query term, as they must all occur in a matching text."""
+    return [t for t in query_tokens(text) if any(c.isalnum() for c in t)]
+
+
+def pinyin_term(text: str) -> str | None:
+    """The pinyin key of a query term that reads as toneless pinyin, else None.
+
+    >>> pinyin_term("bao ji"), pinyin_term("宝鸡")
+    ('baoji', None)
+    """
+    return pinyin_key(text) if is_pinyin_query(text) else None
+
+
+def year_terms(start: int, end: int, limit: int = 400) -> list[str]:
+    """Index terms for the years of a range (``y1949``), at most ``limit`` of them.
+
+    >>> year_terms(1949, 1951)
+    ['y1949', 'y1950', 'y1951']
+    """
+    start, end = min(start, end), max(start, end)
+    return [f"y{y}" for y in range(start, min(end, start + limit - 1) + 1)]

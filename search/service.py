@@ -1,0 +1,145 @@
+"""The search service: parses requests, asks the backend with the caller's scope, renders JSON.
+
+Views, the API and the CLI all come through here; none of them touches an engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from analyzers.highlight import highlight
+from analyzers.normalize import normalize
+from analyzers.query import parse_query, positive_terms
+from catalog.policy import Audience, record_visibility, scope_for
+from catalog.records import Record
+from catalog.store import CatalogStore
+from config import Settings
+from search.base import FACETS, SORTS, SearchBackend, SearchRequest
+
+MAX_QUERY_LENGTH = 500
+MAX_PAGE = 10_000
+_ARCHIVE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class ParamError(ValueError):
+    """A request parameter that is not allowed; answered with 400."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"parameter {name!r}: {message}")
+        self.name = name
+
+
+def _int(args: Mapping[str, str], name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"-?\d{1,9}", raw):
+        raise ParamError(name, f"{raw!r} is not a whole number")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ParamError(name, f"{value} is not between {low} and {high}")
+    return value
+
+
+def _list(args: Mapping[str, str], name: str) -> tuple[str, ...]:
+    getlist = getattr(args, "getlist", None)
+    values = getlist(name) if getlist else [args.get(name) or ""]
+    return tuple(v.strip() for raw in values for v in raw.split(",") if v.strip())
+
+
+def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
+    """Validate search parameters (API, pages and CLI share them) into a SearchRequest.
+
+    Raises :class:`ParamError` naming the parameter for anything out of range.
+    """
+    q = args.get("q") or ""
+    if len(q) > MAX_QUERY_LENGTH:
+        raise ParamError("q", f"longer than {MAX_QUERY_LENGTH} characters")
+    page = _int(args, "page", 1, 1, MAX_PAGE)
+    size = _int(args, "size", settings.page_size, 1, settings.max_page_size)
+    year_from = _int(args, "year_from", None, 1, 9999)
+    year_to = _int(args, "year_to", None, 1, 9999)
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise ParamError("year_from", f"{year_from} is after year_to {year_to}")
+    sort = (args.get("sort") or "relevance").strip()
+    if sort not in SORTS:
+        raise ParamError("sort", f"{sort!r}: use one of {', '.join(SORTS)}")
+    archives = _list(args, "archive")
+    for archive in archives:
+        if not _ARCHIVE.match(archive):
+            raise ParamError("archive", f"{archive!r} is not an archive id")
+    entities = tuple((facet, normalize(name).text) for facet in ("person", "place", "org")
+                     for name in _list(args, facet))
+    return SearchRequest(
+        query=parse_query(q), raw_query=q, page=page or 1, size=size or settings.page_size,
+        archives=archives, record_types=_list(args, "type"), year_from=year_from,
+        year_to=year_to, entities=entities, sort=sort,
+    )
+
+
+@dataclass
+class SearchService:
+    """Audience-aware search, record lookup and suggestions over one catalog and one index."""
+
+    settings: Settings
+    store: CatalogStore
+    backend: SearchBackend
+
+    def search(self, request: SearchRequest, audience: Audience) -> dict:
+        """Search JSON as DESIGN.md fixes it (``query, total, page, size, hits, facets``)."""
+        scope = scope_for(audience)
+        result = self.backend.search(request, scope)
+        records = self.store.get_many(h.id for h in result.hits)
+        terms = positive_terms(request.query)
+        hits = []
+        for hit in result.hits:
+            record = records.get(hit.id)
+            if record is None:  # index ahead of catalog: never show what the catalog lacks
+                continue
+            hits.append({
+                "id": record.id, "archive": record.archive, "archive_code": record.archive_code,
+                "title": record.title, "date": record.date, "record_type": record.record_type,
+                "visibility": hit.visibility,
+                "snippet": self._snippet(record, hit.visibility, terms),
+                "pages": [], "score": hit.score,
+            })
+        facets = {name: result.facets.get(name, {}) for name in FACETS}
+        return {"query": request.raw_query, "total": result.total, "page": request.page,
+                "size": request.size, "hits": hits, "facets": facets}
+
+    def _snippet(self, record: Record, visibility: str, terms: list[str]) -> str:
+        length = self.settings.snippet_length
+        if visibility == "full" and record.text:
+            return highlight(record.text, terms, length=length)
+        return highlight(record.description, terms, length=length) if record.description else ""
+
+    def record(self, record_id: str, audience: Audience) -> dict | None:
+        """A record as ``audience`` may see it, or None when it is missing or closed to them."""
+        archive, _, code = record_id.partition("/")
+        if not archive or not code:
+            return None
+        record = self.store.get(archive, code)
+        if record is None:
+            return None
+        visibility = record_visibility(scope_for(audience), record.archive, record.access,
+                                       record.classification)
+        if visibility == "none":
+            return None
+        data = {
+            "id": record.id, "archive": record.archive, "archive_code": record.archive_code,
+            "fonds": record.fonds, "title": record.title, "creator": record.creator,
+            "date": record.date, "record_type": record.record_type, "category": record.category,
+            "retention": record.retention, "subjects": list(record.subjects),
+            "description": record.description, "visibility": visibility,
+            "text": record.text if visibility == "full" else None,
+        }
+        if audience.is_staff:
+            data.update(access=record.access, classification=record.classification)
+        return data
+
+    def suggest(self, prefix: str, audience: Audience, size: int = 8) -> list[str]:
+        """Title suggestions from records visible to ``audience`` only."""
+        prefix = normalize(prefix[:MAX_QUERY_LENGTH]).text.strip()
+        return self.backend.suggest(prefix, scope_for(audience), size) if prefix else []
