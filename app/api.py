@@ -1,0 +1,45 @@
+"""JSON API, ``/api/v1``: search, records and suggestions for any caller."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from app import lantai_of
+from catalog.policy import PUBLIC, Audience
+from search.service import ParamError, parse_request
+
+api = Blueprint("api", __name__)
+
+
+def caller() -> Audience:
+    """The audience of this request: the public until API tokens land."""
+    return PUBLIC
+
+
+@api.errorhandler(ParamError)
+def bad_parameter(error: ParamError):
+    """Invalid parameters answer 400 with the reason."""
+    return jsonify(error=str(error), parameter=error.name), 400
+
+
+@api.get("/search")
+def search():
+    """``GET /api/v1/search?q=&page=&size=&archive=&type=&year_from=&year_to=&sort=``"""
+    lantai = lantai_of(current_app)
+    return jsonify(lantai.search.search(parse_request(request.args, lantai.settings), caller()))
+
+
+@api.get("/records/<path:record_id>")
+def record(record_id: str):
+    """``GET /api/v1/records/<archive>/<archive_code>``: 404 for missing and closed alike."""
+    data = lantai_of(current_app).search.record(record_id, caller())
+    if data is None:
+        abort(404)
+    return jsonify(data)
+
+
+@api.get("/suggest")
+def suggest():
+    """``GET /api/v1/suggest?q=``: titles of visible records."""
+    q = request.args.get("q", "")
+    return jsonify(query=q, suggestions=lantai_of(current_app).search.suggest(q, caller()))
