@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	# Build-time data source of analyzers/data/divisions.txt; only its data files are read.
+	$(BIN)/pip install -q --no-deps 'cpca==0.5.5'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -38,11 +38,18 @@ def pinyin_term(text: str) -> str | None:
     return pinyin_key(text) if is_pinyin_query(text) else None
 
 
-def year_terms(start: int, end: int, limit: int = 400) -> list[str]:
-    """Index terms for the years of a range (``y1949``), at most ``limit`` of them.
+FIRST_YEAR, LAST_YEAR = 1000, 2200
+
+
+def year_terms(start: int, end: int) -> list[str]:
+    """Index terms for the years of a range (``y1949``).
+
+    Open ranges (``year:-1951``, ``year:1949-``) are clamped to plausible years.
 
     >>> year_terms(1949, 1951)
     ['y1949', 'y1950', 'y1951']
+    >>> year_terms(1, 1001)
+    ['y1000', 'y1001']
     """
-    start, end = min(start, end), max(start, end)
-    return [f"y{y}" for y in range(start, min(end, start + limit - 1) + 1)]
+    start, end = max(min(start, end), FIRST_YEAR), min(max(start, end), LAST_YEAR)
+    return [f"y{y}" for y in range(start, end + 1)]

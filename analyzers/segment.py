@@ -1,0 +1,146 @@
+"""Word segmentation (分词) with jieba and Lantai's archival user dictionary.
+
+One private :class:`jieba.Tokenizer` is built lazily, on first use, from jieba's default
+dictionary plus ``analyzers/data/terms.txt`` (archival and administrative terms) and
+``analyzers/data/divisions.txt`` (China's administrative divisions). Entity names the
+indexer learns are added with :func:`add_words`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from importlib import resources
+
+import jieba
+
+from analyzers.normalize import normalize
+
+__all__ = [
+    "index_tokens",
+    "query_tokens",
+    "add_words",
+    "dictionary_words",
+    "subword_spans",
+    "tokenizer",
+]
+
+DATA_FILES = ("terms.txt", "divisions.txt")
+_MAX_SUBWORD = 8  # longest dictionary sub-word emitted by search mode
+
+_lock = threading.RLock()
+_tokenizer: jieba.Tokenizer | None = None
+_added: set[str] = set()
+
+
+def dictionary_words(name: str) -> list[str]:
+    """Words of a packaged dictionary file (``terms.txt`` or ``divisions.txt``).
+
+    Lines are ``word [freq] [tag]``; ``#`` starts a comment. A missing file gives ``[]``.
+
+    >>> '数字档案馆' in dictionary_words('terms.txt')
+    True
+    """
+    try:
+        content = resources.files("analyzers.data").joinpath(name).read_text("utf-8")
+    except FileNotFoundError:
+        return []
+    words = []
+    for line in content.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.append(line.split()[0])
+    return words
+
+
+def tokenizer() -> jieba.Tokenizer:
+    """The shared tokenizer (分词器), initialised with the user dictionary on first call."""
+    global _tokenizer
+    if _tokenizer is not None:
+        return _tokenizer
+    with _lock:
+        if _tokenizer is None:
+            jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG
+            tk = jieba.Tokenizer()
+            tk.initialize()
+            for name in DATA_FILES:
+                for word in dictionary_words(name):
+                    if len(word) >= 2:
+                        tk.add_word(word)
+            for word in _added:
+                tk.add_word(word)
+            _tokenizer = tk
+    return _tokenizer
+
+
+def _is_word(token: str) -> bool:
+    return any(c.isalnum() for c in token)
+
+
+def subword_spans(word: str) -> Iterator[tuple[int, int]]:
+    """Spans of the dictionary words strictly inside ``word``, shortest first, in order.
+
+    >>> ['宝鸡市档案局'[i:j] for i, j in subword_spans('宝鸡市档案局')]
+    ['宝鸡', '档案', '宝鸡市', '档案局']
+    """
+    freq = tokenizer().FREQ
+    n = len(word)
+    for size in range(2, min(n - 1, _MAX_SUBWORD) + 1):
+        for i in range(n - size + 1):
+            if freq.get(word[i : i + size]):
+                yield i, i + size
+
+
+def index_tokens(normalized: str) -> list[str]:
+    """Tokens for the full-text index (索引分词): jieba search mode, HMM off.
+
+    Every precise-mode word is preceded by the dictionary words inside it (a superset of
+    ``cut_for_search``); punctuation and whitespace are dropped, Latin lowercased.
+
+    >>> index_tokens('宝鸡市档案局的建设')
+    ['宝鸡', '宝鸡市', '档案', '档案局', '的', '建设']
+    """
+    out: list[str] = []
+    for token in tokenizer().cut(normalized, HMM=False):
+        if not _is_word(token):
+            continue
+        token = token.lower()
+        if len(token) > 2:
+            out.extend(token[i:j] for i, j in subword_spans(token))
+        out.append(token)
+    return out
+
+
+def query_tokens(normalized: str) -> list[str]:
+    """Tokens of a query term (查询分词): jieba precise mode, HMM off.
+
+    For a string that forms whole words in a text, its query tokens are among that
+    text's :func:`index_tokens`.
+
+    >>> query_tokens('数字档案馆')
+    ['数字档案馆']
+    >>> query_tokens('宝鸡市 档案局')
+    ['宝鸡市', '档案局']
+    """
+    return [t.lower() for t in tokenizer().cut(normalized, HMM=False) if _is_word(t)]
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Add learned entity names (实体名) to the dictionary; idempotent.
+
+    Names are normalized (simplified, lowercased) first; single characters are ignored.
+
+    >>> add_words(['兰台学社'])
+    >>> query_tokens('兰台学社')
+    ['兰台学社']
+    """
+    with _lock:
+        tk = _tokenizer
+        for word in words:
+            text = normalize(word).text
+            if len(text) < 2 or " " in text or text in _added:
+                continue
+            _added.add(text)
+            if tk is not None:
+                tk.add_word(text)
