@@ -1,0 +1,52 @@
+"""Shared fixtures: a fresh data dir, a runtime on it, a Flask test client."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.runtime import Lantai, open_lantai
+from config import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on an empty data dir with the embedded backend."""
+    return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="sqlite")
+
+
+@pytest.fixture
+def lantai(settings: Settings) -> Lantai:
+    """A runtime (catalog + index) on a fresh data dir."""
+    runtime = open_lantai(settings)
+    yield runtime
+    runtime.close()
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    """Write rows as a JSON lines file and return its path."""
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def record(code: str, title: str, **fields) -> dict:
+    """An input row for archive ``test-city`` with sensible defaults (open, unclassified)."""
+    row = {"archive": "test-city", "archive_code": code, "title": title, "date": "1950-03-01",
+           "record_type": "文书", "access": "open", "classification": "无"}
+    row.update(fields)
+    return row
+
+
+@pytest.fixture
+def client(settings: Settings):
+    """A Flask test client on a fresh data dir."""
+    app = create_app(settings)
+    app.config.update(TESTING=True)
+    return app.test_client()

@@ -1,0 +1,116 @@
+"""The ``lantai`` command as scripts use it: real processes, real files, a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import record, write_jsonl
+
+LANTAI = str(Path(sys.executable).with_name("lantai"))
+
+
+def lantai(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
+    env["LANTAI_DATA_DIR"] = str(data_dir)
+    return subprocess.run([LANTAI, *args], env=env, capture_output=True, text=True, input=stdin,
+                          timeout=300)
+
+
+def test_ingest_then_search_json(tmp_path):
+    data = tmp_path / "data"
+    path = write_jsonl(tmp_path / "rows.jsonl", [
+        record("J001-001-0001", "宝鸡市关于土地改革的通知", text="寶雞土地改革"),
+        record("J001-001-0002", "关于赵秘云的审查", access="unreviewed", text="土地改革"),
+    ])
+    done = lantai("ingest", str(path), "--json", data_dir=data)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["added"], summary["failed"]) == (2, 0)
+
+    public = json.loads(lantai("search", "土地改革", "--json", data_dir=data).stdout)
+    assert [h["archive_code"] for h in public["hits"]] == ["J001-001-0001"]
+    assert public["total"] == 1 and "<mark>" in public["hits"][0]["snippet"]
+    staff = json.loads(lantai("search", "土地改革", "--as", "staff", "--json", data_dir=data).stdout)
+    assert staff["total"] == 2
+
+
+def test_ingest_reports_bad_rows_on_stderr_and_fails(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("档号,题名\n,无档号\nJ1-1,有档号\n", encoding="utf-8")
+    done = lantai("ingest", str(path), "--archive", "fx-county", "--json", data_dir=tmp_path / "d")
+    assert done.returncode == 1
+    assert f"{path}:2: field 'archive_code'" in done.stderr
+    assert json.loads(done.stdout)["added"] == 1
+
+
+def test_ingest_names_a_missing_path(tmp_path):
+    done = lantai("ingest", str(tmp_path / "nowhere.jsonl"), data_dir=tmp_path / "d")
+    assert done.returncode == 1 and "nowhere.jsonl: no such file or folder" in done.stderr
+
+
+def test_analyze_json(tmp_path):
+    done = lantai("analyze", "--json", "中國(guó)檔案館", data_dir=tmp_path)
+    result = json.loads(done.stdout)
+    assert result["normalized"] == "中国档案馆"
+    assert set(result) >= {"normalized", "tokens", "entities", "quality"}
+
+
+def test_analyze_jsonl_keeps_order(tmp_path):
+    done = lantai("analyze", "--jsonl", data_dir=tmp_path, stdin="檔案\n寶雞\n")
+    assert [json.loads(line)["normalized"] for line in done.stdout.splitlines()] == ["档案", "宝鸡"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited: {process.stderr.read()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture
+def demo_server(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
+    env["LANTAI_DATA_DIR"] = str(tmp_path / "unused")
+    process = subprocess.Popen([LANTAI, "demo", "--port", str(port), "--workers", "1"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/", process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_demo_serves_the_samples_with_gunicorn(demo_server):
+    with urllib.request.urlopen(demo_server + "/api/v1/search?q=" + quote("红色档案")) as response:
+        data = json.load(response)
+    assert data["total"] > 0
+    assert {h["archive"] for h in data["hits"]} <= {"baoji-city", "fengxiang-county"}
+    with urllib.request.urlopen(demo_server + "/search?q=" + quote("土地改革")) as response:
+        page = response.read().decode("utf-8")
+    assert "<mark>" in page and "档号" in page

@@ -1,0 +1,60 @@
+"""Settings: defaults, a settings file, LANTAI_* overrides, and clear errors."""
+
+import pytest
+
+from config import SettingsError, load_settings
+
+
+def test_defaults_use_the_embedded_backend():
+    settings = load_settings(env={})
+    assert settings.backend == "sqlite"
+    assert settings.open_after_years == 25
+    assert settings.catalog_url.startswith("sqlite:///")
+
+
+def test_environment_overrides_defaults(tmp_path):
+    settings = load_settings(env={"LANTAI_DATA_DIR": str(tmp_path), "LANTAI_BACKEND": "opensearch",
+                                  "LANTAI_OPEN_AFTER_YEARS": "30",
+                                  "LANTAI_OPEN_AFTER_YEARS_BY_CATEGORY": '{"经济": 20}'})
+    assert settings.data_dir == tmp_path
+    assert settings.backend == "opensearch"
+    assert settings.open_after_years == 30
+    assert settings.open_after_years_by_category == {"经济": 20}
+
+
+def test_settings_file_then_environment(tmp_path):
+    path = tmp_path / "lantai.toml"
+    path.write_text('page_size = 20\nindex = "county"\n', encoding="utf-8")
+    settings = load_settings(env={"LANTAI_SETTINGS": str(path), "LANTAI_PAGE_SIZE": "30"})
+    assert settings.index == "county"
+    assert settings.page_size == 30
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"LANTAI_BACKEND": "elasticsearch"}, "'backend'"),
+    ({"LANTAI_OPEN_AFTER_YEARS": "soon"}, "'open_after_years'"),
+    ({"LANTAI_OPEN_AFTER_YEARS": "-1"}, "'open_after_years'"),
+    ({"LANTAI_OPENSEARCH_URL": "localhost:9200"}, "'opensearch_url'"),
+    ({"LANTAI_INDEX": "Has Spaces"}, "'index'"),
+    ({"LANTAI_DATABASE_URL": "catalog.db"}, "'database_url'"),
+    ({"LANTAI_PORT": "70000"}, "'port'"),
+    ({"LANTAI_BAKCEND": "sqlite"}, "LANTAI_BAKCEND"),
+])
+def test_a_bad_value_names_the_key(env, named):
+    with pytest.raises(SettingsError, match=named):
+        load_settings(env=env)
+
+
+def test_a_broken_settings_file_is_named(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("page_size = = 3", encoding="utf-8")
+    with pytest.raises(SettingsError, match="broken.toml"):
+        load_settings(env={"LANTAI_SETTINGS": str(path)})
+
+
+def test_the_cli_stops_with_the_message(monkeypatch, capsys):
+    from app.cli import main
+
+    monkeypatch.setenv("LANTAI_BACKEND", "solr")
+    assert main(["reindex"]) == 2
+    assert "setting 'backend': 'solr' is not allowed" in capsys.readouterr().err
