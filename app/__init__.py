@@ -29,15 +29,44 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     lantai = open_lantai(settings)
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=_secret_key(settings), JSON_AS_ASCII=False)
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["lantai"] = lantai
 
     from app.api import api
+    from app.auth import InvalidToken, auth, check_csrf, csrf_token, current_user
     from app.public import public
+    from app.staff import staff
 
     app.register_blueprint(public)
+    app.register_blueprint(auth)
+    app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(api, url_prefix="/api/v1")
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+    @app.before_request
+    def identify():
+        """Resolve the caller once per request, and guard every form against CSRF."""
+        current_user()
+        check_csrf()
+
+    @app.errorhandler(InvalidToken)
+    def invalid_token(_error):
+        """A bearer token that belongs to nobody: 401, never a silent public view."""
+        return jsonify(error="invalid or revoked API token"), 401, {"WWW-Authenticate": "Bearer"}
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        """A malformed request, e.g. a form without its CSRF token."""
+        if request.path.startswith("/api/"):
+            return jsonify(error=error.description), 400
+        return render_template("error.html", message=error.description), 400
 
     @app.errorhandler(404)
     def not_found(_error):

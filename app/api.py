@@ -5,15 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from app import lantai_of
-from catalog.policy import PUBLIC, Audience
+from app.auth import current_audience
 from search.service import ParamError, parse_request
 
 api = Blueprint("api", __name__)
-
-
-def caller() -> Audience:
-    """The audience of this request: the public until API tokens land."""
-    return PUBLIC
 
 
 @api.errorhandler(ParamError)
@@ -26,13 +21,13 @@ def bad_parameter(error: ParamError):
 def search():
     """``GET /api/v1/search?q=&page=&size=&archive=&type=&year_from=&year_to=&sort=``"""
     lantai = lantai_of(current_app)
-    return jsonify(lantai.search.search(parse_request(request.args, lantai.settings), caller()))
+    return jsonify(lantai.search.search(parse_request(request.args, lantai.settings), current_audience()))
 
 
 @api.get("/records/<path:record_id>")
 def record(record_id: str):
     """``GET /api/v1/records/<archive>/<archive_code>``: 404 for missing and closed alike."""
-    data = lantai_of(current_app).search.record(record_id, caller())
+    data = lantai_of(current_app).search.record(record_id, current_audience())
     if data is None:
         abort(404)
     return jsonify(data)
@@ -42,4 +37,4 @@ def record(record_id: str):
 def suggest():
     """``GET /api/v1/suggest?q=``: titles of visible records."""
     q = request.args.get("q", "")
-    return jsonify(query=q, suggestions=lantai_of(current_app).search.suggest(q, caller()))
+    return jsonify(query=q, suggestions=lantai_of(current_app).search.suggest(q, current_audience()))

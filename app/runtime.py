@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
+from catalog.policy import VISIBILITIES, public_visibility
+from catalog.records import Record
+from catalog.review import ReviewDesk, ReviewError
 from catalog.store import CatalogStore
+from catalog.users import UserStore
 from config import Settings
+from indexer.documents import index_doc
 from indexer.ingest import Ingester
 from search.backends import open_backend
 from search.base import SearchBackend
@@ -21,6 +27,31 @@ class Lantai:
     backend: SearchBackend
     search: SearchService
     ingester: Ingester
+    users: UserStore
+    review: ReviewDesk
+
+    def decide(self, archive: str, archive_code: str, decision: str, reason: str, by: str,
+               unit_opinion: str = "", next_review: date | None = None) -> Record:
+        """Record an opening decision and make it reach search at once.
+
+        A decision that narrows public visibility updates the index first, so no moment
+        exists in which the index shows more than the catalog allows; one that widens it
+        updates the catalog first.
+        """
+        before = self.store.get(archive, archive_code)
+        if before is None:
+            raise ReviewError(f"no record {archive}/{archive_code}")
+        after = replace(before, access=decision)
+        rank = VISIBILITIES.index
+        narrows = rank(public_visibility(decision, before.classification)) > rank(
+            public_visibility(before.access, before.classification))
+        if narrows:
+            self.backend.index([index_doc(after)])
+        record = self.review.decide(archive, archive_code, decision, reason, by,
+                                    unit_opinion=unit_opinion, next_review=next_review)
+        if not narrows:
+            self.backend.index([index_doc(record)])
+        return record
 
     def close(self) -> None:
         """Release the store and backend."""
@@ -35,4 +66,5 @@ def open_lantai(settings: Settings) -> Lantai:
     backend = open_backend(settings)
     return Lantai(settings=settings, store=store, backend=backend,
                   search=SearchService(settings, store, backend),
-                  ingester=Ingester(store, backend))
+                  ingester=Ingester(store, backend), users=UserStore(store.engine),
+                  review=ReviewDesk(store, settings))

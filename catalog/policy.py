@@ -13,7 +13,7 @@ Visibility levels:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 VISIBILITIES = ("full", "catalog", "none")
 ROLES = ("public", "researcher", "staff", "reviewer", "admin")
@@ -163,3 +163,26 @@ def due_date(formation: str, years: int) -> date | None:
         return date(year, month, day)
     except ValueError:  # 29 February in a year that has none
         return date(year, month, day - 1)
+
+
+def can_see_closed(audience: Audience, archive: str, classified: bool) -> bool:
+    """True when ``audience`` may see a record of ``archive`` whatever its status."""
+    scope = scope_for(audience)
+    own = scope.all_archives or archive in scope.own_archives
+    return own and (not classified or scope.clearance)
+
+
+def can_decide(audience: Audience, archive: str, classified: bool) -> bool:
+    """True when ``audience`` may record an opening decision (开放审核决定) for the record.
+
+    >>> can_decide(Audience("reviewer", frozenset({"a"})), "a", False)
+    True
+    >>> can_decide(Audience("staff", frozenset({"a"})), "a", False)
+    False
+    """
+    return audience.role in ("reviewer", "admin") and can_see_closed(audience, archive, classified)
+
+
+def next_review_date(decided: date, interval_days: int) -> date:
+    """When a ``controlled`` decision is due for review again (复审)."""
+    return decided + timedelta(days=interval_days)

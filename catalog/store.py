@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import (
     Column,
@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from analyzers.pii import find_personal_data
 from catalog.records import Record
 
 metadata = MetaData()
@@ -46,6 +47,11 @@ records_table = Table(
     Column("text", Text, nullable=False, default=""),
     Column("files", Text, nullable=False, default="[]"),
     Column("content_hash", String(64), nullable=False),
+    # Kinds of personal data found in the text, e.g. ["mobile"]; flags the review queue.
+    Column("personal_data", Text, nullable=False, default="[]"),
+    # Set once a review decision was made in Lantai: later imports keep its status.
+    Column("decided_at", String(32), nullable=True),
+    Column("next_review", String(10), nullable=True),
     UniqueConstraint("archive", "archive_code", name="uq_record_code"),
 )
 
@@ -61,13 +67,18 @@ def _row_values(record: Record) -> dict:
     values["subjects"] = json.dumps(list(record.subjects), ensure_ascii=False)
     values["files"] = json.dumps(list(record.files), ensure_ascii=False)
     values["content_hash"] = content_hash(record)
+    kinds = sorted({p.kind for p in find_personal_data(record.text)})
+    values["personal_data"] = json.dumps(kinds)
     return values
+
+
+_STORE_ONLY = ("pk", "content_hash", "personal_data", "decided_at", "next_review")
 
 
 def _record(row) -> Record:
     data = dict(row._mapping)
-    data.pop("pk", None)
-    data.pop("content_hash", None)
+    for name in _STORE_ONLY:
+        data.pop(name, None)
     data["subjects"] = tuple(json.loads(data["subjects"]))
     data["files"] = tuple(json.loads(data["files"]))
     return Record(**data)
@@ -89,6 +100,9 @@ class CatalogStore:
         self.engine: Engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        # The other catalog tables register on the same metadata when imported.
+        from catalog import audit, review, users  # noqa: F401
+
         metadata.create_all(self.engine)
 
     def upsert(self, records: Iterable[Record]) -> UpsertResult:
@@ -98,11 +112,16 @@ class CatalogStore:
             for record in records:
                 values = _row_values(record)
                 existing = conn.execute(
-                    select(records_table.c.pk, records_table.c.content_hash).where(
+                    select(records_table.c.pk, records_table.c.content_hash,
+                           records_table.c.access, records_table.c.decided_at).where(
                         records_table.c.archive == record.archive,
                         records_table.c.archive_code == record.archive_code,
                     )
                 ).first()
+                if existing is not None and existing.decided_at and record.access != existing.access:
+                    # A review decision made here outranks the status in a later import.
+                    record = replace(record, access=existing.access)
+                    values = _row_values(record)
                 if existing is None:
                     conn.execute(records_table.insert().values(**values))
                     result.added.append(record)

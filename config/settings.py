@@ -43,6 +43,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = ""
+    secure_cookies: bool = False
 
     @property
     def catalog_url(self) -> str:
@@ -94,7 +95,7 @@ _KINDS: dict[str, type] = {
     "data_dir": Path, "database_url": str, "backend": str, "opensearch_url": str, "index": str,
     "search_timeout": float, "open_after_years": int, "open_after_years_by_category": dict,
     "controlled_review_days": int, "snippet_length": int, "page_size": int,
-    "max_page_size": int, "host": str, "port": int, "secret_key": str,
+    "max_page_size": int, "host": str, "port": int, "secret_key": str, "secure_cookies": bool,
 }
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from analyzers.highlight import highlight
 from analyzers.normalize import normalize
+from analyzers.pii import mask_personal_data
 from analyzers.query import parse_query, positive_terms
-from catalog.policy import Audience, record_visibility, scope_for
+from catalog.policy import Audience, can_see_closed, record_visibility, scope_for
 from catalog.records import Record
 from catalog.store import CatalogStore
 from config import Settings
@@ -98,22 +99,27 @@ class SearchService:
             record = records.get(hit.id)
             if record is None:  # index ahead of catalog: never show what the catalog lacks
                 continue
-            hits.append({
+            own = can_see_closed(audience, record.archive, record.classification != "none")
+            hit_json = {
                 "id": record.id, "archive": record.archive, "archive_code": record.archive_code,
                 "title": record.title, "date": record.date, "record_type": record.record_type,
                 "visibility": hit.visibility,
-                "snippet": self._snippet(record, hit.visibility, terms),
+                "snippet": self._snippet(record, hit.visibility, terms, own),
                 "pages": [], "score": hit.score,
-            })
+            }
+            if own:
+                hit_json.update(access=record.access, classification=record.classification)
+            hits.append(hit_json)
         facets = {name: result.facets.get(name, {}) for name in FACETS}
         return {"query": request.raw_query, "total": result.total, "page": request.page,
                 "size": request.size, "hits": hits, "facets": facets}
 
-    def _snippet(self, record: Record, visibility: str, terms: list[str]) -> str:
+    def _snippet(self, record: Record, visibility: str, terms: list[str], unmasked: bool) -> str:
         length = self.settings.snippet_length
-        if visibility == "full" and record.text:
-            return highlight(record.text, terms, length=length)
-        return highlight(record.description, terms, length=length) if record.description else ""
+        text = record.text if visibility == "full" and record.text else record.description
+        if not text:
+            return ""
+        return highlight(text if unmasked else mask_personal_data(text), terms, length=length)
 
     def record(self, record_id: str, audience: Audience) -> dict | None:
         """A record as ``audience`` may see it, or None when it is missing or closed to them."""
@@ -127,15 +133,17 @@ class SearchService:
                                        record.classification)
         if visibility == "none":
             return None
+        own = can_see_closed(audience, record.archive, record.classification != "none")
+        shown = (lambda text: text) if own else mask_personal_data
         data = {
             "id": record.id, "archive": record.archive, "archive_code": record.archive_code,
             "fonds": record.fonds, "title": record.title, "creator": record.creator,
             "date": record.date, "record_type": record.record_type, "category": record.category,
             "retention": record.retention, "subjects": list(record.subjects),
-            "description": record.description, "visibility": visibility,
-            "text": record.text if visibility == "full" else None,
+            "description": shown(record.description), "visibility": visibility,
+            "text": shown(record.text) if visibility == "full" else None,
         }
-        if audience.is_staff:
+        if own:
             data.update(access=record.access, classification=record.classification)
         return data
 

@@ -1,0 +1,132 @@
+"""Who is asking: sessions for browsers, API tokens for scripts, CSRF and login throttling.
+
+:func:`current_audience` is the one place a request's audience comes from; anything it
+cannot resolve is the public (fail closed).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from catalog.policy import PUBLIC, Audience
+from catalog.users import User
+
+auth = Blueprint("auth", __name__)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _lantai():
+    return current_app.extensions["lantai"]
+
+
+class InvalidToken(Exception):
+    """An Authorization header with a token that belongs to no enabled user."""
+
+
+def current_user() -> User | None:
+    """The user of this request (bearer token first, then session), or None."""
+    if "user" in g:
+        return g.user
+    user = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken
+        user = _lantai().users.user_for_token(token.strip())
+        if user is None:
+            raise InvalidToken
+    elif session.get("user"):
+        user = _lantai().users.get(session["user"])
+        if user is None or user.disabled:
+            session.clear()
+            user = None
+    g.user = user
+    return user
+
+
+def current_audience() -> Audience:
+    """The audience of this request; the public when nobody is signed in."""
+    user = current_user()
+    return user.audience if user else PUBLIC
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, made on first use; every form carries it."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    """Refuse a state-changing browser request without the session's CSRF token."""
+    if request.method in SAFE_METHODS or request.headers.get("Authorization"):
+        return
+    sent = request.form.get("csrf_token", "")
+    if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+        abort(400, description="the form has expired or did not come from this site; reload it")
+
+
+def roles_required(*roles: str):
+    """Decorator: the view needs a signed-in user with one of ``roles``."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                return redirect(url_for("auth.login", next=request.path))
+            if user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+@auth.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with name and password; failures are throttled per address and name."""
+    error = None
+    if request.method == "POST":
+        name = request.form.get("name", "").strip()
+        key = f"{request.remote_addr}|{name}"
+        users = _lantai().users
+        if users.too_many_failures(key):
+            return render_template("login.html", error="尝试次数过多，请五分钟后再试。"), 429
+        user = users.authenticate(name, request.form.get("password", ""),
+                                  source=request.remote_addr or "")
+        if user is None:
+            users.note_failure(key)
+            error = "用户名或密码不正确。"
+        else:
+            session.clear()
+            session["user"] = user.name
+            csrf_token()
+            target = request.args.get("next", "")
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("staff.home") if user.role != "researcher" else "/"
+            return redirect(target)
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@auth.post("/logout")
+def logout():
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("public.home"))

@@ -1,0 +1,173 @@
+"""Staff pages: internal search with status, the review queue, decisions, status checks, audit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup, escape
+
+from analyzers.pii import find_personal_data
+from app.auth import current_audience, current_user, roles_required
+from catalog import audit
+from catalog.policy import can_decide, can_see_closed
+from catalog.review import DECISIONS, ReviewError
+from search.service import ParamError, parse_request
+
+staff = Blueprint("staff", __name__)
+STAFF_ROLES = ("staff", "reviewer", "admin")
+
+
+def _lantai():
+    return current_app.extensions["lantai"]
+
+
+def mark_personal_data(text: str) -> Markup:
+    """The text, escaped, with detected personal data wrapped in ``<mark class="pii">``."""
+    out, last = [], 0
+    for item in find_personal_data(text):
+        out += [escape(text[last:item.start]),
+                Markup('<mark class="pii" title="{}">{}</mark>').format(
+                    item.kind, text[item.start:item.end])]
+        last = item.end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+@staff.get("/")
+@roles_required(*STAFF_ROLES)
+def home():
+    """Staff start page: the review queue."""
+    return redirect(url_for("staff.queue"))
+
+
+@staff.get("/search")
+@roles_required(*STAFF_ROLES)
+def search():
+    """Internal search over everything the user is entitled to, with disclosure status."""
+    lantai = _lantai()
+    try:
+        search_request = parse_request(request.args, lantai.settings)
+    except ParamError as error:
+        return render_template("error.html", message=str(error)), 400
+    result = lantai.search.search(search_request, current_audience())
+    return render_template("staff_search.html", q=search_request.raw_query, result=result)
+
+
+def _year(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) == 4 else None
+
+
+@staff.get("/queue")
+@roles_required(*STAFF_ROLES)
+def queue():
+    """Records due for opening review in the user's archives, with filters."""
+    audience = current_audience()
+    pii = {"yes": True, "no": False}.get(request.args.get("pii", ""))
+    items = _lantai().review.queue(
+        archives=None if audience.all_archives else audience.archives,
+        archive=request.args.get("archive") or None, year=_year(request.args.get("year")),
+        record_type=request.args.get("type") or None, personal_data=pii,
+        clearance=audience.clearance)
+    return render_template("staff_queue.html", items=items, decisions=DECISIONS,
+                           args=request.args, q="")
+
+
+@staff.get("/records/<path:record_id>")
+@roles_required(*STAFF_ROLES)
+def record(record_id: str):
+    """A record with its full text, personal data highlighted, and its decision history."""
+    lantai = _lantai()
+    archive, _, code = record_id.partition("/")
+    found = lantai.store.get(archive, code)
+    audience = current_audience()
+    if found is None:
+        abort(404)
+    classified = found.classification != "none"
+    if not can_see_closed(audience, found.archive, classified):
+        data = lantai.search.record(record_id, audience)
+        if data is None:
+            abort(404)
+        return render_template("record.html", record=data, q="")
+    return render_template(
+        "staff_record.html", record=found, text=mark_personal_data(found.text),
+        status=lantai.review.status(archive, [code])[0], decisions=DECISIONS,
+        may_decide=can_decide(audience, found.archive, classified), q="")
+
+
+@staff.post("/decisions")
+@roles_required("reviewer", "admin")
+def decide():
+    """Single or bulk decisions with one reason; each is checked against the user's scope."""
+    lantai = _lantai()
+    audience = current_audience()
+    user = current_user()
+    ids = request.form.getlist("id")
+    decision = request.form.get("decision", "")
+    next_review = request.form.get("next_review") or None
+    try:
+        review_on = date.fromisoformat(next_review) if next_review else None
+    except ValueError:
+        flash(f"复审日期无效：{next_review}", "error")
+        return redirect(request.referrer or url_for("staff.queue"))
+    done, refused = 0, []
+    for record_id in ids:
+        archive, _, code = record_id.partition("/")
+        record = lantai.store.get(archive, code)
+        if record is None or not can_decide(audience, archive, record.classification != "none"):
+            refused.append(record_id)
+            continue
+        try:
+            lantai.decide(archive, code, decision, request.form.get("reason", ""), user.name,
+                          unit_opinion=request.form.get("unit_opinion", ""),
+                          next_review=review_on)
+            done += 1
+        except ReviewError as error:
+            flash(f"{record_id}: {error}", "error")
+    if done:
+        flash(f"已记录 {done} 项决定。", "ok")
+    for record_id in refused:
+        flash(f"{record_id}: 无权审核该档案。", "error")
+    return redirect(request.referrer or url_for("staff.queue"))
+
+
+@staff.route("/status", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def status():
+    """Disclosure status check for a pasted or uploaded list of 档号."""
+    rows = None
+    archive = request.values.get("archive", "")
+    audience = current_audience()
+    if request.method == "POST":
+        text = request.form.get("codes", "")
+        upload = request.files.get("file")
+        if upload and upload.filename:
+            text += "\n" + upload.read(1_000_000).decode("utf-8", "replace")
+        codes = [c.strip() for line in text.splitlines() for c in line.replace(",", " ").split()]
+        if not (audience.all_archives or archive in audience.archives):
+            abort(403)
+        rows = _lantai().review.status(archive, codes[:5000])
+    return render_template("staff_status.html", rows=rows, archive=archive,
+                           archives=sorted(audience.archives), q="")
+
+
+@staff.get("/audit")
+@roles_required("admin")
+def audit_log():
+    """The audit log, newest first, filtered by actor, action or subject."""
+    engine = _lantai().store.engine
+    entries = audit.entries(engine, actor=request.args.get("actor") or None,
+                            action=request.args.get("action") or None,
+                            subject=request.args.get("subject") or None)
+    checked, problem = audit.verify(engine)
+    return render_template("staff_audit.html", entries=entries, checked=checked, problem=problem,
+                           args=request.args, q="")

@@ -1,0 +1,178 @@
+"""Opening review (开放审核): the queue of due records, decisions, disclosure status.
+
+A decision updates the record's status in the catalog, keeps the decision with its
+reason and the creating unit's opinion, and appends an audit entry, all in one
+transaction. Reindexing the record (so the decision reaches public search) is the
+caller's second step; see :meth:`app.runtime.Lantai.decide`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, Integer, String, Table, Text, select
+
+from catalog import audit
+from catalog.policy import due_date, next_review_date, open_after_years, public_visibility
+from catalog.records import Record
+from catalog.store import CatalogStore, _record, metadata, records_table
+from config import Settings
+
+DECISIONS = ("open", "catalog_only", "controlled")
+
+decisions_table = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("archive", String(64), nullable=False),
+    Column("archive_code", String(128), nullable=False, index=True),
+    Column("decision", String(16), nullable=False),
+    Column("from_access", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("unit_opinion", Text, nullable=False, default=""),
+    Column("by", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("next_review", String(10), nullable=True),
+)
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be recorded (unknown record, bad decision, no reason)."""
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A record due for review: when it came due, why, and its personal-data flags."""
+
+    record: Record
+    due: date
+    why: str  # "age" (开放期限届满) or "re-review" (控制复审)
+    personal_data: tuple[str, ...]
+
+
+class ReviewDesk:
+    """Queue, decisions and status checks over one catalog."""
+
+    def __init__(self, store: CatalogStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def due(self, record: Record, next_review: str | None, today: date) -> tuple[date, str] | None:
+        """When and why ``record`` is due for review on ``today``, or None."""
+        if record.access == "unreviewed":
+            years = open_after_years(record.category, self.settings.open_after_years,
+                                     self.settings.open_after_years_by_category)
+            when = due_date(record.date, years)
+            return (when, "age") if when and when <= today else None
+        if record.access == "controlled" and next_review:
+            when = date.fromisoformat(next_review)
+            return (when, "re-review") if when <= today else None
+        return None
+
+    def queue(self, today: date | None = None, archives: frozenset[str] | None = None,
+              archive: str | None = None, year: int | None = None, record_type: str | None = None,
+              personal_data: bool | None = None, clearance: bool = True,
+              limit: int = 500) -> list[QueueItem]:
+        """Records due for review, oldest due first; ``archives`` limits to a staff scope."""
+        today = today or date.today()
+        query = select(records_table).where(records_table.c.access.in_(("unreviewed", "controlled")))
+        if archives is not None:
+            query = query.where(records_table.c.archive.in_(sorted(archives)))
+        if archive:
+            query = query.where(records_table.c.archive == archive)
+        if year:
+            query = query.where(records_table.c.date.like(f"{year:04d}%"))
+        if record_type:
+            query = query.where(records_table.c.record_type == record_type)
+        if not clearance:
+            query = query.where(records_table.c.classification == "none")
+        items: list[QueueItem] = []
+        with self.store.engine.connect() as conn:
+            for row in conn.execute(query.order_by(records_table.c.date)):
+                record = _record(row)
+                found = tuple(json.loads(row.personal_data))
+                if personal_data is not None and bool(found) != personal_data:
+                    continue
+                due = self.due(record, row.next_review, today)
+                if due:
+                    items.append(QueueItem(record, due[0], due[1], found))
+        items.sort(key=lambda item: (item.due, item.record.id))
+        return items[:limit]
+
+    def decide(self, archive: str, archive_code: str, decision: str, reason: str, by: str,
+               unit_opinion: str = "", next_review: date | None = None,
+               today: date | None = None) -> Record:
+        """Record one decision; returns the record with its new status."""
+        if decision not in DECISIONS:
+            raise ReviewError(f"decision {decision!r}: use one of {', '.join(DECISIONS)}")
+        if not reason.strip():
+            raise ReviewError("a decision needs a reason")
+        today = today or date.today()
+        review_on = None
+        if decision == "controlled":
+            review_on = (next_review or next_review_date(today, self.settings.controlled_review_days))
+            if review_on <= today:
+                raise ReviewError("the next review date must lie in the future")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.store.engine.begin() as conn:
+            row = conn.execute(select(records_table).where(
+                records_table.c.archive == archive,
+                records_table.c.archive_code == archive_code)).first()
+            if row is None:
+                raise ReviewError(f"no record {archive}/{archive_code}")
+            conn.execute(records_table.update().where(records_table.c.pk == row.pk).values(
+                access=decision, decided_at=now,
+                next_review=review_on.isoformat() if review_on else None))
+            conn.execute(decisions_table.insert().values(
+                archive=archive, archive_code=archive_code, decision=decision,
+                from_access=row.access, reason=reason.strip(), unit_opinion=unit_opinion.strip(),
+                by=by, at=now, next_review=review_on.isoformat() if review_on else None))
+            audit.append(conn, by, "decision", f"{archive}/{archive_code}", {
+                "from": row.access, "to": decision, "reason": reason.strip(),
+                "unit_opinion": unit_opinion.strip(),
+                "next_review": review_on.isoformat() if review_on else None})
+        record = self.store.get(archive, archive_code)
+        assert record is not None
+        return record
+
+    def last_decision(self, archive: str, archive_code: str) -> dict | None:
+        """The latest decision on a record, or None."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(decisions_table).where(
+                decisions_table.c.archive == archive,
+                decisions_table.c.archive_code == archive_code,
+            ).order_by(decisions_table.c.id.desc())).first()
+        if row is None:
+            return None
+        return {"decision": row.decision, "from": row.from_access, "reason": row.reason,
+                "unit_opinion": row.unit_opinion, "by": row.by, "at": row.at,
+                "next_review": row.next_review}
+
+    def status(self, archive: str, codes: list[str], today: date | None = None) -> list[dict]:
+        """Disclosure status (开放状态) of each 档号; unknown codes say so."""
+        today = today or date.today()
+        report = []
+        for code in dict.fromkeys(c.strip() for c in codes if c.strip()):
+            record = self.store.get(archive, code)
+            if record is None:
+                report.append({"archive_code": code, "found": False})
+                continue
+            with self.store.engine.connect() as conn:
+                next_review = conn.execute(select(records_table.c.next_review).where(
+                    records_table.c.archive == archive,
+                    records_table.c.archive_code == code)).scalar()
+            years = open_after_years(record.category, self.settings.open_after_years,
+                                     self.settings.open_after_years_by_category)
+            opening = due_date(record.date, years)
+            report.append({
+                "archive_code": code, "found": True, "title": record.title,
+                "access": record.access, "classification": record.classification,
+                "visibility": public_visibility(record.access, record.classification),
+                "due": (next_review if record.access == "controlled"
+                        else opening.isoformat() if opening else None),
+                "is_due": self.due(record, next_review, today) is not None,
+                "last_decision": self.last_decision(archive, code),
+            })
+        return report

@@ -1,0 +1,216 @@
+"""Users (用户), roles, passwords, API tokens and login throttling, stored in the catalog.
+
+Passwords are hashed with scrypt (salted, memory-hard); API tokens are random and only
+their SHA-256 is stored. Roles: researcher, staff, reviewer, admin (the anonymous public
+has no account). Staff-like roles are scoped to archives; classified records also need
+the clearance flag.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, Column, Float, Integer, String, Table, Text, delete, func, select
+from sqlalchemy.engine import Engine
+
+from catalog import audit
+from catalog.policy import Audience, audience_for
+from catalog.store import metadata
+
+ACCOUNT_ROLES = ("researcher", "staff", "reviewer", "admin")
+_NAME = re.compile(r"^[\w.@-]{2,64}$")
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+users_table = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("archives", Text, nullable=False, default="[]"),
+    Column("clearance", Boolean, nullable=False, default=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", String(32), nullable=False),
+)
+tokens_table = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+)
+attempts_table = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+)
+
+
+class UserError(ValueError):
+    """A user operation that is not allowed (bad name, unknown role, unknown user)."""
+
+
+@dataclass(frozen=True)
+class User:
+    """An account."""
+
+    id: int
+    name: str
+    role: str
+    archives: tuple[str, ...]
+    clearance: bool
+    disabled: bool
+
+    @property
+    def audience(self) -> Audience:
+        """The audience this user searches as; a disabled user is the public."""
+        if self.disabled:
+            return audience_for("public")
+        return audience_for(self.role, self.archives, self.clearance)
+
+
+def hash_password(password: str) -> str:
+    """Salted scrypt hash in the form ``scrypt$n$r$p$salt$hash``."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
+    encode = base64.b64encode
+    return "scrypt${n}${r}${p}$".format(**_SCRYPT) + f"{encode(salt).decode()}${encode(digest).decode()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches a hash made by :func:`hash_password`.
+
+    >>> check_password("s3cret-pass", hash_password("s3cret-pass"))
+    True
+    """
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        computed = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt),
+                                  n=int(n), r=int(r), p=int(p), dklen=32)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(computed, base64.b64decode(digest))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _user(row) -> User:
+    try:
+        archives = tuple(json.loads(row.archives))
+    except (TypeError, ValueError):
+        archives = ()  # fail closed: unreadable scope is no scope
+    return User(row.id, row.name, row.role, archives, bool(row.clearance), bool(row.disabled))
+
+
+class UserStore:
+    """Accounts, tokens and login attempts in the catalog database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, name: str, role: str, password: str, archives: tuple[str, ...] = (),
+            clearance: bool = False, by: str = "cli") -> User:
+        """Create an account; the change is audited."""
+        if not _NAME.match(name):
+            raise UserError(f"user name {name!r}: 2-64 letters, digits, . @ _ -")
+        if role not in ACCOUNT_ROLES:
+            raise UserError(f"role {role!r}: use one of {', '.join(ACCOUNT_ROLES)}")
+        if len(password) < 10:
+            raise UserError("password: at least 10 characters")
+        if role in ("staff", "reviewer") and not archives:
+            raise UserError(f"a {role} needs at least one --archive")
+        with self.engine.begin() as conn:
+            if conn.execute(select(users_table.c.id).where(users_table.c.name == name)).first():
+                raise UserError(f"user {name!r} exists already")
+            conn.execute(users_table.insert().values(
+                name=name, role=role, archives=json.dumps(sorted(archives)), clearance=clearance,
+                password_hash=hash_password(password), disabled=False, created_at=_now()))
+            audit.append(conn, by, "user.add", name,
+                         {"role": role, "archives": sorted(archives), "clearance": clearance})
+        return self.get(name)  # type: ignore[return-value]
+
+    def get(self, name: str) -> User | None:
+        """An account by name."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
+        return _user(row) if row else None
+
+    def list(self) -> list[User]:
+        """All accounts by name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(users_table).order_by(users_table.c.name)).all()
+        return [_user(r) for r in rows]
+
+    def disable(self, name: str, by: str = "cli") -> None:
+        """Disable an account and revoke its tokens; audited."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(users_table.c.id).where(users_table.c.name == name)).first()
+            if row is None:
+                raise UserError(f"no user {name!r}")
+            conn.execute(users_table.update().where(users_table.c.id == row.id)
+                         .values(disabled=True))
+            conn.execute(delete(tokens_table).where(tokens_table.c.user_id == row.id))
+            audit.append(conn, by, "user.disable", name)
+
+    def authenticate(self, name: str, password: str, source: str = "") -> User | None:
+        """The user when name and password match an enabled account; audited either way."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
+        ok = bool(row) and check_password(password, row.password_hash) and not row.disabled
+        with self.engine.begin() as conn:
+            audit.append(conn, name, "login" if ok else "login.failed", name, {"from": source})
+        return _user(row) if ok else None
+
+    def create_token(self, name: str, by: str = "cli") -> str:
+        """A new API token for a user; only its hash is kept."""
+        user = self.get(name)
+        if user is None or user.disabled:
+            raise UserError(f"no enabled user {name!r}")
+        token = "lt_" + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(tokens_table.insert().values(
+                user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                created_at=_now()))
+            audit.append(conn, by, "token.create", name)
+        return token
+
+    def user_for_token(self, token: str) -> User | None:
+        """The enabled user an API token belongs to, or None."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(users_table).join(tokens_table, tokens_table.c.user_id == users_table.c.id)
+                .where(tokens_table.c.token_hash == digest)).first()
+        user = _user(row) if row else None
+        return user if user and not user.disabled else None
+
+    # -- throttling -----------------------------------------------------------
+
+    def note_failure(self, key: str) -> None:
+        """Remember one failed login for ``key`` (e.g. address and user name)."""
+        with self.engine.begin() as conn:
+            conn.execute(attempts_table.insert().values(key=key, at=time.time()))
+            conn.execute(delete(attempts_table).where(attempts_table.c.at < time.time() - 86400))
+
+    def too_many_failures(self, key: str, limit: int = 5, window: float = 300.0) -> bool:
+        """True when ``key`` failed ``limit`` times within the last ``window`` seconds."""
+        with self.engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(attempts_table).where(
+                attempts_table.c.key == key, attempts_table.c.at > time.time() - window)).scalar()
+        return count >= limit
