@@ -1,0 +1,229 @@
+"""Leak suite: random holdings, queries made of the records' own words, on every backend.
+
+For the anonymous public, no record whose visibility is ``none`` may appear anywhere
+(hits, totals, facet counts, suggestions, record pages), and a ``catalog`` record never
+matches on, nor shows, its text. A staff member of one archive sees nothing closed of
+another.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analyzers.normalize import normalize
+from analyzers.pii import is_resident_id
+from app import create_app
+from app.runtime import open_lantai
+from catalog.policy import PUBLIC, Audience, public_visibility
+from config import load_settings
+from search.query_terms import term_tokens
+from search.service import parse_request
+from tests.conftest import answer_without_path, write_jsonl
+from tests.contract.conftest import BACKENDS
+
+WORDS = ["土地", "水利", "粮食", "工厂", "学校", "医院", "铁路", "农业", "会议", "计划",
+         "民兵", "合作社", "扫盲", "春耕", "桥梁", "档案", "抗旱", "救灾", "卫生", "邮电"]
+# Words that name people in a record: distinctive, so a leak shows at once.
+NAMES = ["赵秘云", "钱隐松", "孙墨竹", "李寒川", "周夜笙", "吴暮岚", "郑青隼", "王磐石"]
+ID_NUMBERS = ["11010519491231002X", "610302195003150019"]
+ARCHIVES = ["city-a", "county-b"]
+STATUSES = ["open", "catalog_only", "controlled", "unreviewed"]
+CLASSIFICATIONS = ["无", "无", "无", "秘密", "机密"]
+
+
+assert all(is_resident_id(n) for n in ID_NUMBERS)
+
+
+@st.composite
+def holdings(draw):
+    count = draw(st.integers(min_value=2, max_value=8))
+    rows = []
+    for n in range(count):
+        title_words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3, unique=True))
+        text_words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4, unique=True))
+        name = draw(st.sampled_from(NAMES))
+        in_title = draw(st.booleans())
+        pii = draw(st.sampled_from(["", *ID_NUMBERS, "13912345678"]))
+        rows.append({
+            "archive": draw(st.sampled_from(ARCHIVES)),
+            "archive_code": f"J{n + 1:03d}-001-{draw(st.integers(1, 99)):04d}",
+            "title": "关于" + "".join(title_words) + (name if in_title else "") + "的报告",
+            "date": str(draw(st.integers(1940, 2000))),
+            "access": draw(st.sampled_from(STATUSES)),
+            "classification": draw(st.sampled_from(CLASSIFICATIONS)),
+            "description": draw(st.sampled_from(["", *WORDS])),
+            "text": "，".join(text_words) + ("" if in_title else f"，{name}同志") + (
+                f"，身份证号{pii}" if pii else "") + "。",
+        })
+    # archive codes must be unique per archive
+    seen, unique_rows = set(), []
+    for row in rows:
+        key = (row["archive"], row["archive_code"])
+        if key not in seen:
+            seen.add(key)
+            unique_rows.append(row)
+    return unique_rows
+
+
+def visibility_of(row: dict) -> str:
+    classification = "none" if row["classification"] == "无" else "secret"
+    return public_visibility(row["access"], classification)
+
+
+def catalog_text(row: dict) -> str:
+    return normalize(" ".join([row["title"], row["archive_code"], row["description"]])).text
+
+
+def matches_catalog_fields(q: str, row: dict) -> bool:
+    """A necessary condition for ``q`` to match ``row`` on its catalog fields alone."""
+    shown = catalog_text(row)
+    q = q.replace(" OR 不存在的词", "")
+    if q.startswith('"'):
+        return normalize(q.strip('"')).text.replace(" ", "") in shown.replace(" ", "")
+    return all(token in shown for part in q.split() for token in term_tokens(normalize(part).text))
+
+
+def queries_for(row: dict) -> list[str]:
+    words = [w for w in WORDS + NAMES if w in row["title"] + row["text"] + row["description"]]
+    queries = [*words, row["title"], row["archive_code"], f'"{row["title"]}"',
+               *[n for n in ID_NUMBERS + ["13912345678"] if n in row["text"]]]
+    queries += [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    queries += [f'"{w}"' for w in words[:2]] + [f"{w} OR 不存在的词" for w in words[:2]]
+    return queries
+
+
+@contextmanager
+def runtime_on(backend: str, request, rows: list[dict]):
+    overrides = {}
+    if backend == "opensearch":
+        overrides = {"opensearch_url": request.getfixturevalue("opensearch_url"),
+                     "index": f"leak{uuid.uuid4().hex[:12]}"}
+    folder = Path(tempfile.mkdtemp(prefix="lantai-leak-"))
+    config = load_settings(env={}, data_dir=str(folder / "data"), backend=backend, **overrides)
+    lantai = open_lantai(config)
+    try:
+        report = lantai.ingester.ingest([write_jsonl(folder / "rows.jsonl", rows)])
+        assert report.failed == 0 and report.not_indexed == 0, report.errors
+        yield lantai, config
+    finally:
+        if backend == "opensearch":
+            lantai.backend.drop()
+        lantai.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def search(lantai, audience, q):
+    return lantai.search.search(parse_request({"q": q, "size": "100"}, lantai.settings), audience)
+
+
+LEAK_SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
+                         suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@LEAK_SETTINGS
+@given(rows=holdings())
+def test_the_public_never_sees_closed_records(backend, request, rows):
+    by_id = {f"{r['archive']}/{r['archive_code']}": r for r in rows}
+    closed = {i for i, r in by_id.items() if visibility_of(r) == "none"}
+    visible_titles = {r["title"] for i, r in by_id.items() if i not in closed}
+    with runtime_on(backend, request, rows) as (lantai, _config):
+        for row in rows:
+            for q in queries_for(row):
+                result = search(lantai, PUBLIC, q)
+                ids = {h["id"] for h in result["hits"]}
+                assert not ids & closed, (q, ids & closed)
+                assert result["total"] == len(result["hits"])
+                assert sum(result["facets"]["archive"].values()) == result["total"]
+                assert sum(result["facets"]["year"].values()) == result["total"]
+                for hit in result["hits"]:
+                    source = by_id[hit["id"]]
+                    assert hit["visibility"] == visibility_of(source)
+                    for number in ID_NUMBERS + ["13912345678"]:
+                        assert number not in hit["snippet"]
+                    if hit["visibility"] == "catalog":
+                        # matched on catalog fields only, and shows no text
+                        assert matches_catalog_fields(q, source), (q, hit)
+                        assert all(w not in hit["snippet"] for w in NAMES
+                                   if w not in catalog_text(source))
+            for prefix in (row["title"][:3], row["title"][2:5]):
+                for title in lantai.search.suggest(prefix, PUBLIC, size=50):
+                    assert title in visible_titles, (prefix, title)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@LEAK_SETTINGS
+@given(rows=holdings())
+def test_catalog_records_cannot_be_probed_through_their_text(backend, request, rows):
+    with runtime_on(backend, request, rows) as (lantai, _config):
+        for row in rows:
+            if visibility_of(row) != "catalog":
+                continue
+            shown = catalog_text(row)
+            hidden = [w for w in WORDS + NAMES if w in row["text"] and w not in shown]
+            anchor = next((w for w in WORDS if w in shown), None)
+            own_id = f"{row['archive']}/{row['archive_code']}"
+            for word in hidden:
+                ids = {h["id"] for h in search(lantai, PUBLIC, word)["hits"]}
+                assert own_id not in ids, word
+                if anchor:
+                    with_not = {h["id"] for h in search(lantai, PUBLIC, f"{anchor} NOT {word}")["hits"]}
+                    assert own_id in with_not, (anchor, word)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@LEAK_SETTINGS
+@given(rows=holdings())
+def test_record_pages_of_closed_records_answer_like_missing_ones(backend, request, rows):
+    with runtime_on(backend, request, rows) as (_lantai, config):
+        client = create_app(config).test_client()
+        missing = answer_without_path(client.get("/records/city-a/NOPE-0000"),
+                                      "/records/city-a/NOPE-0000")
+        missing_api = client.get("/api/v1/records/city-a/NOPE-0000")
+        for row in rows:
+            record_id = f"{row['archive']}/{row['archive_code']}"
+            page = client.get(f"/records/{record_id}")
+            api = client.get(f"/api/v1/records/{record_id}")
+            if visibility_of(row) == "none":
+                assert answer_without_path(page, f"/records/{record_id}") == missing
+                assert (api.status_code, api.data) == (404, missing_api.data)
+                assert dict(api.headers) == dict(missing_api.headers)
+            else:
+                body = page.get_data(as_text=True)
+                assert page.status_code == 200
+                assert all(n not in body for n in ID_NUMBERS + ["13912345678"])
+                if visibility_of(row) == "catalog":
+                    assert api.get_json()["text"] is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@LEAK_SETTINGS
+@given(rows=holdings())
+def test_staff_of_one_archive_see_nothing_closed_of_another(backend, request, rows):
+    staff = Audience(role="staff", archives=frozenset({"city-a"}))
+    with runtime_on(backend, request, rows) as (lantai, _config):
+        forbidden = {f"{r['archive']}/{r['archive_code']}" for r in rows
+                     if visibility_of(r) == "none"
+                     and (r["archive"] != "city-a" or r["classification"] != "无")}
+        for row in rows:
+            for q in queries_for(row):
+                result = search(lantai, staff, q)
+                assert not {h["id"] for h in result["hits"]} & forbidden, q
+                assert result["total"] == len(result["hits"])
+            for title in lantai.search.suggest(row["title"][:3], staff, size=50):
+                assert title not in {r["title"] for r in rows
+                                     if f"{r['archive']}/{r['archive_code']}" in forbidden} or \
+                    title in {r["title"] for r in rows
+                              if f"{r['archive']}/{r['archive_code']}" not in forbidden}
+            record_id = f"{row['archive']}/{row['archive_code']}"
+            if record_id in forbidden:
+                assert lantai.search.record(record_id, staff) is None
