@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from catalog import lexicon
 from catalog.policy import VISIBILITIES, public_visibility
 from catalog.records import Record
 from catalog.review import ReviewDesk, ReviewError
@@ -63,6 +64,7 @@ def open_lantai(settings: Settings) -> Lantai:
     """Open (and create when missing) the catalog and index that ``settings`` name."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = CatalogStore(settings.catalog_url)
+    lexicon.load(store.engine)
     backend = open_backend(settings)
     return Lantai(settings=settings, store=store, backend=backend,
                   search=SearchService(settings, store, backend),

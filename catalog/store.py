@@ -101,7 +101,7 @@ class CatalogStore:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         # The other catalog tables register on the same metadata when imported.
-        from catalog import audit, review, users  # noqa: F401
+        from catalog import audit, lexicon, review, users  # noqa: F401
 
         metadata.create_all(self.engine)
 

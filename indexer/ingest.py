@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from catalog.lexicon import learn
 from catalog.records import Record, RecordError, record_from_row
 from catalog.store import CatalogStore
 from indexer.documents import index_doc
@@ -129,6 +130,7 @@ class Ingester:
         report.updated += len(result.updated)
         report.unchanged += len(result.unchanged)
         changed = result.added + result.updated
+        learn(self.store.engine, (w for r in changed for w in (*r.subjects, r.creator)), "catalog")
         try:
             self.backend.index([index_doc(r) for r in changed])
         except Exception as exc:  # the catalog is intact; reindex repairs

@@ -85,6 +85,11 @@ class _Translator:
         columns = FIELD_COLUMNS.get(field or "", TERM_COLUMNS[self.text_visible])
         expr = (f"{{{columns}}} : (" + " AND ".join(_quote(t) for t in tokens) + ")"
                 if tokens else None)
+        chars = char_tokens(node.text)
+        if expr and field in (None, "title") and len(chars) > 1:
+            # The term as a string too: texts indexed before a word was learned still match.
+            phrase_columns = "title_chars" if field == "title" else PHRASE_COLUMNS[self.text_visible]
+            expr = f"({expr}) OR ({{{phrase_columns}}} : {_quote(' '.join(chars))})"
         key = pinyin_term(node.text) if field in (None, "title", "person", "place", "org") else None
         if key:
             pinyin = f"{{pinyin}} : {_quote(key)}"

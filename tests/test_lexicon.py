@@ -1,0 +1,38 @@
+"""Learned words: subjects and creators become dictionary words in every process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from catalog import lexicon
+from catalog.policy import PUBLIC
+from search.service import parse_request
+from tests.conftest import record, write_jsonl
+
+
+def test_learned_words_are_stored_once(lantai):
+    assert lexicon.learn(lantai.store.engine, ["麦秸岭民兵连", "麦秸岭民兵连", "x"], "test") == [
+        "麦秸岭民兵连"]
+    assert lexicon.learn(lantai.store.engine, ["麦秸岭民兵连"], "test") == []
+
+
+def test_a_fresh_process_segments_with_the_learned_words(lantai, tmp_path, settings):
+    path = write_jsonl(tmp_path / "a.jsonl", [
+        record("J1-1", "关于民兵整训的报告", subjects=["槐芽镇民兵营"], text="槐芽镇民兵营整训。")])
+    lantai.ingester.ingest([path])
+    code = ("from app.runtime import open_lantai; from config import load_settings;"
+            "from analyzers.segment import query_tokens;"
+            f"open_lantai(load_settings(env={{}}, data_dir={str(settings.data_dir)!r}));"
+            "print(query_tokens('槐芽镇民兵营'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['槐芽镇民兵营']"
+
+
+def test_texts_indexed_before_a_word_was_learned_still_match(lantai, tmp_path):
+    first = write_jsonl(tmp_path / "a.jsonl", [record("J2-1", "早先的记录", text="在柿子沟乡开会。")])
+    lantai.ingester.ingest([first])
+    later = write_jsonl(tmp_path / "b.jsonl", [record("J2-2", "后来的记录", subjects=["柿子沟乡"])])
+    lantai.ingester.ingest([later])
+    result = lantai.search.search(parse_request({"q": "柿子沟乡"}, lantai.settings), PUBLIC)
+    assert {h["archive_code"] for h in result["hits"]} == {"J2-1", "J2-2"}
