@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TRANSLATIONS := app/translations
+MO := $(TRANSLATIONS)/en/LC_MESSAGES/messages.mo
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install translations chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,16 +14,34 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	# Build-time data source of analyzers/data/divisions.txt; only its data files are read.
 	$(BIN)/pip install -q --no-deps 'cpca==0.5.5'
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -D messages
 	touch $(STAMP)
 
-install: $(STAMP)
+# The interface's compiled catalogs (committed, so pip and Docker installs have them too);
+# rebuilt here whenever a .po is newer.
+$(MO): $(TRANSLATIONS)/en/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -D messages
+
+install: $(STAMP) $(MO)
+
+## Collect the interface's messages into the catalogs; translate the new ones, then `make`.
+translations: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg -k lazy_gettext -k _l --no-location \
+		--sort-output -w 100 -o build/messages.pot .
+	$(BIN)/pybabel -q update -i build/messages.pot -d $(TRANSLATIONS) -D messages -w 100
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -D messages --statistics
+
+## Debian's Chromium (and a CJK font) for the browser tests; installs them when missing.
+chromium:
+	scripts/ensure-chromium
 
 ## Run the service on the embedded default (SQLite) with the sample records.
-demo: $(STAMP)
+demo: $(STAMP) $(MO)
 	$(BIN)/lantai demo
 
 ## Run the whole test suite (lint first).
-test: $(STAMP)
+test: $(STAMP) $(MO) chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analyzers.highlight import highlight
 from analyzers.normalize import normalize
@@ -151,3 +151,29 @@ class SearchService:
         """Title suggestions from records visible to ``audience`` only."""
         prefix = normalize(prefix[:MAX_QUERY_LENGTH]).text.strip()
         return self.backend.suggest(prefix, scope_for(audience), size) if prefix else []
+
+    def entity(self, kind: str, name: str, audience: Audience, page: int = 1,
+               size: int | None = None, sort: str = "date") -> dict | None:
+        """Records visible to ``audience`` that mention an entity, for an entity page.
+
+        ``kind`` is ``person``, ``place`` or ``org``. Answers ``{"kind", "name", "first_year",
+        "last_year", "result"}`` (``result`` is the search JSON of :meth:`search`), or None
+        when no visible record mentions it, exactly as for an entity nobody knows.
+        """
+        name = normalize(name[:MAX_QUERY_LENGTH]).text.strip()
+        if kind not in ("person", "place", "org") or not name or sort not in SORTS:
+            return None
+        request = SearchRequest(query=None, page=max(1, min(page, MAX_PAGE)),
+                                size=size or self.settings.page_size,
+                                entities=((kind, name),), sort=sort)
+        result = self.search(request, audience)
+        if not result["total"]:
+            return None
+        years = []
+        for order in ("date", "date_desc"):
+            edge = self.backend.search(replace(request, page=1, size=1, sort=order,
+                                               with_facets=False), scope_for(audience))
+            found = self.store.get_many(h.id for h in edge.hits)
+            years.append(next((r.year for r in found.values() if r.year), None))
+        return {"kind": kind, "name": name, "first_year": years[0], "last_year": years[1],
+                "result": result}

@@ -128,7 +128,7 @@ def test_status_check_by_paste_and_upload(site):
     assert "一九五〇年春耕生产通知" in pasted and "未知档号" in pasted
     uploaded = site.post("/staff/status", data={
         "archive": "test-city", "csrf_token": token,
-        "file": (io.BytesIO("J1-2\n".encode()), "codes.txt")},
+        "file": (io.BytesIO(b"J1-2\n"), "codes.txt")},
         content_type="multipart/form-data").get_data(as_text=True)
     assert "一九五二年扫盲总结" in uploaded
     other = site.post("/staff/status", data={"archive": "fx-county", "codes": "K1-1",
