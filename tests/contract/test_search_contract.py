@@ -1,0 +1,139 @@
+"""Search behaviour every backend must show: query language, facets, sort, pages, visibility."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.policy import PUBLIC, Audience, operator_audience
+from search.service import parse_request
+
+
+def run(lantai, audience=PUBLIC, **args):
+    args = {k: str(v) for k, v in args.items()}
+    return lantai.search.search(parse_request(args, lantai.settings), audience)
+
+
+def ids(result):
+    return [h["id"].split("/", 1)[1] for h in result["hits"]]
+
+
+def test_terms_are_anded(lantai):
+    assert set(ids(run(lantai, q="宝鸡 土地改革"))) == {"J001-001-0001"}
+
+
+def test_simplified_query_finds_traditional_record_and_back(lantai):
+    assert ids(run(lantai, q="宝鸡 红色档案")) == ["J001-001-0002"]
+    assert ids(run(lantai, q="寶雞 紅色檔案")) == ["J001-001-0002"]
+
+
+def test_search_mode_tokens_find_parts_of_words(lantai):
+    for q in ("数字档案馆", "档案馆", "数字"):
+        assert "J001-001-0003" in ids(run(lantai, q=q)), q
+
+
+def test_phrases_match_contiguous_text_only(lantai):
+    assert ids(run(lantai, q='"兴修水利"')) == ["J001-001-0004"]
+    assert ids(run(lantai, q="“水利兴修”")) == []
+
+
+def test_or_and_not(lantai):
+    assert set(ids(run(lantai, q="水利 OR 数字档案馆"))) == {"J001-001-0003", "J001-001-0004"}
+    both = set(ids(run(lantai, q="土地改革")))
+    without = set(ids(run(lantai, q="土地改革 NOT 凤翔县")))
+    assert both - without == {"J002-001-0001"}
+
+
+def test_field_filters(lantai):
+    assert ids(run(lantai, q="title:水利")) == ["J001-001-0004"]
+    assert ids(run(lantai, q="code:J001-001-0003")) == ["J001-001-0003"]
+    assert set(ids(run(lantai, q="土地改革 year:1950-1951"))) == {"J001-001-0001", "J002-001-0001"}
+
+
+def test_year_range_parameters(lantai):
+    assert set(ids(run(lantai, q="土地改革", year_from=1951, year_to=1952))) == {
+        "J002-001-0001", "J001-001-0005"}
+
+
+def test_a_reference_code_finds_its_record_first(lantai):
+    assert ids(run(lantai, q="J001-001-0004"))[0] == "J001-001-0004"
+
+
+def test_facets_count_visible_matches(lantai):
+    facets = run(lantai, q="土地改革")["facets"]
+    assert facets["archive"] == {"test-city": 2, "fx-county": 1}
+    assert facets["record_type"] == {"文书": 2, "红色档案": 1}
+    assert facets["year"] == {"1950": 1, "1951": 1, "1952": 1}
+
+
+def test_filters_by_archive_and_type(lantai):
+    assert ids(run(lantai, q="土地改革", archive="fx-county")) == ["J002-001-0001"]
+    assert ids(run(lantai, q="", type="红色档案", sort="date")) == ["J002-001-0001", "J001-001-0002"]
+
+
+def test_sort_by_date(lantai):
+    assert ids(run(lantai, q="土地改革", sort="date")) == [
+        "J001-001-0001", "J002-001-0001", "J001-001-0005"]
+    assert ids(run(lantai, q="土地改革", sort="date_desc"))[0] == "J001-001-0005"
+
+
+def test_pagination_walks_every_hit_once(lantai):
+    seen = []
+    for page in (1, 2, 3):
+        result = run(lantai, q="", size=2, page=page, sort="date")
+        assert result["total"] == 6
+        seen += ids(result)
+    assert len(seen) == len(set(seen)) == 6
+
+
+def test_snippets_highlight_the_original_script(lantai):
+    hit = run(lantai, q="红色档案")["hits"][0]
+    assert "<mark>紅色檔案</mark>" in hit["snippet"]
+
+
+def test_suggestions_come_from_visible_titles(lantai):
+    assert lantai.search.suggest("关于土地改革", PUBLIC)[0].startswith("关于土地改革")
+    assert all("赵秘云" not in s and "机要" not in s
+               for s in lantai.search.suggest("关于", PUBLIC, size=50))
+
+
+@pytest.mark.parametrize("q", ["赵秘云", "机要", "扫盲", "J001-001-0006", "土地改革", ""])
+def test_closed_records_never_reach_the_public(lantai, q):
+    result = run(lantai, q=q, size=50)
+    closed = {"J001-001-0006", "J001-001-0007", "J002-001-0002"}
+    assert not closed & set(ids(result))
+    assert result["total"] == len(result["hits"])
+    assert sum(result["facets"]["archive"].values()) == result["total"]
+
+
+def test_catalog_only_records_match_on_catalog_fields_not_text(lantai):
+    assert "J001-001-0005" in ids(run(lantai, q="复查"))  # in the title
+    assert ids(run(lantai, q="地主隐匿财产")) == []  # only in its text
+    assert ids(run(lantai, q='"地主隐匿"')) == []
+    assert ids(run(lantai, q="复查 NOT 地主")) == ["J001-001-0005"]  # text cannot exclude either
+    hit = run(lantai, q="复查")["hits"][0]
+    assert hit["visibility"] == "catalog" and "地主" not in hit["snippet"]
+
+
+def test_staff_of_an_archive_see_its_closed_records_only(lantai):
+    staff = Audience(role="staff", archives=frozenset({"fx-county"}))
+    assert ids(run(lantai, staff, q="扫盲")) == ["J002-001-0002"]
+    assert "J001-001-0006" not in ids(run(lantai, staff, q="赵秘云"))
+    assert ids(run(lantai, operator_audience("staff"), q="赵秘云")) == ["J001-001-0006"]
+
+
+def test_classified_records_need_clearance(lantai):
+    staff = Audience(role="staff", archives=frozenset({"test-city"}))
+    cleared = Audience(role="staff", archives=frozenset({"test-city"}), clearance=True)
+    assert ids(run(lantai, staff, q="机要")) == []
+    assert ids(run(lantai, cleared, q="机要")) == ["J001-001-0007"]
+
+
+def test_a_decision_reaches_search_as_soon_as_it_is_saved(lantai):
+    assert ids(run(lantai, q="赵秘云")) == []
+    lantai.decide("test-city", "J001-001-0006", "open", "到期，经审核可以开放", "reviewer")
+    assert ids(run(lantai, q="赵秘云")) == ["J001-001-0006"]
+    lantai.decide("test-city", "J001-001-0006", "catalog_only", "全文涉及个人隐私", "reviewer")
+    assert ids(run(lantai, q="赵秘云")) == ["J001-001-0006"]  # in its title
+    assert ids(run(lantai, q="材料")) == []  # only in its text
+    lantai.decide("test-city", "J001-001-0006", "controlled", "暂缓开放", "reviewer")
+    assert ids(run(lantai, q="赵秘云")) == []
