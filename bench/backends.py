@@ -1,0 +1,651 @@
+"""Benchmark the search backends (sqlite, opensearch) on the same generated records.
+
+N records are built deterministically from the People's Daily 1998 sentences of the shared
+corpus (``peoples-daily-ner/example.dev``: one character and its tag per line, a blank line
+between sentences), stored in one catalog, then indexed by each backend in ingest-sized
+batches (records/s and MB/s of record text). Each backend is then served by gunicorn
+(``lantai serve`` on a free loopback port) and a mixed query set (terms, phrases,
+boolean, fields, year ranges, filters, sorts, pages) is sent to ``/api/v1/search`` by one
+client and by 8 concurrent clients, bounded in count and time: p50/p99 latency and
+throughput. Totals and first pages of the two backends are compared as a consistency check.
+
+The result is written as a section of ``docs/benchmarks.md``::
+
+    .venv/bin/python bench/backends.py --records 20000
+
+An OpenSearch node comes from ``scripts/opensearch start`` (stopped again if this run
+started it) unless ``--opensearch-url`` names one; the benchmark's indices are deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from catalog.records import Record, record_from_row  # noqa: E402
+from catalog.store import CatalogStore  # noqa: E402
+from config import Settings, load_settings  # noqa: E402
+from indexer.documents import index_doc  # noqa: E402
+from indexer.ingest import BATCH, reindex  # noqa: E402
+from search.base import IndexDoc, SearchBackend  # noqa: E402
+
+CORPUS = REPO.parent / "shared" / "corpus" / "peoples-daily-ner" / "example.dev"
+DOC = REPO / "docs" / "benchmarks.md"
+MARKER = "<!-- bench/backends.py --records {records}: {end} -->"
+ARCHIVES = ("bench-city", "bench-county-a", "bench-county-b", "bench-county-c")
+TYPES = (("文书", 60), ("照片", 10), ("红色档案", 15), ("音像", 5), ("实物", 10))
+ACCESS = ((("open", "无"), 70), (("catalog_only", "无"), 12), (("unreviewed", "无"), 10),
+          (("controlled", "无"), 4), (("open", "秘密"), 4))
+TITLE_FORMS = ("关于{}的报告", "关于{}的通知", "{}的情况汇报", "关于{}问题的请示", "{}")
+CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
+# -- the records --------------------------------------------------------------
+
+@dataclass
+class Sentence:
+    """One corpus sentence with its labelled entities."""
+
+    text: str
+    entities: list[tuple[str, str]] = field(default_factory=list)  # (PER|LOC|ORG, name)
+
+
+def read_sentences(path: Path) -> list[Sentence]:
+    """Sentences of a character-per-line BIO file."""
+    sentences: list[Sentence] = []
+    chars: list[str] = []
+    entities: list[tuple[str, str]] = []
+    current: list[str] = []
+    kind = ""
+
+    def close_entity() -> None:
+        nonlocal current, kind
+        if current:
+            entities.append((kind, "".join(current)))
+        current, kind = [], ""
+
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        parts = line.split()
+        if not parts:
+            close_entity()
+            if chars:
+                sentences.append(Sentence("".join(chars), entities))
+            chars, entities = [], []
+            continue
+        char, tag = parts[0], parts[-1] if len(parts) > 1 else "O"
+        chars.append(char)
+        if tag.startswith("B-"):
+            close_entity()
+            current, kind = [char], tag[2:]
+        elif tag.startswith("I-") and current:
+            current.append(char)
+        else:
+            close_entity()
+    return sentences
+
+
+def _weighted(rng: random.Random, choices: tuple) -> object:
+    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+
+
+def _date(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.05:
+        return ""
+    day = date.fromordinal(rng.randint(date(1940, 1, 1).toordinal(), date(2005, 12, 31).toordinal()))
+    if roll < 0.65:
+        return day.isoformat()
+    return day.isoformat()[:7] if roll < 0.9 else str(day.year)
+
+
+def make_rows(sentences: list[Sentence], count: int, seed: int) -> list[dict]:
+    """``count`` catalog rows built from the sentences, the same for a given seed."""
+    rng = random.Random(seed)
+    rows = []
+    for n in range(count):
+        archive = rng.randrange(len(ARCHIVES))
+        lead = rng.choice(sentences)
+        fragment = re.split(r"[，。；：！？、“”]", lead.text)[0][:24] or lead.text[:24]
+        body = [lead, *rng.sample(sentences, rng.randint(1, 5))]
+        names = [name for s in body for kind, name in s.entities if kind in ("LOC", "ORG")]
+        orgs = [name for s in body for kind, name in s.entities if kind == "ORG"]
+        access, classification = _weighted(rng, ACCESS)  # type: ignore[misc]
+        rows.append({
+            "archive": ARCHIVES[archive],
+            "archive_code": f"J{archive + 1:03d}-{n // 1000 % 1000:03d}-{n:06d}",
+            "title": rng.choice(TITLE_FORMS).format(fragment),
+            "creator": rng.choice(orgs) if orgs and rng.random() < 0.5 else "",
+            "date": _date(rng),
+            "record_type": _weighted(rng, TYPES),
+            "access": access, "classification": classification,
+            "subjects": list(dict.fromkeys(names))[:3],
+            "description": rng.choice(sentences).text[:60],
+            "text": "".join(s.text for s in body),
+        })
+    return rows
+
+
+def make_queries(sentences: list[Sentence], rows: list[dict], count: int,
+                 seed: int) -> list[dict[str, str]]:
+    """A mixed, reproducible set of search requests (API parameters)."""
+    from analyzers.segment import query_tokens
+
+    rng = random.Random(seed + 1)
+
+    def words(s: Sentence) -> list[str]:
+        return [t for t in query_tokens(s.text) if len(t) >= 2 and CJK.fullmatch(t)]
+
+    def word() -> str:
+        while True:
+            found = words(rng.choice(sentences))
+            if found:
+                return rng.choice(found)
+
+    def pair() -> tuple[str, str]:
+        while True:
+            found = words(rng.choice(sentences))
+            if len(found) >= 2:
+                a, b = rng.sample(found, 2)
+                return a, b
+
+    def phrase() -> str:
+        while True:
+            runs = [r for r in CJK.findall(rng.choice(sentences).text) if len(r) >= 4]
+            if runs:
+                run = rng.choice(runs)
+                size = rng.randint(3, min(6, len(run)))
+                start = rng.randrange(len(run) - size + 1)
+                return run[start:start + size]
+
+    def entity() -> str:
+        while True:
+            s = rng.choice(sentences)
+            if s.entities:
+                return rng.choice(s.entities)[1]
+
+    def year() -> int:
+        return rng.randint(1940, 2000)
+
+    kinds: list[Callable[[], dict[str, str]]] = [
+        lambda: {"q": word()},
+        lambda: {"q": entity()},
+        lambda: {"q": " ".join(pair())},
+        lambda: {"q": f'"{phrase()}"'},
+        lambda: {"q": "{} OR {}".format(*pair())},
+        lambda: {"q": "{} NOT {}".format(*pair())},
+        lambda: {"q": f"({word()} OR {word()}) {word()}"},
+        lambda: {"q": f"title:{word()}"},
+        lambda: {"q": f"creator:{entity()}"},
+        lambda: {"q": rng.choice(rows)["archive_code"]},
+        lambda: {"q": f"code:{rng.choice(rows)['archive_code']}"},
+        lambda: {"q": f"{word()} year:{(y := year())}-{y + 5}"},
+        lambda: {"q": word(), "year_from": str(y := year()), "year_to": str(y + 10)},
+        lambda: {"q": word(), "archive": rng.choice(ARCHIVES)},
+        lambda: {"q": word(), "type": _weighted(rng, TYPES)},  # type: ignore[dict-item]
+        lambda: {"q": "", "type": _weighted(rng, TYPES), "sort": "date"},  # type: ignore[dict-item]
+        lambda: {"q": word(), "sort": "date_desc"},
+        lambda: {"q": word(), "page": str(rng.randint(2, 5))},
+        lambda: {"q": entity(), "size": "50"},
+    ]
+    return [kinds[i % len(kinds)]() for i in range(count)]
+
+
+# -- indexing -----------------------------------------------------------------
+
+def text_bytes(record: Record) -> int:
+    """Bytes (UTF-8) of a record's text fields: what the MB/s figures count."""
+    parts = [record.title, record.creator, record.description, record.text, *record.subjects]
+    return sum(len(p.encode("utf-8")) for p in parts)
+
+
+def timed_index(backend: SearchBackend, docs: list[IndexDoc]) -> float:
+    """Seconds to index ``docs`` in ingest-sized batches."""
+    started = time.perf_counter()
+    for start in range(0, len(docs), BATCH):
+        backend.index(docs[start:start + BATCH])
+    return time.perf_counter() - started
+
+
+# -- serving and querying -----------------------------------------------------
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes ``lantai`` load ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
+    env.update(LANTAI_DATA_DIR=str(settings.data_dir), LANTAI_BACKEND=settings.backend,
+               LANTAI_OPENSEARCH_URL=settings.opensearch_url, LANTAI_INDEX=settings.index,
+               LANTAI_SEARCH_TIMEOUT=str(settings.search_timeout))
+    return env
+
+
+class Server:
+    """``lantai serve`` (gunicorn) on a free loopback port."""
+
+    def __init__(self, settings: Settings, workers: int, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        lantai = str(Path(sys.executable).with_name("lantai"))
+        self.log = log.open("ab")
+        self.proc = subprocess.Popen(
+            [lantai, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(workers)],
+            env=settings_env(settings), stdout=self.log, stderr=self.log,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"lantai serve exited with {self.proc.returncode}; see {log}")
+            try:
+                with urllib.request.urlopen(self.base + "/api/v1/search?q=", timeout=5):
+                    return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"lantai serve did not answer within 120 s; see {log}")
+
+    def stop(self) -> None:
+        """Stop gunicorn and its workers."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self.log.close()
+
+
+@dataclass
+class Load:
+    """Latencies (seconds) and failures of one load run."""
+
+    latencies: list[float]
+    errors: int
+    seconds: float
+
+    def percentile(self, p: float) -> float:
+        """The ``p``-th percentile latency in seconds (nearest rank)."""
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    @property
+    def rate(self) -> float:
+        """Answered requests per second."""
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+
+def get(url: str) -> tuple[int, dict | None, float]:
+    """GET a JSON URL: status (0 when unreachable), body, seconds taken."""
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            data = json.loads(response.read())
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status, data = error.code, None
+    except (urllib.error.URLError, OSError):
+        status, data = 0, None
+    return status, data, time.perf_counter() - started
+
+
+def run_load(base: str, queries: list[dict[str, str]], clients: int, count: int,
+             seconds: float, answers: dict[int, tuple] | None = None) -> Load:
+    """Send queries (cycling through the set) from ``clients`` threads, at most ``count``
+    requests and ``seconds`` seconds; record each answer's total and ids in ``answers``."""
+    lock = threading.Lock()
+    counter = iter(range(count))
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+
+    def work() -> None:
+        nonlocal errors
+        while time.monotonic() < deadline:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                return
+            i = n % len(queries)
+            status, data, took = get(f"{base}/api/v1/search?{urllib.parse.urlencode(queries[i])}")
+            with lock:
+                if status != 200 or data is None:
+                    errors += 1
+                    continue
+                latencies.append(took)
+                if answers is not None and i not in answers:
+                    answers[i] = (data["total"], [h["id"] for h in data["hits"]])
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(work) for _ in range(clients)]:
+            future.result()
+    return Load(latencies, errors, time.monotonic() - started)
+
+
+# -- OpenSearch node ------------------------------------------------------------
+
+@dataclass
+class Node:
+    """The OpenSearch node of a run."""
+
+    url: str
+    started_here: bool
+    version: str = ""
+
+
+def opensearch_node(url: str | None) -> Node:
+    """The node to use: ``url``, or one from ``scripts/opensearch start``."""
+    if url:
+        node = Node(url, False)
+    else:
+        script = str(REPO / "scripts" / "opensearch")
+        running = subprocess.run([script, "status"], capture_output=True, text=True,
+                                 stdin=subprocess.DEVNULL).returncode == 0
+        done = subprocess.run([script, "start"], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=900)
+        if done.returncode != 0:
+            raise SystemExit(f"scripts/opensearch start failed:\n{done.stderr[-2000:]}")
+        node = Node(done.stdout.strip().splitlines()[-1], not running)
+    with urllib.request.urlopen(node.url, timeout=10) as response:
+        node.version = json.loads(response.read())["version"]["number"]
+    return node
+
+
+def stop_node(node: Node) -> None:
+    """Stop the node if this run started it."""
+    if node.started_here:
+        subprocess.run([str(REPO / "scripts" / "opensearch"), "stop"], capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=120)
+
+
+# -- report ---------------------------------------------------------------------
+
+def machine() -> dict[str, str]:
+    """nproc, memory, CPU model, Python version."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return {"nproc": str(os.cpu_count()), "memory": memory, "cpu": cpu,
+            "python": platform.python_version(), "os": platform.platform()}
+
+
+def ms(seconds: float) -> str:
+    """Seconds as milliseconds with one decimal."""
+    return f"{seconds * 1000:.1f}"
+
+
+def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, str],
+           consistency: dict[str, int], shared: dict[str, float]) -> str:
+    """The markdown section."""
+    env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("LANTAI_OPENSEARCH_")]
+    command = " ".join([*env, ".venv/bin/python", "bench/backends.py", *sys.argv[1:]])
+    lines = [
+        MARKER.format(records=args.records, end="begin"),
+        f"## Search backends, N = {args.records:,}: sqlite vs opensearch (`bench/backends.py`)",
+        "",
+        f"Run on {date.today().isoformat()} with **N = {args.records:,} records** "
+        f"({shared['mb']:.1f} MB of record text) built from the People's Daily 1998 "
+        "sentences of the shared corpus (`peoples-daily-ner/example.dev`), seed "
+        f"{args.seed}. Command:",
+        "",
+        "```",
+        f"{command}",
+        "```",
+        "",
+        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, "
+        f"Python {info['python']}, {info['os']}. OpenSearch {shared['version']} single node "
+        "from `scripts/opensearch` (default heap) on the same machine. Web: `lantai serve` "
+        f"(gunicorn, {args.workers} sync workers) on loopback. Load average (1 min) just "
+        f"before the run: {shared['load_start']:.2f} (other work on the machine), at its end: "
+        f"{shared['load_end']:.2f}.",
+        "",
+        f"Analysis shared by both backends (normalization to `IndexDoc`): "
+        f"{shared['analysis']:.1f} s. Indexing below is `backend.index()` in batches of "
+        f"{BATCH} (as `lantai ingest` does), including each backend's token building "
+        "(jieba search-mode words, characters, pinyin), until results are searchable; "
+        "`lantai reindex` is the whole rebuild from the catalog (OpenSearch: a new index "
+        "and an atomic alias switch).",
+        "",
+        "| backend | load avg before | index s | records/s | MB/s | reindex s | index size MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in results.items():
+        reindex_s = f"{r['reindex']:.1f}" if r.get("reindex") is not None else "–"
+        lines.append(f"| {name} | {r['load']:.2f} | {r['index']:.1f} | {args.records / r['index']:,.0f} | "
+                     f"{shared['mb'] / r['index']:.2f} | {reindex_s} | {r['size_mb']:.1f} |")
+    lines += [
+        "",
+        f"Queries: {args.queries} distinct requests to `/api/v1/search` (anonymous, public "
+        "view), cycling: single terms, entity names, two-term AND, phrases, OR, NOT, "
+        "grouping, `title:`, `creator:`, reference codes and `code:`, `year:` ranges, "
+        "year_from/year_to, archive and type filters, date sorts, pages 2-5, size 50; every "
+        "answer includes the six facets. One client: at most "
+        f"{args.count} requests or {args.seconds:g} s; 8 clients: at most {args.count * 4} "
+        f"requests or {args.seconds:g} s; after {args.warmup} warm-up requests.",
+        "",
+        "| backend | clients | requests | errors | p50 ms | p99 ms | requests/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in results.items():
+        for clients, load in ((1, r["one"]), (8, r["eight"])):
+            lines.append(f"| {name} | {clients} | {len(load.latencies)} | {load.errors} | "
+                         f"{ms(load.percentile(50))} | {ms(load.percentile(99))} | "
+                         f"{load.rate:.1f} |")
+    if consistency:
+        lines += [
+            "",
+            f"Consistency: of {consistency['compared']} requests answered by both backends, "
+            f"{consistency['same_total']} have the same total and {consistency['same_page']} "
+            f"the same hits on the page ({consistency['same_set']} the same hits in some "
+            "order; relevance scores differ between BM25 in Lucene and in FTS5, so ties and "
+            "near-ties may order differently).",
+        ]
+    lines.append(MARKER.format(records=args.records, end="end"))
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(section: str, path: Path, records: int) -> None:
+    """Replace this benchmark's section for N = ``records`` in ``path`` (or append it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
+    begin = MARKER.format(records=records, end="begin")
+    end = MARKER.format(records=records, end="end")
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _m: section, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+# -- main -----------------------------------------------------------------------
+
+def log(message: str) -> None:
+    """Progress on stderr."""
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=100_000, help="N records (100000)")
+    parser.add_argument("--backends", default="sqlite,opensearch")
+    parser.add_argument("--queries", type=int, default=200, help="distinct requests (200)")
+    parser.add_argument("--count", type=int, default=600,
+                        help="requests of the one-client run (600; 8 clients: 4x)")
+    parser.add_argument("--seconds", type=float, default=60, help="time bound per run (60)")
+    parser.add_argument("--warmup", type=int, default=200, help="warm-up requests (200)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    parser.add_argument("--seed", type=int, default=1998)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--opensearch-url", help="use this node instead of scripts/opensearch")
+    parser.add_argument("--skip-reindex", action="store_true")
+    parser.add_argument("--out", type=Path, default=DOC, help="markdown file (docs/benchmarks.md)")
+    parser.add_argument("--keep", action="store_true", help="keep the data dir")
+    return parser.parse_args(argv)
+
+
+def load_catalog(settings: Settings, rows: list[dict]) -> list[Record]:
+    """Validate the rows into records and store them in the catalog."""
+    records = [record_from_row(row) for row in rows]
+    store = CatalogStore(settings.catalog_url)
+    try:
+        for start in range(0, len(records), 2000):
+            store.upsert(records[start:start + 2000])
+    finally:
+        store.close()
+    return records
+
+
+def bench_backend(name: str, settings: Settings, docs: list[IndexDoc], args: argparse.Namespace,
+                  queries: list[dict[str, str]], answers: dict[int, tuple],
+                  work: Path) -> dict:
+    """Index, reindex, serve and query one backend; its figures."""
+    from search.backends import open_backend
+
+    result: dict = {"load": os.getloadavg()[0]}
+    backend = open_backend(settings)
+    try:
+        log(f"{name}: indexing {len(docs)} records")
+        result["index"] = timed_index(backend, docs)
+        log(f"{name}: indexed in {result['index']:.1f} s")
+        if not args.skip_reindex:
+            store = CatalogStore(settings.catalog_url)
+            started = time.perf_counter()
+            count = reindex(store, backend)
+            result["reindex"] = time.perf_counter() - started
+            store.close()
+            assert count == len(docs), count
+            log(f"{name}: reindex in {result['reindex']:.1f} s")
+        result["size_mb"] = index_size(name, settings, backend)
+        server = Server(settings, args.workers, work / f"serve-{name}.log")
+        try:
+            run_load(server.base, queries, 2, args.warmup, args.seconds)
+            result["one"] = run_load(server.base, queries, 1, args.count, args.seconds, answers)
+            log(f"{name}: 1 client p50 {ms(result['one'].percentile(50))} ms")
+            result["eight"] = run_load(server.base, queries, 8, args.count * 4, args.seconds)
+            log(f"{name}: 8 clients p50 {ms(result['eight'].percentile(50))} ms")
+        finally:
+            server.stop()
+    finally:
+        if name == "opensearch":
+            backend.drop()  # type: ignore[attr-defined]
+        backend.close()
+    return result
+
+
+def index_size(name: str, settings: Settings, backend: SearchBackend) -> float:
+    """Size of the index in MB as it stands after the reindex (OpenSearch: primaries)."""
+    if name == "sqlite":
+        return sum(p.stat().st_size for p in settings.data_dir.glob("index.sqlite*")) / 1e6
+    client = backend.client  # type: ignore[attr-defined]
+    stats = client.indices.stats(index=settings.index, metric="store")
+    return stats["_all"]["primaries"]["store"]["size_in_bytes"] / 1e6
+
+
+def compare(answers: dict[str, dict[int, tuple]]) -> dict[str, int]:
+    """How many requests got the same total and first page from both backends."""
+    if len(answers) < 2:
+        return {}
+    first, second = answers.values()
+    keys = sorted(set(first) & set(second))
+    return {
+        "compared": len(keys),
+        "same_total": sum(first[k][0] == second[k][0] for k in keys),
+        "same_page": sum(first[k][1] == second[k][1] for k in keys),
+        "same_set": sum(set(first[k][1]) == set(second[k][1]) for k in keys),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and write its section of docs/benchmarks.md."""
+    args = parse_args(argv)
+    names = [n.strip() for n in args.backends.split(",") if n.strip()]
+    work = Path(tempfile.mkdtemp(prefix="lantai-bench-"))
+    node: Node | None = None
+    load_start = os.getloadavg()[0]
+    try:
+        sentences = read_sentences(args.corpus)
+        log(f"{len(sentences)} sentences from {args.corpus}")
+        rows = make_rows(sentences, args.records, args.seed)
+        queries = make_queries(sentences, rows, args.queries, args.seed)
+        if "opensearch" in names:
+            node = opensearch_node(args.opensearch_url)
+        base = load_settings(env={}, data_dir=str(work / "data"), search_timeout=10.0,
+                             opensearch_url=node.url if node else "http://127.0.0.1:9200",
+                             index=f"bench{uuid.uuid4().hex[:12]}")
+        base.data_dir.mkdir(parents=True)
+        log(f"storing {len(rows)} records in the catalog")
+        records = load_catalog(base, rows)
+        started = time.perf_counter()
+        docs = [index_doc(r) for r in records]
+        shared = {"analysis": time.perf_counter() - started,
+                  "mb": sum(text_bytes(r) for r in records) / 1e6,
+                  "version": node.version if node else "–"}
+        results: dict[str, dict] = {}
+        answers: dict[str, dict[int, tuple]] = {}
+        for name in names:
+            answers[name] = {}
+            results[name] = bench_backend(name, base.with_overrides(backend=name), docs, args,
+                                          queries, answers[name], work)
+        shared["load_start"], shared["load_end"] = load_start, os.getloadavg()[0]
+        section = render(args, results, machine(), compare(answers), shared)
+        write_doc(section, args.out, args.records)
+        print(section)
+        log(f"wrote {args.out}")
+    finally:
+        if node:
+            stop_node(node)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            log(f"data kept in {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
