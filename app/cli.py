@@ -20,22 +20,43 @@ def _print_json(data: object) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Read files and folders into the catalog and the index."""
+    """Read catalog exports and page files (folders are walked) into the catalog and the index."""
     from app.runtime import open_lantai
+    from indexer.files import FileOptions
+    from indexer.progress import Progress
 
-    paths = [Path(p) for p in args.paths]
-    missing = [str(p) for p in paths if not p.exists()]
+    if args.dry_run and not args.sync:
+        print("lantai ingest: --dry-run goes with --sync (it lists what --sync would remove)",
+              file=sys.stderr)
+        return 2
+    options = FileOptions(ocr=not args.no_ocr, max_text_bytes=int(args.max_text_mb * 1024 * 1024))
     lantai = open_lantai(settings)
-    report = lantai.ingester.ingest([p for p in paths if p.exists()], archive=args.archive)
-    for name in missing:
-        from indexer.ingest import Problem
-
-        report.errors.append(Problem(name, None, None, "no such file or folder"))
-        report.failed += 1
+    try:
+        report = lantai.ingester.ingest(
+            [Path(p) for p in args.paths], archive=args.archive, sync=args.sync,
+            dry_run=args.dry_run, workers=args.workers, options=options, entities=args.entities,
+            progress=None if args.quiet else Progress())
+    finally:
+        lantai.close()
     for problem in report.errors:
         print(f"lantai ingest: {problem}", file=sys.stderr)
+    for orphan in report.orphans:
+        print(f"lantai ingest: {', '.join(orphan['files'])}: no record {orphan['id']}; "
+              "made one from the file (status unreviewed)", file=sys.stderr)
+    if report.needs_ocr:
+        print(f"lantai ingest: {report.needs_ocr} pages in {len(report.needs_ocr_files)} files need OCR "
+              "(Tesseract with chi_sim/chi_tra: scripts/ensure-tesseract); they are read on the next "
+              "run once it is installed", file=sys.stderr)
+    verb = "would remove" if report.dry_run else "removed"
+    for record_id in report.removed:
+        print(f"lantai ingest: {verb} {record_id} (its source is gone)", file=sys.stderr)
+    for path in report.detached:
+        print(f"lantai ingest: {'would detach' if report.dry_run else 'detached'} {path} (deleted)",
+              file=sys.stderr)
     print(f"lantai ingest: {report.files} files, {report.added} added, {report.updated} updated, "
-          f"{report.unchanged} unchanged, {report.failed} failed", file=sys.stderr)
+          f"{report.unchanged} unchanged, {report.failed} failed, {report.pages} pages "
+          f"({report.low_quality_pages} low quality), {report.needs_ocr} need OCR, "
+          f"{len(report.removed)} {verb}, {report.seconds:.1f} s", file=sys.stderr)
     if args.json:
         _print_json(report.as_json())
     return 1 if report.failed or report.not_indexed else 0
@@ -278,8 +299,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="read catalog exports and files into the catalog and index")
     p.add_argument("paths", nargs="+")
-    p.add_argument("--archive", help="archive id for rows that do not name one")
+    p.add_argument("--archive", help="archive id for rows and files that do not name one")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    p.add_argument("--sync", action="store_true",
+                   help="also remove records whose sources under PATH are gone")
+    p.add_argument("--dry-run", action="store_true", help="with --sync: only list what would go")
+    p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--no-ocr", action="store_true",
+                   help="do not OCR scans; count them as needing OCR")
+    p.add_argument("--max-text-mb", type=float, default=64.0,
+                   help="refuse text files larger than this (default 64)")
+    p.add_argument("--entities", action="store_true",
+                   help="extract persons, places and organizations into the index (slower)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("search", help="search the index")

@@ -46,12 +46,13 @@ class Lantai:
         rank = VISIBILITIES.index
         narrows = rank(public_visibility(decision, before.classification)) > rank(
             public_visibility(before.access, before.classification))
+        entities = self.store.entities(archive, archive_code)
         if narrows:
-            self.backend.index([index_doc(after)])
+            self.backend.index([index_doc(after, entities)])
         record = self.review.decide(archive, archive_code, decision, reason, by,
                                     unit_opinion=unit_opinion, next_review=next_review)
         if not narrows:
-            self.backend.index([index_doc(record)])
+            self.backend.index([index_doc(record, entities)])
         return record
 
     def close(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import (
     Column,
@@ -15,10 +15,15 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
+    delete,
     event,
     func,
+    inspect,
+    or_,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -52,14 +57,30 @@ records_table = Table(
     # Set once a review decision was made in Lantai: later imports keep its status.
     Column("decided_at", String(32), nullable=True),
     Column("next_review", String(10), nullable=True),
+    # Where ingest read it: the catalog file of its row ("" for a record made from files alone).
+    Column("source", Text, nullable=True),
+    # Hash of its own catalog fields (the row), and of everything it was built from (row + files).
+    Column("row_hash", String(64), nullable=True),
+    Column("source_hash", String(64), nullable=True),
+    # content_hash of the version last written to the search index (None: never indexed).
+    Column("indexed_hash", String(64), nullable=True),
+    # Entity names found by ingest: {"catalog": {"person": [...], ...}, "text": {...}}.
+    Column("entities", Text, nullable=True),
     UniqueConstraint("archive", "archive_code", name="uq_record_code"),
 )
+#: Columns added after the first release, created on open in catalogs that lack them.
+_ADDED_COLUMNS = ("source", "row_hash", "source_hash", "indexed_hash", "entities")
 
 
 def content_hash(record: Record) -> str:
     """Stable hash of everything a record holds, to tell changed rows from unchanged ones."""
     payload = json.dumps(asdict(record), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def row_values(record: Record) -> dict:
+    """The catalog columns of a record (a pure function: ingest workers compute it too)."""
+    return _row_values(record)
 
 
 def _row_values(record: Record) -> dict:
@@ -72,7 +93,7 @@ def _row_values(record: Record) -> dict:
     return values
 
 
-_STORE_ONLY = ("pk", "content_hash", "personal_data", "decided_at", "next_review")
+_STORE_ONLY = ("pk", "content_hash", "personal_data", "decided_at", "next_review", *_ADDED_COLUMNS)
 
 
 def _record(row) -> Record:
@@ -82,6 +103,48 @@ def _record(row) -> Record:
     data["subjects"] = tuple(json.loads(data["subjects"]))
     data["files"] = tuple(json.loads(data["files"]))
     return Record(**data)
+
+
+@dataclass
+class RecordWrite:
+    """One record as ingest writes it: the record, its pages and the files they came from."""
+
+    record: Record
+    pages: list  # list[catalog.pages.Page]
+    source: str
+    row_hash: str
+    source_hash: str
+    files: list = field(default_factory=list)  # list[catalog.pages.FileState] to save
+    drop_files: list[str] = field(default_factory=list)  # paths no longer attached
+    entities: dict | None = None
+    values: dict | None = None  # row_values(record), when the caller computed it already
+
+
+@dataclass
+class _Written:
+    """A record written earlier in the same :meth:`CatalogStore.write` batch."""
+
+    pk: int
+    archive: str
+    archive_code: str
+    content_hash: str
+    access: str
+    decided_at: str | None
+    indexed_hash: str | None
+    source_hash: str
+    new: bool
+
+
+@dataclass
+class WriteOutcome:
+    """What writing one record did; ``record`` is what was stored (a decided status kept)."""
+
+    record: Record
+    pk: int
+    status: str  # added, updated or unchanged
+    content_hash: str
+    needs_index: bool
+    entities: dict | None = None
 
 
 @dataclass
@@ -101,9 +164,21 @@ class CatalogStore:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         # The other catalog tables register on the same metadata when imported.
-        from catalog import audit, lexicon, review, users  # noqa: F401
+        from catalog import audit, lexicon, pages, review, users  # noqa: F401
 
         metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Catalogs made before a column was added get it (empty) on open."""
+        have = {c["name"] for c in inspect(self.engine).get_columns("records")}
+        missing = [name for name in _ADDED_COLUMNS if name not in have]
+        if not missing:
+            return
+        with self.engine.begin() as conn:
+            for name in missing:
+                kind = records_table.c[name].type.compile(dialect=self.engine.dialect)
+                conn.execute(text(f"ALTER TABLE records ADD COLUMN {name} {kind}"))
 
     def upsert(self, records: Iterable[Record]) -> UpsertResult:
         """Add new records and replace changed ones (by archive and 档号), in one transaction."""
@@ -135,6 +210,173 @@ class CatalogStore:
                 else:
                     result.unchanged.append(record)
         return result
+
+    def write(self, writes: list[RecordWrite]) -> list[WriteOutcome]:
+        """Write records with their pages and file states, all in one transaction.
+
+        A record and its pages are never seen half-written. As in :meth:`upsert`, a status
+        decided in Lantai outranks the one in the input. ``needs_index`` is true when the
+        stored version is not the one last indexed.
+        """
+        from catalog.pages import delete_file_states, delete_pages, insert_pages, save_file_states
+
+        outcomes: list[WriteOutcome] = []
+        with self.engine.begin() as conn:
+            existing = {}
+            keys = {(w.record.archive, w.record.archive_code) for w in writes}
+            codes = sorted({code for _, code in keys})
+            for start in range(0, len(codes), 500):
+                for row in conn.execute(
+                        select(records_table.c.pk, records_table.c.archive,
+                               records_table.c.archive_code, records_table.c.content_hash,
+                               records_table.c.access, records_table.c.decided_at,
+                               records_table.c.indexed_hash, records_table.c.source_hash)
+                        .where(records_table.c.archive_code.in_(codes[start:start + 500]))):
+                    if (row.archive, row.archive_code) in keys:
+                        existing[(row.archive, row.archive_code)] = row
+            pages: dict[int, list] = {}
+            replaced = []
+            for item in writes:
+                record = item.record
+                found = existing.get((record.archive, record.archive_code))
+                values = item.values
+                if found is not None and found.decided_at and record.access != found.access:
+                    record = replace(record, access=found.access)
+                    values = None
+                values = dict(values or row_values(record))
+                values.update(source=item.source, row_hash=item.row_hash,
+                              source_hash=item.source_hash,
+                              entities=json.dumps(item.entities, ensure_ascii=False)
+                              if item.entities is not None else None)
+                key = (record.archive, record.archive_code)
+                if found is None:
+                    pk = conn.execute(records_table.insert().values(**values)).inserted_primary_key[0]
+                    status, indexed = "added", None
+                else:
+                    pk, indexed = found.pk, found.indexed_hash
+                    changed = found.content_hash != values["content_hash"]
+                    status = "updated" if changed else "unchanged"
+                    if changed or found.source_hash != item.source_hash:
+                        conn.execute(records_table.update().where(records_table.c.pk == pk)
+                                     .values(**values))
+                    if not getattr(found, "new", False):
+                        replaced.append(pk)
+                # The same record again later in this batch: it updates what was just written.
+                existing[key] = _Written(pk, record.archive, record.archive_code,
+                                         values["content_hash"], record.access,
+                                         found.decided_at if found is not None else None,
+                                         indexed, item.source_hash, found is None or
+                                         getattr(found, "new", False))
+                pages[pk] = list(item.pages)
+                outcomes.append(WriteOutcome(record, pk, status, values["content_hash"],
+                                             indexed != values["content_hash"], item.entities))
+            delete_pages(conn, replaced)
+            insert_pages(conn, [(pk, page) for pk, items in pages.items() for page in items])
+            delete_file_states(conn, [p for w in writes for p in w.drop_files])
+            save_file_states(conn, list({f.path: f for w in writes for f in w.files}.values()))
+        return outcomes
+
+    def mark_indexed(self, done: Iterable[tuple[int, str]]) -> None:
+        """Remember which version of each record (pk, content_hash) is now in the index."""
+        rows = [{"pk_": pk, "digest": digest} for pk, digest in done]
+        if not rows:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(records_table.update().where(
+                records_table.c.pk == bindparam("pk_"),
+                records_table.c.content_hash == bindparam("digest"))
+                .values(indexed_hash=bindparam("digest")), rows)
+
+    def unmark_indexed(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Forget that some records are indexed (before they leave the index)."""
+        with self.engine.begin() as conn:
+            for archive, code in keys:
+                conn.execute(records_table.update().where(
+                    records_table.c.archive == archive, records_table.c.archive_code == code)
+                    .values(indexed_hash=None))
+
+    def pending_index(self, batch: int = 500) -> Iterator[list[tuple[int, str, Record, dict | None]]]:
+        """Records whose stored version is not the indexed one, as ``(pk, hash, record, entities)``
+        batches (stored but not indexed: a crash, the index down)."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(records_table).where(
+                        records_table.c.pk > last,
+                        or_(records_table.c.indexed_hash.is_(None),
+                            records_table.c.indexed_hash != records_table.c.content_hash))
+                    .order_by(records_table.c.pk).limit(batch)).all()
+            if not rows:
+                return
+            yield [(row.pk, row.content_hash, _record(row),
+                    json.loads(row.entities) if row.entities else None) for row in rows]
+            last = rows[-1].pk
+
+    def states(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """Ingest bookkeeping of some records by (archive, 档号): pk, source, hashes."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[tuple[str, str], dict] = {}
+        cols = (records_table.c.pk, records_table.c.archive, records_table.c.archive_code,
+                records_table.c.source, records_table.c.row_hash, records_table.c.source_hash,
+                records_table.c.content_hash, records_table.c.indexed_hash)
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 200):
+                chunk = wanted[start:start + 200]
+                want = set(chunk)
+                for row in conn.execute(select(*cols).where(
+                        records_table.c.archive_code.in_(sorted({c for _, c in chunk})))):
+                    key = (row.archive, row.archive_code)
+                    if key in want:
+                        out[key] = dict(row._mapping)
+        return out
+
+    def entities(self, archive: str, archive_code: str) -> dict | None:
+        """Entity names ingest stored for a record (``lantai ingest --entities``), or None."""
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(records_table.c.entities).where(
+                records_table.c.archive == archive,
+                records_table.c.archive_code == archive_code)).scalar()
+        return json.loads(raw) if raw else None
+
+    def archives_of_code(self, archive_code: str) -> list[str]:
+        """Archives holding a record with this 档号."""
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(records_table.c.archive).where(
+                records_table.c.archive_code == archive_code)).scalars())
+
+    def keys_from_source(self, source: str) -> set[tuple[str, str]]:
+        """(archive, 档号) of the records whose row came from one catalog file."""
+        with self.engine.connect() as conn:
+            return {(r.archive, r.archive_code) for r in conn.execute(
+                select(records_table.c.archive, records_table.c.archive_code)
+                .where(records_table.c.source == source))}
+
+    def remove(self, keys: Iterable[tuple[str, str]]) -> int:
+        """Delete records with their pages and file states in one transaction."""
+        from catalog.pages import delete_pages, files_table
+
+        wanted = list(dict.fromkeys(keys))
+        removed = 0
+        with self.engine.begin() as conn:
+            for archive, code in wanted:
+                pk = conn.execute(select(records_table.c.pk).where(
+                    records_table.c.archive == archive,
+                    records_table.c.archive_code == code)).scalar()
+                if pk is None:
+                    continue
+                delete_pages(conn, [pk])
+                conn.execute(delete(files_table).where(files_table.c.archive == archive,
+                                                       files_table.c.archive_code == code))
+                conn.execute(delete(records_table).where(records_table.c.pk == pk))
+                removed += 1
+        return removed
+
+    def ids(self) -> set[str]:
+        """Every record id (``archive/archive_code``)."""
+        with self.engine.connect() as conn:
+            return {f"{a}/{c}" for a, c in conn.execute(
+                select(records_table.c.archive, records_table.c.archive_code))}
 
     def get(self, archive: str, archive_code: str) -> Record | None:
         """One record by archive and 档号, or None."""

@@ -7,6 +7,7 @@ raises :class:`ReadError`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -14,9 +15,13 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from analyzers.normalize import is_cjk
 
 MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
+SAMPLE_BYTES = 256 * 1024  # what encoding detection looks at
+SCORE_CHARS = 8192  # characters scored to tell GB18030 from Big5
 
 
 class ReadError(ValueError):
@@ -33,19 +38,104 @@ class RowProblem:
 Rows = Iterator[tuple[int, "dict[str, Any] | RowProblem"]]
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030", "big5"):
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _common_share(text: str, encoding: str) -> float:
+    """Share of the ideographs of ``text`` that are among the common ones of ``encoding``.
+
+    Common means GB2312 level 1 (the 3,755 most used simplified characters) for GB
+    encodings, and Big5's 常用字 range (5,401 characters) for Big5: text decoded with the
+    wrong one of the two is full of rare characters, kana and symbols.
+    """
+    hanzi = total = 0
+    for ch in text[:SCORE_CHARS]:
+        code = ord(ch)
+        if code < 0x80:
+            continue
+        total += 1
+        if not is_cjk(ch):
+            continue
         try:
-            return data.decode(encoding)
+            if encoding == "big5":
+                raw = ch.encode("big5")
+                hanzi += 0xA440 <= int.from_bytes(raw, "big") <= 0xC67E
+            else:
+                raw = ch.encode("gb2312")
+                hanzi += 0xB0 <= raw[0] <= 0xD7
+        except UnicodeEncodeError:
+            continue
+    return hanzi / total if total else 0.0
+
+
+def detect_encoding(sample: bytes, complete: bool = True) -> str:
+    """The encoding of Chinese text: UTF-8 (or a BOM), else GB18030/GBK or Big5 by content.
+
+    ``complete`` says whether ``sample`` is the whole file (a multi-byte character cut off
+    at the end of a partial sample is not an error).
+
+    >>> detect_encoding("宝鸡市档案馆".encode("gbk")), detect_encoding("寶雞市檔案館".encode("big5"))
+    ('gb18030', 'big5')
+    """
+    for bom, name in _BOMS:
+        if sample.startswith(bom):
+            return name
+    candidates = []
+    for name in ("utf-8", "gb18030", "big5"):
+        try:
+            text = codecs.getincrementaldecoder(name)().decode(sample, final=complete)
         except UnicodeDecodeError:
             continue
-    raise ReadError("not UTF-8, GB18030 or Big5 text")
+        if name == "utf-8":
+            return "utf-8"
+        if "\x00" in text:
+            continue
+        candidates.append((_common_share(text, name), name == "gb18030", name))
+    if not candidates:
+        raise ReadError("not UTF-8, GB18030/GBK or Big5 text (wrong or mixed encoding)")
+    return max(candidates)[2]
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode Chinese text in UTF-8, GB18030/GBK or Big5; ReadError when it is none of them."""
+    encoding = detect_encoding(data[:SAMPLE_BYTES], complete=len(data) <= SAMPLE_BYTES)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"not valid {encoding} text: bad bytes at offset {exc.start} "
+                        "(wrong or mixed encoding)") from None
+
+
+def open_text(path: Path) -> IO[str]:
+    """A file as a text stream, its encoding detected from its start (streams large files)."""
+    stream = path.open("rb")
+    try:
+        sample = stream.read(SAMPLE_BYTES)
+        encoding = detect_encoding(sample, complete=len(sample) < SAMPLE_BYTES)
+        stream.seek(0)
+    except BaseException:
+        stream.close()
+        raise
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
 
 
 def read_jsonl(path: Path) -> Rows:
     """Rows of a JSON lines file (one object per line; blank lines skipped)."""
-    for number, line in enumerate(_decode(path).splitlines(), start=1):
+    with open_text(path) as stream:
+        yield from _jsonl_rows(stream, path)
+
+
+def _jsonl_rows(stream: IO[str], path: Path) -> Rows:
+    number = 0
+    while True:
+        try:
+            line = stream.readline()
+        except UnicodeDecodeError as exc:
+            raise ReadError(f"after line {number}: not valid {stream.encoding} text "
+                            "(wrong or mixed encoding)") from exc
+        if not line:
+            return
+        number += 1
         if not line.strip():
             continue
         try:
@@ -61,13 +151,20 @@ def read_jsonl(path: Path) -> Rows:
 
 def read_csv(path: Path) -> Rows:
     """Rows of a CSV file with a header line (English or Chinese field names)."""
-    reader = csv.reader(io.StringIO(_decode(path), newline=""))
+    with open_text(path) as stream:
+        yield from _csv_rows(stream)
+
+
+def _csv_rows(stream: IO[str]) -> Rows:
+    reader = csv.reader(stream)
     try:
         header = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
         raise ReadError(f"unreadable CSV header: {exc}") from None
+    except UnicodeDecodeError:
+        raise ReadError(f"not valid {stream.encoding} text (wrong or mixed encoding)") from None
     while True:
         try:
             values = next(reader)
@@ -76,6 +173,9 @@ def read_csv(path: Path) -> Rows:
         except csv.Error as exc:
             yield reader.line_num, RowProblem(f"unreadable CSV: {exc}")
             continue
+        except UnicodeDecodeError:
+            raise ReadError(f"after line {reader.line_num}: not valid {stream.encoding} text "
+                            "(wrong or mixed encoding)") from None
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(header):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from analyzers.pinyin import is_pinyin_query, pinyin_key
 from analyzers.segment import index_tokens, query_tokens
@@ -19,9 +22,34 @@ def char_tokens(text: str) -> list[str]:
     return _CHAR_TOKENS.findall(text.lower())
 
 
+TOKEN_SEPARATOR = "\x1f"  # tokens never hold control characters
+_prepared: dict[str, str] = {}  # normalized text -> its tokens joined by TOKEN_SEPARATOR
+_prepared_lock = threading.Lock()
+
+
+@contextmanager
+def prepared_tokens(tokens: Mapping[str, str]) -> Iterator[None]:
+    """Use tokens segmented elsewhere (e.g. in ingest's workers) while this block runs.
+
+    ``tokens`` maps a normalized text to its :func:`analyzers.segment.index_tokens`
+    joined by :data:`TOKEN_SEPARATOR`; texts not in it are segmented as usual, so the
+    index is the same either way.
+    """
+    with _prepared_lock:
+        _prepared.update(tokens)
+    try:
+        yield
+    finally:
+        with _prepared_lock:
+            for text in tokens:
+                _prepared.pop(text, None)
+
+
 def word_tokens(text: str) -> list[str]:
     """Search-mode word tokens of a normalized text, as the index stores them."""
-    return [t for t in index_tokens(text) if any(c.isalnum() for c in t)]
+    found = _prepared.get(text)
+    tokens = found.split(TOKEN_SEPARATOR) if found is not None else index_tokens(text)
+    return [t for t in tokens if any(c.isalnum() for c in t)]
 
 
 def term_tokens(text: str) -> list[str]:

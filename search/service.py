@@ -6,18 +6,20 @@ Views, the API and the CLI all come through here; none of them touches an engine
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from analyzers.highlight import highlight
+from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import normalize
 from analyzers.pii import mask_personal_data
 from analyzers.query import parse_query, positive_terms
+from catalog.pages import pages_of
 from catalog.policy import Audience, can_see_closed, record_visibility, scope_for
 from catalog.records import Record
 from catalog.store import CatalogStore
 from config import Settings
 from search.base import FACETS, SORTS, SearchBackend, SearchRequest
+from search.pages import hit_pages, page_matches, query_terms, term_groups
 
 MAX_QUERY_LENGTH = 500
 MAX_PAGE = 10_000
@@ -94,6 +96,9 @@ class SearchService:
         result = self.backend.search(request, scope)
         records = self.store.get_many(h.id for h in result.hits)
         terms = positive_terms(request.query)
+        # Pages where the terms are, for hits whose text this audience may see (display only).
+        matched = hit_pages(self.store.engine, [h.id for h in result.hits
+                                                if h.visibility == "full" and h.id in records], terms)
         hits = []
         for hit in result.hits:
             record = records.get(hit.id)
@@ -105,7 +110,8 @@ class SearchService:
                 "title": record.title, "date": record.date, "record_type": record.record_type,
                 "visibility": hit.visibility,
                 "snippet": self._snippet(record, hit.visibility, terms, own),
-                "pages": [], "score": hit.score,
+                "pages": matched.get(hit.id, []) if hit.visibility == "full" else [],
+                "score": hit.score,
             }
             if own:
                 hit_json.update(access=record.access, classification=record.classification)
@@ -146,6 +152,50 @@ class SearchService:
         if own:
             data.update(access=record.access, classification=record.classification)
         return data
+
+    def pages(self, record_id: str, audience: Audience,
+              terms: str | Sequence[str] | None = None) -> dict | None:
+        """A record's pages as ``audience`` may read them, and where ``terms`` match.
+
+        ``terms`` is the query string (its positive terms are used) or a list of terms.
+        Answers None exactly when :meth:`record` does (missing, or closed to the caller);
+        otherwise ``{"id", "visibility", "count", "first_match", "matches", "pages"}``, where
+        each page is ``{"number", "text", "html", "quality", "low_quality", "method",
+        "match"}``: ``text`` is the original (personal data masked for all but the record's
+        own staff), ``html`` its reading text (converter debris removed) escaped, with
+        ``<mark>`` around the matches. When the
+        text is not public (目录开放), ``pages`` is empty and ``count`` is 0.
+        """
+        archive, _, code = record_id.partition("/")
+        if not archive or not code:
+            return None
+        record = self.store.get(archive, code)
+        if record is None:
+            return None
+        visibility = record_visibility(scope_for(audience), record.archive, record.access,
+                                       record.classification)
+        if visibility == "none":
+            return None
+        answer = {"id": record.id, "visibility": visibility, "count": 0, "first_match": None,
+                  "matches": [], "pages": []}
+        if visibility != "full":
+            return answer
+        own = can_see_closed(audience, record.archive, record.classification != "none")
+        wanted = query_terms(terms[:MAX_QUERY_LENGTH] if isinstance(terms, str) else terms)
+        groups = term_groups(wanted)
+        for page in pages_of(self.store.engine, record.archive, record.archive_code):
+            text = page.text if own else mask_personal_data(page.text)
+            match = page_matches(page.search_text, groups)
+            answer["pages"].append({
+                "number": page.number, "text": text,
+                "html": highlight_full(text, wanted),
+                "quality": page.quality, "low_quality": page.low_quality, "method": page.method,
+                "match": match})
+            if match:
+                answer["matches"].append(page.number)
+        answer["count"] = len(answer["pages"])
+        answer["first_match"] = answer["matches"][0] if answer["matches"] else None
+        return answer
 
     def suggest(self, prefix: str, audience: Audience, size: int = 8) -> list[str]:
         """Title suggestions from records visible to ``audience`` only."""

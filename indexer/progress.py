@@ -1,0 +1,71 @@
+"""Progress of an ingest run on stderr: a bar on a terminal, plain periodic lines otherwise."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import IO
+
+from indexer.ingest import IngestReport
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+class Progress:
+    """Callable given to :meth:`indexer.ingest.Ingester.ingest` as ``progress``.
+
+    On a terminal it redraws one line (a bar, counts, rate and ETA) a few times a second;
+    elsewhere it writes a plain line every ``interval`` seconds (10 by default;
+    ``LANTAI_TEST_PROGRESS_INTERVAL`` for tests) and at the end.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, interval: float | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        env = os.environ.get("LANTAI_TEST_PROGRESS_INTERVAL")
+        if interval is None:
+            interval = float(env) if env else (0.2 if self.tty else 10.0)
+        self.interval = interval
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.drawn = False
+        self.finished = False
+
+    def line(self, report: IngestReport, done: int, total: int) -> str:
+        """The progress text: files, records, pages, rate and ETA."""
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        records = report.added + report.updated + report.unchanged
+        eta = "--"
+        if 0 < done < total:
+            eta = _duration(elapsed * (total - done) / done)
+        elif total and done >= total:
+            eta = "0m00s"
+        return (f"{done}/{total} files, {records} records ({report.added} added, "
+                f"{report.updated} updated, {report.unchanged} unchanged, {report.failed} failed), "
+                f"{report.pages} pages, {records / elapsed:.1f} records/s, "
+                f"{report.pages / elapsed:.1f} pages/s, ETA {eta}")
+
+    def __call__(self, report: IngestReport, done: int, total: int) -> None:
+        now = time.monotonic()
+        final = report.seconds > 0
+        if not final and now - self.last < self.interval:
+            return
+        self.last = now
+        text = self.line(report, done, total)
+        if self.tty:
+            width = 24
+            filled = int(width * done / total) if total else width
+            bar = "#" * filled + "." * (width - filled)
+            self.stream.write(f"\r\x1b[Klantai ingest [{bar}] {text}")
+            self.drawn = True
+            if final:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"lantai ingest: progress: {text}\n")
+        self.stream.flush()
