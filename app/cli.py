@@ -103,6 +103,13 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_train_ner(args: argparse.Namespace, settings: Settings) -> int:
+    """Train the entity model from the labelled corpus (prints time and held-out scores)."""
+    from analyzers.entities.train import train_ner_command
+
+    return train_ner_command(Path(args.corpus), Path(args.output))
+
+
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuild the search index from the catalog."""
     from app.runtime import open_lantai
@@ -365,6 +372,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject")
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("train-ner", help="train the entity model from the labelled corpus")
+    p.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"),
+                   help="folder of the labelled corpus (default: ../shared/corpus)")
+    p.add_argument("--output", default=str(Path(__file__).resolve().parents[1] / "analyzers" / "entities"
+                                           / "model"), help="where the model goes")
+    p.set_defaults(func=cmd_train_ner)
 
     p = sub.add_parser("reindex", help="rebuild the search index from the catalog")
     p.set_defaults(func=cmd_reindex)

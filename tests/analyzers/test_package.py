@@ -34,13 +34,16 @@ def test_doctests(name: str) -> None:
 
 
 def test_analyze() -> None:
-    result = analyzers.analyze("寶雞市檔案局(館)關於土地改革(gǎi)的報告")
+    text = "寶雞市檔案局(館)關於土地改革(gǎi)的報告"
+    result = analyzers.analyze(text)
     assert result == {
         "normalized": "宝鸡市档案局(馆)关于土地改革的报告",
         "tokens": result["tokens"],
-        "entities": [],
+        "entities": result["entities"],
         "quality": 1.0,
     }
+    place = next(e for e in result["entities"] if e["label"] == "PLACE")
+    assert text[place["start"]:place["end"]] == place["text"] and place["normalized"].startswith("宝鸡")
     assert {"宝鸡", "宝鸡市", "档案局", "馆", "土地改革", "报告"} <= set(result["tokens"])
     assert analyzers.analyze("館藏?cái)?shù)量")["quality"] < 1.0
     assert analyzers.analyze("") == {"normalized": "", "tokens": [], "entities": [], "quality": 1.0}
