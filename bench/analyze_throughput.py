@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.ner_eval import machine  # noqa: E402
+from bench.machine import machine  # noqa: E402
 
 DOC = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench/analyze_throughput.py: begin -->", "<!-- bench/analyze_throughput.py: end -->"

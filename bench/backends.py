@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -45,7 +44,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-
+from bench.machine import machine  # noqa: E402
 from catalog.records import Record, record_from_row  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
 from config import Settings, load_settings  # noqa: E402
@@ -391,27 +390,6 @@ def stop_node(node: Node) -> None:
 
 
 # -- report ---------------------------------------------------------------------
-
-def machine() -> dict[str, str]:
-    """nproc, memory, CPU model, Python version."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    return {"nproc": str(os.cpu_count()), "memory": memory, "cpu": cpu,
-            "python": platform.python_version(), "os": platform.platform()}
-
 
 def ms(seconds: float) -> str:
     """Seconds as milliseconds with one decimal."""

@@ -34,7 +34,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -46,6 +45,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from bench.machine import machine  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 FILES = ("peoples-daily-ner/example.dev", "msra-ner/msra_test_bio.txt")
@@ -262,25 +262,6 @@ def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: 
 
 
 # --------------------------------------------------------------------------- report
-
-
-def machine() -> dict:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    return {"nproc": os.cpu_count(), "cpu": model or platform.processor(), "memory": memory,
-            "python": platform.python_version()}
 
 
 def write_section(text: str, entities: bool) -> None:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import subprocess
 import sys
@@ -27,36 +25,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-
 from analyzers.entities import MODEL_DIR, load_pipeline  # noqa: E402
 from analyzers.entities.corpus import LABELS, default_corpus_dir, load_splits  # noqa: E402
 from analyzers.entities.evaluate import evaluate, format_scores  # noqa: E402
+from bench.machine import machine  # noqa: E402
 
 DOC = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench/ner_eval.py: begin -->", "<!-- bench/ner_eval.py: end -->"
 GAZETTEER = "lantai_divisions"
-
-
-def machine() -> dict[str, str]:
-    """nproc, CPU model, memory, Python, OS, load average."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "memory": memory,
-            "python": platform.python_version(), "os": platform.platform(), "load": load}
 
 
 def dir_size(path: Path) -> int:
