@@ -127,18 +127,22 @@ class SearchService:
             return ""
         return highlight(text if unmasked else mask_personal_data(text), terms, length=length)
 
-    def record(self, record_id: str, audience: Audience) -> dict | None:
-        """A record as ``audience`` may see it, or None when it is missing or closed to them."""
+    def _visible(self, record_id: str, audience: Audience) -> tuple[Record, str] | None:
+        """The record and its visibility for ``audience``; None when missing or closed."""
         archive, _, code = record_id.partition("/")
-        if not archive or not code:
-            return None
-        record = self.store.get(archive, code)
+        record = self.store.get(archive, code) if archive and code else None
         if record is None:
             return None
         visibility = record_visibility(scope_for(audience), record.archive, record.access,
                                        record.classification)
-        if visibility == "none":
+        return None if visibility == "none" else (record, visibility)
+
+    def record(self, record_id: str, audience: Audience) -> dict | None:
+        """A record as ``audience`` may see it, or None when it is missing or closed to them."""
+        found = self._visible(record_id, audience)
+        if found is None:
             return None
+        record, visibility = found
         own = can_see_closed(audience, record.archive, record.classification != "none")
         shown = (lambda text: text) if own else mask_personal_data
         data = {
@@ -166,16 +170,10 @@ class SearchService:
         ``<mark>`` around the matches. When the
         text is not public (目录开放), ``pages`` is empty and ``count`` is 0.
         """
-        archive, _, code = record_id.partition("/")
-        if not archive or not code:
+        found = self._visible(record_id, audience)
+        if found is None:
             return None
-        record = self.store.get(archive, code)
-        if record is None:
-            return None
-        visibility = record_visibility(scope_for(audience), record.archive, record.access,
-                                       record.classification)
-        if visibility == "none":
-            return None
+        record, visibility = found
         answer = {"id": record.id, "visibility": visibility, "count": 0, "first_match": None,
                   "matches": [], "pages": []}
         if visibility != "full":
