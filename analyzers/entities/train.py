@@ -138,7 +138,7 @@ def train_model(corpus_dir: Path, output_dir: Path, overrides: dict | None = Non
         interpolate=False,
     )
     nlp = init_nlp(config, use_gpu=-1)
-    examples = sum(1 for _ in registry.resolve({"c": config["corpora"]["train"]})["c"](nlp))
+    examples = sum(1 for _ in registry.resolve(nlp.config.interpolate()["corpora"])["train"](nlp))
     log(f"pipeline: {', '.join(nlp.pipe_names)}; {examples} training examples per epoch")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lantai-train-ner-") as tmp:
