@@ -15,18 +15,8 @@ from analyzers.entities import entity_names, extract_entities
 from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import NormalizedText, normalize, page_quality, reading_text
 from analyzers.pinyin import is_pinyin_query, pinyin_key, pinyin_tokens
-from analyzers.query import (
-    FIELDS,
-    And,
-    Node,
-    Not,
-    Or,
-    Phrase,
-    Term,
-    YearRange,
-    parse_query,
-    positive_terms,
-)
+from analyzers.query import *  # noqa: F403 - the query language, as listed in its __all__
+from analyzers.query import __all__ as _query_names
 from analyzers.segment import add_words, index_tokens, query_tokens
 
 __all__ = [
@@ -41,16 +31,7 @@ __all__ = [
     "index_tokens",
     "query_tokens",
     "add_words",
-    "Term",
-    "Phrase",
-    "And",
-    "Or",
-    "Not",
-    "YearRange",
-    "Node",
-    "FIELDS",
-    "parse_query",
-    "positive_terms",
+    *_query_names,
     "highlight",
     "highlight_full",
     "is_pinyin_query",

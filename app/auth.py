@@ -22,15 +22,12 @@ from flask import (
     url_for,
 )
 
+from app import lantai_of
 from catalog.policy import PUBLIC, Audience
 from catalog.users import User
 
 auth = Blueprint("auth", __name__)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def _lantai():
-    return current_app.extensions["lantai"]
 
 
 class InvalidToken(Exception):
@@ -47,11 +44,11 @@ def current_user() -> User | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidToken
-        user = _lantai().users.user_for_token(token.strip())
+        user = lantai_of(current_app).users.user_for_token(token.strip())
         if user is None:
             raise InvalidToken
     elif session.get("user"):
-        user = _lantai().users.get(session["user"])
+        user = lantai_of(current_app).users.get(session["user"])
         if user is None or user.disabled:
             session.clear()
             user = None
@@ -106,7 +103,7 @@ def login():
     if request.method == "POST":
         name = request.form.get("name", "").strip()
         key = f"{request.remote_addr}|{name}"
-        users = _lantai().users
+        users = lantai_of(current_app).users
         if users.too_many_failures(key):
             return render_template("login.html", error="尝试次数过多，请五分钟后再试。"), 429
         user = users.authenticate(name, request.form.get("password", ""),

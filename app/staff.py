@@ -17,6 +17,7 @@ from flask import (
 from markupsafe import Markup, escape
 
 from analyzers.pii import find_personal_data
+from app import lantai_of
 from app.auth import current_audience, current_user, roles_required
 from catalog import audit
 from catalog.policy import can_decide, can_see_closed
@@ -25,10 +26,6 @@ from search.service import ParamError, parse_request
 
 staff = Blueprint("staff", __name__)
 STAFF_ROLES = ("staff", "reviewer", "admin")
-
-
-def _lantai():
-    return current_app.extensions["lantai"]
 
 
 def mark_personal_data(text: str) -> Markup:
@@ -54,7 +51,7 @@ def home():
 @roles_required(*STAFF_ROLES)
 def search():
     """Internal search over everything the user is entitled to, with disclosure status."""
-    lantai = _lantai()
+    lantai = lantai_of(current_app)
     try:
         search_request = parse_request(request.args, lantai.settings)
     except ParamError as error:
@@ -73,7 +70,7 @@ def queue():
     """Records due for opening review in the user's archives, with filters."""
     audience = current_audience()
     pii = {"yes": True, "no": False}.get(request.args.get("pii", ""))
-    items = _lantai().review.queue(
+    items = lantai_of(current_app).review.queue(
         archives=None if audience.all_archives else audience.archives,
         archive=request.args.get("archive") or None, year=_year(request.args.get("year")),
         record_type=request.args.get("type") or None, personal_data=pii,
@@ -86,7 +83,7 @@ def queue():
 @roles_required(*STAFF_ROLES)
 def record(record_id: str):
     """A record with its full text, personal data highlighted, and its decision history."""
-    lantai = _lantai()
+    lantai = lantai_of(current_app)
     archive, _, code = record_id.partition("/")
     found = lantai.store.get(archive, code)
     audience = current_audience()
@@ -108,7 +105,7 @@ def record(record_id: str):
 @roles_required("reviewer", "admin")
 def decide():
     """Single or bulk decisions with one reason; each is checked against the user's scope."""
-    lantai = _lantai()
+    lantai = lantai_of(current_app)
     audience = current_audience()
     user = current_user()
     ids = request.form.getlist("id")
@@ -155,7 +152,7 @@ def status():
         codes = [c.strip() for line in text.splitlines() for c in line.replace(",", " ").split()]
         if not (audience.all_archives or archive in audience.archives):
             abort(403)
-        rows = _lantai().review.status(archive, codes[:5000])
+        rows = lantai_of(current_app).review.status(archive, codes[:5000])
     return render_template("staff_status.html", rows=rows, archive=archive,
                            archives=sorted(audience.archives), q="")
 
@@ -164,7 +161,7 @@ def status():
 @roles_required("admin")
 def audit_log():
     """The audit log, newest first, filtered by actor, action or subject."""
-    engine = _lantai().store.engine
+    engine = lantai_of(current_app).store.engine
     entries = audit.entries(engine, actor=request.args.get("actor") or None,
                             action=request.args.get("action") or None,
                             subject=request.args.get("subject") or None)
