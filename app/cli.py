@@ -113,14 +113,17 @@ def cmd_train_ner(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuild the search index from the catalog."""
     from app.runtime import open_lantai
-    from indexer.ingest import reindex
+    from catalog.maintenance import IndexRebuilding
     from search.base import BackendUnavailable
 
     lantai = open_lantai(settings)
     try:
-        count = reindex(lantai.store, lantai.backend)
+        count = lantai.reindex()
     except BackendUnavailable as error:  # the old index (if any) is untouched
         print(f"lantai reindex: {error}; nothing was changed, try again", file=sys.stderr)
+        return 1
+    except IndexRebuilding as error:
+        print(f"lantai reindex: {error}; nothing was changed", file=sys.stderr)
         return 1
     finally:
         lantai.close()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from catalog import lexicon
+from catalog.maintenance import index_rebuild, rebuilding
 from catalog.policy import VISIBILITIES, public_visibility
 from catalog.records import Record
 from catalog.review import ReviewDesk, ReviewError
@@ -13,7 +14,7 @@ from catalog.store import CatalogStore
 from catalog.users import UserStore
 from config import Settings
 from indexer.documents import index_doc
-from indexer.ingest import Ingester
+from indexer.ingest import Ingester, reindex
 from search.backends import open_backend
 from search.base import SearchBackend
 from search.service import SearchService
@@ -47,6 +48,9 @@ class Lantai:
         narrows = rank(public_visibility(decision, before.classification)) > rank(
             public_visibility(before.access, before.classification))
         entities = self.store.entities(archive, archive_code)
+        if (rebuild := rebuilding(self.store.engine)) is not None:
+            raise ReviewError(f"not saved: the search index is being rebuilt ({rebuild}); "
+                              "try again when it is done")
         if narrows:
             self.backend.index([index_doc(after, entities)])
         record = self.review.decide(archive, archive_code, decision, reason, by,
@@ -54,6 +58,12 @@ class Lantai:
         if not narrows:
             self.backend.index([index_doc(record, entities)])
         return record
+
+    def reindex(self) -> int:
+        """Rebuild the index from the catalog (重建索引) under the rebuild lock, so no decision
+        lands in the old index only; returns the number of records indexed."""
+        with index_rebuild(self.store.engine):
+            return reindex(self.store, self.backend)
 
     def close(self) -> None:
         """Release the store and backend."""
@@ -69,5 +79,6 @@ def open_lantai(settings: Settings) -> Lantai:
     backend = open_backend(settings)
     return Lantai(settings=settings, store=store, backend=backend,
                   search=SearchService(settings, store, backend),
-                  ingester=Ingester(store, backend), users=UserStore(store.engine),
+                  ingester=Ingester(store, backend, entities=settings.ingest_entities),
+                  users=UserStore(store.engine),
                   review=ReviewDesk(store, settings))

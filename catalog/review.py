@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Integer, String, Table, Text, select
 
 from catalog import audit
+from catalog.maintenance import IndexRebuilding, refuse_while_rebuilding
 from catalog.policy import due_date, next_review_date, open_after_years, public_visibility
 from catalog.records import Record
 from catalog.store import CatalogStore, _record, metadata, records_table
@@ -125,6 +126,10 @@ class ReviewDesk:
             conn.execute(records_table.update().where(records_table.c.pk == row.pk).values(
                 access=decision, decided_at=now,
                 next_review=review_on.isoformat() if review_on else None))
+            try:
+                refuse_while_rebuilding(conn)
+            except IndexRebuilding as refused:
+                raise ReviewError(f"not saved: {refused}") from None
             conn.execute(decisions_table.insert().values(
                 archive=archive, archive_code=archive_code, decision=decision,
                 from_access=row.access, reason=reason.strip(), unit_opinion=unit_opinion.strip(),
