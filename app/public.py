@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -23,7 +23,17 @@ from analyzers.highlight import highlight_full
 from analyzers.query import parse_query, positive_terms
 from app import lantai_of
 from app.i18n import current_lang, init_i18n, type_label
-from catalog.policy import PUBLIC
+from app.originals import (
+    FileChanged,
+    content_type,
+    download_name,
+    image_size,
+    open_verified,
+    original_kind,
+    page_png,
+    servable,
+)
+from catalog.policy import ORIGINAL_NONE, ORIGINAL_SHOWN, PUBLIC, original_access
 from search.base import ENTITY_LABELS
 from search.service import ParamError, parse_request
 
@@ -347,6 +357,82 @@ def record_view(record: Mapping, q: str = "") -> dict:
     }
 
 
+# At most this many page links in a record's page list; longer records list the first and
+# last pages, the matching ones and every tenth.
+PAGE_NAV_ALL = 40
+
+
+def _page_nav(numbers: list[int], matches: set[int]) -> list[dict]:
+    if len(numbers) > PAGE_NAV_ALL:
+        keep = {numbers[0], numbers[-1], *matches}
+        numbers = [n for n in numbers if n in keep or n % 10 == 0]
+    return [{"number": n, "match": n in matches} for n in numbers]
+
+
+def pages_view(record: Mapping, pages: Mapping | None, originals: Mapping | None) -> dict | None:
+    """A record's pages as the public record page shows them, or None for a record without
+    pages (its text is shown in one block, as before).
+
+    ``pages`` is :meth:`SearchService.pages` with the query's terms, ``originals`` is
+    :meth:`SearchService.originals`. Each page gets its highlighted text, its count of
+    hits and, when it comes from a PDF or a scan, its image: shown, or withheld with the
+    reason (personal data, not read yet) as :func:`catalog.policy.original_access` decides.
+    The originals the public may download are listed with their 档号-based names.
+    """
+    if not pages or not pages.get("pages"):
+        return None
+    originals = originals or {"pages": {}, "files": [], "access": None, "classification": None}
+    files = {f["number"]: f for f in originals["files"]}
+    items, first_mark = [], None
+    for page in pages["pages"]:
+        html = page["html"]
+        hits = html.count("<mark>")
+        if hits and first_mark is None:
+            first_mark = page["number"]
+            html = html.replace("<mark>", '<mark id="first-hit">', 1)
+        facts = originals["pages"].get(page["number"]) or {}
+        file = files.get(facts.get("file"))
+        image = None
+        if file is not None and servable(file):
+            decision = original_access(originals["access"], originals["classification"],
+                                       facts.get("personal_data", ()), facts.get("unread", False))
+            if decision == ORIGINAL_SHOWN:
+                size = image_size(file, facts["index"])
+                if size:  # none: the original cannot be read now; no image that cannot load
+                    image = {"url": url_for("public.page_image", record_id=record["id"],
+                                            number=page["number"]), "size": size}
+            elif decision != ORIGINAL_NONE:
+                image = {"withheld": "unread" if facts.get("unread") else "personal_data"}
+        items.append({**page, "html": Markup(html), "hits": hits, "image": image})
+    several = len(originals["files"]) > 1
+    downloads = []
+    for file in originals["files"]:
+        if not servable(file):
+            continue
+        decision = original_access(originals["access"], originals["classification"],
+                                   file["personal_data"], file["unread"])
+        if decision == ORIGINAL_NONE:
+            continue
+        downloads.append({
+            "withheld": "unread" if file["unread"] else "personal_data",
+            "name": download_name(record["archive_code"], file["number"], several, file["path"]),
+            "pages": file["pages"], "size": file["size"], "kind": original_kind(file["path"]),
+            "url": url_for("public.original_file", record_id=record["id"], number=file["number"])
+            if decision == ORIGINAL_SHOWN else None})
+    first = pages.get("first_match") or first_mark
+    return {"pages": items, "count": pages["count"], "matches": pages["matches"], "first": first,
+            "hits": sum(p["hits"] for p in items),
+            "nav": _page_nav([p["number"] for p in items], set(pages["matches"])),
+            "downloads": downloads}
+
+
+def file_size_label(size: int) -> str:
+    """``820 KB``, ``12.5 MB``."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def _back_link(raw: str) -> str | None:
     """The results page a record was opened from (only search parameters are kept)."""
     pairs = [(k, v) for k, v in parse_qsl(raw or "")[:50] if k in PARAMS or k == "page"]
@@ -357,7 +443,7 @@ def _back_link(raw: str) -> str | None:
 def public_helpers() -> dict:
     """Helpers every template may use (record.html is also rendered by the staff pages)."""
     return {"record_view": record_view, "archive_label": archive_label,
-            "kind_titles": KIND_TITLES}
+            "kind_titles": KIND_TITLES, "file_size_label": file_size_label}
 
 
 # -- views ----------------------------------------------------------------------------
@@ -414,15 +500,89 @@ def record(record_id: str):
     """A record page; a closed record answers exactly like a missing one.
 
     ``?q=`` highlights the query in the text; ``?back=`` (the results' parameters) gives
-    the link back to the results. Page images and PDF files come with page-level ingest:
-    the service does not offer them yet, so this page has no viewer and no download.
+    the link back to the results. A record read from files shows its text page by page
+    (``id="page-N"``, so results link straight to the first matching page), with the
+    image of each page of a PDF or scan and a download of the original file, where
+    :func:`catalog.policy.original_access` allows them.
     """
-    data = lantai_of(current_app).search.record(record_id, PUBLIC)
+    lantai = lantai_of(current_app)
+    data = lantai.search.record(record_id, PUBLIC)
     if data is None:
         abort(404)
     q = request.args.get("q", "")[:500]
-    return render_template("record.html", record=data, q=q,
+    paged = None
+    if data["visibility"] == "full":
+        paged = pages_view(data, lantai.search.pages(record_id, PUBLIC, q),
+                           lantai.search.originals(record_id, PUBLIC))
+    return render_template("record.html", record=data, q=q, paged=paged,
                            back_url=_back_link(request.args.get("back", "")))
+
+
+def _original_gone():
+    message = _("原件已更改或已不在原处，暂不能提供。请联系档案馆。")
+    return render_template("error.html", message=message, q=""), 410
+
+
+def _revalidated(response):
+    # Revalidated on every view: a record closed again must not live on in a cache.
+    response.cache_control.no_cache = True
+    response.cache_control.private = True
+    return response
+
+
+@public.get("/records/<path:record_id>/pages/<int:number>.png")
+def page_image(record_id: str, number: int):
+    """The image of one page of an open record, rendered from its original PDF or scan.
+
+    404, exactly like a missing record, unless :func:`catalog.policy.original_access`
+    says ``shown`` (the record's text is public and no personal data was found on the
+    page); 410 when the file is gone or is no longer what ingest read.
+    """
+    lantai = lantai_of(current_app)
+    facts = lantai.search.originals(record_id, PUBLIC)
+    page = (facts or {}).get("pages", {}).get(number)
+    file = next((f for f in facts["files"] if f["number"] == page["file"]), None) if page else None
+    if file is None or not servable(file) or original_access(
+            facts["access"], facts["classification"], page["personal_data"],
+            page["unread"]) != ORIGINAL_SHOWN:
+        abort(404)
+    try:
+        path = page_png(file, page["index"], lantai.settings.data_dir)
+    except FileChanged:
+        return _original_gone()
+    except LookupError:
+        abort(404)
+    except Exception:  # noqa: BLE001 - a file ingest read but the renderer cannot draw
+        current_app.logger.exception("page %s of %s could not be drawn", number, record_id)
+        abort(404)
+    name = f"{download_name(facts['archive_code'], 1, False, '')}-p{number}.png"
+    return _revalidated(send_file(path, mimetype="image/png", download_name=name, conditional=True,
+                               etag=True, max_age=0))
+
+
+@public.get("/records/<path:record_id>/files/<int:number>")
+def original_file(record_id: str, number: int):
+    """Download an open record's original file (PDF or scan), named by its 档号.
+
+    404, exactly like a missing record, unless :func:`catalog.policy.original_access`
+    says ``shown`` for the file (its record's text is public and no personal data was
+    found on any of its pages); 410 when the file is gone or is no longer what ingest read.
+    """
+    lantai = lantai_of(current_app)
+    facts = lantai.search.originals(record_id, PUBLIC)
+    file = next((f for f in (facts or {}).get("files", []) if f["number"] == number), None)
+    if file is None or not servable(file) or original_access(
+            facts["access"], facts["classification"], file["personal_data"],
+            file["unread"]) != ORIGINAL_SHOWN:
+        abort(404)
+    try:
+        handle = open_verified(file)
+    except FileChanged:
+        return _original_gone()
+    name = download_name(facts["archive_code"], number, len(facts["files"]) > 1, file["path"])
+    response = send_file(handle, mimetype=content_type(file["path"]), as_attachment=True,
+                         download_name=name, conditional=True, etag=file["sha256"], max_age=0)
+    return _revalidated(response)
 
 
 @public.get("/entities/<kind>/<path:name>")

@@ -12,6 +12,7 @@ Visibility levels:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -186,3 +187,35 @@ def can_decide(audience: Audience, archive: str, classified: bool) -> bool:
 def next_review_date(decided: date, interval_days: int) -> date:
     """When a ``controlled`` decision is due for review again (复审)."""
     return decided + timedelta(days=interval_days)
+
+
+#: What the public may get of a record's original (a page image, or the file itself).
+ORIGINAL_SHOWN, ORIGINAL_WITHHELD, ORIGINAL_NONE = "shown", "withheld", "none"
+
+
+def original_access(access: str | None, classification: str | None,
+                    personal_data: Iterable[str] = (), unread: bool = False) -> str:
+    """May the public see an original: the image of a page, or the file the pages came from?
+
+    ``personal_data`` holds the kinds of personal data found on the page (for an image) or
+    on any page of the file (for a download); ``unread`` is True when some of it has no text
+    yet (e.g. a scan waiting for OCR), so nobody has checked it for personal data.
+
+    - ``none``: the record's text is not public (closed, classified, 目录开放, unreadable
+      status): answer exactly as for a record that does not exist;
+    - ``withheld``: the text is public but the original carries personal data, or was never
+      read: an image cannot be masked, so a short notice is shown instead;
+    - ``shown``: the original may be served.
+
+    >>> original_access("open", "none"), original_access("catalog_only", "none")
+    ('shown', 'none')
+    >>> original_access("open", "none", ["resident_id"]), original_access("open", "none", unread=True)
+    ('withheld', 'withheld')
+    >>> original_access("open", "secret"), original_access("unreviewed", "none", ["phone"])
+    ('none', 'none')
+    """
+    if public_visibility(access, classification) != "full":
+        return ORIGINAL_NONE
+    if unread or any(personal_data):
+        return ORIGINAL_WITHHELD
+    return ORIGINAL_SHOWN

@@ -13,7 +13,7 @@ from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import normalize
 from analyzers.pii import mask_personal_data
 from analyzers.query import parse_query, positive_terms
-from catalog.pages import pages_of
+from catalog.pages import files_of_records, pages_of
 from catalog.policy import Audience, can_see_closed, record_visibility, scope_for
 from catalog.records import Record
 from catalog.store import CatalogStore
@@ -193,6 +193,52 @@ class SearchService:
                 answer["matches"].append(page.number)
         answer["count"] = len(answer["pages"])
         answer["first_match"] = answer["matches"][0] if answer["matches"] else None
+        return answer
+
+    def originals(self, record_id: str, audience: Audience) -> dict | None:
+        """What ingest knows of the files a record's pages were read from, for page images
+        and downloads; whether any of it may be served is for
+        :func:`catalog.policy.original_access` to decide, from ``access``,
+        ``classification`` and a page's or a file's ``personal_data`` and ``unread``.
+
+        Answers None exactly when :meth:`record` does. Otherwise ``{"id", "archive_code",
+        "access", "classification", "files", "pages"}``; ``files`` and ``pages`` are empty
+        unless the caller may read the text. ``files`` lists the page files in page order:
+        ``{"number"`` (1, 2, … in that order), ``"path", "sha256", "size", "mtime_ns",
+        "status", "pages"`` (the record's page numbers it gave), ``"personal_data"`` (kinds
+        found on any of them), ``"unread"}`` (some page still has no text, e.g. waiting for
+        OCR). ``pages`` maps a page number to ``{"file"`` (its file's number), ``"index"``
+        (0-based, inside the file), ``"personal_data", "unread"}``.
+        """
+        found = self._visible(record_id, audience)
+        if found is None:
+            return None
+        record, visibility = found
+        answer = {"id": record.id, "archive_code": record.archive_code, "access": record.access,
+                  "classification": record.classification, "files": [], "pages": {}}
+        if visibility != "full":
+            return answer
+        key = (record.archive, record.archive_code)
+        with self.store.engine.connect() as conn:
+            states = files_of_records(conn, [key]).get(key, [])
+        by_path = {}
+        for number, state in enumerate(sorted(states, key=lambda s: (s.start or 0, s.path)), start=1):
+            by_path[state.path] = {
+                "number": number, "path": state.path, "sha256": state.sha256, "size": state.size,
+                "mtime_ns": state.mtime_ns, "status": state.status, "start": state.start or 1,
+                "pages": [], "personal_data": [], "unread": bool(state.needs_ocr)}
+        for page in pages_of(self.store.engine, record.archive, record.archive_code):
+            file = by_path.get(page.source)
+            unread = page.method == "needs_ocr"
+            answer["pages"][page.number] = {
+                "file": file["number"] if file else None,
+                "index": page.number - file["start"] if file else None,
+                "personal_data": list(page.personal_data), "unread": unread}
+            if file:
+                file["pages"].append(page.number)
+                file["personal_data"] = sorted({*file["personal_data"], *page.personal_data})
+                file["unread"] = file["unread"] or unread
+        answer["files"] = list(by_path.values())
         return answer
 
     def suggest(self, prefix: str, audience: Audience, size: int = 8) -> list[str]:

@@ -156,7 +156,9 @@ def test_hits_show_archive_type_snippet_and_pages_when_present(site, monkeypatch
     assert "<mark>土地改革</mark>" in html and "文书" in html and "test-city" in html
     monkeypatch.setattr(service, "search", with_pages)
     html = page(site, "/search?q=土地改革")
-    assert "命中页：第 3 页、第 7 页" in html
+    pages = re.search(r'<p class="pages">(.*?)</p>', html).group(1)
+    assert re.sub(r"<[^>]+>", "", pages) == "命中页：第 3 页、第 7 页"
+    assert [urlparse(unescape(u)).fragment for u in hrefs(pages)][:2] == ["page-3", "page-7"]
 
 
 # -- timeline -------------------------------------------------------------------------

@@ -18,6 +18,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,16 +75,15 @@ def _closed_titles(data_dir: Path) -> list[str]:
     return titles
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Site:
-    """``lantai ingest`` the samples into a fresh data dir, then ``lantai serve`` it on a free port."""
-    data_dir = tmp_path_factory.mktemp("browser-site")
+@contextmanager
+def serving(data_dir: Path, inputs: list[Path]) -> Iterator[tuple[str, Path]]:
+    """``lantai ingest`` some inputs into ``data_dir/data``, then ``lantai serve`` it on a free
+    port; yields the base URL and the server's log, and stops the server after."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env.update(LANTAI_DATA_DIR=str(data_dir / "data"), LANTAI_BACKEND="sqlite")
-    done = subprocess.run([LANTAI, "ingest", *map(str, SAMPLE_FILES)], env=env, capture_output=True,
+    done = subprocess.run([LANTAI, "ingest", *map(str, inputs)], env=env, capture_output=True,
                           text=True, timeout=900)
     assert done.returncode == 0, done.stderr
-    closed = _closed_titles(data_dir / "data")
     port = _free_port()
     log = data_dir / "server.log"
     with open(log, "w") as out:
@@ -102,7 +103,7 @@ def site(tmp_path_factory) -> Site:
                 if time.monotonic() > deadline:
                     raise AssertionError(f"lantai serve did not answer: {log.read_text()}") from None
                 time.sleep(0.3)
-        yield Site(base=base, closed_titles=closed, data_dir=data_dir, log=log)
+        yield base, log
     finally:
         # gunicorn's master stops its workers on SIGTERM; the group is the one we started.
         try:
@@ -111,6 +112,15 @@ def site(tmp_path_factory) -> Site:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Site:
+    """``lantai ingest`` the samples into a fresh data dir, then ``lantai serve`` it on a free port."""
+    data_dir = tmp_path_factory.mktemp("browser-site")
+    with serving(data_dir, SAMPLE_FILES) as (base, log):
+        closed = _closed_titles(data_dir / "data")
+        yield Site(base=base, closed_titles=closed, data_dir=data_dir, log=log)
 
 
 def start_chromium(playwright, **options) -> BrowserContext:

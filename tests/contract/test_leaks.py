@@ -1,9 +1,10 @@
 """Leak suite: random holdings, queries made of the records' own words, on every backend.
 
 For the anonymous public, no record whose visibility is ``none`` may appear anywhere
-(hits, totals, facet counts, suggestions, record pages), and a ``catalog`` record never
-matches on, nor shows, its text. A staff member of one archive sees nothing closed of
-another.
+(hits, totals, facet counts, suggestions, record pages, page images, original files), and
+a ``catalog`` record never matches on, nor shows, its text (nor its pages' images or its
+file). No page with personal data is served as an image, no file with it is downloaded.
+A staff member of one archive sees nothing closed of another.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from search.query_terms import term_tokens
 from search.service import parse_request
 from tests.conftest import answer_without_path, write_jsonl
 from tests.contract.conftest import BACKENDS
+from tests.fixtures.ingest import make
 
 WORDS = ["土地", "水利", "粮食", "工厂", "学校", "医院", "铁路", "农业", "会议", "计划",
          "民兵", "合作社", "扫盲", "春耕", "桥梁", "档案", "抗旱", "救灾", "卫生", "邮电"]
@@ -101,7 +103,7 @@ def queries_for(row: dict) -> list[str]:
 
 
 @contextmanager
-def runtime_on(backend: str, request, rows: list[dict]):
+def runtime_on(backend: str, request, rows: list[dict], pdfs: bool = False):
     overrides = {}
     if backend == "opensearch":
         overrides = {"opensearch_url": request.getfixturevalue("opensearch_url"),
@@ -110,6 +112,12 @@ def runtime_on(backend: str, request, rows: list[dict]):
     config = load_settings(env={}, data_dir=str(folder / "data"), backend=backend, **overrides)
     lantai = open_lantai(config)
     try:
+        if pdfs:  # each record's text as a PDF, a page per clause: the text comes from the file
+            rows = [dict(row) for row in rows]
+            for row in rows:
+                name = f"{row['archive']}-{row['archive_code']}.pdf"
+                make.text_pdf(folder / name, row.pop("text").split("，"))
+                row["files"] = [name]
         report = lantai.ingester.ingest([write_jsonl(folder / "rows.jsonl", rows)])
         assert report.failed == 0 and report.not_indexed == 0, report.errors
         yield lantai, config
@@ -203,6 +211,52 @@ def test_record_pages_of_closed_records_answer_like_missing_ones(backend, reques
                 assert all(n not in body for n in ID_NUMBERS + ["13912345678"])
                 if visibility_of(row) == "catalog":
                     assert api.get_json()["text"] is None
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@LEAK_SETTINGS
+@given(rows=holdings())
+def test_page_images_and_files_of_records_without_public_text_answer_like_missing_ones(
+        backend, request, rows):
+    with runtime_on(backend, request, rows, pdfs=True) as (lantai, config):
+        client = create_app(config).test_client()
+        missing = answer_without_path(client.get("/records/city-a/NOPE-0000"),
+                                      "/records/city-a/NOPE-0000")
+        for row in rows:
+            record_id = f"{row['archive']}/{row['archive_code']}"
+            clauses = row["text"].split("，")
+            urls = [f"/records/{record_id}/pages/{n}.png" for n in range(1, len(clauses) + 2)]
+            urls += [f"/records/{record_id}/files/{n}" for n in (1, 2)]
+            record_page = client.get(f"/records/{record_id}").get_data(as_text=True)
+            if visibility_of(row) != "full":
+                assert f"/records/{record_id}/pages/" not in record_page
+                assert f"/records/{record_id}/files/" not in record_page
+                for url in urls:
+                    assert answer_without_path(client.get(url), url) == missing, url
+                continue
+            with_pii = [n for n, clause in enumerate(clauses, start=1)
+                        if any(p in clause for p in ID_NUMBERS + ["13912345678"])]
+            for number, url in enumerate(urls[:len(clauses)], start=1):
+                response = client.get(url)
+                if number in with_pii:
+                    assert answer_without_path(response, url) == missing, url
+                    assert url not in record_page
+                else:
+                    assert response.status_code == 200 and response.data.startswith(PNG), url
+                    assert url in record_page
+            assert answer_without_path(client.get(urls[len(clauses)]), urls[len(clauses)]) == missing
+            download = client.get(urls[-2])
+            if with_pii:
+                assert answer_without_path(download, urls[-2]) == missing
+                assert urls[-2] not in record_page
+            else:
+                original = Path(lantai.search.originals(record_id, PUBLIC)["files"][0]["path"])
+                assert download.status_code == 200 and download.data == original.read_bytes()
+                assert download.headers["Content-Disposition"].startswith("attachment")
+            assert answer_without_path(client.get(urls[-1]), urls[-1]) == missing
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
