@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
 from app import lantai_of
 from catalog.policy import PUBLIC, Audience
@@ -41,7 +42,7 @@ def current_user() -> User | None:
     user = None
     header = request.headers.get("Authorization", "")
     if header:
-        scheme, _, token = header.partition(" ")
+        scheme, _space, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidToken
         user = lantai_of(current_app).users.user_for_token(token.strip())
@@ -75,7 +76,7 @@ def check_csrf() -> None:
         return
     sent = request.form.get("csrf_token", "")
     if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
-        abort(400, description="the form has expired or did not come from this site; reload it")
+        abort(400, description=_("表单已过期或并非来自本站，请重新加载页面。"))
 
 
 def roles_required(*roles: str):
@@ -105,12 +106,12 @@ def login():
         key = f"{request.remote_addr}|{name}"
         users = lantai_of(current_app).users
         if users.too_many_failures(key):
-            return render_template("login.html", error="尝试次数过多，请五分钟后再试。"), 429
+            return render_template("login.html", error=_("尝试次数过多，请五分钟后再试。")), 429
         user = users.authenticate(name, request.form.get("password", ""),
                                   source=request.remote_addr or "")
         if user is None:
             users.note_failure(key)
-            error = "用户名或密码不正确。"
+            error = _("用户名或密码不正确。")
         else:
             session.clear()
             session["user"] = user.name

@@ -28,6 +28,33 @@ RECORD_TYPES = {
     "文书": lazy_gettext("文书"), "照片": lazy_gettext("照片"), "音像": lazy_gettext("音像"),
     "实物": lazy_gettext("实物"), "红色档案": lazy_gettext("红色档案"),
 }
+# The stored codes of the catalog's status vocabularies (catalog/records.py, catalog/policy.py,
+# catalog/review.py, analyzers/pii.py) and how the interface names them.
+LABELS = {
+    "type": RECORD_TYPES,
+    # 开放状态 (Record.access); the opening decisions (catalog.review.DECISIONS) are its values.
+    "access": {
+        "unreviewed": lazy_gettext("未审核"), "open": lazy_gettext("开放"),
+        "catalog_only": lazy_gettext("目录开放"), "controlled": lazy_gettext("控制使用"),
+    },
+    # Public visibility (catalog.policy.VISIBILITIES).
+    "visibility": {
+        "full": lazy_gettext("全文公开"), "catalog": lazy_gettext("仅公开目录"),
+        "none": lazy_gettext("不公开"),
+    },
+    # 密级 (Record.classification).
+    "classification": {
+        "none": lazy_gettext("非密"), "secret": lazy_gettext("秘密"),
+        "confidential": lazy_gettext("机密"), "top_secret": lazy_gettext("绝密"),
+    },
+    # Why a record is in the review queue (catalog.review.QueueItem.why).
+    "review": {"age": lazy_gettext("开放期限届满"), "re-review": lazy_gettext("控制使用复审")},
+    # Kinds of personal data (analyzers.pii.PersonalData.kind).
+    "personal_data": {
+        "resident_id": lazy_gettext("身份证号"), "mobile": lazy_gettext("手机号码"),
+        "bank_card": lazy_gettext("银行卡号"),
+    },
+}
 
 
 def current_lang() -> str:
@@ -54,10 +81,18 @@ def lang_url(code: str) -> str:
     return "?" + urlencode(pairs)
 
 
+def label(vocabulary: str, value: str | None) -> str:
+    """A value of one of the ``LABELS`` vocabularies in the interface language.
+
+    Unknown values are shown as they are (an empty value as nothing).
+    """
+    found = LABELS[vocabulary].get(value or "")
+    return str(found) if found is not None else (value or "")
+
+
 def type_label(value: str) -> str:
     """A record type (类别) in the interface language; unknown types as they are."""
-    label = RECORD_TYPES.get(value)
-    return str(label) if label is not None else value
+    return label("type", value)
 
 
 def _remember_language(response):
@@ -85,4 +120,4 @@ def init_i18n(app: Flask) -> None:
     def languages() -> dict:
         lang = current_lang()
         return {"lang": lang, "html_lang": LANGUAGES[lang][1], "languages": LANGUAGES,
-                "lang_url": lang_url, "type_label": type_label}
+                "lang_url": lang_url, "type_label": type_label, "label": label}

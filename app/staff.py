@@ -14,11 +14,14 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from analyzers.pii import find_personal_data
 from app import lantai_of
 from app.auth import current_audience, current_user, roles_required
+from app.i18n import label
 from catalog import audit
 from catalog.policy import can_decide, can_see_closed
 from catalog.review import DECISIONS, ReviewError
@@ -29,12 +32,13 @@ STAFF_ROLES = ("staff", "reviewer", "admin")
 
 
 def mark_personal_data(text: str) -> Markup:
-    """The text, escaped, with detected personal data wrapped in ``<mark class="pii">``."""
+    """The text, escaped, with detected personal data wrapped in ``<mark class="pii">``
+    (its kind as a ``data-kind`` code and, in the interface language, as the title)."""
     out, last = [], 0
     for item in find_personal_data(text):
         out += [escape(text[last:item.start]),
-                Markup('<mark class="pii" title="{}">{}</mark>').format(
-                    item.kind, text[item.start:item.end])]
+                Markup('<mark class="pii" data-kind="{}" title="{}">{}</mark>').format(
+                    item.kind, label("personal_data", item.kind), text[item.start:item.end])]
         last = item.end
     out.append(escape(text[last:]))
     return Markup("").join(out)
@@ -84,7 +88,7 @@ def queue():
 def record(record_id: str):
     """A record with its full text, personal data highlighted, and its decision history."""
     lantai = lantai_of(current_app)
-    archive, _, code = record_id.partition("/")
+    archive, _slash, code = record_id.partition("/")
     found = lantai.store.get(archive, code)
     audience = current_audience()
     if found is None:
@@ -114,11 +118,11 @@ def decide():
     try:
         review_on = date.fromisoformat(next_review) if next_review else None
     except ValueError:
-        flash(f"复审日期无效：{next_review}", "error")
+        flash(_("复审日期无效：%(date)s", date=next_review), "error")
         return redirect(request.referrer or url_for("staff.queue"))
     done, refused = 0, []
     for record_id in ids:
-        archive, _, code = record_id.partition("/")
+        archive, _slash, code = record_id.partition("/")
         record = lantai.store.get(archive, code)
         if record is None or not can_decide(audience, archive, record.classification != "none"):
             refused.append(record_id)
@@ -131,9 +135,9 @@ def decide():
         except ReviewError as error:
             flash(f"{record_id}: {error}", "error")
     if done:
-        flash(f"已记录 {done} 项决定。", "ok")
+        flash(ngettext("已记录 %(num)d 项决定。", "已记录 %(num)d 项决定。", done), "ok")
     for record_id in refused:
-        flash(f"{record_id}: 无权审核该档案。", "error")
+        flash(_("%(id)s: 无权审核该档案。", id=record_id), "error")
     return redirect(request.referrer or url_for("staff.queue"))
 
 

@@ -77,7 +77,8 @@ def test_queue_shows_due_records_of_own_archives_with_personal_data_flag(site):
     assert "一九五〇年春耕生产通知" in page and "一九五二年扫盲总结" in page
     assert "县里的未审档案" not in page  # another archive
     assert "机要电报汇编" not in page  # classified, no clearance
-    assert "mobile" in page
+    assert '<span class="pii-kind" data-kind="mobile">手机号码</span>' in page
+    assert "开放期限届满" in page  # why it is due, as a label
     only_pii = site.get("/staff/queue?pii=yes").get_data(as_text=True)
     assert "一九五〇年春耕生产通知" in only_pii and "扫盲" not in only_pii
 
@@ -85,7 +86,7 @@ def test_queue_shows_due_records_of_own_archives_with_personal_data_flag(site):
 def test_record_view_highlights_personal_data_for_staff(site):
     login(site, "clerk1")
     page = site.get("/staff/records/test-city/J1-1").get_data(as_text=True)
-    assert '<mark class="pii" title="mobile">13912345678</mark>' in page
+    assert '<mark class="pii" data-kind="mobile" title="手机号码">13912345678</mark>' in page
     assert site.get("/staff/records/fx-county/K1-1").status_code == 404
 
 
@@ -145,7 +146,7 @@ def test_admin_audit_page_lists_and_filters(site):
 def test_staff_search_shows_status_of_own_closed_records(site):
     login(site, "clerk1")
     page = site.get("/staff/search?q=春耕").get_data(as_text=True)
-    assert "一九五〇年春耕生产通知" in page and "unreviewed" in page
+    assert "一九五〇年春耕生产通知" in page and "status-unreviewed" in page and "未审核" in page
 
 
 def test_api_tokens_give_the_users_view(site):
