@@ -11,7 +11,8 @@ of about ``--record-chars`` characters. The same records are processed by
 
 each on 1 worker process and on ``--workers`` worker processes (multiprocessing). Workers
 load jieba and the model before the clock starts. A single-process breakdown of
-``analyze`` (normalize, entities, index tokens) is measured too. Results (records/s, MB/s
+``analyze`` (normalize, entities, index tokens) and of its entity stage (tokenizer and
+each pipeline component) is measured too. Every process uses one BLAS thread. Results (records/s, MB/s
 of UTF-8 text, characters/s) are printed and written as a section of
 ``docs/benchmarks.md``::
 
@@ -22,11 +23,17 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import re
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+# One BLAS thread per process (before numpy is imported here or in a spawned worker): each
+# worker is one core's worth of work, so the per-core comparison with jieba stays fair.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -149,6 +156,31 @@ def breakdown(records: list[str]) -> dict[str, float]:
     return out
 
 
+def entity_breakdown(records: list[str]) -> dict[str, float]:
+    """Single-process seconds of each part of the entity stage: the pieces cut and the
+    offsets mapped back (Python around spaCy), the tokenizer, every pipeline component."""
+    import analyzers
+    from analyzers.entities import _pieces, load_pipeline
+
+    nlp = load_pipeline()
+    norms = [analyzers.normalize(t) for t in records]
+    out = {}
+    started = time.perf_counter()
+    pieces = [n.text[a:b] for n in norms for a, b in _pieces(n.text)]
+    out["cut into pieces"] = time.perf_counter() - started
+    started = time.perf_counter()
+    docs = [nlp.make_doc(p) for p in pieces]
+    out["tokenizer"] = time.perf_counter() - started
+    for name, proc in nlp.pipeline:
+        started = time.perf_counter()
+        if hasattr(proc, "pipe"):
+            docs = list(proc.pipe(docs, batch_size=CHUNK))
+        else:
+            docs = [proc(doc) for doc in docs]
+        out[name] = time.perf_counter() - started
+    return out
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -165,7 +197,7 @@ def write_doc(section: str, path: Path) -> None:
 
 
 def render(args: argparse.Namespace, records: list[str], results: dict[tuple[str, int], float],
-           stages: dict[str, float], info: dict[str, str]) -> str:
+           stages: dict[str, float], parts: dict[str, float], info: dict[str, str]) -> str:
     chars = sum(map(len, records))
     mb = sum(len(r.encode("utf-8")) for r in records) / 1e6
     command = " ".join([".venv/bin/python", "bench/analyze_throughput.py", *sys.argv[1:]])
@@ -189,8 +221,8 @@ def render(args: argparse.Namespace, records: list[str], results: dict[tuple[str
         f"`jieba` is `jieba.lcut` (precise mode, HMM); `analyze` is `analyzers.analyze_batch` "
         "(normalize, entities with spaCy `nlp.pipe` in batches of "
         f"{CHUNK}, names learned into the segmenter, index tokens). Workers are processes "
-        "(multiprocessing, spawn) that load jieba/the model before timing; tasks of "
-        f"{CHUNK} records. Best of {args.repeat} runs.",
+        "(multiprocessing, spawn) that load jieba/the model before timing, each with one BLAS "
+        f"thread (`OPENBLAS_NUM_THREADS=1`); tasks of {CHUNK} records. Best of {args.repeat} runs.",
         "",
         "| mode | workers | s | records/s | MB/s | kchar/s | vs jieba, 1 worker |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -211,6 +243,18 @@ def render(args: argparse.Namespace, records: list[str], results: dict[tuple[str
     ]
     for stage, seconds in stages.items():
         lines.append(f"| {stage} | {seconds:.1f} | {seconds / total:.0%} | {chars / seconds / 1000:.0f} |")
+    lines += [
+        "",
+        "The entity stage by part (single process, same records; the components run one after "
+        f"another over all pieces, in batches of {CHUNK}):",
+        "",
+        "| part | s | share | kchar/s |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    total = sum(parts.values())
+    for part, seconds in parts.items():
+        lines.append(f"| {part} | {seconds:.2f} | {seconds / total:.0%} | "
+                     f"{chars / max(seconds, 1e-9) / 1000:,.0f} |")
     one = base / results[("analyze", 1)]
     many = results[("jieba", args.workers)] / results[("analyze", args.workers)]
     lines += [
@@ -255,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{mode:8s} {workers} workers: {seconds:6.1f} s, {chars / seconds / 1000:6.0f} kchar/s",
                       file=sys.stderr, flush=True)
     stages = breakdown(records)
-    section = render(args, records, results, stages, machine())
+    parts = entity_breakdown(records)
+    section = render(args, records, results, stages, parts, machine())
     print(section)
     if not args.no_write:
         write_doc(section, args.out)

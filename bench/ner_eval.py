@@ -67,6 +67,23 @@ def write_doc(section: str, path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def describe_model(config: dict) -> str:
+    """One sentence on the statistical model: features, tok2vec, entity component."""
+    names = {"NORM": "the character", "SHAPE": "its shape", "LEMMA": "the character bigram it starts",
+             "TAG": "its jieba word position and dictionary tag (e.g. `B-ns`)"}
+    embed = config["components"]["tok2vec"]["model"]["embed"]
+    encode = config["components"]["tok2vec"]["model"]["encode"]
+    features = ", ".join(names.get(a, a) for a in embed["attrs"])
+    factory = config["components"]["ner"]["factory"]
+    if factory == "lantai_entity_tagger":
+        ner = ("entities by a softmax tagger of BILUO classes per character, decoded by "
+               "Viterbi into well-formed entities (`lantai_entity_tagger`)")
+    else:
+        ner = f"entities by spaCy's `{factory}` component"
+    return (f"Architecture: one token per character; features {features}; tok2vec width {encode['width']}, "
+            f"depth {encode['depth']}, window {encode['window_size']}; {ner}.")
+
+
 def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, str], meta: dict,
            config: dict, size: int, load: tuple[float, float], splits: dict) -> str:
     command = " ".join([".venv/bin/python", "bench/ner_eval.py", *sys.argv[1:]])
@@ -110,10 +127,7 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         f"{trained_text}, seed {meta.get('lantai', {}).get('seed', '?')}, best checkpoint by F1 on "
         "the People's Daily dev split.",
         "",
-        "Features: one token per character; the character, its shape, the character bigram "
-        "it starts and its jieba word position and dictionary tag (e.g. `B-ns`); tok2vec "
-        f"width {config['components']['tok2vec']['model']['encode']['width']}, depth "
-        f"{config['components']['tok2vec']['model']['encode']['depth']}.",
+        describe_model(config),
         "",
         "Trained on (after normalization; sentences identical to a held-out, dev or Weibo test "
         "sentence removed): " + ", ".join(described) + " sentences. Early stopping on the "

@@ -1,7 +1,7 @@
 """Named entities (命名实体) of archive text: PERSON, PLACE, ORG, DATE, DOC_TITLE.
 
 A spaCy pipeline for Chinese (``config.cfg``; the trained model ships in ``model/``):
-a statistical ``ner`` on characters for PERSON, PLACE and ORG, then rules for titles in
+a statistical tagger on characters for PERSON, PLACE and ORG, then rules for titles in
 《》 (DOC_TITLE), dates (DATE, normalized to ISO) and a gazetteer of China's
 administrative divisions (PLACE where the model found nothing).
 
@@ -72,11 +72,12 @@ def reset_pipeline() -> None:
 def _load(path: Path) -> Language:
     import spacy
 
-    import analyzers.entities.components  # noqa: F401  (registers the components by name)
+    from analyzers.entities.components import cpu_ops  # also registers the components by name
 
     if not (path / "config.cfg").is_file():
         raise FileNotFoundError(f"no entity model at {path}; train one with `lantai train-ner`")
-    nlp = spacy.load(path)
+    with cpu_ops():
+        nlp = spacy.load(path)
     nlp.make_doc("兰台")  # loads the tokenizer's word features (jieba) now, not on first use
     return nlp
 
@@ -122,10 +123,10 @@ def _pieces(text: str, max_length: int = MAX_PIECE) -> Iterator[tuple[int, int]]
 
 def _entities(doc: Doc, offset: int, norm: NormalizedText, original: str,
               reference: date | None) -> list[dict]:
-    from analyzers.entities.components import TITLE_SPANS_KEY
+    from analyzers.entities.components import TITLE_SPANS_KEY, entity_spans
     from analyzers.entities.dates import find_dates, resolve_relative
 
-    spans = [*doc.ents, *doc.spans.get(TITLE_SPANS_KEY, ())]
+    spans = [*entity_spans(doc), *doc.spans.get(TITLE_SPANS_KEY, ())]
     spans.sort(key=lambda s: (s.start_char, -s.end_char))
     out = []
     for span in spans:

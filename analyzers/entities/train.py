@@ -1,8 +1,8 @@
 """Train the entity model (训练实体模型) from the shared corpus: ``lantai train-ner``.
 
 Build-time only. :func:`train_ner_command` reads ``config.cfg`` (next to this file), trains
-spaCy's ``tok2vec`` + ``ner`` on the labelled sentences of the corpus (see
-:mod:`analyzers.entities.corpus` for the label mapping and the fixed splits) with a fixed
+spaCy's ``tok2vec`` and the entity tagger (component ``ner``) on the labelled sentences of
+the corpus (see :mod:`analyzers.entities.corpus` for the label mapping and the fixed splits) with a fixed
 seed, a fixed number of epochs and early stopping on the People's Daily dev split, writes
 the best checkpoint to ``output_dir`` (``analyzers/entities/model`` ships in the
 repository), then prints the time taken and the scores on the held-out People's Daily
@@ -29,7 +29,7 @@ from spacy.language import Language
 from spacy.training import Example, offsets_to_biluo_tags
 from spacy.util import load_config, registry
 
-from analyzers.entities.components import Divisions
+from analyzers.entities.components import Divisions, cpu_ops
 from analyzers.entities.corpus import LABELS, Sentence, default_corpus_dir, load_splits
 from analyzers.entities.evaluate import evaluate, format_scores
 
@@ -137,11 +137,12 @@ def train_model(corpus_dir: Path, output_dir: Path, overrides: dict | None = Non
                    **(overrides or {})},
         interpolate=False,
     )
-    nlp = init_nlp(config, use_gpu=-1)
+    with cpu_ops():
+        nlp = init_nlp(config, use_gpu=-1)
     examples = sum(1 for _ in registry.resolve(nlp.config.interpolate()["corpora"])["train"](nlp))
     log(f"pipeline: {', '.join(nlp.pipe_names)}; {examples} training examples per epoch")
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="lantai-train-ner-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lantai-train-ner-") as tmp, cpu_ops():
         train_loop(nlp, Path(tmp), use_gpu=-1, stdout=sys.stdout, stderr=sys.stderr)
         best = Path(tmp) / "model-best"
         _finish_model(best, {

@@ -242,3 +242,69 @@ def test_analyze_includes_entities_and_learns_names(own_dictionary) -> None:
 def test_analyze_batch_matches_analyze(own_dictionary) -> None:
     texts = ["宝鸡市档案局1950年的报告", "", "《人民日报》"]
     assert list(analyzers.analyze_batch(texts)) == [analyzers.analyze(t) for t in texts]
+
+
+# --------------------------------------------------------------------------- tagger decoding
+
+
+def _well_formed(tags: list[str]) -> bool:
+    previous = "O"
+    for tag in [*tags, "O"]:
+        if previous[0] in "BI":
+            if tag[0] not in "IL" or tag[2:] != previous[2:]:
+                return False
+        elif tag[0] in "IL":
+            return False
+        previous = tag
+    return True
+
+
+def _brute_force(scores, tags: tuple[str, ...]) -> list[int]:
+    import itertools
+
+    best, best_path = None, None
+    for path in itertools.product(range(len(tags)), repeat=len(scores)):
+        if not _well_formed([tags[i] for i in path]):
+            continue
+        total = sum(float(scores[t, i]) for t, i in enumerate(path))
+        if best is None or total > best:
+            best, best_path = total, list(path)
+    return best_path or []
+
+
+def test_viterbi_finds_the_best_well_formed_sequence() -> None:
+    import numpy
+
+    from analyzers.entities.components import viterbi_biluo
+
+    tags = ("O", "B-PERSON", "I-PERSON", "L-PERSON", "U-PERSON", "B-ORG", "I-ORG", "L-ORG", "U-ORG")
+    rng = numpy.random.default_rng(7)
+    scores = [rng.standard_normal((n, len(tags))).astype("f") * 3 for n in (4, 1, 3, 0, 5)]
+    paths = viterbi_biluo(scores, tags)
+    assert [len(p) for p in paths] == [4, 1, 3, 0, 5]
+    for s, p in zip(scores, paths, strict=True):
+        assert _well_formed([tags[i] for i in p])
+        assert list(p) == _brute_force(s, tags)
+
+
+def test_entity_spans_equal_doc_ents() -> None:
+    from analyzers.entities.components import entity_spans
+
+    nlp = spacy.blank("zh")
+    nlp.tokenizer = CharTokenizer(nlp.vocab)
+    doc = nlp.make_doc("江泽民在北京会见克林顿和新华社记者")
+    doc.ents = [doc.char_span(0, 3, "PERSON"), doc.char_span(4, 6, "PLACE"), doc.char_span(8, 11, "PERSON"),
+                doc.char_span(12, 15, "ORG")]
+    assert [(e.start, e.end, e.label_) for e in entity_spans(doc)] == [
+        (e.start, e.end, e.label_) for e in doc.ents]
+    assert entity_spans(nlp.make_doc("")) == []
+
+
+def test_tagger_decodes_tags_into_entities(nlp) -> None:
+    import numpy
+
+    tagger = nlp.get_pipe("ner")
+    doc = nlp.make_doc("江泽民在北京")
+    names = ["B-PERSON", "I-PERSON", "L-PERSON", "O", "B-PLACE", "L-PLACE"]
+    tagger.set_annotations([doc], [numpy.array([tagger.tags.index(t) for t in names])])
+    assert [(e.text, e.label_) for e in doc.ents] == [("江泽民", "PERSON"), ("北京", "PLACE")]
