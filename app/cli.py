@@ -53,8 +53,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     for path in report.detached:
         print(f"lantai ingest: {'would detach' if report.dry_run else 'detached'} {path} (deleted)",
               file=sys.stderr)
+    filled = f", {report.entities_added} given entities" if report.entities_added else ""
     print(f"lantai ingest: {report.files} files, {report.added} added, {report.updated} updated, "
-          f"{report.unchanged} unchanged, {report.failed} failed, {report.pages} pages "
+          f"{report.unchanged} unchanged{filled}, {report.failed} failed, {report.pages} pages "
           f"({report.low_quality_pages} low quality), {report.needs_ocr} need OCR, "
           f"{len(report.removed)} {verb}, {report.seconds:.1f} s", file=sys.stderr)
     if args.json:
@@ -319,8 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not OCR scans; count them as needing OCR")
     p.add_argument("--max-text-mb", type=float, default=64.0,
                    help="refuse text files larger than this (default 64)")
-    p.add_argument("--entities", action="store_true",
-                   help="extract persons, places and organizations into the index (slower)")
+    p.add_argument("--entities", action=argparse.BooleanOptionalAction, default=None,
+                   help="extract persons, places and organizations (the entity facets); "
+                        "default: the ingest_entities setting (on); --no-entities is faster")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_ingest)
 

@@ -16,15 +16,18 @@ Then, on the same page texts and the same number of worker processes:
   exactly the analysis ingest does for the index: normalization (NFKC, traditional to
   simplified, OCR repair) with personal-data masking and title pinyin
   (:func:`indexer.documents.index_doc`), search-mode segmentation (jieba) and character
-  tokens; with ``--entities`` also the entity model (:func:`indexer.units.find_entities`);
+  tokens; and, as ``lantai ingest`` does by default, the entity model
+  (:func:`indexer.units.find_entities`), left out with ``--no-entities``;
 * ``ingest``: ``lantai ingest ROOT`` end to end in a fresh data dir (walk, hash, read
   and decode the files, PDF text extraction, pages and quality, catalog, SQLite FTS5
-  index), with ``--entities`` when given; then the same command again on the unchanged tree.
+  index), with ``--entities`` or ``--no-entities`` as given; then the same command again
+  on the unchanged tree.
 
 Results (pages/s, MB/s of UTF-8 page text) are printed and written as a section of
-``docs/benchmarks.md`` (other sections are left as they are)::
+``docs/benchmarks.md``, one section per mode (other sections are left as they are)::
 
     .venv/bin/python bench/ingest.py                    # 10,000 records, 50,000 pages
+    .venv/bin/python bench/ingest.py --no-entities      # the same without the entity model
     .venv/bin/python bench/ingest.py --records 500      # a quick run
 """
 
@@ -194,9 +197,8 @@ def analysis_alone(records: list[tuple[str, str]], workers: int, entities: bool)
 def run_ingest(root: Path, data: Path, workers: int, entities: bool) -> tuple[float, dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env["LANTAI_DATA_DIR"] = str(data)
-    command = [str(LANTAI), "ingest", str(root), "--json", "--quiet", "--workers", str(workers)]
-    if entities:
-        command.append("--entities")
+    command = [str(LANTAI), "ingest", str(root), "--json", "--quiet", "--workers", str(workers),
+               "--entities" if entities else "--no-entities"]
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
@@ -264,9 +266,26 @@ def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: 
 # --------------------------------------------------------------------------- report
 
 
+def model_description() -> str:
+    """The entity model in use: its folder, name and version, size and a digest of its files."""
+    import hashlib
+
+    folder = REPO / "analyzers" / "entities" / "model"
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    size = sum(p.stat().st_size for p in files)
+    return (f"`analyzers/entities/model/` ({meta.get('name')} {meta.get('version')}, "
+            f"{size / 1e6:.1f} MB, files sha256 {digest.hexdigest()[:12]}, trained "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(max(p.stat().st_mtime for p in files)))})")
+
+
 def write_section(text: str, entities: bool) -> None:
     """Put ``text`` between this benchmark's markers (one pair per mode); others stay as they are."""
-    mode = " --entities" if entities else ""
+    mode = "" if entities else " --no-entities"
     BEGIN, END = f"<!-- bench/ingest.py{mode}: begin -->", f"<!-- bench/ingest.py{mode}: end -->"
     old = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     section = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
@@ -287,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-chars", type=int, default=300)
     parser.add_argument("--pdf-share", type=float, default=0.02, help="share of records given as PDF")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--entities", action="store_true", help="entities too, in both")
+    parser.add_argument("--entities", action=argparse.BooleanOptionalAction, default=True,
+                        help="the entity model in both (the ingest default); --no-entities: without")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--keep", type=Path, help="build the delivery here and keep it")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
@@ -296,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     load_before = os.getloadavg()[0]
+    model = model_description()  # before the runs: the model may be retrained meanwhile
     work = args.keep or Path(tempfile.mkdtemp(prefix="lantai-bench-ingest-"))
     root, data = work / "delivery", work / "data"
     shutil.rmtree(root, ignore_errors=True)
@@ -334,11 +355,13 @@ def main(argv: list[str] | None = None) -> int:
     host = machine()
     command = "  ".join([".venv/bin/python bench/ingest.py", *(argv if argv is not None else sys.argv[1:])])
     mode = ("normalization, personal-data masking, title pinyin, search-mode segmentation, "
-            "character tokens and the entity model (`--entities`)" if args.entities else
+            "character tokens and the entity model (the ingest default, `ingest_entities = true`); "
+            f"model {model}" if args.entities else
             "normalization, personal-data masking, title pinyin, search-mode segmentation and "
-            "character tokens (the ingest default: no entity model)")
-    title = "Ingest throughput with entities" if args.entities else "Ingest throughput"
-    text = f"""## {title} (`bench/ingest.py{' --entities' if args.entities else ''}`)
+            "character tokens, no entity model (`lantai ingest --no-entities`)")
+    title = ("Ingest throughput, default (with entities)" if args.entities
+             else "Ingest throughput without entities")
+    text = f"""## {title} (`bench/ingest.py{'' if args.entities else ' --no-entities'}`)
 
 {date.today().isoformat()} · {host['nproc']} cores ({host['cpu']}), {host['memory']}, Python {host['python']}
 · `{command.strip()}` · {args.workers} worker processes · load average {load_before:.1f} before,

@@ -78,17 +78,22 @@ def content_hash(record: Record) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def row_values(record: Record) -> dict:
-    """The catalog columns of a record (a pure function: ingest workers compute it too)."""
-    return _row_values(record)
+def row_values(record: Record, personal_data: Iterable[str] | None = None) -> dict:
+    """The catalog columns of a record (a pure function: ingest workers compute it too).
+
+    ``personal_data`` are the kinds :func:`analyzers.pii.find_personal_data` finds in the
+    record's text, when the caller has them already.
+    """
+    return _row_values(record, personal_data)
 
 
-def _row_values(record: Record) -> dict:
+def _row_values(record: Record, personal_data: Iterable[str] | None = None) -> dict:
     values = asdict(record)
     values["subjects"] = json.dumps(list(record.subjects), ensure_ascii=False)
     values["files"] = json.dumps(list(record.files), ensure_ascii=False)
     values["content_hash"] = content_hash(record)
-    kinds = sorted({p.kind for p in find_personal_data(record.text)})
+    kinds = sorted(set(personal_data) if personal_data is not None
+                   else {p.kind for p in find_personal_data(record.text)})
     values["personal_data"] = json.dumps(kinds)
     return values
 
@@ -133,6 +138,7 @@ class _Written:
     indexed_hash: str | None
     source_hash: str
     new: bool
+    has_entities: bool = False
 
 
 @dataclass
@@ -145,6 +151,8 @@ class WriteOutcome:
     content_hash: str
     needs_index: bool
     entities: dict | None = None
+    # Unchanged content, stored before without entities and now with them (so re-indexed).
+    entities_added: bool = False
 
 
 @dataclass
@@ -230,12 +238,14 @@ class CatalogStore:
                         select(records_table.c.pk, records_table.c.archive,
                                records_table.c.archive_code, records_table.c.content_hash,
                                records_table.c.access, records_table.c.decided_at,
-                               records_table.c.indexed_hash, records_table.c.source_hash)
+                               records_table.c.indexed_hash, records_table.c.source_hash,
+                               records_table.c.entities.is_not(None).label("has_entities"))
                         .where(records_table.c.archive_code.in_(codes[start:start + 500]))):
                     if (row.archive, row.archive_code) in keys:
                         existing[(row.archive, row.archive_code)] = row
             pages: dict[int, list] = {}
             replaced = []
+            prepared = []
             for item in writes:
                 record = item.record
                 found = existing.get((record.archive, record.archive_code))
@@ -248,15 +258,36 @@ class CatalogStore:
                               source_hash=item.source_hash,
                               entities=json.dumps(item.entities, ensure_ascii=False)
                               if item.entities is not None else None)
+                prepared.append((item, record, values))
+            # New records are inserted together (one statement, their keys returned); a
+            # record repeated later in the batch updates what was inserted.
+            rows = []
+            fresh: set[tuple[str, str]] = set()
+            for _, record, values in prepared:
                 key = (record.archive, record.archive_code)
+                if key not in existing and key not in fresh:
+                    fresh.add(key)
+                    rows.append(values)
+            new: dict[tuple[str, str], int] = {}
+            if rows:
+                inserted = conn.execute(
+                    records_table.insert().returning(records_table.c.pk,
+                                                     sort_by_parameter_order=True), rows).all()
+                new = {(v["archive"], v["archive_code"]): row.pk
+                       for v, row in zip(rows, inserted, strict=True)}
+            for item, record, values in prepared:
+                key = (record.archive, record.archive_code)
+                found = existing.get(key)
+                filled = False
                 if found is None:
-                    pk = conn.execute(records_table.insert().values(**values)).inserted_primary_key[0]
+                    pk = new[key]
                     status, indexed = "added", None
                 else:
                     pk, indexed = found.pk, found.indexed_hash
                     changed = found.content_hash != values["content_hash"]
                     status = "updated" if changed else "unchanged"
-                    if changed or found.source_hash != item.source_hash:
+                    filled = not changed and item.entities is not None and not found.has_entities
+                    if changed or filled or found.source_hash != item.source_hash:
                         conn.execute(records_table.update().where(records_table.c.pk == pk)
                                      .values(**values))
                     if not getattr(found, "new", False):
@@ -266,10 +297,13 @@ class CatalogStore:
                                          values["content_hash"], record.access,
                                          found.decided_at if found is not None else None,
                                          indexed, item.source_hash, found is None or
-                                         getattr(found, "new", False))
+                                         getattr(found, "new", False),
+                                         item.entities is not None)
                 pages[pk] = list(item.pages)
+                # Entities found for the first time change the index document, not the content.
                 outcomes.append(WriteOutcome(record, pk, status, values["content_hash"],
-                                             indexed != values["content_hash"], item.entities))
+                                             indexed != values["content_hash"] or filled,
+                                             item.entities, entities_added=filled))
             delete_pages(conn, replaced)
             insert_pages(conn, [(pk, page) for pk, items in pages.items() for page in items])
             delete_file_states(conn, [p for w in writes for p in w.drop_files])
@@ -314,12 +348,14 @@ class CatalogStore:
             last = rows[-1].pk
 
     def states(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
-        """Ingest bookkeeping of some records by (archive, 档号): pk, source, hashes."""
+        """Ingest bookkeeping of some records by (archive, 档号): pk, source, hashes, and
+        ``has_entities`` (whether entities were stored for it)."""
         wanted = list(dict.fromkeys(keys))
         out: dict[tuple[str, str], dict] = {}
         cols = (records_table.c.pk, records_table.c.archive, records_table.c.archive_code,
                 records_table.c.source, records_table.c.row_hash, records_table.c.source_hash,
-                records_table.c.content_hash, records_table.c.indexed_hash)
+                records_table.c.content_hash, records_table.c.indexed_hash,
+                records_table.c.entities.is_not(None).label("has_entities"))
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
                 chunk = wanted[start:start + 200]
@@ -332,7 +368,8 @@ class CatalogStore:
         return out
 
     def entities(self, archive: str, archive_code: str) -> dict | None:
-        """Entity names ingest stored for a record (``lantai ingest --entities``), or None."""
+        """Entity names ingest stored for a record (by default; not with ``--no-entities``),
+        or None when it was ingested without them."""
         with self.engine.connect() as conn:
             raw = conn.execute(select(records_table.c.entities).where(
                 records_table.c.archive == archive,

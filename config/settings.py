@@ -44,6 +44,7 @@ class Settings:
     port: int = 8000
     secret_key: str = ""
     secure_cookies: bool = False
+    ingest_entities: bool = True
 
     @property
     def catalog_url(self) -> str:
@@ -96,6 +97,7 @@ _KINDS: dict[str, type] = {
     "search_timeout": float, "open_after_years": int, "open_after_years_by_category": dict,
     "controlled_review_days": int, "snippet_length": int, "page_size": int,
     "max_page_size": int, "host": str, "port": int, "secret_key": str, "secure_cookies": bool,
+    "ingest_entities": bool,
 }
 
 

@@ -10,7 +10,7 @@ from analyzers.pinyin import pinyin_tokens
 from catalog.policy import public_visibility
 from catalog.records import Record
 from search.base import IndexDoc
-from search.query_terms import TOKEN_SEPARATOR
+from search.query_terms import TOKEN_SEPARATOR, prepare_words
 
 Entities = Mapping[str, Mapping[str, Sequence[str]]]
 
@@ -19,7 +19,7 @@ def index_doc(record: Record, entities: Entities | None = None,
               body: NormalizedText | None = None) -> IndexDoc:
     """Analyse a record into an :class:`IndexDoc` with its public visibility precomputed.
 
-    ``entities`` are the entity names ingest found (``lantai ingest --entities``):
+    ``entities`` are the entity names ingest found (``ingest_entities``, on by default):
     ``{"catalog": {"person": [...], "place": [...], "org": [...]}, "text": {...}}``. Names
     found in the text are left out while the record's text is not public (目录开放), so
     entity facets and filters can never reveal what the text says. ``body`` is
@@ -75,13 +75,15 @@ def entity_facets(entities: Entities | None, text_visible: bool) -> dict[str, tu
 
 
 def doc_tokens(doc: IndexDoc) -> dict[str, str]:
-    """Search-mode tokens of a document's texts, as the backends would compute them
-    (joined by :data:`search.query_terms.TOKEN_SEPARATOR`, cheaper to send between processes)."""
+    """Search-mode word tokens of a document's texts, as the backends would compute them
+    (:func:`search.query_terms.word_tokens`: segmented, then only the words kept), joined
+    by :data:`search.query_terms.TOKEN_SEPARATOR`, cheaper to send between processes."""
     from analyzers.segment import index_tokens
 
     out = {}
-    for text in dict.fromkeys((doc.title_text, doc.creator_text, doc.meta_text, doc.body_text)):
-        tokens = index_tokens(text) if text else []
-        if tokens and not any(TOKEN_SEPARATOR in t for t in tokens):
-            out[text] = TOKEN_SEPARATOR.join(tokens)
+    texts = (doc.title_text, doc.creator_text, doc.meta_text, doc.body_text,
+             *doc.persons, *doc.places, *doc.orgs)  # entity names are segmented for the index too
+    for text in dict.fromkeys(texts):
+        if text and TOKEN_SEPARATOR not in text:  # (tokens are pieces of the text)
+            out[text] = TOKEN_SEPARATOR.join(prepare_words(index_tokens(text)))
     return out

@@ -16,8 +16,10 @@ from __future__ import annotations
 import html
 import logging
 import re
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -91,12 +93,17 @@ def check_size(path: Path, size: int, options: FileOptions) -> None:
                         f"{options.max_pdf_bytes:,} bytes; refused")
 
 
-def read_page_file(path: Path, options: FileOptions) -> FileRead:
-    """Pages of one page file; raises ReadError (with the reason) for a file that is bad."""
+def read_page_file(path: Path, options: FileOptions, data: bytes | None = None) -> FileRead:
+    """Pages of one page file; raises ReadError (with the reason) for a file that is bad.
+
+    ``data``: the content of a text file, when the caller has read it already.
+    """
     kind = page_kind(path)
     if kind == "pdf":
         return read_pdf(path, options)
     if kind == "text":
+        if data is not None:
+            return FileRead(text_pages(data))
         return FileRead(read_text_pages(path, options.max_text_bytes))
     if kind == "hocr":
         with path.open("rb") as stream:
@@ -117,10 +124,20 @@ def read_text_pages(path: Path, max_bytes: int) -> list[PageText]:
     A file larger than ``max_bytes`` is refused without being read.
     """
     check_size(path, path.stat().st_size, FileOptions(max_text_bytes=max_bytes))
+    return text_pages(read_capped(path, max_bytes))
+
+
+def read_capped(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a text file, refused when it is larger than ``max_bytes``."""
     with path.open("rb") as stream:
         data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:  # grew while we looked
         raise ReadError(f"text file is larger than the limit of {max_bytes:,} bytes; refused")
+    return data
+
+
+def text_pages(data: bytes) -> list[PageText]:
+    """Pages of a plain text file's bytes (see :func:`read_text_pages`)."""
     text = decode_bytes(data)
     parts = text.split("\f")
     if len(parts) > 1 and not parts[-1].strip():
@@ -394,9 +411,10 @@ def read_pdf(path: Path, options: FileOptions) -> FileRead:
                 raise ReadError("encrypted PDF: a password is needed to read it")
         count = len(reader.pages)
         pages: list[PageText] = []
-        for number in range(1, count + 1):
-            text = (reader.pages[number - 1].extract_text() or "").rstrip()
-            pages.append(PageText(number, text, None, method="pdf"))
+        with _fonts_parsed_once():
+            for number, page in enumerate(reader.pages, start=1):
+                text = (page.extract_text() or "").rstrip()
+                pages.append(PageText(number, text, None, method="pdf"))
     except ReadError:
         raise
     except FileNotDecryptedError:
@@ -417,6 +435,51 @@ def read_pdf(path: Path, options: FileOptions) -> FileRead:
         return FileRead(pages, needs_ocr=blank, ocr_reason=reason)
     done = ocr.ocr_pdf_pages(path, blank, options)
     return FileRead([done.get(p.number, p) for p in pages])
+
+
+_font_cache = threading.local()  # .parsed: {id(font dict): (font dict, Font)} while one PDF is read
+
+
+@contextmanager
+def _fonts_parsed_once() -> Iterator[None]:
+    """While one PDF is read (in this thread): parse each font once, not once a page.
+
+    pypdf builds a ``Font`` (with its ToUnicode character map) from the font dictionary
+    on every page that uses it; a CJK font's map is large, and parsing it again for each
+    page was a third of the extraction time. The reader hands back the same dictionary
+    object for the same font, so the fonts are kept by that object for the length of one
+    file. A pypdf without ``Font.from_font_resource`` is used as it is.
+    """
+    _install_font_cache()
+    _font_cache.parsed = {}
+    try:
+        yield
+    finally:
+        _font_cache.parsed = None
+
+
+def _install_font_cache() -> None:
+    """Route ``Font.from_font_resource`` through :data:`_font_cache` (once per process)."""
+    try:
+        from pypdf.generic._font import Font
+    except ImportError:
+        return
+    original = Font.__dict__.get("from_font_resource")
+    if not isinstance(original, classmethod) or getattr(original.__func__, "lantai_cached", False):
+        return
+    build = original.__func__
+
+    def from_font_resource(cls, pdf_font_dict):  # type: ignore[no-untyped-def]
+        parsed = getattr(_font_cache, "parsed", None)
+        if parsed is None:
+            return build(cls, pdf_font_dict)
+        known = parsed.get(id(pdf_font_dict))
+        if known is None or known[0] is not pdf_font_dict:
+            known = parsed[id(pdf_font_dict)] = (pdf_font_dict, build(cls, pdf_font_dict))
+        return known[1]
+
+    from_font_resource.lantai_cached = True  # type: ignore[attr-defined]
+    Font.from_font_resource = classmethod(from_font_resource)  # type: ignore[method-assign]
 
 
 def _has_text(text: str) -> bool:

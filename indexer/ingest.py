@@ -9,7 +9,10 @@ unreviewed) and is reported.
 
 Incremental and idempotent: every file's size, modification time and content hash are
 kept; a unit whose row and files are unchanged is skipped without reading its files, and
-a changed one is re-read and re-indexed. Workers (one process per core) read, normalize
+a changed one is re-read and re-indexed. Entities (persons, places, organizations) are
+extracted by default (``ingest_entities``); with them on, an unchanged record stored
+without them is analysed again from its stored pages, so switching them on fills the
+facets (``entities_added`` in the report). Workers (one process per core) read, normalize
 and analyse; this process writes. A record and its pages are written in one catalog
 transaction, the index documents of a batch in one backend transaction, and each record
 remembers the version last indexed, so a record stored but not indexed (a crash, the index
@@ -40,7 +43,16 @@ from catalog.store import CatalogStore, RecordWrite, content_hash
 from indexer.documents import index_doc
 from indexer.files import FileOptions, page_kind
 from indexer.readers import ReadError, RowProblem, reader_for
-from indexer.units import Problem, Source, UnitResult, UnitTask, analyze_task, source_key, unit_hash
+from indexer.units import (
+    Problem,
+    Source,
+    UnitResult,
+    UnitTask,
+    analyze_task,
+    entity_words,
+    source_key,
+    unit_hash,
+)
 from search.base import SearchBackend
 from search.query_terms import prepared_tokens
 
@@ -71,6 +83,7 @@ class IngestReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    entities_added: int = 0
     failed: int = 0
     not_indexed: int = 0
     pages: int = 0
@@ -89,7 +102,8 @@ class IngestReport:
         """The summary as a JSON-ready dict."""
         return {
             "files": self.files, "added": self.added, "updated": self.updated,
-            "unchanged": self.unchanged, "failed": self.failed, "not_indexed": self.not_indexed,
+            "unchanged": self.unchanged, "entities_added": self.entities_added,
+            "failed": self.failed, "not_indexed": self.not_indexed,
             "pages": self.pages, "low_quality_pages": self.low_quality_pages,
             "needs_ocr": self.needs_ocr, "needs_ocr_files": self.needs_ocr_files,
             "orphans": self.orphans, "removed": self.removed, "detached": self.detached,
@@ -209,7 +223,7 @@ class Ingester:
     """Stores and indexes records from files into one catalog and one backend."""
 
     def __init__(self, store: CatalogStore, backend: SearchBackend, workers: int | None = None,
-                 options: FileOptions | None = None, entities: bool = False) -> None:
+                 options: FileOptions | None = None, entities: bool = True) -> None:
         self.store = store
         self.backend = backend
         self.workers = workers
@@ -441,7 +455,10 @@ class _Run:
                                 entities=self.entities)
                 self.processed.add(key)
                 self.dropped.update(drop)
+                # With entities on, a record stored without them is analysed again (its
+                # files are not re-read: the stored pages are used), so switching on fills them.
                 if not drop and state is not None and state["source"] == source \
+                        and (state["has_entities"] or not self.entities) \
                         and self._unchanged(task, state):
                     self.report.unchanged += 1
                     self.tick(sum(1 for s in sources if s.path in self.found.pages))
@@ -776,6 +793,8 @@ class _Run:
                 self.report.added += 1
             elif outcome.status == "updated":
                 self.report.updated += 1
+            elif outcome.entities_added:
+                self.report.entities_added += 1
             else:
                 self.report.unchanged += 1
             if outcome.status != "unchanged":
@@ -790,9 +809,7 @@ class _Run:
                 marks.append((outcome.pk, outcome.content_hash))
             self.tick(sum(1 for f in result.files if f.path in self.found.pages))
         words = [w for r in changed_records for w in (*r.subjects, r.creator)]
-        if self.entities:
-            words += [n for r in results if r.entities for part in r.entities.values()
-                      for names in part.values() for n in names]
+        words += [n for r in results for n in entity_words(r.entities)]
         learn(self.store.engine, words, "catalog")
         if not docs:
             return

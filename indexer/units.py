@@ -24,7 +24,7 @@ from catalog.pages import FileState, Page
 from catalog.records import Record
 from catalog.store import row_values
 from indexer.documents import doc_tokens, index_doc
-from indexer.files import FileOptions, PageText, check_size, read_page_file
+from indexer.files import FileOptions, PageText, check_size, page_kind, read_capped, read_page_file
 from indexer.readers import ReadError
 from search.base import IndexDoc
 
@@ -166,12 +166,21 @@ def _read_source(source: Source, task: UnitTask, options: FileOptions,
         stat = os.stat(source.path)
         state = replace(state, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
         check_size(Path(source.path), stat.st_size, options)  # before reading a byte
-        sha = file_hash(source.path)
+        data = None
+        if page_kind(Path(source.path)) == "text":  # read once: hashed and decoded
+            try:
+                data = read_capped(Path(source.path), options.max_text_bytes)
+            except ReadError:
+                sha = file_hash(source.path)
+                raise
+            sha = hashlib.sha256(data).hexdigest()
+        else:
+            sha = file_hash(source.path)
         if known is not None and known.sha256 == sha and known.status == "ok" \
                 and source.path in task.stored_pages:  # touched, not changed
             pages = _relative(task.stored_pages[source.path], known.start or 1)
             return pages, replace(state, sha256=sha, pages=len(pages)), sha, "ok"
-        read = read_page_file(Path(source.path), options)
+        read = read_page_file(Path(source.path), options, data=data)
     except ReadError as exc:
         problems.append(Problem(source.path, None, None, str(exc)))
         return [], replace(state, sha256=sha, status="failed", reason=str(exc)), sha, "failed"
@@ -203,10 +212,10 @@ def _quality(page: PageText) -> float:
 
 
 def build_pages(numbered: dict[int, tuple[PageText, str]], base_text: str
-                ) -> tuple[str, NormalizedText, list[Page]]:
+                ) -> tuple[str, NormalizedText, list[Page], set[str]]:
     """The record text (pages joined), its normalized form with personal data masked (one
-    pass for the whole record, as the index gets it), and the pages, whose search text is
-    their slice of that normalized form."""
+    pass for the whole record, as the index gets it), the pages, whose search text is
+    their slice of that normalized form, and the kinds of personal data in the text."""
     order = sorted(numbered)
     spans: dict[int, tuple[int, int]] = {}
     parts: list[str] = []
@@ -240,7 +249,7 @@ def build_pages(numbered: dict[int, tuple[PageText, str]], base_text: str
         pages.append(Page(number=number, text=page.text, search_text=search, quality=_quality(page),
                           confidence=page.confidence, method=page.method, source=source,
                           personal_data=kinds))
-    return text, body, pages
+    return text, body, pages, {p.kind for p in found}
 
 
 def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
@@ -273,19 +282,31 @@ def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
             cursor = max(numbers)
         if state is not None:
             files.append(replace(state, start=start, pages=len(pages)))
-    record, body, pages = task.base, None, []
+    record, body, pages, personal = task.base, None, [], None
     if task.sources:
-        text, body, pages = build_pages(numbered, task.base.text)
+        text, body, pages, personal = build_pages(numbered, task.base.text)
         record = replace(record, text=text)
     entities = find_entities(record) if task.entities else None
-    # The words the writer learns from this record before indexing it, learned here too.
-    add_words([w for w in (*record.subjects, record.creator) if 2 <= len(w.strip()) <= MAX_WORD])
+    # The words the writer learns from this record before indexing it (subjects, creator,
+    # entity names), learned here too, so the index tokens split them as queries will.
+    add_words([w for w in (*record.subjects, record.creator, *entity_words(entities))
+               if 2 <= len(w.strip()) <= MAX_WORD and " " not in w.strip()])
     doc = index_doc(record, entities, body=body)
     return UnitResult(
         key=task.key, kind=task.kind, record=record, doc=doc, pages=pages,
         files=files, drop_files=task.drop_files, source=task.source, row_hash=task.row_hash,
         source_hash=unit_hash(task.row_hash, keys), problems=problems, needs_ocr=needs_ocr,
-        entities=entities, tokens=doc_tokens(doc), values=row_values(record))
+        entities=entities, tokens=doc_tokens(doc),
+        values=row_values(record, personal))
+
+
+def entity_words(entities: dict | None) -> list[str]:
+    """The names of stored entities (``find_entities``), every part and facet.
+
+    >>> entity_words({"catalog": {"place": ["宝鸡"]}, "text": {"person": ["李有财"], "org": []}})
+    ['宝鸡', '李有财']
+    """
+    return [n for part in (entities or {}).values() for names in part.values() for n in names]
 
 
 def find_entities(record: Record) -> dict:

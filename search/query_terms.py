@@ -31,9 +31,10 @@ _prepared_lock = threading.Lock()
 def prepared_tokens(tokens: Mapping[str, str]) -> Iterator[None]:
     """Use tokens segmented elsewhere (e.g. in ingest's workers) while this block runs.
 
-    ``tokens`` maps a normalized text to its :func:`analyzers.segment.index_tokens`
-    joined by :data:`TOKEN_SEPARATOR`; texts not in it are segmented as usual, so the
-    index is the same either way.
+    ``tokens`` maps a normalized text to its :func:`word_tokens` (what
+    :func:`prepare_words` makes of its :func:`analyzers.segment.index_tokens`) joined by
+    :data:`TOKEN_SEPARATOR`; texts not in it are segmented as usual, so the index is the
+    same either way.
     """
     with _prepared_lock:
         _prepared.update(tokens)
@@ -45,11 +46,21 @@ def prepared_tokens(tokens: Mapping[str, str]) -> Iterator[None]:
                 _prepared.pop(text, None)
 
 
+def prepare_words(tokens: list[str]) -> list[str]:
+    """The index words among segmenter tokens: those with a letter or digit.
+
+    >>> prepare_words(["宝鸡", "，", "1949", " "])
+    ['宝鸡', '1949']
+    """
+    return [t for t in tokens if any(c.isalnum() for c in t)]
+
+
 def word_tokens(text: str) -> list[str]:
     """Search-mode word tokens of a normalized text, as the index stores them."""
     found = _prepared.get(text)
-    tokens = found.split(TOKEN_SEPARATOR) if found is not None else index_tokens(text)
-    return [t for t in tokens if any(c.isalnum() for c in t)]
+    if found is not None:  # already filtered where it was prepared
+        return found.split(TOKEN_SEPARATOR) if found else []
+    return prepare_words(index_tokens(text))
 
 
 def term_tokens(text: str) -> list[str]:

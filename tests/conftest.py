@@ -17,7 +17,20 @@ SAMPLES = REPO / "samples"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings on an empty data dir with the embedded backend."""
+    """Settings on an empty data dir with the embedded backend.
+
+    Entity extraction (on by default, ``ingest_entities``) is off here, as most tests do
+    not look at entities and the model is slow; tests of entities use
+    :func:`default_settings`.
+    """
+    return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="sqlite",
+                         ingest_entities=False)
+
+
+@pytest.fixture
+def default_settings(tmp_path: Path) -> Settings:
+    """Settings as an installation gets them (entities extracted at ingest), on an empty
+    data dir with the embedded backend."""
     return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="sqlite")
 
 

@@ -20,9 +20,11 @@ from tests.conftest import record, write_jsonl
 LANTAI = str(Path(sys.executable).with_name("lantai"))
 
 
-def lantai(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+def lantai(*args: str, data_dir: Path, stdin: str | None = None,
+           **settings: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env["LANTAI_DATA_DIR"] = str(data_dir)
+    env.update({f"LANTAI_{k.upper()}": v for k, v in settings.items()})
     return subprocess.run([LANTAI, *args], env=env, capture_output=True, text=True, input=stdin,
                           timeout=300)
 
@@ -33,7 +35,7 @@ def test_ingest_then_search_json(tmp_path):
         record("J001-001-0001", "宝鸡市关于土地改革的通知", text="寶雞土地改革"),
         record("J001-001-0002", "关于赵秘云的审查", access="unreviewed", text="土地改革"),
     ])
-    done = lantai("ingest", str(path), "--json", data_dir=data)
+    done = lantai("ingest", str(path), "--json", data_dir=data, ingest_entities="false")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert (summary["added"], summary["failed"]) == (2, 0)
@@ -48,10 +50,37 @@ def test_ingest_then_search_json(tmp_path):
 def test_ingest_reports_bad_rows_on_stderr_and_fails(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("档号,题名\n,无档号\nJ1-1,有档号\n", encoding="utf-8")
-    done = lantai("ingest", str(path), "--archive", "fx-county", "--json", data_dir=tmp_path / "d")
+    done = lantai("ingest", str(path), "--archive", "fx-county", "--json", data_dir=tmp_path / "d",
+                  ingest_entities="false")
     assert done.returncode == 1
     assert f"{path}:2: field 'archive_code'" in done.stderr
     assert json.loads(done.stdout)["added"] == 1
+
+
+def test_ingest_extracts_entities_unless_told_not_to(tmp_path):
+    data = tmp_path / "data"
+    path = write_jsonl(tmp_path / "rows.jsonl", [
+        record("J001-001-0001", "群众来信摘编", text="來信人梁淑貞反映其父歷史問題，梁淑貞要求複查。"),
+        record("J001-001-0002", "关于会议的记录", text="毛澤東在延安召開會議。")])
+
+    def persons() -> dict:
+        return json.loads(lantai("search", "", "--json", data_dir=data).stdout)["facets"]["person"]
+
+    off = lantai("ingest", str(path), "--no-entities", "--json", data_dir=data)
+    assert off.returncode == 0, off.stderr
+    assert (json.loads(off.stdout)["added"], persons()) == (2, {})
+    setting_off = lantai("ingest", str(path), "--json", data_dir=data, ingest_entities="false")
+    assert json.loads(setting_off.stdout)["unchanged"] == 2 and persons() == {}
+
+    on = lantai("ingest", str(path), "--json", data_dir=data)  # the default: entities on
+    assert on.returncode == 0, on.stderr
+    summary = json.loads(on.stdout)
+    assert (summary["unchanged"], summary["entities_added"], summary["updated"]) == (0, 2, 0)
+    assert "2 given entities" in on.stderr
+    assert persons() == {"梁淑贞": 1, "毛泽东": 1}
+    forced = lantai("ingest", str(path), "--entities", "--json", data_dir=data,
+                    ingest_entities="false")
+    assert json.loads(forced.stdout)["unchanged"] == 2
 
 
 def test_ingest_names_a_missing_path(tmp_path):
@@ -99,7 +128,7 @@ def demo_server(tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(base + "/", process)
+        wait_for(base + "/", process, seconds=240)  # it ingests the samples (entities) first
         yield base
     finally:
         process.terminate()
@@ -114,3 +143,6 @@ def test_demo_serves_the_samples_with_gunicorn(demo_server):
     with urllib.request.urlopen(demo_server + "/search?q=" + quote("土地改革")) as response:
         page = response.read().decode("utf-8")
     assert "<mark>" in page and "档号" in page
+    with urllib.request.urlopen(demo_server + "/api/v1/search?q=" + quote("宝鸡")) as response:
+        facets = json.load(response)["facets"]
+    assert all(facets[name] for name in ("person", "place", "org")), facets  # issue #8

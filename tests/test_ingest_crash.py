@@ -53,9 +53,12 @@ def delivery(tmp_path) -> tuple[Path, dict[str, int]]:
     return root, expected
 
 
-def run(root: Path, data: Path, **env: str) -> subprocess.Popen:
+def run(root: Path, data: Path, entities: bool = False, **env: str) -> subprocess.Popen:
+    """``lantai ingest`` of ``root`` in a process; entity extraction (the default of an
+    installation) only when asked, as the model is slow to load."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    clean.update(LANTAI_DATA_DIR=str(data), LANTAI_TEST_BATCH="4", **env)
+    clean.update(LANTAI_DATA_DIR=str(data), LANTAI_TEST_BATCH="4",
+                 LANTAI_INGEST_ENTITIES=str(entities).lower(), **env)
     return subprocess.Popen([LANTAI, "ingest", str(root), "--json", "--workers", "2", "--no-ocr"],
                             env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -110,23 +113,31 @@ def wait_gone(root: Path, seconds: float = 10) -> None:
     assert workers_of(root) == [], "worker processes outlived the killed ingest"
 
 
-@pytest.mark.parametrize("stage,after", [("catalog", 9), ("index", 17), ("marked", 30)])
-def test_killed_at_a_stage_then_run_again(delivery, tmp_path, stage, after):
+@pytest.mark.parametrize("stage,after,entities", [("catalog", 9, False), ("index", 17, True),
+                                                  ("marked", 30, False)])
+def test_killed_at_a_stage_then_run_again(delivery, tmp_path, stage, after, entities):
     root, expected = delivery
     data = tmp_path / "data"
-    code, _, err = finish(run(root, data, LANTAI_TEST_KILL_AFTER=str(after), LANTAI_TEST_KILL_AT=stage))
+    code, _, err = finish(run(root, data, entities, LANTAI_TEST_KILL_AFTER=str(after),
+                              LANTAI_TEST_KILL_AT=stage))
     assert code == -signal.SIGKILL, err
     wait_gone(root)
     check_consistent(data, expected, complete=False)
 
-    code, out, err = finish(run(root, data))
+    code, out, err = finish(run(root, data, entities))
     assert code == 0, err
     summary = json.loads(out)
     assert summary["failed"] == 0 and summary["added"] + summary["unchanged"] + summary["updated"] \
         >= len(expected) - summary["added"]
     check_consistent(data, expected, complete=True)
+    if entities:  # the records written before the kill have theirs too
+        store = CatalogStore(f"sqlite:///{data / 'catalog.sqlite'}")
+        try:
+            assert all(store.entities(*i.split("/", 1)) is not None for i in expected)
+        finally:
+            store.close()
 
-    code, out, err = finish(run(root, data))  # and once more: nothing left to do
+    code, out, err = finish(run(root, data, entities))  # and once more: nothing left to do
     summary = json.loads(out)
     assert (code, summary["added"], summary["updated"], summary["reindexed"]) == (0, 0, 0, 0)
     assert summary["unchanged"] == len(expected)

@@ -62,3 +62,31 @@ def test_no_closed_sample_title_reaches_the_public(demo):
         assert demo.search.record(record.id, PUBLIC) is None
         assert record.title not in demo.search.suggest(record.title[:4], PUBLIC, size=100) \
             or record.title in open_titles
+
+
+def test_the_demo_shows_person_place_and_org_facets(demo):
+    """Issue #8: ingest extracts entities by default, so the demo's facets are not empty."""
+    result = demo.search.search(parse_request({"q": "宝鸡"}, demo.settings), PUBLIC)
+    for facet in ("person", "place", "org"):
+        assert result["facets"][facet], facet
+    assert "宝鸡市" in result["facets"]["place"]
+
+
+def test_no_name_found_only_in_closed_samples_reaches_the_public(demo):
+    from indexer.documents import entity_facets
+
+    names: dict[str, set[str]] = {"none": set(), "seen": set()}
+    for record in demo.store.iter_records():
+        visibility = public_visibility(record.access, record.classification)
+        found = entity_facets(demo.store.entities(record.archive, record.archive_code),
+                              visibility == "full")
+        names["none" if visibility == "none" else "seen"].update(
+            (facet, name) for facet, values in found.items() for name in values)
+    closed_only = names["none"] - names["seen"]
+    assert closed_only  # e.g. the subject of a disciplinary decision
+    facets = demo.search.search(parse_request({"q": "", "size": "100"}, demo.settings),
+                                PUBLIC)["facets"]
+    for facet, name in closed_only:
+        assert name not in facets[facet]
+        hits = demo.search.search(parse_request({"q": "", facet: name}, demo.settings), PUBLIC)
+        assert hits["total"] == 0, (facet, name)

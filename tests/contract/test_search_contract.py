@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from catalog.policy import PUBLIC, Audience, operator_audience
@@ -137,3 +139,46 @@ def test_a_decision_reaches_search_as_soon_as_it_is_saved(lantai):
     assert ids(run(lantai, q="材料")) == []  # only in its text
     lantai.decide("test-city", "J001-001-0006", "controlled", "暂缓开放", "reviewer")
     assert ids(run(lantai, q="赵秘云")) == []
+
+
+def test_ingest_extracts_entities_by_default_into_facets_of_visible_matches(lantai):
+    """Issue #7 point 3 and #8: the fixture ingests with the default settings, which extract
+    entities; they are stored, and the person, place and org facets count them over the
+    matches the audience may see (text names only where the text is public)."""
+    from collections import Counter
+
+    from catalog.policy import public_visibility
+    from indexer.documents import entity_facets
+
+    def expected(result):
+        counts = {facet: Counter() for facet in ("person", "place", "org")}
+        for hit in result["hits"]:
+            stored = lantai.store.entities(hit["archive"], hit["archive_code"])
+            assert stored is not None, hit["id"]  # extracted without being asked
+            record = lantai.store.get(hit["archive"], hit["archive_code"])
+            visibility = public_visibility(record.access, record.classification)
+            for facet, names in entity_facets(stored, visibility != "catalog").items():
+                counts[facet].update(names)
+        return {facet: dict(c) for facet, c in counts.items()}
+
+    public = run(lantai, q="", size=50)
+    staff = run(lantai, operator_audience("staff"), q="", size=50)
+    for result in (public, staff):
+        want = expected(result)
+        assert {f: result["facets"][f] for f in want} == want
+    assert "宝鸡市" in public["facets"]["place"]  # from 寶雞市… and 宝鸡市…: one simplified name
+    shown = json.dumps([public["facets"][f] for f in ("person", "place", "org")], ensure_ascii=False)
+    assert not set("寶雞檔館縣") & set(shown)
+    # Names found only in closed records (e.g. 赵秘云) are nowhere in the public's facets.
+    names = {"none": set(), "seen": set()}
+    for record in lantai.store.iter_records():
+        visibility = public_visibility(record.access, record.classification)
+        stored = entity_facets(lantai.store.entities(record.archive, record.archive_code),
+                               visibility == "full")
+        names["none" if visibility == "none" else "seen"].update(n for v in stored.values()
+                                                                 for n in v)
+    closed_only = names["none"] - names["seen"]
+    public_names = {n for f in ("person", "place", "org") for n in public["facets"][f]}
+    assert closed_only and not closed_only & public_names
+    assert all(run(lantai, q="", **{facet: name})["total"] == 0
+               for name in closed_only for facet in ("person", "place", "org"))

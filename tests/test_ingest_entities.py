@@ -1,0 +1,144 @@
+"""Entities at ingest (issue #7 point 3, issue #8): extracted by default, normalized to
+simplified script, deduplicated per record, stored in the catalog, indexed as the person,
+place and org facets, and learned into the segmenter's dictionary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app import create_app, lantai_of
+from app.runtime import open_lantai
+from catalog.policy import PUBLIC
+from config import SettingsError, load_settings
+from search.service import parse_request
+from tests.conftest import record, write_jsonl
+
+ROWS = [
+    # Traditional script, a person and a place mentioned twice each.
+    record("J7-1", "關於中國人民解放軍進駐寶雞的報告", date="1949-07-14",
+           text="毛澤東在延安召開會議。毛澤東離開延安後到達西柏坡。"),
+    # A name jieba does not know: learned from the entity model.
+    record("J7-2", "群众来信摘编", date="1975-09-30",
+           text="來信人梁淑貞反映其父歷史問題，梁淑貞要求複查。"),
+    # Closed: its names must never reach the public.
+    record("J7-3", "关于一野进驻的材料", access="unreviewed", date="1949-07-20",
+           text="彭德懷率領第一野戰軍解放寶雞。"),
+]
+
+
+def facets(lantai, q, audience=PUBLIC):
+    return lantai.search.search(parse_request({"q": q}, lantai.settings), audience)["facets"]
+
+
+@pytest.fixture
+def delivery(tmp_path):
+    return write_jsonl(tmp_path / "rows.jsonl", ROWS)
+
+
+@pytest.fixture
+def default_lantai(default_settings):
+    runtime = open_lantai(default_settings)
+    yield runtime
+    runtime.close()
+
+
+def test_entities_are_on_by_default_and_the_setting_is_validated():
+    assert load_settings(env={}).ingest_entities is True
+    assert load_settings(env={"LANTAI_INGEST_ENTITIES": "false"}).ingest_entities is False
+    with pytest.raises(SettingsError, match="'ingest_entities'"):
+        load_settings(env={"LANTAI_INGEST_ENTITIES": "sometimes"})
+
+
+def test_default_ingest_stores_entities_simplified_and_deduplicated(default_lantai, delivery):
+    report = default_lantai.ingester.ingest([delivery])
+    assert (report.added, report.failed) == (3, 0), report.errors
+    stored = default_lantai.store.entities("test-city", "J7-1")
+    assert stored is not None
+    assert stored["text"]["person"] == ["毛泽东"]  # twice in the text, traditional script
+    assert stored["text"]["place"].count("延安") == 1
+    assert "中国人民解放军" in stored["catalog"]["org"]
+    names = json.dumps(stored, ensure_ascii=False)
+    assert "澤" not in names and "雞" not in names and "軍" not in names
+    assert "梁淑贞" in default_lantai.store.entities("test-city", "J7-2")["text"]["person"]
+
+
+def test_entities_are_facets_of_the_public_search_api(default_settings, delivery):
+    app = create_app(default_settings)
+    app.config.update(TESTING=True)
+    report = lantai_of(app).ingester.ingest([delivery])
+    assert report.failed == 0, report.errors
+    client = app.test_client()
+    data = client.get("/api/v1/search?q=报告").get_json()
+    assert data["facets"]["person"] == {"毛泽东": 1}
+    assert data["facets"]["org"].get("中国人民解放军") == 1
+    assert {"延安", "西柏坡"} <= set(data["facets"]["place"])
+    letters = client.get("/api/v1/search?q=来信").get_json()
+    assert letters["facets"]["person"] == {"梁淑贞": 1}
+    everything = client.get("/api/v1/search?q=&size=50").get_json()
+    assert "彭德怀" not in json.dumps(everything["facets"], ensure_ascii=False)  # closed record
+    narrowed = client.get("/api/v1/search?q=&person=毛泽东").get_json()
+    assert [h["archive_code"] for h in narrowed["hits"]] == ["J7-1"]
+
+
+def test_learned_names_segment_as_one_word_in_a_fresh_process(default_lantai, delivery,
+                                                              default_settings):
+    default_lantai.ingester.ingest([delivery])
+    code = ("from app.runtime import open_lantai; from config import load_settings;"
+            "from analyzers.segment import query_tokens;"
+            f"open_lantai(load_settings(env={{}}, data_dir={str(default_settings.data_dir)!r}));"
+            "print(query_tokens('梁淑贞'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['梁淑贞']"
+    result = default_lantai.search.search(parse_request({"q": "梁淑贞"}, default_lantai.settings),
+                                          PUBLIC)
+    assert [h["archive_code"] for h in result["hits"]] == ["J7-2"]
+
+
+def test_without_entities_none_are_stored_and_switching_on_fills_them(default_lantai, delivery):
+    off = default_lantai.ingester.ingest([delivery], entities=False)
+    assert off.added == 3
+    assert default_lantai.store.entities("test-city", "J7-1") is None
+    assert facets(default_lantai, "报告")["person"] == {}
+
+    on = default_lantai.ingester.ingest([delivery])  # the default: entities on
+    assert (on.added, on.updated, on.unchanged, on.entities_added, on.failed) == (0, 0, 0, 3, 0)
+    assert on.as_json()["entities_added"] == 3
+    assert default_lantai.store.entities("test-city", "J7-1")["text"]["person"] == ["毛泽东"]
+    assert facets(default_lantai, "报告")["person"] == {"毛泽东": 1}
+    assert default_lantai.store.count() == 3
+
+    again = default_lantai.ingester.ingest([delivery])
+    assert (again.unchanged, again.entities_added) == (3, 0)
+    # Switched off again: unchanged records keep what was found.
+    off_again = default_lantai.ingester.ingest([delivery], entities=False)
+    assert off_again.unchanged == 3
+    assert facets(default_lantai, "报告")["person"] == {"毛泽东": 1}
+
+
+def test_switching_on_fills_records_made_of_page_files_without_reading_them(default_lantai,
+                                                                           tmp_path, monkeypatch):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "catalog.csv").write_text("馆藏单位,档号,题名,日期,开放状态\n"
+                                      "test-city,J8-1,关于会议的记录,1949,开放\n", encoding="utf-8")
+    (root / "J8-1_001.txt").write_text("毛澤東在延安召開會議。", encoding="utf-8")
+    (root / "J8-1_002.txt").write_text("會議在西柏坡結束。", encoding="utf-8")
+    first = default_lantai.ingester.ingest([root], entities=False)
+    assert (first.added, first.pages) == (1, 2)
+    import indexer.units
+
+    def unexpected(path, *args, **kwargs):
+        raise AssertionError(f"{path} was read again")
+
+    monkeypatch.setattr(indexer.units, "read_page_file", unexpected)  # the stored pages serve
+    monkeypatch.setattr(indexer.units, "read_capped", unexpected)
+    second = default_lantai.ingester.ingest([root])
+    assert second.errors == []
+    assert (second.entities_added, second.pages, second.unchanged) == (1, 0, 0)
+    stored = default_lantai.store.entities("test-city", "J8-1")
+    assert stored["text"]["person"] == ["毛泽东"]
+    assert facets(default_lantai, "会议")["place"].keys() >= {"延安"}
