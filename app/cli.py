@@ -22,6 +22,7 @@ def _print_json(data: object) -> None:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Read catalog exports and page files (folders are walked) into the catalog and the index."""
     from app.runtime import open_lantai
+    from catalog.maintenance import IndexRebuilding
     from indexer.files import FileOptions
     from indexer.progress import Progress
 
@@ -36,6 +37,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             [Path(p) for p in args.paths], archive=args.archive, sync=args.sync,
             dry_run=args.dry_run, workers=args.workers, options=options, entities=args.entities,
             progress=None if args.quiet else Progress())
+    except IndexRebuilding as error:
+        print(f"lantai ingest: {error}; records written before this are kept", file=sys.stderr)
+        return 1
     finally:
         lantai.close()
     for problem in report.errors:

@@ -46,6 +46,9 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
+# As `lantai` itself does (app/__init__.py): one BLAS thread a process, before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from bench.machine import machine  # noqa: E402

@@ -226,6 +226,7 @@ class CatalogStore:
         decided in Lantai outranks the one in the input. ``needs_index`` is true when the
         stored version is not the one last indexed.
         """
+        from catalog.maintenance import refuse_while_rebuilding
         from catalog.pages import delete_file_states, delete_pages, insert_pages, save_file_states
 
         outcomes: list[WriteOutcome] = []
@@ -304,6 +305,9 @@ class CatalogStore:
                 outcomes.append(WriteOutcome(record, pk, status, values["content_hash"],
                                              indexed != values["content_hash"] or filled,
                                              item.entities, entities_added=filled))
+            # After the first writes (SQLite holds its write lock by now): refused, and all
+            # of this undone, when an index rebuild has started since the batch was planned.
+            refuse_while_rebuilding(conn)
             delete_pages(conn, replaced)
             insert_pages(conn, [(pk, page) for pk, items in pages.items() for page in items])
             delete_file_states(conn, [p for w in writes for p in w.drop_files])

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.lexicon import learn
+from catalog.maintenance import IndexRebuilding, rebuilding
 from catalog.pages import file_states, files_of_records, files_under, pages_from_sources
 from catalog.records import Record, RecordError, record_from_row
 from catalog.store import CatalogStore, RecordWrite, content_hash
@@ -241,7 +242,14 @@ class Ingester:
         detaches deleted page files; with ``dry_run`` nothing is written and the report
         lists what would be removed. ``progress(report, done, total)`` is called as files
         are done.
+
+        Raises :class:`catalog.maintenance.IndexRebuilding` while ``lantai reindex`` runs
+        (at the start, or at the next batch when one starts meanwhile): what was written
+        before stays, stored and indexed, and a later run goes on from there.
         """
+        if not dry_run and (rebuild := rebuilding(self.store.engine)) is not None:
+            raise IndexRebuilding(f"the search index is being rebuilt ({rebuild}); "
+                                  "run ingest again when it is done")
         run = _Run(self, archive, sync=sync, dry_run=dry_run,
                    workers=workers if workers is not None else self.workers,
                    options=options or self.options,

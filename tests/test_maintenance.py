@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import doctest
+import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,7 @@ import catalog.maintenance
 from catalog import audit
 from catalog.maintenance import IndexRebuilding, index_rebuild, maintenance_table, rebuilding
 from catalog.review import ReviewError
+from indexer import ingest
 from tests.conftest import record, write_jsonl
 
 
@@ -69,3 +72,29 @@ def test_a_lock_left_by_a_killed_rebuild_is_taken_over(stored):
         stored.decide("test-city", "J001-001-0001", "open", "到期开放", "reviewer")
     assert stored.reindex() == 1
     assert rebuilding(stored.store.engine) is None
+
+
+def test_ingest_waits_for_a_rebuild_and_keeps_what_it_wrote(stored, tmp_path, monkeypatch):
+    rows = write_jsonl(tmp_path / "more.jsonl", [record("J001-001-0002", "关于兴修水利的报告")])
+    with index_rebuild(stored.store.engine):
+        with pytest.raises(IndexRebuilding, match="run ingest again when it is done"):
+            stored.ingester.ingest([rows])
+        # A rebuild that starts after the run began: the batch's transaction is refused.
+        monkeypatch.setattr(ingest, "rebuilding", lambda engine: None)
+        with pytest.raises(IndexRebuilding, match="being rebuilt"):
+            stored.ingester.ingest([rows])
+    assert stored.store.get("test-city", "J001-001-0002") is None
+    assert stored.store.get("test-city", "J001-001-0001") is not None
+    assert stored.ingester.ingest([rows]).added == 1
+
+
+def test_the_ingest_command_says_why_it_stopped(stored, tmp_path):
+    rows = write_jsonl(tmp_path / "more.jsonl", [record("J001-001-0002", "关于兴修水利的报告")])
+    with index_rebuild(stored.store.engine, holder="reindex"):
+        done = subprocess.run([str(Path(sys.executable).with_name("lantai")), "ingest", str(rows),
+                               "--quiet"], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "LANTAI_DATA_DIR": str(stored.settings.data_dir),
+                                   "LANTAI_INGEST_ENTITIES": "false"})
+    assert done.returncode == 1
+    assert "lantai ingest: the search index is being rebuilt (reindex, since" in done.stderr
+    assert "Traceback" not in done.stderr
