@@ -60,23 +60,12 @@ class Archive:
     place: str
 
 
-# Holding archives known by name. An archive missing here is shown by its id.
-KNOWN_ARCHIVES = {
-    "baoji-city": Archive("宝鸡市档案馆", "Baoji Municipal Archives", "宝鸡"),
-    "fengxiang-county": Archive("凤翔县档案馆", "Fengxiang County Archives", "凤翔"),
-}
-
-
 def archive_info(archive_id: str) -> Archive:
-    """Names of an archive: settings ``archive_names`` (when configured) first, then the table."""
-    configured = getattr(lantai_of(current_app).settings, "archive_names", None) or {}
-    entry = configured.get(archive_id)
-    if isinstance(entry, Mapping):
-        zh = str(entry.get("zh") or entry.get("name") or archive_id)
-        return Archive(zh, str(entry.get("en") or zh), str(entry.get("place") or ""))
-    if isinstance(entry, str) and entry:
-        return Archive(entry, entry, "")
-    return KNOWN_ARCHIVES.get(archive_id, Archive(archive_id, archive_id, ""))
+    """Names of an archive (馆藏单位) from the ``archive_names`` setting; else its id."""
+    names = lantai_of(current_app).settings.archive_names.get(archive_id)
+    if names is None:
+        return Archive(archive_id, archive_id, "")
+    return Archive(names["zh"], names["en"] or names["zh"], names["place"])
 
 
 def archive_label(archive_id: str) -> str:

@@ -45,6 +45,7 @@ class Settings:
     secret_key: str = ""
     secure_cookies: bool = False
     ingest_entities: bool = True
+    archive_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def catalog_url(self) -> str:
@@ -67,6 +68,26 @@ class Settings:
         return _build(merged)
 
 
+class NameTable(dict):
+    """Kind of ``archive_names``: archive id -> ``{"zh", "en", "place"}`` (JSON in the environment)."""
+
+
+NAME_FIELDS = ("zh", "en", "place")
+
+
+def _name_table(raw: Any) -> dict[str, dict[str, str]]:
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(value, dict):
+        raise ValueError
+    table = {}
+    for archive, names in value.items():
+        if not isinstance(names, dict) or not str(names.get("zh") or "").strip() \
+                or set(names) - set(NAME_FIELDS) or not all(isinstance(v, str) for v in names.values()):
+            raise ValueError
+        table[str(archive)] = {k: names.get(k, "").strip() for k in NAME_FIELDS}
+    return table
+
+
 def _coerce(key: str, raw: Any, kind: type) -> Any:
     """Turn a raw value (from TOML or an environment string) into ``kind``."""
     try:
@@ -78,6 +99,8 @@ def _coerce(key: str, raw: Any, kind: type) -> Any:
             if str(raw).lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError
+        if kind is NameTable:
+            return _name_table(raw)
         if kind is dict:
             value = json.loads(raw) if isinstance(raw, str) else raw
             if not isinstance(value, dict):
@@ -88,7 +111,9 @@ def _coerce(key: str, raw: Any, kind: type) -> Any:
         return kind(raw)
     except (TypeError, ValueError, json.JSONDecodeError):
         names = {int: "an integer", float: "a number", str: "a string", Path: "a path",
-                 bool: "true or false", dict: 'a JSON object of integers, e.g. {"经济": 20}'}
+                 bool: "true or false", dict: 'a JSON object of integers, e.g. {"经济": 20}',
+                 NameTable: 'a table of archive names, e.g. {"baoji-city": {"zh": "宝鸡市档案馆", '
+                            '"en": "Baoji Municipal Archives", "place": "宝鸡"}} ("zh" required)'}
         raise SettingsError(f"setting {key!r}: {raw!r} is not {names[kind]}") from None
 
 
@@ -97,7 +122,7 @@ _KINDS: dict[str, type] = {
     "search_timeout": float, "open_after_years": int, "open_after_years_by_category": dict,
     "controlled_review_days": int, "snippet_length": int, "page_size": int,
     "max_page_size": int, "host": str, "port": int, "secret_key": str, "secure_cookies": bool,
-    "ingest_entities": bool,
+    "ingest_entities": bool, "archive_names": NameTable,
 }
 
 

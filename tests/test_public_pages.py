@@ -15,7 +15,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from app import lantai_of
+from app import create_app, lantai_of
 from app.public import citation
 from indexer.documents import index_doc
 from tests.conftest import REPO, record, write_jsonl
@@ -202,6 +202,17 @@ def test_record_back_link_keeps_the_search(site):
     assert qs(unescape(back)) == {"q": ["土地改革"], "archive": ["test-city"], "year_from": ["1950"]}
     hostile = page(site, "/records/test-city/J001-001-0002?back=//evil.example/&q=x")
     assert '<p class="back">' not in hostile
+
+
+def test_an_installation_names_its_own_archives(settings, tmp_path):
+    named = settings.with_overrides(archive_names={"test-city": {
+        "zh": "测试市档案馆", "en": "Test City Archives", "place": "测试市"}})
+    client = create_app(named).test_client()
+    lantai_of(client.application).ingester.ingest([write_jsonl(tmp_path / "r.jsonl", [
+        record("J001-001-0001", "关于土地改革的通知", creator="测试市人民政府", date="1950")])])
+    html = page(client, "/records/test-city/J001-001-0001")
+    assert "测试市人民政府. 关于土地改革的通知: J001-001-0001[A]. 测试市: 测试市档案馆, 1950." in html
+    assert "Test City Archives" in page(client, "/search?q=土地改革&lang=en")
 
 
 def test_citation_follows_gbt_7714_for_archives(site):

@@ -22,6 +22,17 @@ def test_environment_overrides_defaults(tmp_path):
     assert settings.open_after_years_by_category == {"经济": 20}
 
 
+def test_archives_are_named_in_settings(tmp_path):
+    assert load_settings(env={}).archive_names["baoji-city"]["zh"] == "宝鸡市档案馆"
+    path = tmp_path / "lantai.toml"
+    path.write_text('[archive_names]\nlongxian = { zh = "陇县档案馆", place = "陇县" }\n',
+                    encoding="utf-8")
+    named = load_settings(env={"LANTAI_SETTINGS": str(path)}).archive_names
+    assert named == {"longxian": {"zh": "陇县档案馆", "en": "", "place": "陇县"}}
+    from_env = load_settings(env={"LANTAI_ARCHIVE_NAMES": '{"qishan": {"zh": "岐山县档案馆"}}'})
+    assert from_env.archive_names["qishan"]["zh"] == "岐山县档案馆"
+
+
 def test_settings_file_then_environment(tmp_path):
     path = tmp_path / "lantai.toml"
     path.write_text('page_size = 20\nindex = "county"\n', encoding="utf-8")
@@ -38,6 +49,8 @@ def test_settings_file_then_environment(tmp_path):
     ({"LANTAI_INDEX": "Has Spaces"}, "'index'"),
     ({"LANTAI_DATABASE_URL": "catalog.db"}, "'database_url'"),
     ({"LANTAI_PORT": "70000"}, "'port'"),
+    ({"LANTAI_ARCHIVE_NAMES": '{"x-county": {"en": "X County Archives"}}'}, "'archive_names'"),
+    ({"LANTAI_ARCHIVE_NAMES": '{"x-county": {"zh": "某县档案馆", "motto": "?"}}'}, "'archive_names'"),
     ({"LANTAI_BAKCEND": "sqlite"}, "LANTAI_BAKCEND"),
 ])
 def test_a_bad_value_names_the_key(env, named):
