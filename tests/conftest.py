@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,14 @@ def answer_without_path(response, path: str) -> tuple[int, bytes, dict]:
     body = response.data.replace(path.encode("utf-8"), b"PATH")
     headers = {k: v for k, v in response.headers.items() if k != "Content-Length"}
     return response.status_code, body, headers
+
+
+def tokens_in_a_fresh_process(data_dir: Path, text: str) -> list[str]:
+    """How a new process, having opened the catalog in ``data_dir``, segments ``text`` for a
+    query (learned words come from the catalog, not from this process's memory)."""
+    code = ("import json; from app.runtime import open_lantai; from config import load_settings;"
+            "from analyzers.segment import query_tokens;"
+            f"open_lantai(load_settings(env={{}}, data_dir={str(data_dir)!r}));"
+            f"print(json.dumps(query_tokens({text!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)

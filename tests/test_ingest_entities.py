@@ -5,8 +5,6 @@ place and org facets, and learned into the segmenter's dictionary."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -15,7 +13,7 @@ from app.runtime import open_lantai
 from catalog.policy import PUBLIC
 from config import SettingsError, load_settings
 from search.service import parse_request
-from tests.conftest import record, write_jsonl
+from tests.conftest import record, tokens_in_a_fresh_process, write_jsonl
 
 ROWS = [
     # Traditional script, a person and a place mentioned twice each.
@@ -87,12 +85,7 @@ def test_entities_are_facets_of_the_public_search_api(default_settings, delivery
 def test_learned_names_segment_as_one_word_in_a_fresh_process(default_lantai, delivery,
                                                               default_settings):
     default_lantai.ingester.ingest([delivery])
-    code = ("from app.runtime import open_lantai; from config import load_settings;"
-            "from analyzers.segment import query_tokens;"
-            f"open_lantai(load_settings(env={{}}, data_dir={str(default_settings.data_dir)!r}));"
-            "print(query_tokens('梁淑贞'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['梁淑贞']"
+    assert tokens_in_a_fresh_process(default_settings.data_dir, '梁淑贞') == ['梁淑贞']
     result = default_lantai.search.search(parse_request({"q": "梁淑贞"}, default_lantai.settings),
                                           PUBLIC)
     assert [h["archive_code"] for h in result["hits"]] == ["J7-2"]

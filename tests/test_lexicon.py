@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from catalog import lexicon
 from catalog.policy import PUBLIC
 from search.service import parse_request
-from tests.conftest import record, write_jsonl
+from tests.conftest import record, tokens_in_a_fresh_process, write_jsonl
 
 
 def test_learned_words_are_stored_once(lantai):
@@ -21,12 +18,7 @@ def test_a_fresh_process_segments_with_the_learned_words(lantai, tmp_path, setti
     path = write_jsonl(tmp_path / "a.jsonl", [
         record("J1-1", "关于民兵整训的报告", subjects=["槐芽镇民兵营"], text="槐芽镇民兵营整训。")])
     lantai.ingester.ingest([path])
-    code = ("from app.runtime import open_lantai; from config import load_settings;"
-            "from analyzers.segment import query_tokens;"
-            f"open_lantai(load_settings(env={{}}, data_dir={str(settings.data_dir)!r}));"
-            "print(query_tokens('槐芽镇民兵营'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['槐芽镇民兵营']"
+    assert tokens_in_a_fresh_process(settings.data_dir, '槐芽镇民兵营') == ['槐芽镇民兵营']
 
 
 def test_texts_indexed_before_a_word_was_learned_still_match(lantai, tmp_path):
