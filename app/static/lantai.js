@@ -215,7 +215,16 @@
     });
   }
 
+  // A record page reached with a query but no page anchor (a typed or shared link) opens
+  // at the first matching page, as the result links do; the back button is unchanged.
+  function openAtFirstMatch() {
+    var jump = document.querySelector("p.hit-count a.jump");
+    if (!jump || window.location.hash) { return; }
+    window.location.replace(jump.getAttribute("href"));
+  }
+
   function start() {
+    openAtFirstMatch();
     Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest]"), setupCombobox);
     Array.prototype.forEach.call(document.querySelectorAll("button[data-copy-target]"), setupCopy);
   }

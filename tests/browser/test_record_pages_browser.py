@@ -76,6 +76,12 @@ def test_from_a_search_to_the_first_matching_page_and_its_image(playwright_drive
         with urllib.request.urlopen(paged_site + download.get_attribute("href"), timeout=10) as answer:
             assert answer.read().startswith(b"%PDF")
 
+        # A link to the record with the query but no anchor opens at the first match too.
+        page.goto(paged_site + "/records/test-city/J1-1?q=" + quote("土地改革"))
+        page.wait_for_url(re.compile(r"#page-5$"))
+        assert page.evaluate("document.querySelector(':target').id") == "page-5"
+        expect(page.locator("#page-5-heading")).to_be_in_viewport()
+
         for url in ("/records/test-city/J9-1/pages/1.png", "/records/test-city/J9-1/files/1"):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(paged_site + url, timeout=10)
