@@ -89,7 +89,8 @@ def test_staff_pages_in_english(site):
     assert_english(queue)
     for text in ("Opening review queue", "Personal data", "With personal data", "records due for review",
                  "Closure period over", "Mobile number", "Decision for the selected records",
-                 "Controlled use", "Catalog only", "Save decision", 'aria-label="Select J1-1"'):
+                 "Controlled use", "Catalog only", "Save decision", "Apply filters",
+                 'aria-label="Select J1-1"'):
         assert text in queue, text
     assert TITLES[0] in queue  # the records' own titles stay as they are
 
