@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import re
 import sys
 import time
 from datetime import date
@@ -38,7 +37,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.machine import machine  # noqa: E402
+from bench.machine import describe, machine  # noqa: E402
+from bench.report import write_section  # noqa: E402
 
 DOC = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench/analyze_throughput.py: begin -->", "<!-- bench/analyze_throughput.py: end -->"
@@ -184,18 +184,6 @@ def entity_breakdown(records: list[str]) -> dict[str, float]:
 # --------------------------------------------------------------------------- report
 
 
-def write_doc(section: str, path: Path) -> None:
-    """Replace this benchmark's section of ``path`` (or append it); other sections stay."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def render(args: argparse.Namespace, records: list[str], results: dict[tuple[str, int], float],
            stages: dict[str, float], parts: dict[str, float], info: dict[str, str]) -> str:
     chars = sum(map(len, records))
@@ -211,8 +199,7 @@ def render(args: argparse.Namespace, records: list[str], results: dict[tuple[str
         command,
         "```",
         "",
-        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, Python "
-        f"{info['python']}, {info['os']}; load average at the end {info['load']} (the machine is "
+        f"Machine: {describe(info)}; load average at the end {info['load']} (the machine is "
         "shared with other work, so absolute numbers are noisy; both modes ran in the same "
         "conditions, interleaved).",
         "",
@@ -303,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render(args, records, results, stages, parts, machine())
     print(section)
     if not args.no_write:
-        write_doc(section, args.out)
+        write_section(args.out, BEGIN, END, section)
         print(f"wrote a section of {args.out}", file=sys.stderr)
     return 0
 

@@ -44,7 +44,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from bench.machine import machine  # noqa: E402
+from bench.machine import describe, machine  # noqa: E402
+from bench.report import write_section  # noqa: E402
 from catalog.records import Record, record_from_row  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
 from config import Settings, load_settings  # noqa: E402
@@ -414,8 +415,7 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         f"{command}",
         "```",
         "",
-        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, "
-        f"Python {info['python']}, {info['os']}. OpenSearch {shared['version']} single node "
+        f"Machine: {describe(info)}. OpenSearch {shared['version']} single node "
         "from `scripts/opensearch` (default heap) on the same machine. Web: `lantai serve` "
         f"(gunicorn, {args.workers} sync workers) on loopback. Load average (1 min) just "
         f"before the run: {shared['load_start']:.2f} (other work on the machine), at its end: "
@@ -464,20 +464,6 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         ]
     lines.append(MARKER.format(records=args.records, end="end"))
     return "\n".join(lines) + "\n"
-
-
-def write_doc(section: str, path: Path, records: int) -> None:
-    """Replace this benchmark's section for N = ``records`` in ``path`` (or append it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    begin = MARKER.format(records=records, end="begin")
-    end = MARKER.format(records=records, end="end")
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 # -- main -----------------------------------------------------------------------
@@ -612,7 +598,8 @@ def main(argv: list[str] | None = None) -> int:
                                           queries, answers[name], work)
         shared["load_start"], shared["load_end"] = load_start, os.getloadavg()[0]
         section = render(args, results, machine(), compare(answers), shared)
-        write_doc(section, args.out, args.records)
+        write_section(args.out, MARKER.format(records=args.records, end="begin"),
+                      MARKER.format(records=args.records, end="end"), section)
         print(section)
         log(f"wrote {args.out}")
     finally:

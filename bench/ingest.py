@@ -52,6 +52,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from bench.machine import machine  # noqa: E402
+from bench.report import write_section  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 FILES = ("peoples-daily-ner/example.dev", "msra-ner/msra_test_bio.txt")
@@ -286,22 +287,6 @@ def model_description() -> str:
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(max(p.stat().st_mtime for p in files)))})")
 
 
-def write_section(text: str, entities: bool) -> None:
-    """Put ``text`` between this benchmark's markers (one pair per mode); others stay as they are."""
-    mode = "" if entities else " --no-entities"
-    BEGIN, END = f"<!-- bench/ingest.py{mode}: begin -->", f"<!-- bench/ingest.py{mode}: end -->"
-    old = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    section = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        new = head + section + (("\n" + tail) if tail else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(new, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=10_000)
@@ -398,7 +383,9 @@ and indexing add **{cpu_overhead:+.0%}** on top of the analysis for this mix of 
 """
     print(text)
     if not args.no_write:
-        write_section(text, args.entities)
+        mode = "" if args.entities else " --no-entities"
+        begin, end = f"<!-- bench/ingest.py{mode}: begin -->", f"<!-- bench/ingest.py{mode}: end -->"
+        write_section(DOC, begin, end, f"{begin}\n{text.rstrip()}\n{end}\n")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

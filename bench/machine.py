@@ -29,3 +29,9 @@ def machine() -> dict[str, str]:
         "os": platform.platform(),
         "load": " / ".join(f"{x:.1f}" for x in load) if load else "unknown",
     }
+
+
+def describe(info: dict[str, str]) -> str:
+    """The machine in one phrase: CPUs, memory, Python and OS (not the load)."""
+    return (f"{info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, "
+            f"Python {info['python']}, {info['os']}")

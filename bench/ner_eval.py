@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 from datetime import date
@@ -28,7 +27,8 @@ sys.path.insert(0, str(REPO))
 from analyzers.entities import MODEL_DIR, load_pipeline  # noqa: E402
 from analyzers.entities.corpus import LABELS, default_corpus_dir, load_splits  # noqa: E402
 from analyzers.entities.evaluate import evaluate, format_scores  # noqa: E402
-from bench.machine import machine  # noqa: E402
+from bench.machine import describe, machine  # noqa: E402
+from bench.report import write_section  # noqa: E402
 
 DOC = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench/ner_eval.py: begin -->", "<!-- bench/ner_eval.py: end -->"
@@ -53,18 +53,6 @@ def load_seconds(model: Path, runs: int = 3) -> tuple[float, float]:
                              check=True)
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return min(times), max(times)
-
-
-def write_doc(section: str, path: Path) -> None:
-    """Replace this benchmark's section of ``path`` (or append it); other sections stay."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 def describe_model(config: dict) -> str:
@@ -115,8 +103,7 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         command,
         "```",
         "",
-        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, Python "
-        f"{info['python']}, {info['os']}; load average at the end {info['load']} (the machine is "
+        f"Machine: {describe(info)}; load average at the end {info['load']} (the machine is "
         "shared).",
         "",
         f"Model: `analyzers/entities/model/` ({size / 1e6:.1f} MB on disk), spaCy "
@@ -210,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model {args.model}: {size / 1e6:.1f} MB, load {load[0]:.2f}-{load[1]:.2f} s")
     meta = json.loads((args.model / "meta.json").read_text("utf-8"))
     if not args.no_write:
-        write_doc(render(args, results, machine(), meta, config, size, load, splits), args.out)
+        write_section(args.out, BEGIN, END,
+                      render(args, results, machine(), meta, config, size, load, splits))
         print(f"wrote a section of {args.out}", file=sys.stderr)
     return 0
 
