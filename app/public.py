@@ -494,15 +494,12 @@ def record(record_id: str):
     image of each page of a PDF or scan and a download of the original file, where
     :func:`catalog.policy.original_access` allows them.
     """
-    lantai = lantai_of(current_app)
-    data = lantai.search.record(record_id, PUBLIC)
-    if data is None:
-        abort(404)
     q = request.args.get("q", "")[:500]
-    paged = None
-    if data["visibility"] == "full":
-        paged = pages_view(data, lantai.search.pages(record_id, PUBLIC, q),
-                           lantai.search.originals(record_id, PUBLIC))
+    reading = lantai_of(current_app).search.reading(record_id, PUBLIC, q)
+    if reading is None:
+        abort(404)
+    data = reading["record"]
+    paged = pages_view(data, reading["pages"], reading["originals"])
     return render_template("record.html", record=data, q=q, paged=paged,
                            back_url=_back_link(request.args.get("back", "")))
 

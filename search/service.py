@@ -140,9 +140,27 @@ class SearchService:
     def record(self, record_id: str, audience: Audience) -> dict | None:
         """A record as ``audience`` may see it, or None when it is missing or closed to them."""
         found = self._visible(record_id, audience)
+        return None if found is None else self._record_answer(*found, audience)
+
+    def reading(self, record_id: str, audience: Audience,
+                terms: str | Sequence[str] | None = None) -> dict | None:
+        """What a record page shows, from one lookup and one read of the pages:
+        ``{"record", "pages", "originals"}`` as :meth:`record`, :meth:`pages` and
+        :meth:`originals` answer them; None exactly when :meth:`record` is None."""
+        found = self._visible(record_id, audience)
         if found is None:
             return None
-        record, visibility = found
+        rows = self._page_rows(*found)
+        return {"record": self._record_answer(*found, audience),
+                "pages": self._pages_answer(*found, audience, terms, rows),
+                "originals": self._originals_answer(*found, rows)}
+
+    def _page_rows(self, record: Record, visibility: str) -> list:
+        if visibility != "full":
+            return []
+        return pages_of(self.store.engine, record.archive, record.archive_code)
+
+    def _record_answer(self, record: Record, visibility: str, audience: Audience) -> dict:
         own = can_see_closed(audience, record.archive, record.classification != "none")
         shown = (lambda text: text) if own else mask_personal_data
         data = {
@@ -173,7 +191,10 @@ class SearchService:
         found = self._visible(record_id, audience)
         if found is None:
             return None
-        record, visibility = found
+        return self._pages_answer(*found, audience, terms, self._page_rows(*found))
+
+    def _pages_answer(self, record: Record, visibility: str, audience: Audience,
+                      terms: str | Sequence[str] | None, rows: list) -> dict:
         answer = {"id": record.id, "visibility": visibility, "count": 0, "first_match": None,
                   "matches": [], "pages": []}
         if visibility != "full":
@@ -181,7 +202,7 @@ class SearchService:
         own = can_see_closed(audience, record.archive, record.classification != "none")
         wanted = query_terms(terms[:MAX_QUERY_LENGTH] if isinstance(terms, str) else terms)
         groups = term_groups(wanted)
-        for page in pages_of(self.store.engine, record.archive, record.archive_code):
+        for page in rows:
             text = page.text if own else mask_personal_data(page.text)
             match = page_matches(page.search_text, groups)
             answer["pages"].append({
@@ -213,7 +234,9 @@ class SearchService:
         found = self._visible(record_id, audience)
         if found is None:
             return None
-        record, visibility = found
+        return self._originals_answer(*found, self._page_rows(*found))
+
+    def _originals_answer(self, record: Record, visibility: str, rows: list) -> dict:
         answer = {"id": record.id, "archive_code": record.archive_code, "access": record.access,
                   "classification": record.classification, "files": [], "pages": {}}
         if visibility != "full":
@@ -227,7 +250,7 @@ class SearchService:
                 "number": number, "path": state.path, "sha256": state.sha256, "size": state.size,
                 "mtime_ns": state.mtime_ns, "status": state.status, "start": state.start or 1,
                 "pages": [], "personal_data": [], "unread": bool(state.needs_ocr)}
-        for page in pages_of(self.store.engine, record.archive, record.archive_code):
+        for page in rows:
             file = by_path.get(page.source)
             unread = page.method == "needs_ocr"
             answer["pages"][page.number] = {

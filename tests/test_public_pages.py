@@ -242,15 +242,20 @@ def test_catalog_only_record_has_catalog_and_citation_but_no_text(site):
 
 def test_record_page_links_entities_when_the_record_has_them(site, monkeypatch):
     service = lantai_of(site.application).search
-    real = service.record
-    monkeypatch.setattr(service, "record", lambda record_id, audience: {
-        **real(record_id, audience),
-        "entities": [{"label": "PERSON", "text": "李有财"}, {"label": "PLACE", "text": "宝鸡"}]})
+    real = service.reading
+
+    def with_entities(entities):
+        def reading(record_id, audience, terms=None):
+            answer = real(record_id, audience, terms)
+            return {**answer, "record": {**answer["record"], "entities": entities}}
+        return reading
+
+    monkeypatch.setattr(service, "reading", with_entities(
+        [{"label": "PERSON", "text": "李有财"}, {"label": "PLACE", "text": "宝鸡"}]))
     html = page(site, "/records/test-city/J001-001-0001")
     assert 'href="/entities/person/%E6%9D%8E%E6%9C%89%E8%B4%A2">李有财</a>' in html
     assert 'href="/entities/place/%E5%AE%9D%E9%B8%A1">宝鸡</a>' in html
-    monkeypatch.setattr(service, "record", lambda record_id, audience: {
-        **real(record_id, audience), "entities": {"org": ["宝鸡县人民政府"]}})
+    monkeypatch.setattr(service, "reading", with_entities({"org": ["宝鸡县人民政府"]}))
     assert "/entities/org/" in page(site, "/records/test-city/J001-001-0001")
 
 
