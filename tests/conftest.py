@@ -87,3 +87,27 @@ def tokens_in_a_fresh_process(data_dir: Path, text: str) -> list[str]:
             f"print(json.dumps(query_tokens({text!r})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
+
+
+OPENSEARCH_SCRIPT = REPO / "scripts" / "opensearch"
+
+
+def opensearch_script(command: str, timeout: float,
+                      env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``scripts/opensearch start|stop|status`` (the project's way to run a node)."""
+    return subprocess.run([str(OPENSEARCH_SCRIPT), command], env=env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def start_opensearch(env: dict[str, str] | None = None) -> str:
+    """Start a real OpenSearch node (or find it running) and return its URL; when it cannot
+    be started the test fails with the script's own words: it is never skipped."""
+    try:
+        started = opensearch_script("start", 900, env)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.fail(f"scripts/opensearch start could not run: {exc}", pytrace=False)
+    lines = started.stdout.strip().splitlines()
+    if started.returncode != 0 or not lines:
+        pytest.fail(f"scripts/opensearch start failed (exit {started.returncode}):\n"
+                    f"{started.stderr.strip()[-3000:]}", pytrace=False)
+    return lines[-1].strip()

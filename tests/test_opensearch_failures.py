@@ -31,9 +31,8 @@ from indexer.ingest import reindex
 from search import opensearch_backend
 from search.base import SORTS, BackendUnavailable
 from search.service import parse_request
-from tests.conftest import REPO, record, write_jsonl
+from tests.conftest import opensearch_script, record, start_opensearch, write_jsonl
 
-SCRIPT = REPO / "scripts" / "opensearch"
 LANTAI = str(Path(sys.executable).with_name("lantai"))
 PORTS = range(9250, 9270)  # a free one of these, unless LANTAI_TEST_OPENSEARCH_FAILURE_PORT
 
@@ -64,20 +63,11 @@ class Node:
         self.url = f"http://127.0.0.1:{port}"
 
     def _run(self, command: str, timeout: float) -> subprocess.CompletedProcess:
-        return subprocess.run([str(SCRIPT), command], env=self.env, capture_output=True,
-                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        return opensearch_script(command, timeout, self.env)
 
     def start(self) -> None:
         """Start the node and wait until it is healthy; fail the test with the script's words."""
-        try:
-            done = self._run("start", 900)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            pytest.fail(f"scripts/opensearch start could not run: {exc}", pytrace=False)
-        lines = done.stdout.strip().splitlines()
-        if done.returncode != 0 or not lines:
-            pytest.fail(f"scripts/opensearch start failed (exit {done.returncode}):\n"
-                        f"{done.stderr.strip()[-3000:]}", pytrace=False)
-        self.url = lines[-1].strip()
+        self.url = start_opensearch(self.env)
 
     def stop(self) -> None:
         """Stop the node (SIGTERM, then SIGKILL); fine when it is not running."""

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 
 import pytest
 
 from app.runtime import open_lantai
 from config import load_settings
-from tests.conftest import REPO, record, write_jsonl
+from tests.conftest import opensearch_script, record, start_opensearch, write_jsonl
 
 BACKENDS = ["sqlite", "opensearch"]
-OPENSEARCH_SCRIPT = REPO / "scripts" / "opensearch"
 
 CORPUS = [
     record("J001-001-0001", "宝鸡市人民政府关于土地改革的通知", date="1950-03-01",
@@ -34,11 +32,6 @@ CORPUS = [
 ]
 
 
-def _script(command: str, timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run([str(OPENSEARCH_SCRIPT), command], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
-
-
 @pytest.fixture(scope="session")
 def opensearch_url():
     """URL of a real OpenSearch node from ``scripts/opensearch start``, once per session.
@@ -46,18 +39,10 @@ def opensearch_url():
     The node is stopped at the end only when this session started it. When it cannot be
     started the tests fail with the script's message; they are never skipped.
     """
-    try:
-        was_running = _script("status", 60).returncode == 0
-        started = _script("start", 900)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.fail(f"scripts/opensearch start could not run: {exc}", pytrace=False)
-    lines = started.stdout.strip().splitlines()
-    if started.returncode != 0 or not lines:
-        pytest.fail(f"scripts/opensearch start failed (exit {started.returncode}):\n"
-                    f"{started.stderr.strip()[-3000:]}", pytrace=False)
-    yield lines[-1].strip()
+    was_running = opensearch_script("status", 60).returncode == 0
+    yield start_opensearch()
     if not was_running:
-        _script("stop", 120)
+        opensearch_script("stop", 120)
 
 
 @pytest.fixture(params=BACKENDS)
