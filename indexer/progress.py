@@ -35,7 +35,6 @@ class Progress:
         self.started = time.monotonic()
         self.last = 0.0
         self.drawn = False
-        self.finished = False
 
     def line(self, report: IngestReport, done: int, total: int) -> str:
         """The progress text: files, records, pages, rate and ETA."""

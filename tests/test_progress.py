@@ -1,0 +1,52 @@
+"""Ingest progress on stderr: a redrawn bar on a terminal, plain lines in a log."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from indexer.ingest import IngestReport
+from indexer.progress import Progress
+from tests.conftest import record, write_jsonl
+
+
+class Terminal(io.StringIO):
+    """What a terminal receives (a stream that says it is one)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_one_redrawn_line_with_bar_counts_rate_and_eta():
+    screen = Terminal()
+    progress = Progress(screen, interval=0)
+    progress(IngestReport(added=30, pages=120), 3, 10)
+    progress(IngestReport(added=50, updated=2, failed=1, pages=200, seconds=4.0), 10, 10)
+    first, last = screen.getvalue().split("\r\x1b[K")[1:]
+    assert first.startswith("lantai ingest [#######.................] 3/10 files, 30 records")
+    assert re.search(r"120 pages, [\d.]+ records/s, [\d.]+ pages/s, ETA \d+m\d\ds$", first)
+    assert last.startswith("lantai ingest [########################] 10/10 files, 52 records "
+                           "(50 added, 2 updated, 0 unchanged, 1 failed), 200 pages")
+    assert last.endswith("ETA 0m00s\n")  # the last drawing ends the line
+
+
+def test_a_log_gets_plain_lines_at_the_interval_and_at_the_end():
+    log = io.StringIO()
+    progress = Progress(log, interval=3600)
+    progress(IngestReport(added=1), 1, 4)  # the first call draws
+    progress(IngestReport(added=2), 2, 4)  # within the interval: nothing
+    progress(IngestReport(added=4, pages=8, seconds=1.0), 4, 4)  # the end always draws
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2 and "\r" not in log.getvalue()
+    assert lines[0].startswith("lantai ingest: progress: 1/4 files, 1 records (1 added")
+    assert lines[1].startswith("lantai ingest: progress: 4/4 files, 4 records")
+
+
+def test_ingest_reports_progress_as_files_are_done(lantai, tmp_path):
+    seen = []
+    rows = write_jsonl(tmp_path / "a.jsonl", [record(f"J1-{n}", "关于土地改革的报告") for n in range(3)])
+    write_jsonl(tmp_path / "b.jsonl", [record("J2-1", "关于兴修水利的报告")])
+    lantai.ingester.ingest([rows.parent], progress=lambda report, done, total: seen.append(
+        (done, total, report.added)))
+    assert seen[-1] == (2, 2, 4)
+    assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen)
