@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import record, write_jsonl
+from tests.fixtures.ingest import make
 
 LANTAI = str(Path(sys.executable).with_name("lantai"))
 
@@ -45,6 +46,27 @@ def test_ingest_then_search_json(tmp_path):
     assert public["total"] == 1 and "<mark>" in public["hits"][0]["snippet"]
     staff = json.loads(lantai("search", "土地改革", "--as", "staff", "--json", data_dir=data).stdout)
     assert staff["total"] == 2
+
+
+def test_ingest_json_summary_counts_pages_and_names_each_bad_file(tmp_path):
+    delivery = tmp_path / "in"
+    delivery.mkdir()
+    (delivery / "J1-1_001.txt").write_text("第一页：土地改革。", encoding="utf-8")
+    (delivery / "J1-1_002.txt").write_text("第二页：兴修水利。", encoding="utf-8")
+    (delivery / "J1-2.txt").write_text("□□□□□□□□□□▯▯▯▯�����土", encoding="utf-8")  # OCR debris
+    make.corrupt_pdf(delivery / "J1-3.pdf")
+    done = lantai("ingest", str(delivery), "--json", "--quiet", "--archive", "fx-county",
+                  data_dir=tmp_path / "data", ingest_entities="false")
+    assert done.returncode == 1  # a file failed
+    summary = json.loads(done.stdout)
+    # Three files named by 档号 and no catalog: three records, one of them for the unreadable PDF.
+    assert (summary["added"], summary["updated"], summary["unchanged"], summary["failed"]) == (3, 0, 0, 1)
+    assert (summary["pages"], summary["low_quality_pages"]) == (3, 1)
+    [error] = summary["errors"]
+    assert Path(error["file"]).name == "J1-3.pdf" and "corrupt PDF" in error["reason"]
+    again = json.loads(lantai("ingest", str(delivery), "--json", "--quiet", "--archive", "fx-county",
+                              data_dir=tmp_path / "data", ingest_entities="false").stdout)
+    assert (again["added"], again["updated"], again["failed"]) == (0, 0, 1)
 
 
 def test_ingest_reports_bad_rows_on_stderr_and_fails(tmp_path):
