@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TRANSLATIONS := app/translations
 MO := $(TRANSLATIONS)/en/LC_MESSAGES/messages.mo
 
-.PHONY: demo test lint install translations chromium
+.PHONY: demo test lint install translations packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,16 +32,17 @@ translations: $(STAMP)
 	$(BIN)/pybabel -q update -i build/messages.pot -d $(TRANSLATIONS) -D messages -w 100
 	$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -D messages --statistics
 
-## Debian's Chromium (and a CJK font) for the browser tests; installs them when missing.
-chromium:
-	scripts/ensure-chromium
+## The Debian packages the tests need (Chromium, a CJK font, Tesseract with chi_sim and
+## chi_tra, poppler), from the one list in scripts/ensure-packages; installs what is missing.
+packages:
+	scripts/ensure-packages test
 
 ## Run the service on the embedded default (SQLite) with the sample records.
 demo: $(STAMP) $(MO)
 	$(BIN)/lantai demo
 
 ## Run the whole test suite (lint first).
-test: $(STAMP) $(MO) chromium
+test: $(STAMP) $(MO) packages
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -49,7 +49,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
               "made one from the file (status unreviewed)", file=sys.stderr)
     if report.needs_ocr:
         print(f"lantai ingest: {report.needs_ocr} pages in {len(report.needs_ocr_files)} files need OCR "
-              "(Tesseract with chi_sim/chi_tra: scripts/ensure-tesseract); they are read on the next "
+              "(Tesseract with chi_sim/chi_tra: scripts/ensure-packages ocr); they are read on the next "
               "run once it is installed", file=sys.stderr)
     verb = "would remove" if report.dry_run else "removed"
     for record_id in report.removed:

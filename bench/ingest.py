@@ -53,10 +53,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from bench.machine import machine  # noqa: E402
 from bench.report import write_section  # noqa: E402
+from tests.fixtures.fonts import cjk_font  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 FILES = ("peoples-daily-ner/example.dev", "msra-ner/msra_test_bio.txt")
-FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 DOC = REPO / "docs" / "benchmarks.md"
 LANTAI = Path(sys.executable).with_name("lantai")
 
@@ -117,7 +117,7 @@ def write_delivery(root: Path, pages: list[str], records: int, per_record: int,
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    pdfmetrics.registerFont(TTFont("wqy", str(FONT), subfontIndex=0))
+    pdfmetrics.registerFont(TTFont("cjk", str(cjk_font()), subfontIndex=0))
     pdf_every = round(1 / pdf_share) if pdf_share > 0 else 0
     rows = ["馆藏单位,档号,题名,日期,开放状态"]
     stats = {"pdf_records": 0, "pdf_pages": 0, "txt_pages": 0, "file_bytes": 0}
@@ -133,7 +133,7 @@ def write_delivery(root: Path, pages: list[str], records: int, per_record: int,
             path = folder / f"{code(n)}.pdf"
             pdf = canvas.Canvas(str(path))
             for text in texts:
-                pdf.setFont("wqy", 10)
+                pdf.setFont("cjk", 10)
                 y = 800
                 for start in range(0, len(text), 40):
                     pdf.drawString(40, y, text[start:start + 40])

@@ -1,6 +1,6 @@
 """OCR (光学字符识别) with Debian's Tesseract, called as a program.
 
-``scripts/ensure-tesseract`` installs ``tesseract-ocr`` with the simplified (``chi_sim``)
+``scripts/ensure-packages ocr`` installs ``tesseract-ocr`` with the simplified (``chi_sim``)
 and traditional (``chi_tra``) Chinese models and poppler's ``pdftoppm``, which renders
 scanned PDF pages for Tesseract. Tesseract writes hOCR, read by
 :func:`indexer.files.parse_hocr`, so word confidences feed page quality as for any hOCR
@@ -22,7 +22,7 @@ from pathlib import Path
 from indexer.files import FileOptions, PageText, parse_hocr
 from indexer.readers import ReadError
 
-INSTALL_HINT = "run scripts/ensure-tesseract (apt-get install tesseract-ocr tesseract-ocr-chi-sim)"
+INSTALL_HINT = "run scripts/ensure-packages ocr (apt-get install tesseract-ocr tesseract-ocr-chi-sim)"
 RENDER_DPI = 300
 
 
@@ -86,7 +86,7 @@ def ocr_pdf_pages(path: Path, numbers: list[int], options: FileOptions) -> dict[
     """OCR of some pages of a PDF (by number), rendered with pdftoppm."""
     if not shutil.which("pdftoppm"):
         raise ReadError("scanned PDF needs pdftoppm to be OCR'd; "
-                        "run scripts/ensure-tesseract (apt-get install poppler-utils)")
+                        "run scripts/ensure-packages ocr (apt-get install poppler-utils)")
     out: dict[int, PageText] = {}
     with tempfile.TemporaryDirectory(prefix="lantai-ocr-") as folder:
         for number in numbers:

@@ -279,11 +279,11 @@ def test_scans_need_ocr_without_tesseract(lantai, tmp_path):
 
 @pytest.fixture(scope="session")
 def tesseract():
-    """Tesseract with the Chinese models, installed by scripts/ensure-tesseract when missing."""
-    done = subprocess.run([str(REPO / "scripts" / "ensure-tesseract")], capture_output=True, text=True,
-                          timeout=900, stdin=subprocess.DEVNULL)
+    """Tesseract with the Chinese models, installed by scripts/ensure-packages when missing."""
+    done = subprocess.run([str(REPO / "scripts" / "ensure-packages"), "ocr"], capture_output=True,
+                          text=True, timeout=900, stdin=subprocess.DEVNULL)
     if done.returncode != 0 or not shutil.which("tesseract"):
-        pytest.fail(f"scripts/ensure-tesseract failed:\n{done.stderr[-2000:]}", pytrace=False)
+        pytest.fail(f"scripts/ensure-packages ocr failed:\n{done.stderr[-2000:]}", pytrace=False)
 
 
 def test_scans_are_ocrd_with_tesseract(lantai, tmp_path, tesseract):

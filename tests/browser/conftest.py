@@ -2,7 +2,7 @@
 Debian's Chromium in headless mode through Playwright.
 
 Playwright's own browser downloads are never used (``playwright install`` is not run):
-Chromium is ``/usr/bin/chromium`` (``scripts/ensure-chromium`` installs it; override the
+Chromium is ``/usr/bin/chromium`` (``scripts/ensure-packages browser`` installs it; override the
 path with ``LANTAI_CHROMIUM``). When it cannot be started the tests fail with the reason;
 they are never skipped. Screenshots go to ``test-artifacts/browser/``.
 """
@@ -126,7 +126,7 @@ def site(tmp_path_factory) -> Site:
 def start_chromium(playwright, **options) -> BrowserContext:
     """Debian's Chromium, headless, in a fresh user data dir; fails with the reason."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run scripts/ensure-chromium "
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run scripts/ensure-packages browser "
                     "(apt-get install chromium)", pytrace=False)
     profile = tempfile.mkdtemp(prefix="lantai-chromium-")
     try:
