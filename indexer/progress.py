@@ -33,7 +33,7 @@ class Progress:
             interval = float(env) if env else (0.2 if self.tty else 10.0)
         self.interval = interval
         self.started = time.monotonic()
-        self.last = 0.0
+        self.last = float("-inf")  # the first call always draws (monotonic time may be small)
         self.drawn = False
 
     def line(self, report: IngestReport, done: int, total: int) -> str:
