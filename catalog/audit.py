@@ -49,13 +49,21 @@ _SQLITE_GUARDS = [
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
 ]
+_POSTGRESQL_GUARDS = [
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+]
 
 
 @event.listens_for(audit_table, "after_create")
 def _guard(target, connection: Connection, **_kw) -> None:
-    if connection.dialect.name == "sqlite":
-        for statement in _SQLITE_GUARDS:
-            connection.execute(text(statement))
+    guards = {"sqlite": _SQLITE_GUARDS, "postgresql": _POSTGRESQL_GUARDS}
+    for statement in guards.get(connection.dialect.name, []):
+        connection.execute(text(statement))
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,16 @@ class Settings:
 
     @property
     def catalog_url(self) -> str:
-        """SQLAlchemy URL of the catalog store (目录库)."""
-        return self.database_url or f"sqlite:///{self.data_dir / 'catalog.sqlite'}"
+        """SQLAlchemy URL of the catalog store (目录库); ``postgresql://`` URLs use psycopg.
+
+        >>> load_settings(env={}, database_url="postgresql://u@h/db").catalog_url
+        'postgresql+psycopg://u@h/db'
+        """
+        url = self.database_url or f"sqlite:///{self.data_dir / 'catalog.sqlite'}"
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
+        return url
 
     @property
     def index_path(self) -> Path:
@@ -167,6 +175,22 @@ def _check(values: dict[str, Any]) -> None:
             f"setting 'database_url': {values['database_url']!r} is not a SQLAlchemy URL "
             "such as sqlite:///catalog.sqlite or postgresql://user@host/db"
         )
+    if values["database_url"].startswith(("postgresql", "postgres:")) and not _has_module("psycopg"):
+        raise SettingsError(
+            "setting 'database_url' names PostgreSQL, whose driver is not installed: "
+            "pip install 'lantai[postgres]'"
+        )
+
+
+def _has_module(name: str) -> bool:
+    """True when module ``name`` can be imported."""
+    import importlib
+
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
 
 
 def _build(raw: dict[str, Any]) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,70 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 
 
+CATALOGS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "both_catalogs: run the module's tests on a SQLite and on a PostgreSQL catalog")
+
+
+def pytest_generate_tests(metafunc):
+    """Tests of modules marked ``both_catalogs`` run once per catalog store."""
+    if "catalog_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "both_catalogs"):
+        metafunc.parametrize("catalog_url", CATALOGS, indirect=True)
+
+
+def postgres_script(command: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``scripts/postgres start|stop|status`` (the project's way to run PostgreSQL)."""
+    return subprocess.run([str(REPO / "scripts" / "postgres"), command], capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """URL of the project's PostgreSQL server (``scripts/postgres start``), once per session;
+    when it cannot be started the tests fail with the script's words, never skip."""
+    try:
+        started = postgres_script("start")
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.fail(f"scripts/postgres start could not run: {exc}", pytrace=False)
+    lines = started.stdout.strip().splitlines()
+    if started.returncode != 0 or not lines:
+        pytest.fail(f"scripts/postgres start failed (exit {started.returncode}):\n"
+                    f"{started.stderr.strip()[-3000:]}", pytrace=False)
+    return lines[-1].strip()
+
+
+def postgres_database(server: str, name: str, drop: bool = False) -> str:
+    """Create (or drop) database ``name`` on ``server``; returns its URL."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        if drop:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def catalog_url(request) -> str:
+    """The catalog's URL: ``""`` (a SQLite file in the data dir) unless the module is marked
+    ``both_catalogs``, whose tests also run on a fresh database of the project's PostgreSQL,
+    dropped after the test."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield ""
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"t{uuid.uuid4().hex[:16]}"
+    yield postgres_database(server, name)
+    postgres_database(server, name, drop=True)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, catalog_url: str) -> Settings:
     """Settings on an empty data dir with the embedded backend.
 
     Entity extraction (on by default, ``ingest_entities``) is off here, as most tests do
@@ -26,14 +89,15 @@ def settings(tmp_path: Path) -> Settings:
     :func:`default_settings`.
     """
     return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="sqlite",
-                         ingest_entities=False)
+                         ingest_entities=False, database_url=catalog_url)
 
 
 @pytest.fixture
-def default_settings(tmp_path: Path) -> Settings:
+def default_settings(tmp_path: Path, catalog_url: str) -> Settings:
     """Settings as an installation gets them (entities extracted at ingest), on an empty
     data dir with the embedded backend."""
-    return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="sqlite")
+    return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="sqlite",
+                         database_url=catalog_url)
 
 
 @pytest.fixture
@@ -42,6 +106,19 @@ def lantai(settings: Settings) -> Lantai:
     runtime = open_lantai(settings)
     yield runtime
     runtime.close()
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment for a ``lantai`` command on the catalog and data dir of ``settings``
+    (no other ``LANTAI_*`` variable of this process leaks in)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
+    env["LANTAI_DATA_DIR"] = str(settings.data_dir)
+    if settings.database_url:
+        env["LANTAI_DATABASE_URL"] = settings.database_url
+    env.update(extra)
+    return env
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -78,12 +155,13 @@ def answer_without_path(response, path: str) -> tuple[int, bytes, dict]:
     return response.status_code, body, headers
 
 
-def tokens_in_a_fresh_process(data_dir: Path, text: str) -> list[str]:
-    """How a new process, having opened the catalog in ``data_dir``, segments ``text`` for a
+def tokens_in_a_fresh_process(settings: Settings, text: str) -> list[str]:
+    """How a new process, having opened the catalog of ``settings``, segments ``text`` for a
     query (learned words come from the catalog, not from this process's memory)."""
     code = ("import json; from app.runtime import open_lantai; from config import load_settings;"
             "from analyzers.segment import query_tokens;"
-            f"open_lantai(load_settings(env={{}}, data_dir={str(data_dir)!r}));"
+            f"open_lantai(load_settings(env={{}}, data_dir={str(settings.data_dir)!r}, "
+            f"database_url={settings.database_url!r}));"
             f"print(json.dumps(query_tokens({text!r})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)

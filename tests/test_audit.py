@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from catalog import audit
+from tests.conftest import cli_env
+
+pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
 
 
 def fill(lantai, n=5):
@@ -23,8 +25,9 @@ def fill(lantai, n=5):
 def tamper(lantai, *statements):
     """What someone with write access to the database file could do."""
     with lantai.store.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER audit_log_no_update"))
-        conn.execute(text("DROP TRIGGER audit_log_no_delete"))
+        on_table = " ON audit_log" if conn.dialect.name == "postgresql" else ""
+        conn.execute(text(f"DROP TRIGGER audit_log_no_update{on_table}"))
+        conn.execute(text(f"DROP TRIGGER audit_log_no_delete{on_table}"))
         for statement in statements:
             conn.execute(text(statement))
 
@@ -67,8 +70,7 @@ def test_filters(lantai):
 
 def test_cli_verify_exit_codes(lantai, settings):
     fill(lantai)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    env["LANTAI_DATA_DIR"] = str(settings.data_dir)
+    env = cli_env(settings)
     cli = str(Path(sys.executable).with_name("lantai"))
     ok = subprocess.run([cli, "audit", "verify"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0 and "5 entries, chain intact" in ok.stderr

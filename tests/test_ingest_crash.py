@@ -17,8 +17,11 @@ import pytest
 
 from catalog.pages import pages_of
 from catalog.store import CatalogStore
+from config import load_settings
 from search.sqlite_fts import SqliteBackend
 from tests.fixtures.ingest import make
+
+pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
 
 LANTAI = str(Path(sys.executable).with_name("lantai"))
 ROWS = 40
@@ -53,11 +56,13 @@ def delivery(tmp_path) -> tuple[Path, dict[str, int]]:
     return root, expected
 
 
-def run(root: Path, data: Path, entities: bool = False, **env: str) -> subprocess.Popen:
-    """``lantai ingest`` of ``root`` in a process; entity extraction (the default of an
-    installation) only when asked, as the model is slow to load."""
+def run(root: Path, data: Path, catalog_url: str, entities: bool = False, **env: str
+        ) -> subprocess.Popen:
+    """``lantai ingest`` of ``root`` in a process, on the catalog ``catalog_url`` (``""``: a
+    SQLite file in ``data``); entity extraction (the default of an installation) only when
+    asked, as the model is slow to load."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    clean.update(LANTAI_DATA_DIR=str(data), LANTAI_TEST_BATCH="4",
+    clean.update(LANTAI_DATA_DIR=str(data), LANTAI_DATABASE_URL=catalog_url, LANTAI_TEST_BATCH="4",
                  LANTAI_INGEST_ENTITIES=str(entities).lower(), **env)
     return subprocess.Popen([LANTAI, "ingest", str(root), "--json", "--workers", "2", "--no-ocr"],
                             env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -68,11 +73,17 @@ def finish(process: subprocess.Popen) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
-def check_consistent(data: Path, expected: dict[str, int], complete: bool) -> set[str]:
+def catalog_of(data: Path, catalog_url: str) -> CatalogStore:
+    """The catalog the ingest processes of a test write to."""
+    return CatalogStore(load_settings(env={}, data_dir=str(data), database_url=catalog_url).catalog_url)
+
+
+def check_consistent(data: Path, catalog_url: str, expected: dict[str, int], complete: bool
+                     ) -> set[str]:
     """Every record in the catalog has all its pages; the index holds only such records.
     With ``complete``, catalog and index hold exactly the expected records, once each.
     Returns the ids in the catalog."""
-    store = CatalogStore(f"sqlite:///{data / 'catalog.sqlite'}")
+    store = catalog_of(data, catalog_url)
     try:
         stored = store.ids()
         assert stored <= set(expected)
@@ -115,39 +126,40 @@ def wait_gone(root: Path, seconds: float = 10) -> None:
 
 @pytest.mark.parametrize("stage,after,entities", [("catalog", 9, False), ("index", 17, True),
                                                   ("marked", 30, False)])
-def test_killed_at_a_stage_then_run_again(delivery, tmp_path, stage, after, entities):
+def test_killed_at_a_stage_then_run_again(delivery, tmp_path, catalog_url, stage, after, entities):
     root, expected = delivery
     data = tmp_path / "data"
-    code, _, err = finish(run(root, data, entities, LANTAI_TEST_KILL_AFTER=str(after),
-                              LANTAI_TEST_KILL_AT=stage))
+    code, _, err = finish(run(root, data, catalog_url, entities,
+                              LANTAI_TEST_KILL_AFTER=str(after), LANTAI_TEST_KILL_AT=stage))
     assert code == -signal.SIGKILL, err
     wait_gone(root)
-    check_consistent(data, expected, complete=False)
+    check_consistent(data, catalog_url, expected, complete=False)
 
-    code, out, err = finish(run(root, data, entities))
+    code, out, err = finish(run(root, data, catalog_url, entities))
     assert code == 0, err
     summary = json.loads(out)
     assert summary["failed"] == 0 and summary["added"] + summary["unchanged"] + summary["updated"] \
         >= len(expected) - summary["added"]
-    check_consistent(data, expected, complete=True)
+    check_consistent(data, catalog_url, expected, complete=True)
     if entities:  # the records written before the kill have theirs too
-        store = CatalogStore(f"sqlite:///{data / 'catalog.sqlite'}")
+        store = catalog_of(data, catalog_url)
         try:
             assert all(store.entities(*i.split("/", 1)) is not None for i in expected)
         finally:
             store.close()
 
-    code, out, err = finish(run(root, data, entities))  # and once more: nothing left to do
+    code, out, err = finish(run(root, data, catalog_url, entities))  # once more: nothing to do
     summary = json.loads(out)
     assert (code, summary["added"], summary["updated"], summary["reindexed"]) == (0, 0, 0, 0)
     assert summary["unchanged"] == len(expected)
     assert summary["pages"] == 0
 
 
-def test_killed_from_outside_after_progress_lines(delivery, tmp_path):
+def test_killed_from_outside_after_progress_lines(delivery, tmp_path, catalog_url):
     root, expected = delivery
     data = tmp_path / "data"
-    process = run(root, data, LANTAI_TEST_PROGRESS_INTERVAL="0", LANTAI_TEST_FLUSH_DELAY="0.15")
+    process = run(root, data, catalog_url, LANTAI_TEST_PROGRESS_INTERVAL="0",
+                  LANTAI_TEST_FLUSH_DELAY="0.15")
     progress = 0
     assert process.stderr is not None
     for line in process.stderr:
@@ -159,10 +171,10 @@ def test_killed_from_outside_after_progress_lines(delivery, tmp_path):
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, "ingest ended before it could be killed"
     wait_gone(root)
-    stored = check_consistent(data, expected, complete=False)
+    stored = check_consistent(data, catalog_url, expected, complete=False)
     assert 0 < len(stored) < len(expected)  # killed in the middle
 
-    code, out, err = finish(run(root, data))
+    code, out, err = finish(run(root, data, catalog_url))
     assert code == 0, err
-    check_consistent(data, expected, complete=True)
+    check_consistent(data, catalog_url, expected, complete=True)
     assert json.loads(out)["failed"] == 0

@@ -85,7 +85,7 @@ def test_entities_are_facets_of_the_public_search_api(default_settings, delivery
 def test_learned_names_segment_as_one_word_in_a_fresh_process(default_lantai, delivery,
                                                               default_settings):
     default_lantai.ingester.ingest([delivery])
-    assert tokens_in_a_fresh_process(default_settings.data_dir, '梁淑贞') == ['梁淑贞']
+    assert tokens_in_a_fresh_process(default_settings, '梁淑贞') == ['梁淑贞']
     result = default_lantai.search.search(parse_request({"q": "梁淑贞"}, default_lantai.settings),
                                           PUBLIC)
     assert [h["archive_code"] for h in result["hits"]] == ["J7-2"]

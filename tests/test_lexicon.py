@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from catalog import lexicon
 from catalog.policy import PUBLIC
 from search.service import parse_request
 from tests.conftest import record, tokens_in_a_fresh_process, write_jsonl
+
+pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
 
 
 def test_learned_words_are_stored_once(lantai):
@@ -18,7 +22,7 @@ def test_a_fresh_process_segments_with_the_learned_words(lantai, tmp_path, setti
     path = write_jsonl(tmp_path / "a.jsonl", [
         record("J1-1", "关于民兵整训的报告", subjects=["槐芽镇民兵营"], text="槐芽镇民兵营整训。")])
     lantai.ingester.ingest([path])
-    assert tokens_in_a_fresh_process(settings.data_dir, '槐芽镇民兵营') == ['槐芽镇民兵营']
+    assert tokens_in_a_fresh_process(settings, '槐芽镇民兵营') == ['槐芽镇民兵营']
 
 
 def test_texts_indexed_before_a_word_was_learned_still_match(lantai, tmp_path):

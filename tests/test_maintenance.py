@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import os
 import socket
 import subprocess
 import sys
@@ -16,7 +15,9 @@ from catalog import audit
 from catalog.maintenance import IndexRebuilding, index_rebuild, maintenance_table, rebuilding
 from catalog.review import ReviewError
 from indexer import ingest
-from tests.conftest import record, write_jsonl
+from tests.conftest import cli_env, record, write_jsonl
+
+pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
 
 
 @pytest.fixture
@@ -93,8 +94,7 @@ def test_the_ingest_command_says_why_it_stopped(stored, tmp_path):
     with index_rebuild(stored.store.engine, holder="reindex"):
         done = subprocess.run([str(Path(sys.executable).with_name("lantai")), "ingest", str(rows),
                                "--quiet"], capture_output=True, text=True, timeout=300,
-                              env={**os.environ, "LANTAI_DATA_DIR": str(stored.settings.data_dir),
-                                   "LANTAI_INGEST_ENTITIES": "false"})
+                              env=cli_env(stored.settings, LANTAI_INGEST_ENTITIES="false"))
     assert done.returncode == 1
     assert "lantai ingest: the search index is being rebuilt (reindex, since" in done.stderr
     assert "Traceback" not in done.stderr

@@ -88,6 +88,7 @@ def test_a_font_named_by_setting_wins_and_a_missing_one_is_an_error(tmp_path):
     ("ocr", {"tesseract-ocr", "tesseract-ocr-chi-sim", "tesseract-ocr-chi-tra", "poppler-utils"}),
     ("browser", {"chromium"}),
     ("fonts", {"fontconfig", "fonts-wqy-microhei"}),
+    ("postgres", {"postgresql"}),
 ])
 def test_one_list_of_packages_by_group(group, packages):
     assert set(ensure("--list", group).stdout.split()) == packages

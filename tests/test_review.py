@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import date
@@ -15,7 +14,9 @@ from catalog.policy import PUBLIC
 from catalog.review import ReviewError
 from config import load_settings
 from search.service import parse_request
-from tests.conftest import record, write_jsonl
+from tests.conftest import cli_env, record, write_jsonl
+
+pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
 
 TODAY = date(2026, 11, 28)
 
@@ -120,8 +121,7 @@ def test_status_check_lists_unknown_codes(holdings):
 
 
 def test_cli_review_decides_lists_and_checks(holdings):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    env["LANTAI_DATA_DIR"] = str(holdings.settings.data_dir)
+    env = cli_env(holdings.settings)
     cli = str(Path(sys.executable).with_name("lantai"))
 
     def run(*args):

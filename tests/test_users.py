@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,9 @@ import pytest
 
 from catalog import audit
 from catalog.users import UserError, check_password, hash_password
+from tests.conftest import cli_env
+
+pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
 
 PASSWORD = "correct horse battery"
 
@@ -73,8 +75,7 @@ def test_throttling_counts_recent_failures(lantai):
 
 
 def test_cli_user_add_list_disable_and_token(settings):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    env.update(LANTAI_DATA_DIR=str(settings.data_dir), LANTAI_PASSWORD=PASSWORD)
+    env = cli_env(settings, LANTAI_PASSWORD=PASSWORD)
     cli = str(Path(sys.executable).with_name("lantai"))
 
     def run(*args):

@@ -27,7 +27,7 @@ from catalog.policy import PUBLIC, Audience, public_visibility
 from config import load_settings
 from search.query_terms import term_tokens
 from search.service import parse_request
-from tests.conftest import answer_without_path, write_jsonl
+from tests.conftest import answer_without_path, postgres_database, write_jsonl
 from tests.contract.conftest import BACKENDS
 from tests.fixtures.ingest import make
 
@@ -109,7 +109,9 @@ def runtime_on(backend: str, request, rows: list[dict], pdfs: bool = False):
         overrides = {"opensearch_url": request.getfixturevalue("opensearch_url"),
                      "index": f"leak{uuid.uuid4().hex[:12]}"}
     folder = Path(tempfile.mkdtemp(prefix="lantai-leak-"))
-    config = load_settings(env={}, data_dir=str(folder / "data"), backend=backend, **overrides)
+    catalog_url, database = fresh_catalog(request)
+    config = load_settings(env={}, data_dir=str(folder / "data"), backend=backend,
+                           database_url=catalog_url, **overrides)
     lantai = open_lantai(config)
     try:
         if pdfs:  # each record's text as a PDF, a page per clause: the text comes from the file
@@ -126,10 +128,25 @@ def runtime_on(backend: str, request, rows: list[dict], pdfs: bool = False):
             lantai.backend.drop()
         lantai.close()
         shutil.rmtree(folder, ignore_errors=True)
+        if database:
+            postgres_database(request.getfixturevalue("postgres_server"), database, drop=True)
 
 
 def search(lantai, audience, q):
     return lantai.search.search(parse_request({"q": q, "size": "100"}, lantai.settings), audience)
+
+
+# Every test runs on a SQLite and on a PostgreSQL catalog (each example on a fresh database).
+pytestmark = [pytest.mark.both_catalogs, pytest.mark.usefixtures("catalog_url")]
+
+
+def fresh_catalog(request) -> tuple[str, str]:
+    """A new, empty catalog for one example: ``("", "")`` for SQLite in the data dir, else
+    the URL and name of a fresh database on the project's PostgreSQL."""
+    if request.node.callspec.params.get("catalog_url", "sqlite") == "sqlite":
+        return "", ""
+    name = f"leak{uuid.uuid4().hex[:12]}"
+    return postgres_database(request.getfixturevalue("postgres_server"), name), name
 
 
 LEAK_SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
