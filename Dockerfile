@@ -1,4 +1,5 @@
-# Lantai on the embedded default (SQLite): one container, no search server needed.
+# Lantai on the embedded default (SQLite): one container, no search server needed. The
+# PostgreSQL driver is included, so LANTAI_DATABASE_URL can point nodes at one catalog.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,7 +16,7 @@ COPY config ./config
 COPY indexer ./indexer
 COPY search ./search
 COPY samples ./samples
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir ".[postgres]" \
     && useradd --system --home-dir /var/lib/lantai --create-home lantai
 
 USER lantai
