@@ -1,6 +1,11 @@
-"""Load and validate Lantai's settings.
+"""Lantai's settings, each declared once: name, default, type, check and one line of help.
 
-Order of precedence (last wins): ``config/defaults.toml``, a settings file named by
+The fields of :class:`Settings` are the declarations; everything else is derived from
+them: the defaults, how a value is read from TOML or an environment string, the checks,
+``config/defaults.toml`` (:func:`defaults_toml`, kept in step by a test) and the README's
+settings table (:func:`settings_table`).
+
+Order of precedence (last wins): the declared defaults, a settings file named by
 ``LANTAI_SETTINGS`` (TOML), then one environment variable per key, ``LANTAI_<KEY>``
 (e.g. ``LANTAI_DATA_DIR``, ``LANTAI_BACKEND``). A bad value raises :class:`SettingsError`
 naming the key and what is allowed, so start-up stops with a clear message.
@@ -11,41 +16,167 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 from urllib.parse import urlparse
 
-DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 BACKENDS = ("sqlite", "opensearch")
+NAME_FIELDS = ("zh", "en", "place")
+# Environment variables that are not settings but are read by name elsewhere.
+OTHER_ENV = ("LANTAI_SETTINGS", "LANTAI_PASSWORD", "LANTAI_CJK_FONT", "LANTAI_CHROMIUM")
+OTHER_ENV_PREFIXES = ("LANTAI_OPENSEARCH_", "LANTAI_POSTGRES_", "LANTAI_TEST")
 
 
 class SettingsError(ValueError):
     """A setting has a value that is not allowed."""
 
 
+Check = Callable[[Any], str | None]  # the problem with a value, or None when it is fine
+
+
+def setting(default: Any, help: str, *, check: Check | None = None,
+            parse: Callable[[Any], Any] | None = None, allowed: str = "") -> Any:
+    """Declare one setting: its default, one line of help, a check of its value, and (for
+    kinds other than the field's type) how to read it and how to name what it allows."""
+    meta = {"help": help, "check": check, "parse": parse, "allowed": allowed}
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def one_of(*choices: str) -> Check:
+    """A check that allows only ``choices``."""
+    return lambda value: None if value in choices else \
+        f"{value!r} is not allowed; use one of {', '.join(choices)}"
+
+
+def between(low: float, high: float) -> Check:
+    """A check for a number from ``low`` to ``high``."""
+    return lambda value: None if low <= value <= high else f"{value!r} must be between {low} and {high}"
+
+
+def positive(value: float) -> str | None:
+    """A check for a number greater than 0."""
+    return None if value > 0 else f"{value!r} must be greater than 0"
+
+
+def _http_url(value: str) -> str | None:
+    url = urlparse(value)
+    return None if url.scheme in ("http", "https") and url.netloc else f"{value!r} is not an http(s) URL"
+
+
+def _index_name(value: str) -> str | None:
+    plain = value.replace("-", "").replace("_", "")
+    return None if plain.isalnum() and value == value.lower() else \
+        f"{value!r}: use lowercase letters, digits, - and _"
+
+
+def _database_url(value: str) -> str | None:
+    if value and "://" not in value:
+        return (f"{value!r} is not a SQLAlchemy URL such as sqlite:///catalog.sqlite or "
+                "postgresql://user@host/db")
+    if value.startswith(("postgresql", "postgres:")) and not _has_module("psycopg"):
+        return "names PostgreSQL, whose driver is not installed: pip install 'lantai[postgres]'"
+    return None
+
+
+def _by_category(value: dict[str, int]) -> str | None:
+    for category, years in value.items():
+        if not 0 <= years <= 200:
+            return f"{category!r} = {years!r} must be between 0 and 200"
+    return None
+
+
+def _has_module(name: str) -> bool:
+    """True when module ``name`` can be imported."""
+    import importlib
+
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------- readers
+
+
+def _int_table(raw: Any) -> dict[str, int]:
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(value, dict):
+        raise ValueError
+    out = {}
+    for key, years in value.items():
+        if isinstance(years, float) and not years.is_integer() or isinstance(years, bool):
+            raise ValueError
+        out[str(key)] = int(years)
+    return out
+
+
+def _name_table(raw: Any) -> dict[str, dict[str, str]]:
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(value, dict):
+        raise ValueError
+    table = {}
+    for archive, names in value.items():
+        if not isinstance(names, dict) or not str(names.get("zh") or "").strip() \
+                or set(names) - set(NAME_FIELDS) or not all(isinstance(v, str) for v in names.values()):
+            raise ValueError
+        table[str(archive)] = {k: names.get(k, "").strip() for k in NAME_FIELDS}
+    return table
+
+
+ARCHIVE_NAMES = {
+    "baoji-city": {"zh": "宝鸡市档案馆", "en": "Baoji Municipal Archives", "place": "宝鸡"},
+    "fengxiang-county": {"zh": "凤翔县档案馆", "en": "Fengxiang County Archives", "place": "凤翔"},
+}
+
+
 @dataclass(frozen=True)
 class Settings:
-    """All settings of one Lantai installation."""
+    """All settings of one Lantai installation, each declared here once."""
 
-    data_dir: Path
-    database_url: str
-    backend: str
-    opensearch_url: str
-    index: str
-    search_timeout: float
-    open_after_years: int
-    open_after_years_by_category: dict[str, int] = field(default_factory=dict)
-    controlled_review_days: int = 1825
-    snippet_length: int = 160
-    page_size: int = 10
-    max_page_size: int = 100
-    host: str = "127.0.0.1"
-    port: int = 8000
-    secret_key: str = ""
-    secure_cookies: bool = False
-    ingest_entities: bool = True
-    archive_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    data_dir: Path = setting(Path("./data"), "Where the catalog, the embedded index and caches live.")
+    database_url: str = setting(
+        "", "SQLAlchemy URL of the catalog; empty: a SQLite file in data_dir "
+        "(postgresql://... needs lantai[postgres]).", check=_database_url)
+    backend: str = setting("sqlite", "Search backend: sqlite (embedded FTS5) or opensearch.",
+                           check=one_of(*BACKENDS))
+    opensearch_url: str = setting("http://127.0.0.1:9200", "URL of the OpenSearch node or cluster.",
+                                  check=_http_url)
+    index: str = setting("lantai", "Alias and index-name prefix on OpenSearch.", check=_index_name)
+    search_timeout: float = setting(
+        5.0, "Seconds before a search backend call gives up (the API then answers 503).",
+        check=positive)
+    open_after_years: int = setting(
+        25, "Years after formation before a record is due for opening review (Archives Law: 25).",
+        check=between(0, 200))
+    open_after_years_by_category: dict[str, int] = setting(
+        {}, 'Opening ages per 开放类别, e.g. {"经济" = 20} (JSON in the environment).',
+        check=_by_category, parse=_int_table, allowed='a JSON object of integers, e.g. {"经济": 20}')
+    controlled_review_days: int = setting(
+        1825, "Days until a controlled (控制) record is due for review again.", check=positive)
+    snippet_length: int = setting(160, "Snippet length in characters.", check=positive)
+    page_size: int = setting(10, "Results per page by default.", check=positive)
+    max_page_size: int = setting(100, "Most results per page a request may ask for.", check=positive)
+    host: str = setting("127.0.0.1", "Address `lantai serve` listens on.")
+    port: int = setting(8000, "Port `lantai serve` listens on.", check=between(1, 65535))
+    secret_key: str = setting("", "Secret key for sessions; generated into data_dir when empty.")
+    secure_cookies: bool = setting(False, "Send the session cookie over HTTPS only (behind TLS).")
+    ingest_entities: bool = setting(
+        True, "Extract persons, places and organizations at ingest (entity facets and pages; "
+        "`lantai ingest --no-entities` skips it for one run).")
+    archive_names: dict[str, dict[str, str]] = setting(
+        ARCHIVE_NAMES, "Names of the holding archives (馆藏单位) for pages and citations: "
+        "zh (required), en and place, per archive id (JSON in the environment).",
+        parse=_name_table,
+        allowed='a table of archive names, e.g. {"baoji-city": {"zh": "宝鸡市档案馆", '
+                '"en": "Baoji Municipal Archives", "place": "宝鸡"}} ("zh" required)')
 
     @property
     def catalog_url(self) -> str:
@@ -76,29 +207,48 @@ class Settings:
         return _build(merged)
 
 
-class NameTable(dict):
-    """Kind of ``archive_names``: archive id -> ``{"zh", "en", "place"}`` (JSON in the environment)."""
+# ----------------------------------------------------------------------------- derived
 
 
-NAME_FIELDS = ("zh", "en", "place")
+@dataclass(frozen=True)
+class Declaration:
+    """One setting as declared: name, default, type, help and how it is read and checked."""
+
+    name: str
+    default: Any
+    kind: Any
+    help: str
+    check: Check | None
+    parse: Callable[[Any], Any] | None
+    allowed: str
+
+    @property
+    def env(self) -> str:
+        """The environment variable that overrides it."""
+        return f"LANTAI_{self.name.upper()}"
 
 
-def _name_table(raw: Any) -> dict[str, dict[str, str]]:
-    value = json.loads(raw) if isinstance(raw, str) else raw
-    if not isinstance(value, dict):
-        raise ValueError
-    table = {}
-    for archive, names in value.items():
-        if not isinstance(names, dict) or not str(names.get("zh") or "").strip() \
-                or set(names) - set(NAME_FIELDS) or not all(isinstance(v, str) for v in names.values()):
-            raise ValueError
-        table[str(archive)] = {k: names.get(k, "").strip() for k in NAME_FIELDS}
-    return table
+def declarations() -> list[Declaration]:
+    """Every setting, in declaration order."""
+    kinds = get_type_hints(Settings)
+    out = []
+    for f in fields(Settings):
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        out.append(Declaration(f.name, default, kinds[f.name], f.metadata["help"],
+                               f.metadata["check"], f.metadata["parse"], f.metadata["allowed"]))
+    return out
 
 
-def _coerce(key: str, raw: Any, kind: type) -> Any:
-    """Turn a raw value (from TOML or an environment string) into ``kind``."""
+_NAMES = {int: "an integer", float: "a number", str: "a string", Path: "a path",
+          bool: "true or false"}
+
+
+def _coerce(declared: Declaration, raw: Any) -> Any:
+    """Turn a raw value (from TOML or an environment string) into the setting's kind."""
+    kind = declared.kind
     try:
+        if declared.parse:
+            return declared.parse(raw)
         if kind is bool:
             if isinstance(raw, bool):
                 return raw
@@ -107,109 +257,38 @@ def _coerce(key: str, raw: Any, kind: type) -> Any:
             if str(raw).lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError
-        if kind is NameTable:
-            return _name_table(raw)
-        if kind is dict:
-            value = json.loads(raw) if isinstance(raw, str) else raw
-            if not isinstance(value, dict):
-                raise ValueError
-            return {str(k): int(v) for k, v in value.items()}
-        if kind is int and isinstance(raw, float) and not raw.is_integer():
+        if kind is int and (isinstance(raw, float) and not raw.is_integer() or isinstance(raw, bool)):
             raise ValueError
         return kind(raw)
     except (TypeError, ValueError, json.JSONDecodeError):
-        names = {int: "an integer", float: "a number", str: "a string", Path: "a path",
-                 bool: "true or false", dict: 'a JSON object of integers, e.g. {"经济": 20}',
-                 NameTable: 'a table of archive names, e.g. {"baoji-city": {"zh": "宝鸡市档案馆", '
-                            '"en": "Baoji Municipal Archives", "place": "宝鸡"}} ("zh" required)'}
-        raise SettingsError(f"setting {key!r}: {raw!r} is not {names[kind]}") from None
-
-
-_KINDS: dict[str, type] = {
-    "data_dir": Path, "database_url": str, "backend": str, "opensearch_url": str, "index": str,
-    "search_timeout": float, "open_after_years": int, "open_after_years_by_category": dict,
-    "controlled_review_days": int, "snippet_length": int, "page_size": int,
-    "max_page_size": int, "host": str, "port": int, "secret_key": str, "secure_cookies": bool,
-    "ingest_entities": bool, "archive_names": NameTable,
-}
-
-
-def _check(values: dict[str, Any]) -> None:
-    """Raise SettingsError for the first value out of its allowed range."""
-    if values["backend"] not in BACKENDS:
-        raise SettingsError(
-            f"setting 'backend': {values['backend']!r} is not allowed; use one of {', '.join(BACKENDS)}"
-        )
-    url = urlparse(values["opensearch_url"])
-    if url.scheme not in ("http", "https") or not url.netloc:
-        raise SettingsError(
-            f"setting 'opensearch_url': {values['opensearch_url']!r} is not an http(s) URL"
-        )
-    if not values["index"] or not values["index"].replace("-", "").replace("_", "").isalnum() \
-            or values["index"] != values["index"].lower():
-        raise SettingsError(
-            f"setting 'index': {values['index']!r}: use lowercase letters, digits, - and _"
-        )
-    positive = {"search_timeout": values["search_timeout"], "snippet_length": values["snippet_length"],
-                "page_size": values["page_size"], "max_page_size": values["max_page_size"],
-                "controlled_review_days": values["controlled_review_days"]}
-    for key, value in positive.items():
-        if value <= 0:
-            raise SettingsError(f"setting {key!r}: {value!r} must be greater than 0")
-    if not 0 <= values["open_after_years"] <= 200:
-        raise SettingsError(
-            f"setting 'open_after_years': {values['open_after_years']!r} must be between 0 and 200"
-        )
-    for category, years in values["open_after_years_by_category"].items():
-        if not 0 <= years <= 200:
-            raise SettingsError(
-                f"setting 'open_after_years_by_category': {category!r} = {years!r} "
-                "must be between 0 and 200"
-            )
-    if values["page_size"] > values["max_page_size"]:
-        raise SettingsError("setting 'page_size' must not exceed 'max_page_size'")
-    if not 0 < values["port"] < 65536:
-        raise SettingsError(f"setting 'port': {values['port']!r} must be between 1 and 65535")
-    if values["database_url"] and "://" not in values["database_url"]:
-        raise SettingsError(
-            f"setting 'database_url': {values['database_url']!r} is not a SQLAlchemy URL "
-            "such as sqlite:///catalog.sqlite or postgresql://user@host/db"
-        )
-    if values["database_url"].startswith(("postgresql", "postgres:")) and not _has_module("psycopg"):
-        raise SettingsError(
-            "setting 'database_url' names PostgreSQL, whose driver is not installed: "
-            "pip install 'lantai[postgres]'"
-        )
-
-
-def _has_module(name: str) -> bool:
-    """True when module ``name`` can be imported."""
-    import importlib
-
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        return False
-    return True
+        allowed = declared.allowed or _NAMES[kind]
+        raise SettingsError(f"setting {declared.name!r}: {raw!r} is not {allowed}") from None
 
 
 def _build(raw: dict[str, Any]) -> Settings:
-    unknown = sorted(set(raw) - set(_KINDS))
+    known = {d.name: d for d in declarations()}
+    unknown = sorted(set(raw) - set(known))
     if unknown:
-        raise SettingsError(f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(_KINDS))}")
-    values = {key: _coerce(key, raw[key], kind) for key, kind in _KINDS.items()}
-    _check(values)
+        raise SettingsError(f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    values = {name: _coerce(d, raw[name]) if name in raw else d.default for name, d in known.items()}
+    for name, declared in known.items():
+        problem = declared.check(values[name]) if declared.check else None
+        if problem:
+            raise SettingsError(f"setting {name!r}: {problem}")
+    if values["page_size"] > values["max_page_size"]:
+        raise SettingsError("setting 'page_size' must not exceed 'max_page_size'")
     return Settings(**values)
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
-    """Load settings from defaults, ``LANTAI_SETTINGS`` file, ``LANTAI_*`` env, then ``overrides``.
+    """Load settings from the declarations, ``LANTAI_SETTINGS`` file, ``LANTAI_*`` env, then
+    ``overrides``.
 
     >>> load_settings(env={"LANTAI_OPEN_AFTER_YEARS": "30"}).open_after_years
     30
     """
     env = dict(os.environ) if env is None else env
-    raw: dict[str, Any] = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = {}
     settings_file = env.get("LANTAI_SETTINGS")
     if settings_file:
         path = Path(settings_file)
@@ -219,17 +298,55 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
             raise SettingsError(f"settings file {path}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"settings file {path}: {exc}") from None
-    for key in _KINDS:
-        name = f"LANTAI_{key.upper()}"
+    known_env = {d.env: d.name for d in declarations()}
+    for name, key in known_env.items():
         if name in env:
             raw[key] = env[name]
-    known_env = {f"LANTAI_{k.upper()}" for k in _KINDS} | {"LANTAI_SETTINGS", "LANTAI_PASSWORD"}
     stray = sorted(k for k in env if k.startswith("LANTAI_") and k not in known_env
-                   and not k.startswith("LANTAI_OPENSEARCH_") and not k.startswith("LANTAI_TEST"))
+                   and k not in OTHER_ENV and not k.startswith(OTHER_ENV_PREFIXES))
     if stray:
         raise SettingsError(
-            f"unknown environment variable {stray[0]}; known: {', '.join(sorted(known_env))}"
-        )
+            f"unknown environment variable {stray[0]}; known: {', '.join(sorted(known_env))}")
     raw.update(overrides)
     settings = _build(raw)
     return replace(settings, data_dir=settings.data_dir.expanduser())
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_value(v)}"
+                               for k, v in value.items()) + "}"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def defaults_toml() -> str:
+    """``config/defaults.toml``: every setting with its help and default, as a settings file
+    (``LANTAI_SETTINGS``) would give it."""
+    lines = ["# Lantai settings and their defaults, written by `python -m config defaults` from",
+             "# config/settings.py (where each setting is declared). Copy what you change into a",
+             "# settings file (LANTAI_SETTINGS=/path/to/settings.toml) or set LANTAI_<KEY>.", ""]
+    tables = []
+    for d in declarations():
+        if isinstance(d.default, dict) and d.default and all(isinstance(v, dict) for v in d.default.values()):
+            tables.append(d)
+            continue
+        lines += [f"# {d.help}", f"{d.name} = {_toml_value(d.default)}", ""]
+    for d in tables:
+        lines += [f"# {d.help}", f"[{d.name}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in d.default.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def settings_table() -> str:
+    """The README's settings table (Markdown): setting, environment variable, default, help."""
+    rows = ["| setting | environment | default | what it sets |", "| --- | --- | --- | --- |"]
+    for d in declarations():
+        default = "(see `config/defaults.toml`)" if isinstance(d.default, dict) and d.default \
+            else f"`{_toml_value(d.default)}`"
+        rows.append(f"| `{d.name}` | `{d.env}` | {default} | {d.help.replace('|', '/')} |")
+    return "\n".join(rows)

@@ -134,9 +134,9 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
         if process.poll() is not None:
             raise AssertionError(f"server exited: {process.stderr.read()}")
         try:
-            urllib.request.urlopen(url, timeout=2)
+            urllib.request.urlopen(url, timeout=10)
             return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset, or slow to answer while it starts (URLError too)
             time.sleep(0.3)
     raise AssertionError(f"{url} did not answer within {seconds} s")
 

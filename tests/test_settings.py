@@ -1,8 +1,12 @@
 """Settings: defaults, a settings file, LANTAI_* overrides, and clear errors."""
 
+from pathlib import Path
+
 import pytest
 
 from config import SettingsError, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_defaults_use_the_embedded_backend():
@@ -71,3 +75,42 @@ def test_the_cli_stops_with_the_message(monkeypatch, capsys):
     monkeypatch.setenv("LANTAI_BACKEND", "solr")
     assert main(["reindex"]) == 2
     assert "setting 'backend': 'solr' is not allowed" in capsys.readouterr().err
+
+
+def test_defaults_toml_is_written_from_the_declarations():
+    from config.settings import defaults_toml
+
+    shipped = (REPO / "config" / "defaults.toml").read_text(encoding="utf-8")
+    assert shipped == defaults_toml(), "run: python -m config defaults > config/defaults.toml"
+
+
+def test_defaults_toml_as_a_settings_file_changes_nothing():
+    path = str(REPO / "config" / "defaults.toml")
+    assert load_settings(env={"LANTAI_SETTINGS": path}) == load_settings(env={})
+
+
+def test_the_readme_lists_every_setting_with_its_default():
+    from config.settings import declarations, settings_table
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- settings table: written by `python -m config table` -->\n")[1]
+    table = table.split("\n<!-- end of settings table -->")[0]
+    assert table == settings_table(), "run: python -m config table, and paste it into the README"
+    for declared in declarations():
+        assert f"| `{declared.name}` | `{declared.env}` |" in table
+
+
+def test_every_declared_setting_has_help_and_an_environment_override():
+    from config.settings import declarations
+
+    for declared in declarations():
+        assert declared.help.strip(), declared.name
+    assert load_settings(env={"LANTAI_SNIPPET_LENGTH": "80"}).snippet_length == 80
+    assert load_settings(env={"LANTAI_SECURE_COOKIES": "on"}).secure_cookies is True
+
+
+def test_the_backend_registry_serves_exactly_the_backends_the_settings_allow():
+    from config.settings import BACKENDS
+    from search.backends import BACKENDS as OPENERS
+
+    assert set(OPENERS) == set(BACKENDS)
