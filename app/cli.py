@@ -136,6 +136,21 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the catalog's schema to this version's newest revision (``lantai db upgrade``)."""
+    from catalog.migrate import upgrade_catalog
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    before, after = upgrade_catalog(settings.catalog_url)
+    if before == after:
+        print(f"lantai db: the catalog is at revision {after}, the newest; nothing to do",
+              file=sys.stderr)
+    else:
+        print(f"lantai db: the catalog was upgraded from revision {before or '(none)'} to {after}",
+              file=sys.stderr)
+    return 0
+
+
 def _gunicorn(settings: Settings, host: str, port: int, workers: int) -> int:
     env = dict(os.environ, LANTAI_DATA_DIR=str(settings.data_dir.resolve()),
                LANTAI_BACKEND=settings.backend)
@@ -389,6 +404,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            / "model"), help="where the model goes")
     p.set_defaults(func=cmd_train_ner)
 
+    p = sub.add_parser("db", help="the catalog's schema: `lantai db upgrade`")
+    p.add_argument("action", choices=["upgrade"])
+    p.set_defaults(func=cmd_db)
+
     p = sub.add_parser("reindex", help="rebuild the search index from the catalog")
     p.set_defaults(func=cmd_reindex)
 
@@ -412,7 +431,13 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"lantai: {error}", file=sys.stderr)
         return 2
-    return args.func(args, settings)
+    from catalog.migrate import CatalogTooNew
+
+    try:
+        return args.func(args, settings)
+    except CatalogTooNew as error:
+        print(f"lantai: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

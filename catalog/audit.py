@@ -15,55 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Integer, String, Table, Text, event, select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
-from catalog.store import metadata
+from catalog.schema import audit_head, audit_table
 
 GENESIS = "0" * 64
-
-audit_table = Table(
-    "audit_log",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("at", String(32), nullable=False),
-    Column("actor", String(128), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("detail", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-# One row: the head of the chain. Updating it first serializes concurrent appends.
-audit_head = Table(
-    "audit_head",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("seq", Integer, nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-
-_SQLITE_GUARDS = [
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-]
-_POSTGRESQL_GUARDS = [
-    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
-    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
-    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
-]
-
-
-@event.listens_for(audit_table, "after_create")
-def _guard(target, connection: Connection, **_kw) -> None:
-    guards = {"sqlite": _SQLITE_GUARDS, "postgresql": _POSTGRESQL_GUARDS}
-    for statement in guards.get(connection.dialect.name, []):
-        connection.execute(text(statement))
 
 
 @dataclass(frozen=True)

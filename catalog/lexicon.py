@@ -9,20 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Column, String, Table, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from analyzers.segment import add_words
-from catalog.store import metadata
+from catalog.schema import lexicon_table
 
 MAX_WORD = 16
 
-lexicon_table = Table(
-    "lexicon",
-    metadata,
-    Column("word", String(64), primary_key=True),
-    Column("source", String(16), nullable=False),
-)
 
 
 def learn(engine: Engine, words: Iterable[str], source: str) -> list[str]:

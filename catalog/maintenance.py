@@ -7,6 +7,7 @@ this lock first, and every writer that must reach the index checks it inside its
 catalog transaction and is refused while the lock is held:
 
 >>> from sqlalchemy import create_engine
+>>> from catalog.schema import metadata
 >>> engine = create_engine("sqlite://")
 >>> metadata.create_all(engine)
 >>> with index_rebuild(engine, holder="reindex"):
@@ -34,22 +35,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, String, Table, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from catalog.store import metadata
+from catalog.schema import maintenance_table
 
 LOCK = "index"
 
-maintenance_table = Table(
-    "maintenance",
-    metadata,
-    Column("name", String(32), primary_key=True),
-    Column("holder", String(255), nullable=True),  # "host:pid (what)" while held
-    Column("since", String(32), nullable=True),
-)
 
 
 class IndexRebuilding(RuntimeError):

@@ -17,15 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    Float,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     and_,
     delete,
     or_,
@@ -33,45 +24,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
-from catalog.store import metadata, records_table
+from catalog.schema import files_table, pages_table, records_table
 
 #: Below this quality a page counts as low quality (lost characters, unsure OCR).
 LOW_QUALITY = 0.6
 
-pages_table = Table(
-    "pages",
-    metadata,
-    Column("pk", Integer, primary_key=True),
-    Column("record_pk", Integer, nullable=False),
-    Column("number", Integer, nullable=False),
-    Column("text", Text, nullable=False, default=""),
-    Column("search_text", Text, nullable=False, default=""),
-    Column("quality", Float, nullable=False, default=1.0),
-    Column("confidence", Float, nullable=True),
-    Column("method", String(8), nullable=False, default="text"),
-    Column("source", Text, nullable=False, default=""),
-    Column("personal_data", Text, nullable=False, default="[]"),
-    UniqueConstraint("record_pk", "number", name="uq_page_number"),
-)
 
-files_table = Table(
-    "ingest_files",
-    metadata,
-    Column("path", String(1024), primary_key=True),
-    Column("kind", String(8), nullable=False),  # catalog or page
-    Column("size", BigInteger, nullable=False),
-    Column("mtime_ns", BigInteger, nullable=False),
-    Column("sha256", String(64), nullable=False, default=""),
-    Column("archive", String(64), nullable=True),
-    Column("archive_code", String(128), nullable=True),
-    Column("attach", String(8), nullable=True),  # listed (by a catalog row) or named (by 档号)
-    Column("start", Integer, nullable=True),
-    Column("pages", Integer, nullable=False, default=0),
-    Column("status", String(16), nullable=False, default="ok"),  # ok, failed, needs_ocr
-    Column("reason", Text, nullable=False, default=""),
-    Column("needs_ocr", Integer, nullable=False, default=0),  # pages still without text
-)
-Index("ix_ingest_files_record", files_table.c.archive, files_table.c.archive_code)
 
 
 @dataclass(frozen=True)

@@ -12,31 +12,18 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Integer, String, Table, Text, select
+from sqlalchemy import select
 
 from catalog import audit
 from catalog.maintenance import IndexRebuilding, refuse_while_rebuilding
 from catalog.policy import due_date, next_review_date, open_after_years, public_visibility
 from catalog.records import Record
-from catalog.store import CatalogStore, _record, metadata, records_table
+from catalog.schema import decisions_table, records_table
+from catalog.store import CatalogStore, _record
 from config import Settings
 
 DECISIONS = ("open", "catalog_only", "controlled")
 
-decisions_table = Table(
-    "decisions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("archive", String(64), nullable=False),
-    Column("archive_code", String(128), nullable=False, index=True),
-    Column("decision", String(16), nullable=False),
-    Column("from_access", String(16), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("unit_opinion", Text, nullable=False, default=""),
-    Column("by", String(64), nullable=False),
-    Column("at", String(32), nullable=False),
-    Column("next_review", String(10), nullable=True),
-)
 
 
 class ReviewError(ValueError):

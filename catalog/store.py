@@ -8,68 +8,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import (
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     bindparam,
     create_engine,
     delete,
     event,
     func,
-    inspect,
     or_,
     select,
-    text,
 )
 from sqlalchemy.engine import Engine
 
 from analyzers.pii import find_personal_data
 from catalog.records import Record
-
-metadata = MetaData()
-
-records_table = Table(
-    "records",
-    metadata,
-    Column("pk", Integer, primary_key=True),
-    Column("archive", String(64), nullable=False),
-    Column("archive_code", String(128), nullable=False),
-    Column("fonds", String(64), nullable=False, default=""),
-    Column("title", Text, nullable=False),
-    Column("creator", Text, nullable=False, default=""),
-    Column("date", String(10), nullable=False, default=""),
-    Column("record_type", String(32), nullable=False, default=""),
-    Column("category", String(32), nullable=False, default=""),
-    Column("classification", String(16), nullable=False, default="none"),
-    Column("retention", String(16), nullable=False, default=""),
-    Column("access", String(16), nullable=False, default="unreviewed"),
-    Column("subjects", Text, nullable=False, default="[]"),
-    Column("description", Text, nullable=False, default=""),
-    Column("text", Text, nullable=False, default=""),
-    Column("files", Text, nullable=False, default="[]"),
-    Column("content_hash", String(64), nullable=False),
-    # Kinds of personal data found in the text, e.g. ["mobile"]; flags the review queue.
-    Column("personal_data", Text, nullable=False, default="[]"),
-    # Set once a review decision was made in Lantai: later imports keep its status.
-    Column("decided_at", String(32), nullable=True),
-    Column("next_review", String(10), nullable=True),
-    # Where ingest read it: the catalog file of its row ("" for a record made from files alone).
-    Column("source", Text, nullable=True),
-    # Hash of its own catalog fields (the row), and of everything it was built from (row + files).
-    Column("row_hash", String(64), nullable=True),
-    Column("source_hash", String(64), nullable=True),
-    # content_hash of the version last written to the search index (None: never indexed).
-    Column("indexed_hash", String(64), nullable=True),
-    # Entity names found by ingest: {"catalog": {"person": [...], ...}, "text": {...}}.
-    Column("entities", Text, nullable=True),
-    UniqueConstraint("archive", "archive_code", name="uq_record_code"),
-)
-#: Columns added after the first release, created on open in catalogs that lack them.
-_ADDED_COLUMNS = ("source", "row_hash", "source_hash", "indexed_hash", "entities")
+from catalog.schema import records_table
 
 
 def content_hash(record: Record) -> str:
@@ -98,7 +49,9 @@ def _row_values(record: Record, personal_data: Iterable[str] | None = None) -> d
     return values
 
 
-_STORE_ONLY = ("pk", "content_hash", "personal_data", "decided_at", "next_review", *_ADDED_COLUMNS)
+#: Columns of the records table that are the store's own, not fields of a Record.
+_STORE_ONLY = ("pk", "content_hash", "personal_data", "decided_at", "next_review", "source",
+               "row_hash", "source_hash", "indexed_hash", "entities")
 
 
 def _record(row) -> Record:
@@ -171,22 +124,13 @@ class CatalogStore:
         self.engine: Engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        # The other catalog tables register on the same metadata when imported.
-        from catalog import audit, lexicon, pages, review, users  # noqa: F401
+        from catalog.migrate import upgrade
 
-        metadata.create_all(self.engine)
-        self._add_missing_columns()
-
-    def _add_missing_columns(self) -> None:
-        """Catalogs made before a column was added get it (empty) on open."""
-        have = {c["name"] for c in inspect(self.engine).get_columns("records")}
-        missing = [name for name in _ADDED_COLUMNS if name not in have]
-        if not missing:
-            return
-        with self.engine.begin() as conn:
-            for name in missing:
-                kind = records_table.c[name].type.compile(dialect=self.engine.dialect)
-                conn.execute(text(f"ALTER TABLE records ADD COLUMN {name} {kind}"))
+        try:
+            upgrade(self.engine)
+        except Exception:
+            self.engine.dispose()
+            raise
 
     def upsert(self, records: Iterable[Record]) -> UpsertResult:
         """Add new records and replace changed ones (by archive and 档号), in one transaction."""

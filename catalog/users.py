@@ -18,44 +18,17 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, Column, Float, Integer, String, Table, Text, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 
 from catalog import audit
 from catalog.policy import Audience, audience_for
-from catalog.store import metadata
+from catalog.schema import attempts_table, tokens_table, users_table
 
 ACCOUNT_ROLES = ("researcher", "staff", "reviewer", "admin")
 _NAME = re.compile(r"^[\w.@-]{2,64}$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
-users_table = Table(
-    "users",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("name", String(64), nullable=False, unique=True),
-    Column("role", String(16), nullable=False),
-    Column("archives", Text, nullable=False, default="[]"),
-    Column("clearance", Boolean, nullable=False, default=False),
-    Column("password_hash", Text, nullable=False),
-    Column("disabled", Boolean, nullable=False, default=False),
-    Column("created_at", String(32), nullable=False),
-)
-tokens_table = Table(
-    "api_tokens",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, nullable=False),
-    Column("token_hash", String(64), nullable=False, unique=True),
-    Column("created_at", String(32), nullable=False),
-)
-attempts_table = Table(
-    "login_attempts",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("key", String(200), nullable=False, index=True),
-    Column("at", Float, nullable=False),
-)
 
 
 class UserError(ValueError):

@@ -1,0 +1,178 @@
+"""The catalog's tables (目录库表), all in one place: records, pages and files, review
+decisions, the audit log, users and tokens, the lexicon and maintenance locks.
+
+Every table registers on :data:`metadata`, which the migrations (``catalog/migrations``)
+are checked against; a table or column is added here and in a new migration revision.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+records_table = Table(
+    "records",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("archive", String(64), nullable=False),
+    Column("archive_code", String(128), nullable=False),
+    Column("fonds", String(64), nullable=False, default=""),
+    Column("title", Text, nullable=False),
+    Column("creator", Text, nullable=False, default=""),
+    Column("date", String(10), nullable=False, default=""),
+    Column("record_type", String(32), nullable=False, default=""),
+    Column("category", String(32), nullable=False, default=""),
+    Column("classification", String(16), nullable=False, default="none"),
+    Column("retention", String(16), nullable=False, default=""),
+    Column("access", String(16), nullable=False, default="unreviewed"),
+    Column("subjects", Text, nullable=False, default="[]"),
+    Column("description", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+    Column("files", Text, nullable=False, default="[]"),
+    Column("content_hash", String(64), nullable=False),
+    # Kinds of personal data found in the text, e.g. ["mobile"]; flags the review queue.
+    Column("personal_data", Text, nullable=False, default="[]"),
+    # Set once a review decision was made in Lantai: later imports keep its status.
+    Column("decided_at", String(32), nullable=True),
+    Column("next_review", String(10), nullable=True),
+    # Where ingest read it: the catalog file of its row ("" for a record made from files alone).
+    Column("source", Text, nullable=True),
+    # Hash of its own catalog fields (the row), and of everything it was built from (row + files).
+    Column("row_hash", String(64), nullable=True),
+    Column("source_hash", String(64), nullable=True),
+    # content_hash of the version last written to the search index (None: never indexed).
+    Column("indexed_hash", String(64), nullable=True),
+    # Entity names found by ingest: {"catalog": {"person": [...], ...}, "text": {...}}.
+    Column("entities", Text, nullable=True),
+    UniqueConstraint("archive", "archive_code", name="uq_record_code"),
+)
+
+audit_table = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# One row: the head of the chain. Updating it first serializes concurrent appends.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+lexicon_table = Table(
+    "lexicon",
+    metadata,
+    Column("word", String(64), primary_key=True),
+    Column("source", String(16), nullable=False),
+)
+
+maintenance_table = Table(
+    "maintenance",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(255), nullable=True),  # "host:pid (what)" while held
+    Column("since", String(32), nullable=True),
+)
+
+pages_table = Table(
+    "pages",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("record_pk", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("search_text", Text, nullable=False, default=""),
+    Column("quality", Float, nullable=False, default=1.0),
+    Column("confidence", Float, nullable=True),
+    Column("method", String(8), nullable=False, default="text"),
+    Column("source", Text, nullable=False, default=""),
+    Column("personal_data", Text, nullable=False, default="[]"),
+    UniqueConstraint("record_pk", "number", name="uq_page_number"),
+)
+
+files_table = Table(
+    "ingest_files",
+    metadata,
+    Column("path", String(1024), primary_key=True),
+    Column("kind", String(8), nullable=False),  # catalog or page
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False, default=""),
+    Column("archive", String(64), nullable=True),
+    Column("archive_code", String(128), nullable=True),
+    Column("attach", String(8), nullable=True),  # listed (by a catalog row) or named (by 档号)
+    Column("start", Integer, nullable=True),
+    Column("pages", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False, default="ok"),  # ok, failed, needs_ocr
+    Column("reason", Text, nullable=False, default=""),
+    Column("needs_ocr", Integer, nullable=False, default=0),  # pages still without text
+)
+
+Index("ix_ingest_files_record", files_table.c.archive, files_table.c.archive_code)
+decisions_table = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("archive", String(64), nullable=False),
+    Column("archive_code", String(128), nullable=False, index=True),
+    Column("decision", String(16), nullable=False),
+    Column("from_access", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("unit_opinion", Text, nullable=False, default=""),
+    Column("by", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("next_review", String(10), nullable=True),
+)
+
+users_table = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("archives", Text, nullable=False, default="[]"),
+    Column("clearance", Boolean, nullable=False, default=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+tokens_table = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+attempts_table = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+)
