@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     Column,
@@ -66,10 +67,13 @@ records_table = Table(
     Column("indexed_hash", String(64), nullable=True),
     # Entity names found by ingest: {"catalog": {"person": [...], ...}, "text": {...}}.
     Column("entities", Text, nullable=True),
+    # When ingest first stored it (UTC, ISO): a record imported as controlled comes due then.
+    Column("imported_at", String(32), nullable=True,
+           default=lambda: datetime.now(UTC).isoformat(timespec="seconds")),
     UniqueConstraint("archive", "archive_code", name="uq_record_code"),
 )
 #: Columns added after the first release, created on open in catalogs that lack them.
-_ADDED_COLUMNS = ("source", "row_hash", "source_hash", "indexed_hash", "entities")
+_ADDED_COLUMNS = ("source", "row_hash", "source_hash", "indexed_hash", "entities", "imported_at")
 
 
 def content_hash(record: Record) -> str:
