@@ -175,36 +175,6 @@ def next_review_date(decided: date, interval_days: int) -> date:
 ORIGINAL_SHOWN, ORIGINAL_WITHHELD, ORIGINAL_NONE = "shown", "withheld", "none"
 
 
-def original_access(access: str | None, classification: str | None,
-                    personal_data: Iterable[str] = (), unread: bool = False) -> str:
-    """May the public see an original: the image of a page, or the file the pages came from?
-
-    ``personal_data`` holds the kinds of personal data found on the page (for an image) or
-    on any page of the file (for a download); ``unread`` is True when some of it has no text
-    yet (e.g. a scan waiting for OCR), so nobody has checked it for personal data.
-
-    - ``none``: the record's text is not public (closed, classified, 目录开放, unreadable
-      status): answer exactly as for a record that does not exist;
-    - ``withheld``: the text is public but the original carries personal data, or was never
-      read: an image cannot be masked, so a short notice is shown instead;
-    - ``shown``: the original may be served.
-
-    >>> original_access("open", "none"), original_access("catalog_only", "none")
-    ('shown', 'none')
-    >>> original_access("open", "none", ["resident_id"]), original_access("open", "none", unread=True)
-    ('withheld', 'withheld')
-    >>> original_access("open", "secret"), original_access("unreviewed", "none", ["phone"])
-    ('none', 'none')
-    """
-    if public_visibility(access, classification) != "full":
-        return ORIGINAL_NONE
-    return _original(personal_data, unread)
-
-
-def _original(personal_data: Iterable[str], unread: bool) -> str:
-    return ORIGINAL_WITHHELD if unread or any(personal_data) else ORIGINAL_SHOWN
-
-
 class _Described(Protocol):
     archive: str
     access: str
@@ -254,7 +224,7 @@ class View:
         ``none`` (answer as for a missing record)."""
         if self.level != VIEW_ORIGINALS:
             return ORIGINAL_NONE
-        return _original(personal_data, unread)
+        return ORIGINAL_WITHHELD if unread or any(personal_data) else ORIGINAL_SHOWN
 
 
 def view_of(audience: Audience, record: _Described) -> View:

@@ -125,8 +125,8 @@ class SearchService:
 
         The hits of the page are checked against the catalog (:func:`catalog.policy.view_of`)
         before they are shown: one the catalog now hides (the index is stale: a write failed
-        or lags) is left out, counted out of the total and logged for reindexing; one the
-        catalog now narrows is shown as narrowed.
+        or lags), or one matched on a text the caller may no longer read, is left out,
+        counted out of the total and logged for reindexing.
         """
         self.check_archives(request.archives)
         scope = scope_for(audience)
@@ -148,13 +148,12 @@ class SearchService:
             if hit.id in stale:
                 continue
             record, view = records[hit.id], views[hit.id]
-            visibility = hit.visibility
             hit_json = {
                 "id": record.id, "archive": record.archive, "archive_code": record.archive_code,
                 "title": record.title, "date": record.date, "record_type": record.record_type,
-                "visibility": visibility,
-                "snippet": self._snippet(record, visibility, terms, view.own),
-                "pages": matched.get(hit.id, []) if visibility == "full" else [],
+                "visibility": hit.visibility,
+                "snippet": self._snippet(record, hit.visibility, terms, view.own),
+                "pages": matched.get(hit.id, []) if hit.visibility == "full" else [],
                 "score": hit.score,
             }
             if view.own:
@@ -261,9 +260,9 @@ class SearchService:
 
     def originals(self, record_id: str, audience: Audience) -> dict | None:
         """What ingest knows of the files a record's pages were read from, for page images
-        and downloads; whether any of it may be served is for
-        :func:`catalog.policy.original_access` to decide, from ``access``,
-        ``classification`` and a page's or a file's ``personal_data`` and ``unread``.
+        and downloads; whether each may be served is :func:`catalog.policy.view_of`'s
+        decision, given as each page's and file's ``"original"`` (``shown``, ``withheld``
+        or ``none``) from its ``personal_data`` and ``unread``.
 
         Answers None exactly when :meth:`record` does. Otherwise ``{"id", "archive_code",
         "access", "classification", "files", "pages"}``; ``files`` and ``pages`` are empty
