@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from functools import wraps
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -22,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 from app import lantai_of
 from catalog.policy import PUBLIC, Audience
@@ -97,6 +99,23 @@ def roles_required(*roles: str):
     return decorate
 
 
+def safe_next(target: str) -> str | None:
+    """``target`` when it is a path this app routes (the page to return to after sign-in),
+    else None: no scheme, host, backslash, control character or ``//`` (browsers read
+    ``/\\example.com`` and ``//example.com`` as other hosts), and a GET route must match."""
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or len(target) > 2000 or any(ord(c) < 0x20 or c == "\x7f" for c in target)):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    try:
+        current_app.url_map.bind("localhost").match(unquote(parts.path), method="GET")
+    except HTTPException:  # not found, wrong method, or a redirect elsewhere
+        return None
+    return target
+
+
 @auth.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with name and password; failures are throttled per address and name."""
@@ -116,8 +135,8 @@ def login():
             session.clear()
             session["user"] = user.name
             csrf_token()
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
+            target = safe_next(request.args.get("next", ""))
+            if target is None:
                 target = url_for("staff.home") if user.role != "researcher" else "/"
             return redirect(target)
     return render_template("login.html", error=error), (401 if error else 200)

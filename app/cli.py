@@ -75,12 +75,14 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     lantai = open_lantai(settings)
     try:
-        request = parse_request({"q": args.query, "size": str(args.size), "page": str(args.page)},
-                                settings)
+        request = parse_request({"q": args.query, "size": str(args.size), "page": str(args.page),
+                                 "archive": args.archive or ""}, settings)
+        result = lantai.search.search(request, operator_audience(args.audience))
     except ParamError as error:
         print(f"lantai search: {error}", file=sys.stderr)
         return 2
-    result = lantai.search.search(request, operator_audience(args.audience))
+    finally:
+        lantai.close()
     if args.json:
         _print_json(result)
         return 0
@@ -251,21 +253,31 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
 
     from app.runtime import open_lantai
+    from catalog.policy import operator_audience
     from catalog.review import ReviewError
+    from catalog.users import UserError
 
     lantai = open_lantai(settings)
     items = list(args.items)
+    audience = operator_audience("admin")
+    if args.user:
+        user = lantai.users.get(args.user)
+        if user is None:
+            print(f"lantai review: --user {args.user!r}: no such user", file=sys.stderr)
+            return 2
+        audience = user.audience
     if items and items[0] == "queue":
-        queue = lantai.review.queue(archive=args.archive, year=args.year,
-                                    record_type=args.type, personal_data=args.pii)
+        queue = lantai.search.queue(audience, archive=args.archive, year=args.year,
+                                    record_type=args.type, personal_data=args.pii,
+                                    undated=args.undated)
         rows = [{"id": i.record.id, "title": i.record.title, "date": i.record.date,
-                 "due": i.due.isoformat(), "why": i.why, "personal_data": list(i.personal_data)}
-                for i in queue]
+                 "due": i.due.isoformat() if i.due else None, "why": i.why,
+                 "personal_data": list(i.personal_data)} for i in queue]
         if args.json:
             _print_json(rows)
         else:
             for row in rows:
-                print(f"{row['id']}\t{row['due']}\t{row['why']}\t{row['title']}")
+                print(f"{row['id']}\t{row['due'] or ''}\t{row['why']}\t{row['title']}")
         return 0
     if items and items[0] == "status":
         codes = items[1:]
@@ -274,13 +286,14 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
         if not args.archive:
             print("lantai review status: --archive is required", file=sys.stderr)
             return 2
-        report = lantai.review.status(args.archive, codes)
+        report = lantai.search.status(args.archive, codes, audience)
         if args.json:
             _print_json(report)
         else:
             for row in report:
-                print(f"{row['archive_code']}\t" + (f"{row['access']}\t{row['due'] or ''}"
-                                                     if row["found"] else "unknown"))
+                print(f"{row['archive_code']}\t" + (
+                    "exists; needs clearance" if row.get("needs_clearance")
+                    else f"{row['access']}\t{row['due'] or ''}" if row["found"] else "unknown"))
         return 0
     missing = [name for name, value in (("--archive", args.archive), ("--decision", args.decision),
                                         ("--reason", args.reason), ("--by", args.by)) if not value]
@@ -291,12 +304,16 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     failed = 0
     for code in items:
         try:
+            found = lantai.store.get(args.archive, code)
+            if found is None:
+                raise ReviewError(f"no record {args.archive}/{code}")
+            lantai.users.decider(args.by, args.archive, found.classification != "none")
             record = lantai.decide(args.archive, code, args.decision, args.reason, args.by,
                                    unit_opinion=args.unit_opinion or "",
                                    next_review=date.fromisoformat(args.next_review)
                                    if args.next_review else None)
             print(f"{record.id}: {record.access}", file=sys.stderr)
-        except (ReviewError, ValueError) as error:
+        except (ReviewError, UserError, ValueError) as error:
             print(f"lantai review: {args.archive}/{code}: {error}", file=sys.stderr)
             failed += 1
     return 1 if failed else 0
@@ -351,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
                    default="public")
     p.add_argument("--size", type=int, default=10)
     p.add_argument("--page", type=int, default=1)
+    p.add_argument("--archive", help="only this archive's records")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
@@ -386,6 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type")
     p.add_argument("--pii", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--file", help="status: a file of 档号, one per line")
+    p.add_argument("--user", help="queue, status: answer as this user may see it "
+                                  "(default: the operator, who sees everything)")
+    p.add_argument("--undated", action="store_true",
+                   help="queue: unreviewed records without a date (the 25-year rule cannot "
+                        "be computed for them)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_review)
 

@@ -48,7 +48,8 @@ LABELS = {
         "confidential": lazy_gettext("机密"), "top_secret": lazy_gettext("绝密"),
     },
     # Why a record is in the review queue (catalog.review.QueueItem.why).
-    "review": {"age": lazy_gettext("开放期限届满"), "re-review": lazy_gettext("控制使用复审")},
+    "review": {"age": lazy_gettext("开放期限届满"), "re-review": lazy_gettext("控制使用复审"),
+               "undated": lazy_gettext("无日期：无法计算 25 年开放期限")},
     # Kinds of personal data (analyzers.pii.PersonalData.kind).
     "personal_data": {
         "resident_id": lazy_gettext("身份证号"), "mobile": lazy_gettext("手机号码"),

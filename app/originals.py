@@ -1,6 +1,6 @@
 """Originals of open records: page images rendered from the files ingest read, and the files.
 
-Nothing here decides who may see what: the views ask :func:`catalog.policy.original_access`
+Nothing here decides who may see what: the views ask :func:`catalog.policy.view_of`
 first, with the facts :meth:`search.service.SearchService.originals` gives. This module
 checks that a file is still the one ingest read (its sha256, remembered per process by
 size, modification time and inode so an unchanged file is hashed once), renders one page

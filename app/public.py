@@ -33,7 +33,7 @@ from app.originals import (
     page_png,
     servable,
 )
-from catalog.policy import ORIGINAL_NONE, ORIGINAL_SHOWN, PUBLIC, original_access
+from catalog.policy import ORIGINAL_NONE, ORIGINAL_SHOWN, PUBLIC
 from search.base import ENTITY_LABELS
 from search.service import ParamError, parse_request
 
@@ -365,12 +365,13 @@ def pages_view(record: Mapping, pages: Mapping | None, originals: Mapping | None
     ``pages`` is :meth:`SearchService.pages` with the query's terms, ``originals`` is
     :meth:`SearchService.originals`. Each page gets its highlighted text, its count of
     hits and, when it comes from a PDF or a scan, its image: shown, or withheld with the
-    reason (personal data, not read yet) as :func:`catalog.policy.original_access` decides.
+    reason (personal data, not read yet) as :func:`catalog.policy.view_of` decides (each
+    page's and file's ``original`` in ``originals``).
     The originals the public may download are listed with their 档号-based names.
     """
     if not pages or not pages.get("pages"):
         return None
-    originals = originals or {"pages": {}, "files": [], "access": None, "classification": None}
+    originals = originals or {"pages": {}, "files": []}
     files = {f["number"]: f for f in originals["files"]}
     items, first_mark = [], None
     for page in pages["pages"]:
@@ -383,8 +384,7 @@ def pages_view(record: Mapping, pages: Mapping | None, originals: Mapping | None
         file = files.get(facts.get("file"))
         image = None
         if file is not None and servable(file):
-            decision = original_access(originals["access"], originals["classification"],
-                                       facts.get("personal_data", ()), facts.get("unread", False))
+            decision = facts.get("original", ORIGINAL_NONE)
             if decision == ORIGINAL_SHOWN:
                 size = image_size(file, facts["index"])
                 if size:  # none: the original cannot be read now; no image that cannot load
@@ -398,8 +398,7 @@ def pages_view(record: Mapping, pages: Mapping | None, originals: Mapping | None
     for file in originals["files"]:
         if not servable(file):
             continue
-        decision = original_access(originals["access"], originals["classification"],
-                                   file["personal_data"], file["unread"])
+        decision = file.get("original", ORIGINAL_NONE)
         if decision == ORIGINAL_NONE:
             continue
         downloads.append({
@@ -468,9 +467,9 @@ def search():
     lantai = lantai_of(current_app)
     try:
         search_request = parse_request(request.args, lantai.settings)
+        result = lantai.search.search(search_request, PUBLIC)
     except ParamError as error:
         return render_template("error.html", message=str(error), q=request.args.get("q", "")), 400
-    result = lantai.search.search(search_request, PUBLIC)
     state = SearchState(request.args)
     pages = max(1, -(-result["total"] // search_request.size))
     timeline = build_timeline(result["facets"]["year"], lambda y: state.url(year_from=y, year_to=y),
@@ -492,7 +491,7 @@ def record(record_id: str):
     the link back to the results. A record read from files shows its text page by page
     (``id="page-N"``, so results link straight to the first matching page), with the
     image of each page of a PDF or scan and a download of the original file, where
-    :func:`catalog.policy.original_access` allows them.
+    :func:`catalog.policy.view_of` allows them.
     """
     q = request.args.get("q", "")[:500]
     reading = lantai_of(current_app).search.reading(record_id, PUBLIC, q)
@@ -520,7 +519,7 @@ def _revalidated(response):
 def page_image(record_id: str, number: int):
     """The image of one page of an open record, rendered from its original PDF or scan.
 
-    404, exactly like a missing record, unless :func:`catalog.policy.original_access`
+    404, exactly like a missing record, unless :func:`catalog.policy.view_of`
     says ``shown`` (the record's text is public and no personal data was found on the
     page); 410 when the file is gone or is no longer what ingest read.
     """
@@ -528,9 +527,7 @@ def page_image(record_id: str, number: int):
     facts = lantai.search.originals(record_id, PUBLIC)
     page = (facts or {}).get("pages", {}).get(number)
     file = next((f for f in facts["files"] if f["number"] == page["file"]), None) if page else None
-    if file is None or not servable(file) or original_access(
-            facts["access"], facts["classification"], page["personal_data"],
-            page["unread"]) != ORIGINAL_SHOWN:
+    if file is None or not servable(file) or page["original"] != ORIGINAL_SHOWN:
         abort(404)
     try:
         path = page_png(file, page["index"], lantai.settings.data_dir)
@@ -550,16 +547,14 @@ def page_image(record_id: str, number: int):
 def original_file(record_id: str, number: int):
     """Download an open record's original file (PDF or scan), named by its 档号.
 
-    404, exactly like a missing record, unless :func:`catalog.policy.original_access`
+    404, exactly like a missing record, unless :func:`catalog.policy.view_of`
     says ``shown`` for the file (its record's text is public and no personal data was
     found on any of its pages); 410 when the file is gone or is no longer what ingest read.
     """
     lantai = lantai_of(current_app)
     facts = lantai.search.originals(record_id, PUBLIC)
     file = next((f for f in (facts or {}).get("files", []) if f["number"] == number), None)
-    if file is None or not servable(file) or original_access(
-            facts["access"], facts["classification"], file["personal_data"],
-            file["unread"]) != ORIGINAL_SHOWN:
+    if file is None or not servable(file) or file["original"] != ORIGINAL_SHOWN:
         abort(404)
     try:
         handle = open_verified(file)

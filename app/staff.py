@@ -23,7 +23,7 @@ from app import lantai_of
 from app.auth import current_audience, current_user, roles_required
 from app.i18n import label
 from catalog import audit
-from catalog.policy import can_decide, can_see_closed
+from catalog.policy import can_decide
 from catalog.review import DECISIONS, ReviewError
 from search.service import ParamError, parse_request
 
@@ -47,7 +47,7 @@ def mark_personal_data(text: str) -> Markup:
 @staff.get("/")
 @roles_required(*STAFF_ROLES)
 def home():
-    """Staff start page: the review queue."""
+    """Staff start page: the review queue (which says so when the user serves no archive)."""
     return redirect(url_for("staff.queue"))
 
 
@@ -58,9 +58,9 @@ def search():
     lantai = lantai_of(current_app)
     try:
         search_request = parse_request(request.args, lantai.settings)
+        result = lantai.search.search(search_request, current_audience())
     except ParamError as error:
         return render_template("error.html", message=str(error)), 400
-    result = lantai.search.search(search_request, current_audience())
     return render_template("staff_search.html", q=search_request.raw_query, result=result)
 
 
@@ -71,16 +71,22 @@ def _year(raw: str | None) -> int | None:
 @staff.get("/queue")
 @roles_required(*STAFF_ROLES)
 def queue():
-    """Records due for opening review in the user's archives, with filters."""
+    """Records due for opening review in the user's archives, with filters; ``?undated=1``
+    lists the unreviewed records without a date instead (the 25-year rule cannot be
+    computed for them)."""
     audience = current_audience()
+    service = lantai_of(current_app).search
     pii = {"yes": True, "no": False}.get(request.args.get("pii", ""))
-    items = lantai_of(current_app).review.queue(
-        archives=None if audience.all_archives else audience.archives,
-        archive=request.args.get("archive") or None, year=_year(request.args.get("year")),
-        record_type=request.args.get("type") or None, personal_data=pii,
-        clearance=audience.clearance)
+    undated = request.args.get("undated") == "1"
+    items = service.queue(
+        audience, archive=request.args.get("archive") or None,
+        year=_year(request.args.get("year")), record_type=request.args.get("type") or None,
+        personal_data=pii, undated=undated)
+    undated_count = len(items) if undated else len(service.queue(audience, undated=True))
+    no_archives = not audience.all_archives and not audience.archives
     return render_template("staff_queue.html", items=items, decisions=DECISIONS,
-                           args=request.args, q="")
+                           args=request.args, undated=undated, undated_count=undated_count,
+                           no_archives=no_archives, q="")
 
 
 @staff.get("/records/<path:record_id>")
@@ -88,21 +94,19 @@ def queue():
 def record(record_id: str):
     """A record with its full text, personal data highlighted, and its decision history."""
     lantai = lantai_of(current_app)
-    archive, _slash, code = record_id.partition("/")
-    found = lantai.store.get(archive, code)
     audience = current_audience()
-    if found is None:
+    seen = lantai.search.staff_record(record_id, audience)
+    if seen is None:
         abort(404)
+    found, view = seen
+    if not view.own:
+        return render_template("record.html", record=lantai.search.record(record_id, audience),
+                               q="")
     classified = found.classification != "none"
-    if not can_see_closed(audience, found.archive, classified):
-        data = lantai.search.record(record_id, audience)
-        if data is None:
-            abort(404)
-        return render_template("record.html", record=data, q="")
     return render_template(
         "staff_record.html", record=found, text=mark_personal_data(found.text),
-        status=lantai.review.status(archive, [code])[0], decisions=DECISIONS,
-        may_decide=can_decide(audience, found.archive, classified), q="")
+        status=lantai.search.status(found.archive, [found.archive_code], audience)[0],
+        decisions=DECISIONS, may_decide=can_decide(audience, found.archive, classified), q="")
 
 
 @staff.post("/decisions")
@@ -156,7 +160,7 @@ def status():
         codes = [c.strip() for line in text.splitlines() for c in line.replace(",", " ").split()]
         if not (audience.all_archives or archive in audience.archives):
             abort(403)
-        rows = lantai_of(current_app).review.status(archive, codes[:5000])
+        rows = lantai_of(current_app).search.status(archive, codes[:5000], audience)
     return render_template("staff_status.html", rows=rows, archive=archive,
                            archives=sorted(audience.archives), q="")
 

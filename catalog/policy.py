@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 VISIBILITIES = ("full", "catalog", "none")
 ROLES = ("public", "researcher", "staff", "reviewer", "admin")
@@ -58,16 +59,26 @@ class Audience:
 PUBLIC = Audience()
 
 
+#: The archive "id" that gives an admin every archive (``lantai user add … --archive '*'``).
+ALL_ARCHIVES = "*"
+
+
 def audience_for(role: str | None, archives: tuple[str, ...] | frozenset[str] = (),
                  clearance: bool = False) -> Audience:
-    """Build an audience; anything unrecognised becomes the public.
+    """Build an audience; anything unrecognised becomes the public. An admin given
+    :data:`ALL_ARCHIVES` serves every archive; for any other role it means nothing.
 
     >>> audience_for("staff", ["baoji-city"]).is_staff
     True
     >>> audience_for("wizard").role
     'public'
+    >>> audience_for("admin", ["*"]).all_archives, audience_for("staff", ["*"]).all_archives
+    (True, False)
     """
-    return Audience(role=role if role in ROLES else "public", archives=frozenset(archives),
+    role = role if role in ROLES else "public"
+    scope = frozenset(archives)
+    return Audience(role=role, archives=scope - {ALL_ARCHIVES},
+                    all_archives=role == "admin" and ALL_ARCHIVES in scope,
                     clearance=bool(clearance))
 
 
@@ -110,29 +121,6 @@ def scope_for(audience: Audience) -> Scope:
                  clearance=audience.clearance)
 
 
-def visibility(scope: Scope, archive: str, public: str, classified: bool) -> str:
-    """Visibility of one record for a scope, from its stored public visibility.
-
-    >>> visibility(Scope(), "baoji-city", "catalog", False)
-    'catalog'
-    >>> visibility(Scope(own_archives=frozenset({"baoji-city"})), "baoji-city", "none", False)
-    'full'
-    >>> visibility(Scope(own_archives=frozenset({"baoji-city"})), "baoji-city", "none", True)
-    'none'
-    """
-    own = scope.all_archives or archive in scope.own_archives
-    if own and (not classified or scope.clearance):
-        return "full"
-    return public if public in VISIBILITIES else "none"
-
-
-def record_visibility(scope: Scope, archive: str, access: str | None,
-                      classification: str | None) -> str:
-    """Visibility of a catalog record (by status and classification) for a scope."""
-    return visibility(scope, archive, public_visibility(access, classification),
-                      classification != "none")
-
-
 def open_after_years(category: str, default: int, by_category: dict[str, int]) -> int:
     """Opening age in years for a category (开放期限).
 
@@ -166,13 +154,6 @@ def due_date(formation: str, years: int) -> date | None:
         return date(year, month, day - 1)
 
 
-def can_see_closed(audience: Audience, archive: str, classified: bool) -> bool:
-    """True when ``audience`` may see a record of ``archive`` whatever its status."""
-    scope = scope_for(audience)
-    own = scope.all_archives or archive in scope.own_archives
-    return own and (not classified or scope.clearance)
-
-
 def can_decide(audience: Audience, archive: str, classified: bool) -> bool:
     """True when ``audience`` may record an opening decision (开放审核决定) for the record.
 
@@ -181,7 +162,8 @@ def can_decide(audience: Audience, archive: str, classified: bool) -> bool:
     >>> can_decide(Audience("staff", frozenset({"a"})), "a", False)
     False
     """
-    return audience.role in ("reviewer", "admin") and can_see_closed(audience, archive, classified)
+    serves = audience.all_archives or archive in audience.archives
+    return audience.role in ("reviewer", "admin") and serves and (not classified or audience.clearance)
 
 
 def next_review_date(decided: date, interval_days: int) -> date:
@@ -193,29 +175,84 @@ def next_review_date(decided: date, interval_days: int) -> date:
 ORIGINAL_SHOWN, ORIGINAL_WITHHELD, ORIGINAL_NONE = "shown", "withheld", "none"
 
 
-def original_access(access: str | None, classification: str | None,
-                    personal_data: Iterable[str] = (), unread: bool = False) -> str:
-    """May the public see an original: the image of a page, or the file the pages came from?
+class _Described(Protocol):
+    archive: str
+    access: str
+    classification: str
 
-    ``personal_data`` holds the kinds of personal data found on the page (for an image) or
-    on any page of the file (for a download); ``unread`` is True when some of it has no text
-    yet (e.g. a scan waiting for OCR), so nobody has checked it for personal data.
 
-    - ``none``: the record's text is not public (closed, classified, 目录开放, unreadable
-      status): answer exactly as for a record that does not exist;
-    - ``withheld``: the text is public but the original carries personal data, or was never
-      read: an image cannot be masked, so a short notice is shown instead;
-    - ``shown``: the original may be served.
+#: What an audience may be shown of a record, from least to most (阅览范围).
+VIEW_NONE, VIEW_CATALOG, VIEW_TEXT, VIEW_ORIGINALS = "none", "catalog", "text", "originals"
+VIEW_LEVELS = (VIEW_NONE, VIEW_CATALOG, VIEW_TEXT, VIEW_ORIGINALS)
 
-    >>> original_access("open", "none"), original_access("catalog_only", "none")
-    ('shown', 'none')
-    >>> original_access("open", "none", ["resident_id"]), original_access("open", "none", unread=True)
-    ('withheld', 'withheld')
-    >>> original_access("open", "secret"), original_access("unreviewed", "none", ["phone"])
-    ('none', 'none')
+
+@dataclass(frozen=True)
+class View:
+    """What one audience may be shown of one record: :func:`view_of` answers it.
+
+    ``level`` is ``none`` (nothing: the record answers as if it did not exist), ``catalog``
+    (catalog fields, 目录开放), ``text`` (also the full text) or ``originals`` (also page
+    images and the original files, page by page as :meth:`original` allows). ``own`` is
+    True for the record's own staff (their archive, cleared where it is classified): they
+    see its status and its personal data unmasked. ``needs_clearance`` is True when the
+    audience serves the record's archive but the record is classified and they have no
+    clearance: they may learn that the 档号 exists, nothing more.
     """
-    if public_visibility(access, classification) != "full":
-        return ORIGINAL_NONE
-    if unread or any(personal_data):
-        return ORIGINAL_WITHHELD
-    return ORIGINAL_SHOWN
+
+    level: str = VIEW_NONE
+    own: bool = False
+    needs_clearance: bool = False
+
+    @property
+    def shown(self) -> bool:
+        """True when anything of the record may be shown."""
+        return self.level != VIEW_NONE
+
+    @property
+    def visibility(self) -> str:
+        """The level as the search JSON's ``visibility``: ``full``, ``catalog`` or ``none``."""
+        return {VIEW_TEXT: "full", VIEW_ORIGINALS: "full"}.get(self.level, self.level)
+
+    @property
+    def text(self) -> bool:
+        """True when the record's text may be shown (and matched)."""
+        return self.level in (VIEW_TEXT, VIEW_ORIGINALS)
+
+    def original(self, personal_data: Iterable[str] = (), unread: bool = False) -> str:
+        """May an original (a page image, a file) be served: ``shown``, ``withheld`` (it
+        carries personal data, or was never read, and an image cannot be masked) or
+        ``none`` (answer as for a missing record)."""
+        if self.level != VIEW_ORIGINALS:
+            return ORIGINAL_NONE
+        return ORIGINAL_WITHHELD if unread or any(personal_data) else ORIGINAL_SHOWN
+
+
+def view_of(audience: Audience, record: _Described) -> View:
+    """What ``audience`` may be shown of ``record``: the one decision every reader-side
+    path (hits, record pages, page images, downloads, entity pages, suggestions, the
+    status check, the review queue) asks, through :class:`search.service.SearchService`.
+
+    - the public, researchers, and staff of other archives: the public view (``originals``
+      when unclassified and open, ``catalog`` when unclassified and 目录开放, else ``none``);
+    - staff, reviewers and admins of the record's archive (an admin given ``*`` serves
+      every archive): everything (``text``, or ``originals`` when it is public in full),
+      unless it is classified (密级) and they lack clearance: then the public view.
+
+    Unknown roles, statuses and classifications fail closed.
+
+    >>> from types import SimpleNamespace as R
+    >>> view_of(PUBLIC, R(archive="a", access="open", classification="none")).level
+    'originals'
+    >>> staff = Audience("staff", frozenset({"a"}))
+    >>> view_of(staff, R(archive="a", access="unreviewed", classification="none"))
+    View(level='text', own=True, needs_clearance=False)
+    >>> view_of(staff, R(archive="a", access="open", classification="confidential")).needs_clearance
+    True
+    """
+    public = public_visibility(record.access, record.classification)
+    level = {"full": VIEW_ORIGINALS, "catalog": VIEW_CATALOG}.get(public, VIEW_NONE)
+    serves = audience.is_staff and (audience.all_archives or record.archive in audience.archives)
+    classified = record.classification != "none"
+    if serves and (not classified or audience.clearance):
+        return View(level if level == VIEW_ORIGINALS else VIEW_TEXT, own=True)
+    return View(level, needs_clearance=serves and classified)

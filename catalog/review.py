@@ -9,6 +9,7 @@ caller's second step; see :meth:`app.runtime.Lantai.decide`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from catalog import audit
 from catalog.maintenance import IndexRebuilding, refuse_while_rebuilding
-from catalog.policy import due_date, next_review_date, open_after_years, public_visibility
+from catalog.policy import View, due_date, next_review_date, open_after_years, public_visibility
 from catalog.records import Record
 from catalog.schema import decisions_table, records_table
 from catalog.store import CatalogStore, _record
@@ -32,11 +33,16 @@ class ReviewError(ValueError):
 
 @dataclass(frozen=True)
 class QueueItem:
-    """A record due for review: when it came due, why, and its personal-data flags."""
+    """A record due for review: when it came due, why, and its personal-data flags.
+
+    ``why`` is ``age`` (开放期限届满), ``re-review`` (控制复审) or ``undated``: an unreviewed
+    record without a formation date, for which the 25-year rule cannot be computed
+    (``due`` is None); those are listed under their own filter.
+    """
 
     record: Record
-    due: date
-    why: str  # "age" (开放期限届满) or "re-review" (控制复审)
+    due: date | None
+    why: str
     personal_data: tuple[str, ...]
 
 
@@ -47,25 +53,50 @@ class ReviewDesk:
         self.store = store
         self.settings = settings
 
-    def due(self, record: Record, next_review: str | None, today: date) -> tuple[date, str] | None:
-        """When and why ``record`` is due for review on ``today``, or None."""
+    def due_on(self, record: Record, next_review: str | None,
+               imported_at: str | None) -> date | None:
+        """When ``record`` comes due for review: ``open_after_years`` after its formation date
+        when unreviewed; when ``controlled``, on its next-review date, or, imported as
+        controlled without a decision, ``controlled_review_days`` after its import (at once
+        when the import date is unknown). None when it never does (open, 目录开放) or
+        cannot be computed (unreviewed without a date)."""
         if record.access == "unreviewed":
             years = open_after_years(record.category, self.settings.open_after_years,
                                      self.settings.open_after_years_by_category)
-            when = due_date(record.date, years)
-            return (when, "age") if when and when <= today else None
-        if record.access == "controlled" and next_review:
-            when = date.fromisoformat(next_review)
-            return (when, "re-review") if when <= today else None
+            return due_date(record.date, years)
+        if record.access == "controlled":
+            if next_review:
+                return date.fromisoformat(next_review)
+            if not imported_at:
+                return date.min
+            return next_review_date(date.fromisoformat(imported_at[:10]),
+                                    self.settings.controlled_review_days)
         return None
+
+    def due(self, record: Record, next_review: str | None, today: date,
+            imported_at: str | None = None) -> tuple[date, str] | None:
+        """When and why ``record`` is due for review on ``today``, or None."""
+        when = self.due_on(record, next_review, imported_at)
+        if when is None or when > today:
+            return None
+        return when, ("age" if record.access == "unreviewed" else "re-review")
 
     def queue(self, today: date | None = None, archives: frozenset[str] | None = None,
               archive: str | None = None, year: int | None = None, record_type: str | None = None,
               personal_data: bool | None = None, clearance: bool = True,
-              limit: int = 500) -> list[QueueItem]:
-        """Records due for review, oldest due first; ``archives`` limits to a staff scope."""
+              undated: bool = False, limit: int = 500) -> list[QueueItem]:
+        """Records due for review, oldest due first; ``archives`` limits to a staff scope.
+
+        With ``undated``, instead: the unreviewed records without a formation date (no date:
+        the 25-year rule cannot be computed), which never come due by themselves.
+        """
         today = today or date.today()
-        query = select(records_table).where(records_table.c.access.in_(("unreviewed", "controlled")))
+        if undated:
+            query = select(records_table).where(records_table.c.access == "unreviewed",
+                                                records_table.c.date == "")
+        else:
+            query = select(records_table).where(
+                records_table.c.access.in_(("unreviewed", "controlled")))
         if archives is not None:
             query = query.where(records_table.c.archive.in_(sorted(archives)))
         if archive:
@@ -83,11 +114,20 @@ class ReviewDesk:
                 found = tuple(json.loads(row.personal_data))
                 if personal_data is not None and bool(found) != personal_data:
                     continue
-                due = self.due(record, row.next_review, today)
+                if undated:
+                    items.append(QueueItem(record, None, "undated", found))
+                    continue
+                due = self.due(record, row.next_review, today, row.imported_at)
                 if due:
                     items.append(QueueItem(record, due[0], due[1], found))
-        items.sort(key=lambda item: (item.due, item.record.id))
+        items.sort(key=lambda item: (item.due or date.min, item.record.id))
         return items[:limit]
+
+    def undated_count(self, archives: frozenset[str] | None = None,
+                      clearance: bool = True) -> int:
+        """How many unreviewed records of a scope have no date (see ``queue(undated=True)``)."""
+        return len(self.queue(archives=archives, clearance=clearance, undated=True,
+                              limit=1_000_000))
 
     def decide(self, archive: str, archive_code: str, decision: str, reason: str, by: str,
                unit_opinion: str = "", next_review: date | None = None,
@@ -142,29 +182,40 @@ class ReviewDesk:
                 "unit_opinion": row.unit_opinion, "by": row.by, "at": row.at,
                 "next_review": row.next_review}
 
-    def status(self, archive: str, codes: list[str], today: date | None = None) -> list[dict]:
-        """Disclosure status (开放状态) of each 档号; unknown codes say so."""
+    def status(self, archive: str, codes: list[str], today: date | None = None,
+               view: Callable[[Record], View] | None = None) -> list[dict]:
+        """Disclosure status (开放状态) of each 档号; unknown codes say so.
+
+        ``view`` is what the asker may see of a record (:func:`catalog.policy.view_of` for
+        their audience; None: a trusted operator, who sees all). Only the record's own staff
+        get its status; staff of its archive without the clearance a classified record
+        needs get ``{"archive_code", "found": True, "needs_clearance": True}``; for anyone
+        else the record is not found.
+        """
         today = today or date.today()
         report = []
         for code in dict.fromkeys(c.strip() for c in codes if c.strip()):
             record = self.store.get(archive, code)
-            if record is None:
+            seen = view(record) if view is not None and record is not None else None
+            if record is None or (seen is not None and not seen.own and not seen.needs_clearance):
                 report.append({"archive_code": code, "found": False})
                 continue
+            if seen is not None and not seen.own:
+                report.append({"archive_code": code, "found": True, "needs_clearance": True})
+                continue
             with self.store.engine.connect() as conn:
-                next_review = conn.execute(select(records_table.c.next_review).where(
+                stored = conn.execute(select(records_table.c.next_review,
+                                             records_table.c.imported_at).where(
                     records_table.c.archive == archive,
-                    records_table.c.archive_code == code)).scalar()
-            years = open_after_years(record.category, self.settings.open_after_years,
-                                     self.settings.open_after_years_by_category)
-            opening = due_date(record.date, years)
+                    records_table.c.archive_code == code)).first()
+            when = self.due_on(record, stored.next_review, stored.imported_at)
             report.append({
                 "archive_code": code, "found": True, "title": record.title,
                 "access": record.access, "classification": record.classification,
                 "visibility": public_visibility(record.access, record.classification),
-                "due": (next_review if record.access == "controlled"
-                        else opening.isoformat() if opening else None),
-                "is_due": self.due(record, next_review, today) is not None,
+                "due": when.isoformat() if when and when != date.min else None,
+                "is_due": self.due(record, stored.next_review, today,
+                                   stored.imported_at) is not None,
                 "last_decision": self.last_decision(archive, code),
             })
         return report

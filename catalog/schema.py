@@ -7,6 +7,8 @@ are checked against; a table or column is added here and in a new migration revi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -57,6 +59,9 @@ records_table = Table(
     Column("indexed_hash", String(64), nullable=True),
     # Entity names found by ingest: {"catalog": {"person": [...], ...}, "text": {...}}.
     Column("entities", Text, nullable=True),
+    # When ingest first stored it (UTC, ISO): a record imported as controlled comes due then.
+    Column("imported_at", String(32), nullable=True,
+           default=lambda: datetime.now(UTC).isoformat(timespec="seconds")),
     UniqueConstraint("archive", "archive_code", name="uq_record_code"),
 )
 

@@ -51,7 +51,7 @@ def _row_values(record: Record, personal_data: Iterable[str] | None = None) -> d
 
 #: Columns of the records table that are the store's own, not fields of a Record.
 _STORE_ONLY = ("pk", "content_hash", "personal_data", "decided_at", "next_review", "source",
-               "row_hash", "source_hash", "indexed_hash", "entities")
+               "row_hash", "source_hash", "indexed_hash", "entities", "imported_at")
 
 
 def _record(row) -> Record:

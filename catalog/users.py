@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 
 from catalog import audit
-from catalog.policy import Audience, audience_for
+from catalog.policy import ALL_ARCHIVES, Audience, audience_for, can_decide
 from catalog.schema import attempts_table, tokens_table, users_table
 
 ACCOUNT_ROLES = ("researcher", "staff", "reviewer", "admin")
@@ -108,6 +108,8 @@ class UserStore:
             raise UserError("password: at least 10 characters")
         if role in ("staff", "reviewer") and not archives:
             raise UserError(f"a {role} needs at least one --archive")
+        if ALL_ARCHIVES in archives and role != "admin":
+            raise UserError(f"--archive '{ALL_ARCHIVES}' (every archive) is for admins only")
         with self.engine.begin() as conn:
             if conn.execute(select(users_table.c.id).where(users_table.c.name == name)).first():
                 raise UserError(f"user {name!r} exists already")
@@ -129,6 +131,23 @@ class UserStore:
         with self.engine.connect() as conn:
             rows = conn.execute(select(users_table).order_by(users_table.c.name)).all()
         return [_user(r) for r in rows]
+
+    def decider(self, name: str, archive: str, classified: bool) -> User:
+        """The user named to record a decision (``--by``) on a record of ``archive``: an
+        existing, enabled reviewer or admin serving that archive (with clearance when the
+        record is classified). Raises :class:`UserError` saying what is wrong otherwise."""
+        user = self.get(name)
+        if user is None:
+            raise UserError(f"--by {name!r}: no such user (lantai user list)")
+        if user.disabled:
+            raise UserError(f"--by {name!r}: the account is disabled")
+        if user.role not in ("reviewer", "admin"):
+            raise UserError(f"--by {name!r}: a {user.role} cannot decide; needs the reviewer "
+                            "or admin role")
+        if not can_decide(user.audience, archive, classified):
+            need = " with clearance" if classified else ""
+            raise UserError(f"--by {name!r}: does not review archive {archive!r}{need}")
+        return user
 
     def disable(self, name: str, by: str = "cli") -> None:
         """Disable an account and revoke its tokens; audited."""

@@ -78,17 +78,23 @@ def pinyin_term(text: str) -> str | None:
 
 
 FIRST_YEAR, LAST_YEAR = 1000, 2200
+#: The term of a year range no record can fall in (``year:5``, ``year:3000``): indexed for
+#: no record, so it matches nothing, as it should, instead of an empty (invalid) term list.
+NO_YEAR = "ynone"
 
 
 def year_terms(start: int, end: int) -> list[str]:
-    """Index terms for the years of a range (``y1949``).
+    """Index terms for the years of a range (``y1949``); never empty.
 
-    Open ranges (``year:-1951``, ``year:1949-``) are clamped to plausible years.
+    Open ranges (``year:-1951``, ``year:1949-``) are clamped to plausible years; a range
+    outside them gives :data:`NO_YEAR`, which matches nothing.
 
     >>> year_terms(1949, 1951)
     ['y1949', 'y1950', 'y1951']
     >>> year_terms(1, 1001)
     ['y1000', 'y1001']
+    >>> year_terms(3000, 3000), year_terms(1, 2)
+    (['ynone'], ['ynone'])
     """
     start, end = max(min(start, end), FIRST_YEAR), min(max(start, end), LAST_YEAR)
-    return [f"y{y}" for y in range(start, end + 1)]
+    return [f"y{y}" for y in range(start, end + 1)] or [NO_YEAR]

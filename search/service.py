@@ -5,18 +5,24 @@ Views, the API and the CLI all come through here; none of them touches an engine
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy import select
 
 from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import normalize
 from analyzers.pii import mask_personal_data
 from analyzers.query import parse_query, positive_terms
+from catalog import policy
 from catalog.pages import files_of_records, pages_of
-from catalog.policy import Audience, can_see_closed, record_visibility, scope_for
+from catalog.policy import Audience, View, scope_for
 from catalog.records import Record
-from catalog.store import CatalogStore
+from catalog.review import QueueItem, ReviewDesk
+from catalog.store import CatalogStore, records_table
 from config import Settings
 from search.base import FACETS, SORTS, SearchBackend, SearchRequest
 from search.pages import hit_pages, page_matches, query_terms, term_groups
@@ -24,6 +30,8 @@ from search.pages import hit_pages, page_matches, query_terms, term_groups
 MAX_QUERY_LENGTH = 500
 MAX_PAGE = 10_000
 _ARCHIVE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: Hits the index showed but the catalog now hides are logged here, to be reindexed.
+stale_log = logging.getLogger("lantai.stale_index")
 
 
 class ParamError(ValueError):
@@ -70,9 +78,6 @@ def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
     if sort not in SORTS:
         raise ParamError("sort", f"{sort!r}: use one of {', '.join(SORTS)}")
     archives = _list(args, "archive")
-    for archive in archives:
-        if not _ARCHIVE.match(archive):
-            raise ParamError("archive", f"{archive!r} is not an archive id")
     entities = tuple((facet, normalize(name).text) for facet in ("person", "place", "org")
                      for name in _list(args, facet))
     return SearchRequest(
@@ -84,41 +89,79 @@ def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
 
 @dataclass
 class SearchService:
-    """Audience-aware search, record lookup and suggestions over one catalog and one index."""
+    """Audience-aware search, record lookup and suggestions over one catalog and one index.
+
+    Every reader-side answer is decided here by :func:`catalog.policy.view_of`, record by
+    record, on the catalog's current state: the index only narrows the candidates.
+    """
 
     settings: Settings
     store: CatalogStore
     backend: SearchBackend
 
+    def view(self, audience: Audience, record: Record) -> View:
+        """What ``audience`` may be shown of ``record`` (the one policy call)."""
+        return policy.view_of(audience, record)
+
+    def known_archives(self) -> list[str]:
+        """Ids of the holding archives (馆藏单位): those with records, and those named in
+        the ``archive_names`` setting."""
+        with self.store.engine.connect() as conn:
+            held = set(conn.execute(select(records_table.c.archive).distinct()).scalars())
+        return sorted(held | set(self.settings.archive_names))
+
+    def check_archives(self, archives: Sequence[str]) -> None:
+        """Raise :class:`ParamError` (400) for an ``archive`` parameter naming no known archive."""
+        if not archives:
+            return
+        known = self.known_archives()
+        for archive in archives:
+            if archive not in known or not _ARCHIVE.match(archive):
+                raise ParamError("archive", f"{archive!r} is not an archive id; known: "
+                                 f"{', '.join(known) or 'none yet'}")
+
     def search(self, request: SearchRequest, audience: Audience) -> dict:
-        """Search JSON as DESIGN.md fixes it (``query, total, page, size, hits, facets``)."""
+        """Search JSON as DESIGN.md fixes it (``query, total, page, size, hits, facets``).
+
+        The hits of the page are checked against the catalog (:func:`catalog.policy.view_of`)
+        before they are shown: one the catalog now hides (the index is stale: a write failed
+        or lags), or one matched on a text the caller may no longer read, is left out,
+        counted out of the total and logged for reindexing.
+        """
+        self.check_archives(request.archives)
         scope = scope_for(audience)
         result = self.backend.search(request, scope)
         records = self.store.get_many(h.id for h in result.hits)
+        views = {i: self.view(audience, r) for i, r in records.items()}
+        # Hidden now, or matched on a text the caller may no longer read: stale either way.
+        stale = [h.id for h in result.hits if h.id not in views or not views[h.id].shown
+                 or (h.visibility == "full" and not views[h.id].text)]
+        if stale:
+            stale_log.warning("index shows what the catalog hides; reindex: %s", ", ".join(stale))
         terms = positive_terms(request.query)
         # Pages where the terms are, for hits whose text this audience may see (display only).
         matched = hit_pages(self.store.engine, [h.id for h in result.hits
-                                                if h.visibility == "full" and h.id in records], terms)
+                                                if h.visibility == "full" and h.id in views
+                                                and views[h.id].text], terms)
         hits = []
         for hit in result.hits:
-            record = records.get(hit.id)
-            if record is None:  # index ahead of catalog: never show what the catalog lacks
+            if hit.id in stale:
                 continue
-            own = can_see_closed(audience, record.archive, record.classification != "none")
+            record, view = records[hit.id], views[hit.id]
             hit_json = {
                 "id": record.id, "archive": record.archive, "archive_code": record.archive_code,
                 "title": record.title, "date": record.date, "record_type": record.record_type,
                 "visibility": hit.visibility,
-                "snippet": self._snippet(record, hit.visibility, terms, own),
+                "snippet": self._snippet(record, hit.visibility, terms, view.own),
                 "pages": matched.get(hit.id, []) if hit.visibility == "full" else [],
                 "score": hit.score,
             }
-            if own:
+            if view.own:
                 hit_json.update(access=record.access, classification=record.classification)
             hits.append(hit_json)
         facets = {name: result.facets.get(name, {}) for name in FACETS}
-        return {"query": request.raw_query, "total": result.total, "page": request.page,
-                "size": request.size, "hits": hits, "facets": facets}
+        return {"query": request.raw_query, "total": max(0, result.total - len(stale)),
+                "page": request.page, "size": request.size, "hits": hits, "facets": facets}
 
     def _snippet(self, record: Record, visibility: str, terms: list[str], unmasked: bool) -> str:
         length = self.settings.snippet_length
@@ -127,15 +170,14 @@ class SearchService:
             return ""
         return highlight(text if unmasked else mask_personal_data(text), terms, length=length)
 
-    def _visible(self, record_id: str, audience: Audience) -> tuple[Record, str] | None:
-        """The record and its visibility for ``audience``; None when missing or closed."""
+    def _visible(self, record_id: str, audience: Audience) -> tuple[Record, View] | None:
+        """The record and what ``audience`` may see of it; None when missing or closed."""
         archive, _, code = record_id.partition("/")
         record = self.store.get(archive, code) if archive and code else None
         if record is None:
             return None
-        visibility = record_visibility(scope_for(audience), record.archive, record.access,
-                                       record.classification)
-        return None if visibility == "none" else (record, visibility)
+        view = self.view(audience, record)
+        return (record, view) if view.shown else None
 
     def record(self, record_id: str, audience: Audience) -> dict | None:
         """A record as ``audience`` may see it, or None when it is missing or closed to them."""
@@ -155,21 +197,21 @@ class SearchService:
                 "pages": self._pages_answer(*found, audience, terms, rows),
                 "originals": self._originals_answer(*found, rows)}
 
-    def _page_rows(self, record: Record, visibility: str) -> list:
-        if visibility != "full":
+    def _page_rows(self, record: Record, view: View) -> list:
+        if not view.text:
             return []
         return pages_of(self.store.engine, record.archive, record.archive_code)
 
-    def _record_answer(self, record: Record, visibility: str, audience: Audience) -> dict:
-        own = can_see_closed(audience, record.archive, record.classification != "none")
+    def _record_answer(self, record: Record, view: View, audience: Audience) -> dict:
+        own = view.own
         shown = (lambda text: text) if own else mask_personal_data
         data = {
             "id": record.id, "archive": record.archive, "archive_code": record.archive_code,
             "fonds": record.fonds, "title": record.title, "creator": record.creator,
             "date": record.date, "record_type": record.record_type, "category": record.category,
             "retention": record.retention, "subjects": list(record.subjects),
-            "description": shown(record.description), "visibility": visibility,
-            "text": shown(record.text) if visibility == "full" else None,
+            "description": shown(record.description), "visibility": view.visibility,
+            "text": shown(record.text) if view.text else None,
         }
         if own:
             data.update(access=record.access, classification=record.classification)
@@ -193,13 +235,13 @@ class SearchService:
             return None
         return self._pages_answer(*found, audience, terms, self._page_rows(*found))
 
-    def _pages_answer(self, record: Record, visibility: str, audience: Audience,
+    def _pages_answer(self, record: Record, view: View, audience: Audience,
                       terms: str | Sequence[str] | None, rows: list) -> dict:
-        answer = {"id": record.id, "visibility": visibility, "count": 0, "first_match": None,
+        answer = {"id": record.id, "visibility": view.visibility, "count": 0, "first_match": None,
                   "matches": [], "pages": []}
-        if visibility != "full":
+        if not view.text:
             return answer
-        own = can_see_closed(audience, record.archive, record.classification != "none")
+        own = view.own
         wanted = query_terms(terms[:MAX_QUERY_LENGTH] if isinstance(terms, str) else terms)
         groups = term_groups(wanted)
         for page in rows:
@@ -218,9 +260,9 @@ class SearchService:
 
     def originals(self, record_id: str, audience: Audience) -> dict | None:
         """What ingest knows of the files a record's pages were read from, for page images
-        and downloads; whether any of it may be served is for
-        :func:`catalog.policy.original_access` to decide, from ``access``,
-        ``classification`` and a page's or a file's ``personal_data`` and ``unread``.
+        and downloads; whether each may be served is :func:`catalog.policy.view_of`'s
+        decision, given as each page's and file's ``"original"`` (``shown``, ``withheld``
+        or ``none``) from its ``personal_data`` and ``unread``.
 
         Answers None exactly when :meth:`record` does. Otherwise ``{"id", "archive_code",
         "access", "classification", "files", "pages"}``; ``files`` and ``pages`` are empty
@@ -236,10 +278,10 @@ class SearchService:
             return None
         return self._originals_answer(*found, self._page_rows(*found))
 
-    def _originals_answer(self, record: Record, visibility: str, rows: list) -> dict:
+    def _originals_answer(self, record: Record, view: View, rows: list) -> dict:
         answer = {"id": record.id, "archive_code": record.archive_code, "access": record.access,
                   "classification": record.classification, "files": [], "pages": {}}
-        if visibility != "full":
+        if not view.text:
             return answer
         key = (record.archive, record.archive_code)
         with self.store.engine.connect() as conn:
@@ -256,18 +298,66 @@ class SearchService:
             answer["pages"][page.number] = {
                 "file": file["number"] if file else None,
                 "index": page.number - file["start"] if file else None,
-                "personal_data": list(page.personal_data), "unread": unread}
+                "personal_data": list(page.personal_data), "unread": unread,
+                "original": view.original(page.personal_data, unread)}
             if file:
                 file["pages"].append(page.number)
                 file["personal_data"] = sorted({*file["personal_data"], *page.personal_data})
                 file["unread"] = file["unread"] or unread
+        for file in by_path.values():
+            file["original"] = view.original(file["personal_data"], file["unread"])
         answer["files"] = list(by_path.values())
         return answer
 
+    def staff_record(self, record_id: str, audience: Audience) -> tuple[Record, View] | None:
+        """A record and what ``audience`` may see of it, for the staff record page (which
+        shows the full text and status when ``view.own``); None when missing or closed."""
+        return self._visible(record_id, audience)
+
+    def status(self, archive: str, codes: Sequence[str], audience: Audience,
+               today: date | None = None) -> list[dict]:
+        """Disclosure status (开放状态) of each 档号 as ``audience`` may learn it: in full for
+        the record's own staff; that it exists and needs clearance for staff of its
+        archive without clearance; as not found for anyone else (see
+        :meth:`catalog.review.ReviewDesk.status`)."""
+        return self._desk().status(archive, list(codes), today,
+                                   view=lambda record: self.view(audience, record))
+
+    def queue(self, audience: Audience, today: date | None = None, **filters) -> list[QueueItem]:
+        """The review queue (待审队列) of ``audience``: due records of the archives they
+        serve, classified ones only with clearance; ``filters`` as
+        :meth:`catalog.review.ReviewDesk.queue` takes them."""
+        if not audience.is_staff:
+            return []
+        items = self._desk().queue(
+            today=today, archives=None if audience.all_archives else audience.archives,
+            clearance=audience.clearance, **filters)
+        return [item for item in items if self.view(audience, item.record).own]
+
+    def _desk(self) -> ReviewDesk:
+        return ReviewDesk(self.store, self.settings)
+
     def suggest(self, prefix: str, audience: Audience, size: int = 8) -> list[str]:
-        """Title suggestions from records visible to ``audience`` only."""
+        """Title suggestions from records visible to ``audience`` only: the index proposes,
+        and a title stays when the catalog holds a record of that title the policy shows."""
         prefix = normalize(prefix[:MAX_QUERY_LENGTH]).text.strip()
-        return self.backend.suggest(prefix, scope_for(audience), size) if prefix else []
+        titles = self.backend.suggest(prefix, scope_for(audience), size) if prefix else []
+        if not titles:
+            return []
+        shown: set[str] = set()
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(records_table.c.archive, records_table.c.archive_code,
+                                       records_table.c.title, records_table.c.access,
+                                       records_table.c.classification)
+                                .where(records_table.c.title.in_(titles))).all()
+        for row in rows:
+            if row.title not in shown and self.view(audience, row).shown:
+                shown.add(row.title)
+        dropped = [t for t in titles if t not in shown]
+        if dropped:
+            stale_log.warning("index suggests titles the catalog hides; reindex: %s",
+                              ", ".join(dropped))
+        return [t for t in titles if t in shown]
 
     def entity(self, kind: str, name: str, audience: Audience, page: int = 1,
                size: int | None = None, sort: str = "date") -> dict | None:
@@ -288,9 +378,9 @@ class SearchService:
             return None
         years = []
         for order in ("date", "date_desc"):
-            edge = self.backend.search(replace(request, page=1, size=1, sort=order,
-                                               with_facets=False), scope_for(audience))
-            found = self.store.get_many(h.id for h in edge.hits)
-            years.append(next((r.year for r in found.values() if r.year), None))
+            edge = self.search(replace(request, page=1, size=1, sort=order, with_facets=False),
+                               audience)
+            years.append(next((int(h["date"][:4]) for h in edge["hits"]
+                               if h["date"][:4].isdigit()), None))
         return {"kind": kind, "name": name, "first_year": years[0], "last_year": years[1],
                 "result": result}

@@ -9,6 +9,7 @@ import json
 import re
 from html import unescape
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -16,7 +17,7 @@ from PIL import Image
 
 from app import lantai_of
 from app.originals import PAGE_WIDTH
-from catalog.policy import ORIGINAL_NONE, ORIGINAL_SHOWN, ORIGINAL_WITHHELD, original_access
+from catalog.policy import ORIGINAL_NONE, ORIGINAL_SHOWN, ORIGINAL_WITHHELD, PUBLIC, view_of
 from indexer.files import FileOptions
 from tests.conftest import answer_without_path, record
 from tests.fixtures.ingest import make
@@ -61,6 +62,11 @@ def get(client, url: str, status: int = 200):
     response = client.get(url)
     assert response.status_code == status, (url, response.status_code)
     return response
+
+
+def original_access(access, classification, personal_data=(), unread=False):
+    record = SimpleNamespace(archive="test-city", access=access, classification=classification)
+    return view_of(PUBLIC, record).original(personal_data, unread)
 
 
 def test_the_policy_decides_images_and_files_in_one_place():

@@ -127,6 +127,7 @@ def test_cli_review_decides_lists_and_checks(holdings):
     def run(*args):
         return subprocess.run([cli, "review", *args], env=env, capture_output=True, text=True)
 
+    holdings.users.add("cli-reviewer", "reviewer", "a-long-password", ("test-city",))
     queue = run("queue", "--json")
     assert '"test-city/J1-1"' in queue.stdout
     done = run("J1-1", "--archive", "test-city", "--decision", "open", "--reason", "到期",

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import uuid
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -298,3 +299,27 @@ def test_staff_of_one_archive_see_nothing_closed_of_another(backend, request, ro
             record_id = f"{row['archive']}/{row['archive_code']}"
             if record_id in forbidden:
                 assert lantai.search.record(record_id, staff) is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@LEAK_SETTINGS
+@given(rows=holdings())
+def test_status_checks_and_the_queue_show_staff_nothing_beyond_their_view(backend, request, rows):
+    staff = Audience(role="reviewer", archives=frozenset({"city-a"}))
+    with runtime_on(backend, request, rows) as (lantai, _config):
+        own = {f"{r['archive']}/{r['archive_code']}" for r in rows
+               if r["archive"] == "city-a" and r["classification"] == "无"}
+        for archive in ARCHIVES:
+            codes = [r["archive_code"] for r in rows if r["archive"] == archive]
+            for row, answer in zip([r for r in rows if r["archive"] == archive],
+                                   lantai.search.status(archive, codes, staff), strict=True):
+                record_id = f"{row['archive']}/{row['archive_code']}"
+                if record_id in own:
+                    assert answer["title"] == row["title"]
+                    continue
+                assert "title" not in answer and "access" not in answer, answer
+                assert answer["found"] == (archive == "city-a"), answer
+        far = date.today() + timedelta(days=365 * 100)
+        queued = {i.record.id for i in lantai.search.queue(staff, today=far)}
+        assert queued <= own, queued - own
+        assert not lantai.search.queue(PUBLIC, today=far)

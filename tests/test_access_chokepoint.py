@@ -1,0 +1,142 @@
+"""Every route that answers with record data asks the one policy call, for every record it shows.
+
+The test walks ``app.url_map``: each route is either listed with a request that makes it
+show records, or listed as answering no record data (with the reason). A new route that is
+in neither list fails here; one that shows a record without asking
+:func:`catalog.policy.view_of` for it fails too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from app import lantai_of
+from catalog import policy
+from indexer.documents import index_doc
+from tests.conftest import record, write_jsonl
+from tests.fixtures.ingest import make
+
+PASSWORD = "correct horse battery"
+ROWS = [
+    record("J1-1", "宝鸡县土地改革工作报告", date="1950-03-01", files=["J1-1.pdf"]),
+    record("J1-2", "凤翔县土地改革总结", date="1951", text="土地改革胜利结束。"),
+    record("J1-3", "土地改革中机要情况的通报", date="1951", access="unreviewed",
+           classification="机密", text="土地改革机要"),
+    record("J1-4", "关于土地改革复查的报告", date="1952", access="catalog_only",
+           text="复查材料", description="土地改革复查"),
+    record("J1-5", "土地改革遗留问题的处理意见", date="1953", access="unreviewed",
+           text="土地改革遗留问题"),
+    record("J1-6", "未注日期的土地改革会议记录", date="", access="unreviewed"),
+]
+TITLES = {f"test-city/{row['archive_code']}": row["title"] for row in ROWS}
+
+#: Routes that answer with record data: (method, url, user or None, form) and the record ids
+#: whose view must have been asked (beyond every record whose title the answer shows).
+RECORD_ROUTES = {
+    "public.home": [("GET", "/", None, None, ())],
+    "public.search": [("GET", "/search?q=土地改革", None, None, ("test-city/J1-1",))],
+    "public.record": [("GET", "/records/test-city/J1-1", None, None, ("test-city/J1-1",))],
+    "public.page_image": [("GET", "/records/test-city/J1-1/pages/1.png", None, None,
+                           ("test-city/J1-1",))],
+    "public.original_file": [("GET", "/records/test-city/J1-1/files/1", None, None,
+                              ("test-city/J1-1",))],
+    "public.entity": [("GET", "/entities/person/李有财", None, None, ("test-city/J1-2",))],
+    "api.search": [("GET", "/api/v1/search?q=土地改革", None, None, ("test-city/J1-2",))],
+    "api.record": [("GET", "/api/v1/records/test-city/J1-4", None, None, ("test-city/J1-4",))],
+    "api.suggest": [("GET", "/api/v1/suggest?q=土地改革", None, None, ())],
+    "staff.search": [("GET", "/staff/search?q=土地改革", "clerk1", None, ("test-city/J1-5",))],
+    "staff.queue": [("GET", "/staff/queue", "clerk1", None, ("test-city/J1-5",)),
+                    ("GET", "/staff/queue?undated=1", "clerk1", None, ())],
+    "staff.record": [("GET", "/staff/records/test-city/J1-5", "clerk1", None,
+                      ("test-city/J1-5",)),
+                     ("GET", "/staff/records/test-city/J1-3", "clerk1", None,
+                      ("test-city/J1-3",))],
+    "staff.status": [("POST", "/staff/status", "clerk1",
+                      {"archive": "test-city", "codes": "J1-3 J1-5 J1-1"},
+                      ("test-city/J1-3", "test-city/J1-5"))],
+}
+#: Routes that answer no record data, and why.
+NO_RECORD_DATA = {
+    "static": "the style sheet, script and icon",
+    "auth.login": "the sign-in form",
+    "auth.logout": "signs out and redirects",
+    "public.search_tips": "a help page",
+    "staff.home": "redirects to the queue",
+    "staff.decide": "records decisions and redirects (a write, checked by can_decide)",
+    "staff.audit_log": "the audit log (admins): who did what, not records",
+}
+
+
+@pytest.fixture
+def site(client, tmp_path):
+    lantai = lantai_of(client.application)
+    make.text_pdf(tmp_path / "J1-1.pdf", ["宝鸡县土地改革第一页", "第二页"])
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", ROWS)]).failed == 0
+    stored = lantai.store.get("test-city", "J1-2")
+    lantai.backend.index([replace(index_doc(stored), persons=("李有财",))])
+    lantai.users.add("clerk1", "staff", PASSWORD, ("test-city",))
+    return client
+
+
+def unclassified_routes(app) -> set[str]:
+    """Endpoints in neither list."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    return endpoints - set(RECORD_ROUTES) - set(NO_RECORD_DATA)
+
+
+def unasked_records(client, monkeypatch, routes) -> list:
+    """For each call of ``routes``: the records it showed (or had to ask about) without
+    asking the policy; a call that asked nothing at all counts too."""
+    asked: list[str] = []
+    decide = policy.view_of
+
+    def counting(audience, record):
+        asked.append(f"{record.archive}/{record.archive_code}")
+        return decide(audience, record)
+
+    monkeypatch.setattr(policy, "view_of", counting)
+    tokens, problems = {}, []
+    for endpoint, calls in routes.items():
+        for method, url, user, form, must_ask in calls:
+            headers = {}
+            if user:
+                tokens.setdefault(user, lantai_of(client.application).users.create_token(user))
+                headers["Authorization"] = f"Bearer {tokens[user]}"
+            asked.clear()
+            response = client.open(url, method=method, data=form, headers=headers)
+            assert response.status_code in (200, 404), (endpoint, url, response.status_code)
+            body = response.get_data(as_text=True) if response.mimetype.startswith(
+                ("text/", "application/json")) else ""
+            shown = {i for i, title in TITLES.items() if title in body}
+            missing = (shown | set(must_ask)) - set(asked)
+            if missing or not asked:
+                problems.append((endpoint, url, sorted(missing)))
+    return problems
+
+
+def test_every_route_is_classified(site):
+    unknown = unclassified_routes(site.application)
+    assert not unknown, f"routes that answer with record data must ask catalog.policy.view_of " \
+                        f"(add them to RECORD_ROUTES) or say why not (NO_RECORD_DATA): {unknown}"
+    endpoints = {rule.endpoint for rule in site.application.url_map.iter_rules()}
+    assert not (set(RECORD_ROUTES) | set(NO_RECORD_DATA)) - endpoints
+
+
+def test_every_record_route_asks_the_policy_for_every_record_it_shows(site, monkeypatch):
+    assert unasked_records(site, monkeypatch, RECORD_ROUTES) == []
+
+
+def test_a_route_that_forgets_the_policy_fails_both_checks(site, monkeypatch):
+    app = site.application
+
+    def careless(record_id: str):
+        archive, _, code = record_id.partition("/")
+        return {"title": lantai_of(app).store.get(archive, code).title}
+
+    app.add_url_rule("/careless/<path:record_id>", "careless", careless)
+    assert unclassified_routes(app) == {"careless"}
+    rogue = {"careless": [("GET", "/careless/test-city/J1-5", None, None, ())]}
+    assert unasked_records(site, monkeypatch, rogue) == [
+        ("careless", "/careless/test-city/J1-5", ["test-city/J1-5"])]
