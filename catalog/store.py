@@ -436,15 +436,17 @@ class CatalogStore:
         found: dict[str, Record] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
-                chunk = wanted[start:start + 200]
-                codes = {code for _, code in chunk}
-                rows = conn.execute(
-                    select(records_table).where(records_table.c.archive_code.in_(codes))
-                )
+                chunk = list(dict.fromkeys(wanted[start:start + 200]))
+                # One (archive, archive_code) pair per term: each is a lookup in the
+                # unique index uq_record_code, never a scan of the table.
+                where = " OR ".join(f"(archive = :a{n} AND archive_code = :c{n})"
+                                    for n in range(len(chunk)))
+                params = {f"{kind}{n}": value for n, pair in enumerate(chunk)
+                          for kind, value in zip("ac", pair, strict=True)}
+                rows = conn.execute(select(records_table).where(text(where)), params)
                 for row in rows:
                     record = _record(row)
-                    if (record.archive, record.archive_code) in chunk:
-                        found[record.id] = record
+                    found[record.id] = record
         return found
 
     def iter_records(self, batch: int = 1000) -> Iterator[Record]:

@@ -45,6 +45,8 @@ class Settings:
     secret_key: str = ""
     secure_cookies: bool = False
     ingest_entities: bool = True
+    exact_total_limit: int = 10_000
+    search_cache_size: int = 1000
     archive_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
@@ -122,7 +124,8 @@ _KINDS: dict[str, type] = {
     "search_timeout": float, "open_after_years": int, "open_after_years_by_category": dict,
     "controlled_review_days": int, "snippet_length": int, "page_size": int,
     "max_page_size": int, "host": str, "port": int, "secret_key": str, "secure_cookies": bool,
-    "ingest_entities": bool, "archive_names": NameTable,
+    "ingest_entities": bool, "archive_names": NameTable, "exact_total_limit": int,
+    "search_cache_size": int,
 }
 
 
@@ -144,7 +147,8 @@ def _check(values: dict[str, Any]) -> None:
         )
     positive = {"search_timeout": values["search_timeout"], "snippet_length": values["snippet_length"],
                 "page_size": values["page_size"], "max_page_size": values["max_page_size"],
-                "controlled_review_days": values["controlled_review_days"]}
+                "controlled_review_days": values["controlled_review_days"],
+                "exact_total_limit": values["exact_total_limit"]}
     for key, value in positive.items():
         if value <= 0:
             raise SettingsError(f"setting {key!r}: {value!r} must be greater than 0")
@@ -160,6 +164,9 @@ def _check(values: dict[str, Any]) -> None:
             )
     if values["page_size"] > values["max_page_size"]:
         raise SettingsError("setting 'page_size' must not exceed 'max_page_size'")
+    if values["search_cache_size"] < 0:
+        raise SettingsError(f"setting 'search_cache_size': {values['search_cache_size']!r} "
+                            "must be 0 (off) or more")
     if not 0 < values["port"] < 65536:
         raise SettingsError(f"setting 'port': {values['port']!r} must be between 1 and 65535")
     if values["database_url"] and "://" not in values["database_url"]:

@@ -117,7 +117,8 @@ class SearchService:
                 hit_json.update(access=record.access, classification=record.classification)
             hits.append(hit_json)
         facets = {name: result.facets.get(name, {}) for name in FACETS}
-        return {"query": request.raw_query, "total": result.total, "page": request.page,
+        return {"query": request.raw_query, "total": result.total,
+                "total_is_exact": result.total_is_exact, "page": request.page,
                 "size": request.size, "hits": hits, "facets": facets}
 
     def _snippet(self, record: Record, visibility: str, terms: list[str], unmasked: bool) -> str:
