@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from catalog.policy import PUBLIC, scope_for
 from config import Settings
 from search.service import parse_request
-from search.sqlite_fts import BM25, _Translator
+from search.sqlite_query import BM25, Translator
 
 
 def fts_statement(args: dict[str, str], settings: Settings) -> tuple[str, int] | None:
@@ -25,7 +25,7 @@ def fts_statement(args: dict[str, str], settings: Settings) -> tuple[str, int] |
     request = parse_request(args, settings)
     if request.query is None:
         return None
-    expression = _Translator(True).positive(request.query)
+    expression = Translator(True).positive(request.query)
     if expression is None:
         return None
     return expression, request.page * request.size

@@ -10,6 +10,7 @@ import pytest
 from catalog.policy import PUBLIC, operator_audience, scope_for
 from search.service import parse_request
 from search.sqlite_fts import SqliteBackend
+from search.sqlite_query import matched_sql
 from tests.conftest import record, write_jsonl
 
 ROWS = [record(f"S-{n:03d}", f"关于土地改革第{n}号文件", text="土地改革工作全面展开。")
@@ -43,7 +44,7 @@ def count_matches(monkeypatch, backend) -> list[int]:
 def test_the_match_drives_the_join_from_the_full_text_index(loaded):
     backend = loaded.backend
     request = parse_request({"q": "土地改革", "type": "文书"}, loaded.settings)
-    sql, params = backend._matched_sql(request, scope_for(PUBLIC))
+    sql, params = matched_sql(request, scope_for(PUBLIC))
     with sqlite3.connect(backend.path) as conn:
         plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
     scans = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
