@@ -21,6 +21,7 @@ __all__ = [
     "index_tokens",
     "query_tokens",
     "add_words",
+    "contains_learned_word",
     "dictionary_words",
     "subword_spans",
     "tokenizer",
@@ -28,6 +29,7 @@ __all__ = [
 
 DATA_FILES = ("terms.txt", "divisions.txt")
 _MAX_SUBWORD = 8  # longest dictionary sub-word emitted by search mode
+_MAX_LEARNED = 32  # longest learned word looked for inside a query term
 
 _lock = threading.RLock()
 _tokenizer: jieba.Tokenizer | None = None
@@ -144,3 +146,21 @@ def add_words(words: Iterable[str]) -> None:
             _added.add(text)
             if tk is not None:
                 tk.add_word(text)
+
+
+def contains_learned_word(normalized: str) -> bool:
+    """True when a word added with :func:`add_words` (学习词) occurs in the text.
+
+    Texts indexed before such a word was learned were segmented without it, so a query
+    holding it must also match the text as a string of characters.
+
+    >>> add_words(['兰台学社'])
+    >>> contains_learned_word('兰台学社的章程'), contains_learned_word('宝鸡档案')
+    (True, False)
+    """
+    text = normalized.lower()
+    with _lock:
+        if not _added:
+            return False
+        return any(text[i:j] in _added for i in range(len(text))
+                   for j in range(i + 2, min(len(text), i + _MAX_LEARNED) + 1))

@@ -121,11 +121,12 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuild the search index from the catalog."""
     from app.runtime import open_lantai
     from catalog.maintenance import IndexRebuilding
+    from indexer.progress import RebuildProgress
     from search.base import BackendUnavailable
 
     lantai = open_lantai(settings)
     try:
-        count = lantai.reindex()
+        count = lantai.reindex(RebuildProgress())
     except BackendUnavailable as error:  # the old index (if any) is untouched
         print(f"lantai reindex: {error}; nothing was changed, try again", file=sys.stderr)
         return 1

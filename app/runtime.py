@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -59,11 +60,12 @@ class Lantai:
             self.backend.index([index_doc(record, entities)])
         return record
 
-    def reindex(self) -> int:
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the index from the catalog (重建索引) under the rebuild lock, so no decision
-        lands in the old index only; returns the number of records indexed."""
+        lands in the old index only; returns the number of records indexed.
+        ``progress(done, total)`` follows it."""
         with index_rebuild(self.store.engine):
-            return reindex(self.store, self.backend)
+            return reindex(self.store, self.backend, progress=progress)
 
     def close(self) -> None:
         """Release the store and backend."""

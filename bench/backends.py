@@ -2,14 +2,19 @@
 
 N records are built deterministically from the People's Daily 1998 sentences of the shared
 corpus (``peoples-daily-ner/example.dev``: one character and its tag per line, a blank line
-between sentences), stored in one catalog, then indexed by each backend in ingest-sized
-batches (records/s and MB/s of record text). Each backend is then served by gunicorn
-(``lantai serve`` on a free loopback port) and a mixed query set (terms, phrases,
-boolean, fields, year ranges, filters, sorts, pages) is sent to ``/api/v1/search`` by one
-client and by 8 concurrent clients, bounded in count and time: p50/p99 latency and
-throughput. Totals and first pages of the two backends are compared as a consistency check.
+between sentences), with the corpus's labelled names as their entities, and streamed in
+bulk (``bench/bulk.py``) into one catalog and into each backend in ingest-sized batches;
+``lantai reindex`` then rebuilds each index (time and peak memory). The floor of each
+engine is measured for the same queries (``bench/floors.py``). Each backend is served by
+gunicorn (``lantai serve`` on a free loopback port) and a mixed query set (terms,
+phrases, boolean, fields, year ranges, filters, sorts, pages) is sent to
+``/api/v1/search`` by one client and by 8 concurrent clients, bounded in count and time:
+p50/p95/p99 latency and throughput. Totals and first pages of the two backends are
+compared as a consistency check.
 
-The result is written as a section of ``docs/benchmarks.md``::
+The result is written as a section of ``docs/benchmarks.md``, kept in
+``docs/benchmarks-search.json`` by N, and the summary across N (targets, figures and the
+chart ``docs/search-latency.svg``) is drawn again from that file (``bench/scale.py``)::
 
     .venv/bin/python bench/backends.py --records 20000
 
@@ -24,9 +29,11 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -36,7 +43,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,14 +51,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from bench.bulk import DocBuilder, SentenceCache, batches, check_tokens, store_rows  # noqa: E402
+from bench.floors import opensearch_floor, sqlite_floor  # noqa: E402
 from bench.machine import describe, machine  # noqa: E402
 from bench.report import write_section  # noqa: E402
-from catalog.records import Record, record_from_row  # noqa: E402
+from bench.scale import record_run  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
 from config import Settings, load_settings  # noqa: E402
-from indexer.documents import index_doc  # noqa: E402
-from indexer.ingest import BATCH, reindex  # noqa: E402
-from search.base import IndexDoc, SearchBackend  # noqa: E402
+from indexer.ingest import BATCH  # noqa: E402
+from search.base import SearchBackend  # noqa: E402
+from search.query_terms import prepared_tokens  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "peoples-daily-ner" / "example.dev"
 DOC = REPO / "docs" / "benchmarks.md"
@@ -122,31 +131,32 @@ def _date(rng: random.Random) -> str:
     return day.isoformat()[:7] if roll < 0.9 else str(day.year)
 
 
-def make_rows(sentences: list[Sentence], count: int, seed: int) -> list[dict]:
-    """``count`` catalog rows built from the sentences, the same for a given seed."""
+def iter_rows(sentences: list[Sentence], count: int, seed: int) -> Iterator[dict]:
+    """``count`` catalog rows built from the sentences, the same for a given seed; each
+    names its body's sentences (``_body``, indices) for :mod:`bench.bulk`."""
     rng = random.Random(seed)
-    rows = []
     for n in range(count):
         archive = rng.randrange(len(ARCHIVES))
-        lead = rng.choice(sentences)
+        body_ids = [rng.randrange(len(sentences)) for _ in range(rng.randint(2, 6))]
+        lead = sentences[body_ids[0]]
         fragment = re.split(r"[，。；：！？、“”]", lead.text)[0][:24] or lead.text[:24]
-        body = [lead, *rng.sample(sentences, rng.randint(1, 5))]
+        body = [sentences[i] for i in body_ids]
         names = [name for s in body for kind, name in s.entities if kind in ("LOC", "ORG")]
         orgs = [name for s in body for kind, name in s.entities if kind == "ORG"]
         access, classification = _weighted(rng, ACCESS)  # type: ignore[misc]
-        rows.append({
+        yield {
             "archive": ARCHIVES[archive],
-            "archive_code": f"J{archive + 1:03d}-{n // 1000 % 1000:03d}-{n:06d}",
+            "archive_code": f"J{archive + 1:03d}-{n // 1000 % 1000:03d}-{n:07d}",
             "title": rng.choice(TITLE_FORMS).format(fragment),
             "creator": rng.choice(orgs) if orgs and rng.random() < 0.5 else "",
             "date": _date(rng),
             "record_type": _weighted(rng, TYPES),
             "access": access, "classification": classification,
             "subjects": list(dict.fromkeys(names))[:3],
-            "description": rng.choice(sentences).text[:60],
+            "description": sentences[rng.randrange(len(sentences))].text[:60],
             "text": "".join(s.text for s in body),
-        })
-    return rows
+            "_body": body_ids,
+        }
 
 
 def make_queries(sentences: list[Sentence], rows: list[dict], count: int,
@@ -214,20 +224,77 @@ def make_queries(sentences: list[Sentence], rows: list[dict], count: int,
     return [kinds[i % len(kinds)]() for i in range(count)]
 
 
-# -- indexing -----------------------------------------------------------------
+# -- building -------------------------------------------------------------------
 
-def text_bytes(record: Record) -> int:
-    """Bytes (UTF-8) of a record's text fields: what the MB/s figures count."""
-    parts = [record.title, record.creator, record.description, record.text, *record.subjects]
+def rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def store_catalog(settings: Settings, args: argparse.Namespace, sentences: list[Sentence],
+                  builder: DocBuilder) -> dict[str, float]:
+    """Stream the rows into the catalog with their entities; seconds and MB of text."""
+    store = CatalogStore(settings.catalog_url)
+    started, mb, done = time.perf_counter(), 0.0, 0
+    try:
+        for chunk in batches(iter_rows(sentences, args.records, args.seed), 5000):
+            store_rows(store, chunk, sentences)
+            mb += sum(text_bytes(r) for r in chunk) / 1e6
+            done += len(chunk)
+            if done % 100_000 == 0:
+                log(f"catalog: {done:,} records, {time.perf_counter() - started:.0f} s")
+        elapsed = time.perf_counter() - started
+        words, docs, checked = check_tokens(list(iter_rows(sentences, 300, args.seed)), builder)
+    finally:
+        store.close()
+    return {"catalog": elapsed, "mb": mb, "same_tokens": words, "same_docs": docs,
+            "checked_tokens": checked}
+
+
+def text_bytes(row: dict) -> int:
+    """Bytes (UTF-8) of a row's text fields: what the MB/s figures count."""
+    parts = [row["title"], row["creator"], row["description"], row["text"], *row["subjects"]]
     return sum(len(p.encode("utf-8")) for p in parts)
 
 
-def timed_index(backend: SearchBackend, docs: list[IndexDoc]) -> float:
-    """Seconds to index ``docs`` in ingest-sized batches."""
+def build_index(backend: SearchBackend, args: argparse.Namespace, sentences: list[Sentence],
+                builder: DocBuilder) -> dict[str, float]:
+    """Index every row in ingest-sized batches with prepared words (as ingest's writer
+    does), then optimize as ingest does after a load; seconds of analysis and of index."""
+    analysis = indexing = 0.0
+    done = 0
+    for chunk in batches(iter_rows(sentences, args.records, args.seed), 5000):
+        started = time.perf_counter()
+        docs, prepared = builder.docs(chunk)
+        analysis += time.perf_counter() - started
+        started = time.perf_counter()
+        with prepared_tokens(prepared):
+            for start in range(0, len(docs), BATCH):
+                backend.index(docs[start:start + BATCH])
+        indexing += time.perf_counter() - started
+        done += len(chunk)
+        if done % 100_000 == 0:
+            log(f"{backend.name}: {done:,} indexed, {indexing:.0f} s")
     started = time.perf_counter()
-    for start in range(0, len(docs), BATCH):
-        backend.index(docs[start:start + BATCH])
-    return time.perf_counter() - started
+    optimize = getattr(backend, "optimize", None)
+    if callable(optimize):
+        optimize()
+    indexing += time.perf_counter() - started
+    return {"analysis": analysis, "index": indexing}
+
+
+def timed_reindex(settings: Settings, work: Path) -> tuple[float, float]:
+    """``lantai reindex`` as a separate process: seconds and its peak RSS in MB."""
+    lantai = str(Path(sys.executable).with_name("lantai"))
+    started = time.perf_counter()
+    with (work / "reindex.log").open("ab") as out:
+        proc = subprocess.Popen([lantai, "reindex"], env=settings_env(settings), stdout=out,
+                                stderr=out, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"lantai reindex failed ({proc.returncode}); see {work}/reindex.log")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024
 
 
 # -- serving and querying -----------------------------------------------------
@@ -287,23 +354,34 @@ class Server:
 
 @dataclass
 class Load:
-    """Latencies (seconds) and failures of one load run."""
+    """Latencies (seconds, with the index of their query) and failures of one load run."""
 
-    latencies: list[float]
+    timed: list[tuple[int, float]]
     errors: int
     seconds: float
 
-    def percentile(self, p: float) -> float:
-        """The ``p``-th percentile latency in seconds (nearest rank)."""
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    @property
+    def latencies(self) -> list[float]:
+        """Every answered request's latency."""
+        return [t for _, t in self.timed]
+
+    def percentile(self, p: float, only: set[int] | None = None) -> float:
+        """The ``p``-th percentile latency in seconds (nearest rank), of the queries in
+        ``only`` when given."""
+        return percentile([t for i, t in self.timed if only is None or i in only], p)
 
     @property
     def rate(self) -> float:
         """Answered requests per second."""
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        return len(self.timed) / self.seconds if self.seconds else 0.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank); NaN for no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def get(url: str) -> tuple[int, dict | None, float]:
@@ -326,7 +404,7 @@ def run_load(base: str, queries: list[dict[str, str]], clients: int, count: int,
     requests and ``seconds`` seconds; record each answer's total and ids in ``answers``."""
     lock = threading.Lock()
     counter = iter(range(count))
-    latencies: list[float] = []
+    timed: list[tuple[int, float]] = []
     errors = 0
     deadline = time.monotonic() + seconds
 
@@ -343,15 +421,16 @@ def run_load(base: str, queries: list[dict[str, str]], clients: int, count: int,
                 if status != 200 or data is None:
                     errors += 1
                     continue
-                latencies.append(took)
+                timed.append((i, took))
                 if answers is not None and i not in answers:
-                    answers[i] = (data["total"], [h["id"] for h in data["hits"]])
+                    answers[i] = (data["total"], [h["id"] for h in data["hits"]],
+                                  data.get("total_is_exact", True))
 
     started = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
         for future in [pool.submit(work) for _ in range(clients)]:
             future.result()
-    return Load(latencies, errors, time.monotonic() - started)
+    return Load(timed, errors, time.monotonic() - started)
 
 
 # -- OpenSearch node ------------------------------------------------------------
@@ -397,9 +476,22 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
+def load_figures(load: Load, only: set[int] | None = None) -> dict[str, float]:
+    """What the report keeps of a load run (milliseconds, requests/s)."""
+    return {"requests": len(load.timed), "errors": load.errors, "rate": round(load.rate, 2),
+            **{f"p{p}": round(load.percentile(p, only) * 1000, 1) for p in (50, 95, 99)}}
+
+
+def floor_figures(found: dict[int, list[float]]) -> dict[str, float]:
+    """Percentiles (ms) of a floor measurement."""
+    values = [t for times in found.values() for t in times]
+    return {"requests": len(values),
+            **{f"p{p}": round(percentile(values, p) * 1000, 1) for p in (50, 95, 99)}}
+
+
 def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, str],
-           consistency: dict[str, int], shared: dict[str, float]) -> str:
-    """The markdown section."""
+           consistency: dict[str, int], shared: dict) -> str:
+    """The markdown section of one run (one N)."""
     env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("LANTAI_OPENSEARCH_")]
     command = " ".join([*env, ".venv/bin/python", "bench/backends.py", *sys.argv[1:]])
     lines = [
@@ -407,34 +499,42 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         f"## Search backends, N = {args.records:,}: sqlite vs opensearch (`bench/backends.py`)",
         "",
         f"Run on {date.today().isoformat()} with **N = {args.records:,} records** "
-        f"({shared['mb']:.1f} MB of record text) built from the People's Daily 1998 "
-        "sentences of the shared corpus (`peoples-daily-ner/example.dev`), seed "
-        f"{args.seed}. Command:",
+        f"({shared['mb']:.1f} MB of record text, about 6 entities a record) built from the "
+        "People's Daily 1998 sentences of the shared corpus (`peoples-daily-ner/example.dev`), "
+        f"seed {args.seed}. Command:",
         "",
         "```",
         f"{command}",
         "```",
         "",
         f"Machine: {describe(info)}. OpenSearch {shared['version']} single node "
-        "from `scripts/opensearch` (default heap) on the same machine. Web: `lantai serve` "
-        f"(gunicorn, {args.workers} sync workers) on loopback. Load average (1 min) just "
-        f"before the run: {shared['load_start']:.2f} (other work on the machine), at its end: "
-        f"{shared['load_end']:.2f}.",
+        f"from `scripts/opensearch` (heap {os.environ.get('LANTAI_OPENSEARCH_HEAP', '512m')}) "
+        f"on the same machine. Web: `lantai serve` (gunicorn, {args.workers} sync workers) on "
+        f"loopback. Load average (1 min) just before the run: {shared['load_start']:.2f} "
+        f"(other work shares the machine), at its end: {shared['load_end']:.2f}.",
         "",
-        f"Analysis shared by both backends (normalization to `IndexDoc`): "
-        f"{shared['analysis']:.1f} s. Indexing below is `backend.index()` in batches of "
-        f"{BATCH} (as `lantai ingest` does), including each backend's token building "
-        "(jieba search-mode words, characters, pinyin), until results are searchable; "
-        "`lantai reindex` is the whole rebuild from the catalog (OpenSearch: a new index "
-        "and an atomic alias switch).",
+        "Build: the catalog is written as ingest writes it (records with their entities, "
+        f"{shared['catalog']:.1f} s); documents are analysed in bulk (`bench/bulk.py`: each "
+        f"corpus sentence normalized and segmented once; {shared['same_tokens']} of "
+        f"{shared['checked_tokens']} sampled records get exactly the words of segmenting "
+        f"their whole text, {shared['same_docs']} exactly the document `index_doc` makes of "
+        "the stored record) and handed to `backend.index()` in batches of "
+        f"{BATCH} with their words prepared, as ingest's workers hand them to its writer; "
+        "`index s` is the backends' writing (and the optimize after the load), "
+        "`reindex s` is `lantai reindex` as its own process (the whole rebuild from the "
+        "catalog, analysis included; beside the live index, switched atomically), with its "
+        "peak RSS.",
         "",
-        "| backend | load avg before | index s | records/s | MB/s | reindex s | index size MB |",
+        "| backend | index s | records/s | reindex s | reindex peak RSS MB | "
+        "index size MB | size / text |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in results.items():
         reindex_s = f"{r['reindex']:.1f}" if r.get("reindex") is not None else "–"
-        lines.append(f"| {name} | {r['load']:.2f} | {r['index']:.1f} | {args.records / r['index']:,.0f} | "
-                     f"{shared['mb'] / r['index']:.2f} | {reindex_s} | {r['size_mb']:.1f} |")
+        rss = f"{r['reindex_rss']:.0f}" if r.get("reindex_rss") is not None else "–"
+        lines.append(f"| {name} | {r['index']:.1f} | {args.records / r['index']:,.0f} | "
+                     f"{reindex_s} | {rss} | {r['size_mb']:.1f} | "
+                     f"{r['size_mb'] / shared['mb']:.2f} |")
     lines += [
         "",
         f"Queries: {args.queries} distinct requests to `/api/v1/search` (anonymous, public "
@@ -443,24 +543,38 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         "year_from/year_to, archive and type filters, date sorts, pages 2-5, size 50; every "
         "answer includes the six facets. One client: at most "
         f"{args.count} requests or {args.seconds:g} s; 8 clients: at most {args.count * 4} "
-        f"requests or {args.seconds:g} s; after {args.warmup} warm-up requests.",
+        f"requests or {args.seconds:g} s; after {args.warmup} warm-up requests. The answer "
+        "cache is off (`LANTAI_SEARCH_CACHE_SIZE=0`) except in the row marked cached. "
+        "Floor: the engine alone for the same queries in the same run "
+        "(`bench/floors.py`: raw FTS5 match with bm25 over every match and the page's top "
+        "rows; the backend's own request body sent straight to OpenSearch), one client; "
+        "`API p95 (floor's queries)` is the API's one-client p95 over the queries the floor "
+        "covers.",
         "",
-        "| backend | clients | requests | errors | p50 ms | p99 ms | requests/s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| backend | clients | requests | errors | p50 ms | p95 ms | p99 ms | requests/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in results.items():
-        for clients, load in ((1, r["one"]), (8, r["eight"])):
-            lines.append(f"| {name} | {clients} | {len(load.latencies)} | {load.errors} | "
-                         f"{ms(load.percentile(50))} | {ms(load.percentile(99))} | "
-                         f"{load.rate:.1f} |")
+        for label, key in (("1", "one"), ("8", "eight"), ("8, cached", "cached")):
+            f = r.get(key)
+            if f:
+                lines.append(f"| {name} | {label} | {f['requests']} | {f['errors']} | "
+                             f"{f['p50']:.1f} | {f['p95']:.1f} | {f['p99']:.1f} | "
+                             f"{f['rate']:.1f} |")
+        fl = r["floor"]
+        lines.append(f"| {name} floor | 1 | {fl['requests']} | 0 | {fl['p50']:.1f} | "
+                     f"{fl['p95']:.1f} | {fl['p99']:.1f} | |")
+        lines.append(f"| {name} API p95 (floor's queries) | 1 | | | | "
+                     f"{r['api_floor_p95']:.1f} | | |")
     if consistency:
         lines += [
             "",
             f"Consistency: of {consistency['compared']} requests answered by both backends, "
-            f"{consistency['same_total']} have the same total and {consistency['same_page']} "
-            f"the same hits on the page ({consistency['same_set']} the same hits in some "
-            "order; relevance scores differ between BM25 in Lucene and in FTS5, so ties and "
-            "near-ties may order differently).",
+            f"{consistency['same_total']} have the same total ({consistency['approximate']} "
+            "of them flagged approximate by both), and "
+            f"{consistency['same_page']} the same hits on the page ({consistency['same_set']} "
+            "the same hits in some order; BM25 in Lucene and in FTS5 differ, so near-ties "
+            "may order differently).",
         ]
     lines.append(MARKER.format(records=args.records, end="end"))
     return "\n".join(lines) + "\n"
@@ -470,7 +584,7 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
 
 def log(message: str) -> None:
     """Progress on stderr."""
-    print(f"bench: {message}", file=sys.stderr, flush=True)
+    print(f"bench: {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -489,52 +603,56 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--opensearch-url", help="use this node instead of scripts/opensearch")
     parser.add_argument("--skip-reindex", action="store_true")
     parser.add_argument("--out", type=Path, default=DOC, help="markdown file (docs/benchmarks.md)")
+    parser.add_argument("--work", type=Path, help="work directory (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the data dir")
     return parser.parse_args(argv)
 
 
-def load_catalog(settings: Settings, rows: list[dict]) -> list[Record]:
-    """Validate the rows into records and store them in the catalog."""
-    records = [record_from_row(row) for row in rows]
-    store = CatalogStore(settings.catalog_url)
-    try:
-        for start in range(0, len(records), 2000):
-            store.upsert(records[start:start + 2000])
-    finally:
-        store.close()
-    return records
-
-
-def bench_backend(name: str, settings: Settings, docs: list[IndexDoc], args: argparse.Namespace,
-                  queries: list[dict[str, str]], answers: dict[int, tuple],
-                  work: Path) -> dict:
-    """Index, reindex, serve and query one backend; its figures."""
+def bench_backend(name: str, settings: Settings, args: argparse.Namespace,
+                  sentences: list[Sentence], builder: DocBuilder,
+                  queries: list[dict[str, str]], answers: dict[int, tuple], work: Path) -> dict:
+    """Build, reindex, serve and query one backend; its figures."""
     from search.backends import open_backend
 
     result: dict = {"load": os.getloadavg()[0]}
     backend = open_backend(settings)
     try:
-        log(f"{name}: indexing {len(docs)} records")
-        result["index"] = timed_index(backend, docs)
-        log(f"{name}: indexed in {result['index']:.1f} s")
+        log(f"{name}: indexing {args.records:,} records")
+        result.update(build_index(backend, args, sentences, builder))
+        result["build_rss"] = rss_mb()
+        log(f"{name}: indexed in {result['index']:.1f} s (analysis {result['analysis']:.1f} s)")
         if not args.skip_reindex:
-            store = CatalogStore(settings.catalog_url)
-            started = time.perf_counter()
-            count = reindex(store, backend)
-            result["reindex"] = time.perf_counter() - started
-            store.close()
-            assert count == len(docs), count
-            log(f"{name}: reindex in {result['reindex']:.1f} s")
+            result["reindex"], result["reindex_rss"] = timed_reindex(settings, work)
+            log(f"{name}: reindex in {result['reindex']:.1f} s, peak RSS "
+                f"{result['reindex_rss']:.0f} MB")
         result["size_mb"] = index_size(name, settings, backend)
-        server = Server(settings, args.workers, work / f"serve-{name}.log")
+        if name == "sqlite":
+            floor = sqlite_floor(str(settings.index_path), queries, settings)
+        else:
+            floor = opensearch_floor(backend, queries, settings)
+        result["floor"] = floor_figures(floor)
+        log(f"{name}: floor p95 {result['floor']['p95']} ms")
+        server = Server(settings.with_overrides(search_cache_size=0), args.workers,
+                        work / f"serve-{name}.log")
         try:
             run_load(server.base, queries, 2, args.warmup, args.seconds)
-            result["one"] = run_load(server.base, queries, 1, args.count, args.seconds, answers)
-            log(f"{name}: 1 client p50 {ms(result['one'].percentile(50))} ms")
-            result["eight"] = run_load(server.base, queries, 8, args.count * 4, args.seconds)
-            log(f"{name}: 8 clients p50 {ms(result['eight'].percentile(50))} ms")
+            one = run_load(server.base, queries, 1, args.count, args.seconds, answers)
+            result["one"] = load_figures(one)
+            result["api_floor_p95"] = round(one.percentile(95, set(floor)) * 1000, 1)
+            log(f"{name}: 1 client p95 {result['one']['p95']} ms")
+            result["eight"] = load_figures(run_load(server.base, queries, 8, args.count * 4,
+                                                    args.seconds))
+            log(f"{name}: 8 clients p95 {result['eight']['p95']} ms")
         finally:
             server.stop()
+        if name == "sqlite":  # the answer cache is the embedded backend's
+            server = Server(settings, args.workers, work / f"serve-{name}-cached.log")
+            try:
+                run_load(server.base, queries, 2, args.warmup, args.seconds)
+                result["cached"] = load_figures(run_load(server.base, queries, 8,
+                                                         args.count * 4, args.seconds))
+            finally:
+                server.stop()
     finally:
         if name == "opensearch":
             backend.drop()  # type: ignore[attr-defined]
@@ -543,9 +661,17 @@ def bench_backend(name: str, settings: Settings, docs: list[IndexDoc], args: arg
 
 
 def index_size(name: str, settings: Settings, backend: SearchBackend) -> float:
-    """Size of the index in MB as it stands after the reindex (OpenSearch: primaries)."""
+    """Size of the live index in MB (SQLite: pages in use, freed pages left out, which the
+    next rebuild reuses; OpenSearch: primaries)."""
     if name == "sqlite":
-        return sum(p.stat().st_size for p in settings.data_dir.glob("index.sqlite*")) / 1e6
+        conn = sqlite3.connect(settings.index_path)
+        try:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+            size = conn.execute("PRAGMA page_size").fetchone()[0]
+        finally:
+            conn.close()
+        return (pages - free) * size / 1e6
     client = backend.client  # type: ignore[attr-defined]
     stats = client.indices.stats(index=settings.index, metric="store")
     return stats["_all"]["primaries"]["store"]["size_in_bytes"] / 1e6
@@ -560,46 +686,49 @@ def compare(answers: dict[str, dict[int, tuple]]) -> dict[str, int]:
     return {
         "compared": len(keys),
         "same_total": sum(first[k][0] == second[k][0] for k in keys),
+        "approximate": sum(not first[k][2] and not second[k][2] for k in keys),
         "same_page": sum(first[k][1] == second[k][1] for k in keys),
         "same_set": sum(set(first[k][1]) == set(second[k][1]) for k in keys),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and write its section of docs/benchmarks.md."""
+    """Run the benchmark and write its section of docs/benchmarks.md, the results file
+    and the chart."""
     args = parse_args(argv)
     names = [n.strip() for n in args.backends.split(",") if n.strip()]
-    work = Path(tempfile.mkdtemp(prefix="lantai-bench-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="lantai-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     node: Node | None = None
     load_start = os.getloadavg()[0]
     try:
         sentences = read_sentences(args.corpus)
         log(f"{len(sentences)} sentences from {args.corpus}")
-        rows = make_rows(sentences, args.records, args.seed)
-        queries = make_queries(sentences, rows, args.queries, args.seed)
+        builder = DocBuilder(sentences, SentenceCache([s.text for s in sentences]))
+        sample = list(iter_rows(sentences, min(args.records, 20_000), args.seed))
+        queries = make_queries(sentences, sample, args.queries, args.seed)
+        del sample
         if "opensearch" in names:
             node = opensearch_node(args.opensearch_url)
-        base = load_settings(env={}, data_dir=str(work / "data"), search_timeout=10.0,
+        base = load_settings(env={}, data_dir=str(work / "data"), search_timeout=30.0,
                              opensearch_url=node.url if node else "http://127.0.0.1:9200",
                              index=f"bench{uuid.uuid4().hex[:12]}")
-        base.data_dir.mkdir(parents=True)
-        log(f"storing {len(rows)} records in the catalog")
-        records = load_catalog(base, rows)
-        started = time.perf_counter()
-        docs = [index_doc(r) for r in records]
-        shared = {"analysis": time.perf_counter() - started,
-                  "mb": sum(text_bytes(r) for r in records) / 1e6,
-                  "version": node.version if node else "–"}
+        base.data_dir.mkdir(parents=True, exist_ok=True)
+        log(f"storing {args.records:,} records in the catalog")
+        shared: dict = {**store_catalog(base, args, sentences, builder),
+                        "version": node.version if node else "–"}
+        log(f"catalog in {shared['catalog']:.1f} s")
         results: dict[str, dict] = {}
         answers: dict[str, dict[int, tuple]] = {}
         for name in names:
             answers[name] = {}
-            results[name] = bench_backend(name, base.with_overrides(backend=name), docs, args,
-                                          queries, answers[name], work)
+            results[name] = bench_backend(name, base.with_overrides(backend=name), args,
+                                          sentences, builder, queries, answers[name], work)
         shared["load_start"], shared["load_end"] = load_start, os.getloadavg()[0]
         section = render(args, results, machine(), compare(answers), shared)
         write_section(args.out, MARKER.format(records=args.records, end="begin"),
                       MARKER.format(records=args.records, end="end"), section)
+        record_run(args.records, results, shared, args.out)
         print(section)
         log(f"wrote {args.out}")
     finally:

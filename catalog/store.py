@@ -15,6 +15,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -52,6 +53,16 @@ def _row_values(record: Record, personal_data: Iterable[str] | None = None) -> d
 #: Columns of the records table that are the store's own, not fields of a Record.
 _STORE_ONLY = ("pk", "content_hash", "personal_data", "decided_at", "next_review", "source",
                "row_hash", "source_hash", "indexed_hash", "entities", "imported_at")
+
+
+def _pairs(keys: list[tuple[str, str]]) -> tuple:
+    """A WHERE clause for records by (archive, archive_code): one lookup in the unique
+    index uq_record_code per pair (an ``archive_code IN`` list would scan the table)."""
+    where = " OR ".join(f"(records.archive = :a{n} AND records.archive_code = :c{n})"
+                        for n in range(len(keys)))
+    params = {f"{kind}{n}": value for n, pair in enumerate(keys)
+              for kind, value in zip("ac", pair, strict=True)}
+    return (text(where).bindparams(**params),) if keys else (text("0"),)
 
 
 def _record(row) -> Record:
@@ -176,18 +187,16 @@ class CatalogStore:
         outcomes: list[WriteOutcome] = []
         with self.engine.begin() as conn:
             existing = {}
-            keys = {(w.record.archive, w.record.archive_code) for w in writes}
-            codes = sorted({code for _, code in keys})
-            for start in range(0, len(codes), 500):
+            keys = sorted({(w.record.archive, w.record.archive_code) for w in writes})
+            for start in range(0, len(keys), 200):
                 for row in conn.execute(
                         select(records_table.c.pk, records_table.c.archive,
                                records_table.c.archive_code, records_table.c.content_hash,
                                records_table.c.access, records_table.c.decided_at,
                                records_table.c.indexed_hash, records_table.c.source_hash,
                                records_table.c.entities.is_not(None).label("has_entities"))
-                        .where(records_table.c.archive_code.in_(codes[start:start + 500]))):
-                    if (row.archive, row.archive_code) in keys:
-                        existing[(row.archive, row.archive_code)] = row
+                        .where(*_pairs(keys[start:start + 200]))):
+                    existing[(row.archive, row.archive_code)] = row
             pages: dict[int, list] = {}
             replaced = []
             prepared = []
@@ -380,15 +389,13 @@ class CatalogStore:
         found: dict[str, Record] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
-                chunk = wanted[start:start + 200]
-                codes = {code for _, code in chunk}
-                rows = conn.execute(
-                    select(records_table).where(records_table.c.archive_code.in_(codes))
-                )
+                chunk = list(dict.fromkeys(wanted[start:start + 200]))
+                # One (archive, archive_code) pair per term: each is a lookup in the
+                # unique index uq_record_code, never a scan of the table.
+                rows = conn.execute(select(records_table).where(*_pairs(chunk)))
                 for row in rows:
                     record = _record(row)
-                    if (record.archive, record.archive_code) in chunk:
-                        found[record.id] = record
+                    found[record.id] = record
         return found
 
     def iter_records(self, batch: int = 1000) -> Iterator[Record]:

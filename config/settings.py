@@ -171,6 +171,14 @@ class Settings:
     ingest_entities: bool = setting(
         True, "Extract persons, places and organizations at ingest (entity facets and pages; "
         "`lantai ingest --no-entities` skips it for one run).")
+    exact_total_limit: int = setting(
+        10_000, "Totals up to this many matches are exact; above it a search says its total is "
+        "approximate (total_is_exact: false, 约 N) and counts facets over this many best-ranked "
+        "matches.", check=positive)
+    search_cache_size: int = setting(
+        1000, "Public answers kept per process by the embedded backend, keyed by request, "
+        "audience scope and index generation (any index write starts a new one); 0 is off.",
+        check=lambda value: None if value >= 0 else f"{value!r} must be 0 (off) or more")
     archive_names: dict[str, dict[str, str]] = setting(
         ARCHIVE_NAMES, "Names of the holding archives (馆藏单位) for pages and citations: "
         "zh (required), en and place, per archive id (JSON in the environment).",

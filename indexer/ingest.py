@@ -318,6 +318,7 @@ class _Run:
                 self.plan_sync()
                 self.drain()
             self.flush()
+            self.after_bulk_load()
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=True)
@@ -325,6 +326,14 @@ class _Run:
         self.done = self.total
         self.tick()
         return self.report
+
+    def after_bulk_load(self) -> None:
+        """After a run that wrote many records, let the backend merge its index and refresh
+        its statistics (``optimize``), so searches do not pay for the load's fragments."""
+        optimize = getattr(self.backend, "optimize", None)
+        written = self.report.added + self.report.updated
+        if callable(optimize) and not self.dry_run and written >= OPTIMIZE_AFTER:
+            optimize()
 
     def problem(self, problem: Problem, failed: bool = True) -> None:
         self.report.errors.append(problem)
@@ -861,29 +870,45 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
-def reindex(store: CatalogStore, backend: SearchBackend, batch: int = BATCH) -> int:
+OPTIMIZE_AFTER = 10_000  # records written by one ingest run: a bulk load
+
+
+def reindex(store: CatalogStore, backend: SearchBackend, batch: int = BATCH,
+            progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the index from the catalog; returns the number of records indexed.
 
-    A backend with ``rebuild`` (OpenSearch) builds a new index beside the old one and
-    switches to it atomically, so searches keep answering; others are cleared and refilled.
-    Each record is remembered as indexed in the version written.
+    A backend with ``rebuild`` (both built-in ones) builds a new index beside the old one
+    and switches to it atomically, so searches keep answering; others are cleared and
+    refilled. Records are read in batches of ``batch`` (memory stays bounded whatever the
+    count); ``progress(done, total)`` is called after each batch and at the end. Each
+    record is remembered as indexed in the version written.
     """
+    total = store.count() if progress else 0
+
+    def counted(items: Iterator[tuple[int, str, Record, dict | None]]):
+        for n, item in enumerate(items, start=1):
+            yield item
+            if progress and n % batch == 0:
+                progress(n, total)
+
     rebuild = getattr(backend, "rebuild", None)
     if callable(rebuild):
         marks: list[tuple[int, str]] = []
 
         def docs():
-            for pk, digest, record, entities in _stored(store, batch):
+            for pk, digest, record, entities in counted(_stored(store, batch)):
                 marks.append((pk, digest))
                 yield index_doc(record, entities)
 
         count = rebuild(docs())
         store.mark_indexed(marks)
+        if progress:
+            progress(count, total)
         return count
     backend.clear()
     done = 0
     chunk: list[tuple[int, str, Record, dict | None]] = []
-    for item in _stored(store, batch):
+    for item in counted(_stored(store, batch)):
         chunk.append(item)
         if len(chunk) >= batch:
             backend.index([index_doc(r, e) for _, _, r, e in chunk])
@@ -892,7 +917,10 @@ def reindex(store: CatalogStore, backend: SearchBackend, batch: int = BATCH) -> 
             chunk = []
     backend.index([index_doc(r, e) for _, _, r, e in chunk])
     store.mark_indexed((pk, digest) for pk, digest, _, _ in chunk)
-    return done + len(chunk)
+    count = done + len(chunk)
+    if progress:
+        progress(count, total)
+    return count
 
 
 def _stored(store: CatalogStore, batch: int) -> Iterator[tuple[int, str, Record, dict | None]]:

@@ -12,7 +12,8 @@ def _sqlite(settings: Settings) -> SearchBackend:
     from search.sqlite_fts import SqliteBackend
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteBackend(settings.index_path)
+    return SqliteBackend(settings.index_path, exact_total_limit=settings.exact_total_limit,
+                         cache_size=settings.search_cache_size)
 
 
 def _opensearch(settings: Settings) -> SearchBackend:

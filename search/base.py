@@ -75,11 +75,16 @@ class Hit:
 
 @dataclass
 class SearchResult:
-    """Hits of one page, the total, and facet counts over all matches."""
+    """Hits of one page, the total, and facet counts over the matches.
+
+    ``total_is_exact`` is False above the ``exact_total_limit`` setting: the total is then
+    approximate (约) and the facets count the best-ranked ``exact_total_limit`` matches.
+    """
 
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    total_is_exact: bool = True
 
 
 class SearchBackend(Protocol):

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from analyzers.pinyin import is_pinyin_query, pinyin_key
-from analyzers.segment import index_tokens, query_tokens
+from analyzers.segment import contains_learned_word, index_tokens, query_tokens
 
 _CHAR_TOKENS = re.compile(r"[0-9a-z]+|[^\W\d_a-z]", re.UNICODE)
 
@@ -66,6 +66,16 @@ def word_tokens(text: str) -> list[str]:
 def term_tokens(text: str) -> list[str]:
     """Word tokens of one query term, as they must all occur in a matching text."""
     return [t for t in query_tokens(text) if any(c.isalnum() for c in t)]
+
+
+def needs_string_match(text: str) -> bool:
+    """Whether a query term must also match as a string of characters (字串匹配).
+
+    Only a term holding a word the segmenter learned (``analyzers.segment.add_words``) can
+    be segmented differently in a text indexed before the word was learned; every other
+    term meets the index's words exactly, and its word match is enough.
+    """
+    return len(char_tokens(text)) > 1 and contains_learned_word(text)
 
 
 def pinyin_term(text: str) -> str | None:

@@ -7,14 +7,18 @@ every SQL statement (hits, totals, facets, suggestions), never applied afterward
 
 from __future__ import annotations
 
+import os
+import random
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
-from analyzers.query import And, Node, Not, Or, Phrase, Term, YearRange
+from analyzers.query import positive_terms
 from catalog.policy import Scope
+from search.answer_cache import AnswerCache
 from search.base import (
     ENTITY_LABELS,
     Hit,
@@ -22,19 +26,14 @@ from search.base import (
     SearchRequest,
     SearchResult,
 )
-from search.query_terms import char_tokens, pinyin_term, term_tokens, word_tokens, year_terms
+from search.query_terms import char_tokens, word_tokens
+from search.sqlite_query import COLUMNS, matched_sql, visibility_sql
 
-COLUMNS = ("title", "code", "creator", "meta", "body", "person", "place", "org", "pinyin",
-           "year", "title_chars", "meta_chars", "body_chars")
-WEIGHTS = (10.0, 10.0, 3.0, 2.0, 1.0, 3.0, 3.0, 3.0, 2.0, 0.5, 5.0, 1.5, 1.0)
-TERM_COLUMNS = {True: "title code creator meta body person place org",
-                False: "title code creator meta person place org"}
-PHRASE_COLUMNS = {True: "title_chars meta_chars body_chars", False: "title_chars meta_chars"}
-FIELD_COLUMNS = {"title": "title", "creator": "creator", "person": "person", "place": "place",
-                 "org": "org", "code": "code"}
+FACET_LIMIT = 100  # archive, year, record_type
+ENTITY_FACET_LIMIT = 30
 
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS docs (
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs{next} (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     archive TEXT NOT NULL,
@@ -47,95 +46,75 @@ CREATE TABLE IF NOT EXISTS docs (
     visibility TEXT NOT NULL,
     classified INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS docs_archive ON docs(archive);
-CREATE INDEX IF NOT EXISTS docs_code ON docs(archive_code);
-CREATE TABLE IF NOT EXISTS doc_entities (
+CREATE TABLE IF NOT EXISTS doc_entities{next} (
     rowid INTEGER NOT NULL,
     facet TEXT NOT NULL,
     name TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS doc_entities_rowid ON doc_entities(rowid);
-CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({", ".join(COLUMNS)}, tokenize='unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5(""" + ", ".join(COLUMNS) + """,
+    tokenize='unicode61');
 """
+META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
+# Indexes of the tables above, built after a rebuild's bulk load (and created here when
+# missing). The code index serves the code-first rule; entities are read by record.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS docs_archive ON docs(archive);
+CREATE INDEX IF NOT EXISTS docs_code ON docs(archive_code);
+CREATE INDEX IF NOT EXISTS docs_code_lower ON docs(lower(archive_code));
+CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, name);
+CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
+"""
+OLD_INDEXES = ("doc_entities_rowid",)  # replaced by the covering doc_entities_record
+NEXT = "_next"  # a rebuild fills docs_next, fts_next and doc_entities_next, then renames
+REBUILT = ("docs", "doc_entities", "fts")
 
 
-def _quote(token: str) -> str:
-    return '"' + token.replace('"', '""') + '"'
+def _batches(docs: Iterable[IndexDoc], size: int) -> Iterator[list[IndexDoc]]:
+    chunk: list[IndexDoc] = []
+    for doc in docs:
+        chunk.append(doc)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-class _Translator:
-    """Translate a query tree into an FTS5 expression for one visibility level."""
-
-    def __init__(self, text_visible: bool) -> None:
-        self.text_visible = text_visible
-
-    def leaf(self, node: Term | Phrase | YearRange) -> str | None:
-        if isinstance(node, YearRange):
-            return "{year} : (" + " OR ".join(year_terms(node.start, node.end)) + ")"
-        field = node.field
-        if field == "code":
-            tokens = char_tokens(node.text)
-            return f"{{code}} : {_quote(' '.join(tokens))}" if tokens else None
-        if isinstance(node, Phrase) and field in (None, "title"):
-            tokens = char_tokens(node.text)
-            columns = "title_chars" if field == "title" else PHRASE_COLUMNS[self.text_visible]
-            return f"{{{columns}}} : {_quote(' '.join(tokens))}" if tokens else None
-        tokens = term_tokens(node.text)
-        columns = FIELD_COLUMNS.get(field or "", TERM_COLUMNS[self.text_visible])
-        expr = (f"{{{columns}}} : (" + " AND ".join(_quote(t) for t in tokens) + ")"
-                if tokens else None)
-        chars = char_tokens(node.text)
-        if expr and field in (None, "title") and len(chars) > 1:
-            # The term as a string too: texts indexed before a word was learned still match.
-            phrase_columns = "title_chars" if field == "title" else PHRASE_COLUMNS[self.text_visible]
-            expr = f"({expr}) OR ({{{phrase_columns}}} : {_quote(' '.join(chars))})"
-        key = pinyin_term(node.text) if field in (None, "title", "person", "place", "org") else None
-        if key:
-            pinyin = f"{{pinyin}} : {_quote(key)}"
-            expr = f"({expr} OR {pinyin})" if expr else pinyin
-        return expr
-
-    def positive(self, node: Node) -> str | None:
-        """FTS expression for ``node``; None when it has nothing positive to match."""
-        if isinstance(node, And):
-            pos = [p for c in node.children if not isinstance(c, Not)
-                   if (p := self.positive(c)) is not None]
-            if not pos:
-                return None
-            expr = " AND ".join(f"({p})" for p in pos)
-            for child in node.children:
-                if isinstance(child, Not) and (neg := self.positive(child.child)) is not None:
-                    expr = f"({expr}) NOT ({neg})"
-            return expr
-        if isinstance(node, Or):
-            # A bare NOT inside OR cannot be expressed; it is left out.
-            parts = [p for c in node.children if not isinstance(c, Not)
-                     if (p := self.positive(c)) is not None]
-            return " OR ".join(f"({p})" for p in parts) if parts else None
-        if isinstance(node, Not):
-            return None
-        return self.leaf(node)
-
-    def negative(self, node: Node) -> str | None:
-        """For a purely negative query (NOT a, NOT b): what to exclude; else None."""
-        children = node.children if isinstance(node, And) else (node,)
-        if not all(isinstance(c, Not) for c in children):
-            return None
-        parts = [p for c in children if (p := self.positive(c.child)) is not None]  # type: ignore[union-attr]
-        return " OR ".join(f"({p})" for p in parts) if parts else None
+def _top(counts: dict, limit: int) -> dict[str, int]:
+    """The ``limit`` largest counts, ties by value, keys as text."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return {str(key): count for key, count in ordered}
 
 
 class SqliteBackend:
-    """Search backend on SQLite FTS5 (embedded, the default)."""
+    """Search backend on SQLite FTS5 (embedded, the default).
+
+    A search runs the full-text match once, into a temporary table of the visible,
+    filtered matches (rowid, score, visibility); the total, the page and the facets are
+    read from it. Above ``exact_total_limit`` matches the total is flagged approximate and
+    facets count the best-ranked ``exact_total_limit`` matches. Public answers are cached
+    per process (``cache_size``) under the index generation, which every write advances.
+    """
 
     name = "sqlite"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, exact_total_limit: int = 10_000,
+                 cache_size: int = 0) -> None:
         self.path = str(path)
+        self.exact_total_limit = exact_total_limit
+        self._cache: AnswerCache[SearchResult] = AnswerCache(cache_size)
         self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         with self._connect() as conn:
-            conn.executescript(SCHEMA)
+            conn.executescript(SCHEMA.format(next="") + META + ";")
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
+                         (random.randrange(1 << 40),))
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_code_lower'"
+                            ).fetchone() is None:
+                conn.executescript(INDEXES)
+                for name in OLD_INDEXES:
+                    conn.execute(f"DROP INDEX IF EXISTS {name}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -147,6 +126,22 @@ class SqliteBackend:
         finally:
             conn.close()
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's reading connection (kept open: its page cache stays warm)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS matches "
+                         "(rid INTEGER PRIMARY KEY, score REAL NOT NULL, vis TEXT NOT NULL)")
+            self._local.conn, self._local.pid = conn, os.getpid()
+            with self._write_lock:
+                self._readers.append(conn)
+        return conn
+
     # -- writing --------------------------------------------------------------
 
     def index(self, docs: Sequence[IndexDoc]) -> None:
@@ -157,31 +152,43 @@ class SqliteBackend:
         with self._write_lock, self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for doc, values in rows:
+                for doc, _ in rows:
                     self._delete_one(conn, doc.id)
-                    cur = conn.execute(
-                        "INSERT INTO docs (id, archive, archive_code, title, title_text, date, year,"
-                        " record_type, visibility, classified) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (doc.id, doc.archive, doc.archive_code, doc.title, doc.title_text,
-                         doc.date, doc.year, doc.record_type, doc.visibility, int(doc.classified)),
-                    )
-                    rowid = cur.lastrowid
-                    conn.execute(
-                        f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES "
-                        f"(?, {', '.join('?' * len(COLUMNS))})",
-                        (rowid, *values),
-                    )
-                    conn.executemany(
-                        "INSERT INTO doc_entities (rowid, facet, name) VALUES (?,?,?)",
-                        [(rowid, facet, name)
-                         for facet, names in (("person", doc.persons), ("place", doc.places),
-                                              ("org", doc.orgs))
-                         for name in dict.fromkeys(names)],
-                    )
+                self._insert(conn, rows, "")
+                self._advance(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, rows: list[tuple[IndexDoc, tuple[str, ...]]],
+                suffix: str) -> None:
+        for doc, values in rows:
+            cur = conn.execute(
+                f"INSERT INTO docs{suffix} (id, archive, archive_code, title, title_text, date,"
+                " year, record_type, visibility, classified) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (doc.id, doc.archive, doc.archive_code, doc.title, doc.title_text,
+                 doc.date, doc.year, doc.record_type, doc.visibility, int(doc.classified)),
+            )
+            rowid = cur.lastrowid
+            conn.execute(
+                f"INSERT INTO fts{suffix} (rowid, {', '.join(COLUMNS)}) VALUES "
+                f"(?, {', '.join('?' * len(COLUMNS))})",
+                (rowid, *values),
+            )
+            conn.executemany(
+                f"INSERT INTO doc_entities{suffix} (rowid, facet, name) VALUES (?,?,?)",
+                [(rowid, facet, name)
+                 for facet, names in (("person", doc.persons), ("place", doc.places),
+                                      ("org", doc.orgs))
+                 for name in dict.fromkeys(names)],
+            )
+
+    @staticmethod
+    def _advance(conn: sqlite3.Connection) -> None:
+        """Start a new index generation (cached answers of older ones are not served)."""
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
 
     @staticmethod
     def _fts_values(doc: IndexDoc) -> tuple[str, ...]:
@@ -214,14 +221,84 @@ class SqliteBackend:
             conn.execute("BEGIN IMMEDIATE")
             for doc_id in ids:
                 self._delete_one(conn, doc_id)
+            self._advance(conn)
             conn.execute("COMMIT")
 
     def clear(self) -> None:
         """Remove every document."""
         with self._write_lock, self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
             conn.execute("DELETE FROM fts")
             conn.execute("DELETE FROM doc_entities")
             conn.execute("DELETE FROM docs")
+            self._advance(conn)
+            conn.execute("COMMIT")
+
+    def rebuild(self, docs: Iterable[IndexDoc], batch: int = 1000) -> int:
+        """Build a new index beside the live one from ``docs`` and switch to it atomically
+        (重建索引); searches keep answering from the old one meanwhile.
+
+        The new tables (``*_next``) are filled in batches, merged ('optimize'), then
+        renamed over the old ones in one transaction with their indexes. On failure they
+        are dropped and the old index goes on serving. Returns the number indexed.
+        """
+        with self._connect() as conn:
+            self._drop_next(conn)
+            conn.executescript(SCHEMA.format(next=NEXT))
+        count = 0
+        try:
+            for chunk in _batches(docs, batch):
+                rows = [(doc, self._fts_values(doc)) for doc in chunk]
+                with self._write_lock, self._connect() as conn:
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        self._insert(conn, rows, NEXT)
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        conn.execute("ROLLBACK")
+                        raise
+                count += len(chunk)
+            with self._connect() as conn:
+                conn.execute(f"INSERT INTO fts{NEXT} (fts{NEXT}) VALUES ('optimize')")
+            with self._write_lock, self._connect() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for table in REBUILT:
+                        conn.execute(f"DROP TABLE {table}")
+                    for table in REBUILT:
+                        conn.execute(f"ALTER TABLE {table}{NEXT} RENAME TO {table}")
+                    for statement in filter(None, (s.strip() for s in INDEXES.split(";"))):
+                        conn.execute(statement)
+                    self._advance(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+        except BaseException:
+            with self._connect() as conn:
+                self._drop_next(conn)
+            raise
+        self.analyze()
+        return count
+
+    @staticmethod
+    def _drop_next(conn: sqlite3.Connection) -> None:
+        for table in REBUILT:
+            conn.execute(f"DROP TABLE IF EXISTS {table}{NEXT}")
+
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics (ANALYZE / PRAGMA optimize)."""
+        with self._connect() as conn:
+            conn.execute("ANALYZE docs")
+            conn.execute("ANALYZE doc_entities")
+            conn.execute("PRAGMA optimize")
+
+    def optimize(self) -> None:
+        """After a bulk load: merge the full-text index into one segment and refresh the
+        planner's statistics, so searches do not pay for fragmentation."""
+        with self._write_lock, self._connect() as conn:
+            conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+        self.analyze()
 
     def ids(self) -> set[str]:
         """All document ids."""
@@ -229,123 +306,124 @@ class SqliteBackend:
             return {row[0] for row in conn.execute("SELECT id FROM docs")}
 
     def close(self) -> None:
-        """Nothing to release: connections are opened per call."""
+        """Close the reading connections."""
+        with self._write_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
+        self._local = threading.local()
 
     # -- reading --------------------------------------------------------------
 
-    @staticmethod
-    def _visibility_sql(scope: Scope) -> tuple[str, list]:
-        """SQL for 'the text of d is visible to scope', with its parameters."""
-        if scope.all_archives:
-            own = "1" if scope.clearance else "d.classified = 0"
-            return f"(d.visibility = 'full' OR {own})", []
-        if scope.own_archives:
-            marks = ", ".join("?" * len(scope.own_archives))
-            clearance = "" if scope.clearance else " AND d.classified = 0"
-            return (f"(d.visibility = 'full' OR (d.archive IN ({marks}){clearance}))",
-                    sorted(scope.own_archives))
-        return "(d.visibility = 'full')", []
-
-    def _matched_sql(self, request: SearchRequest, scope: Scope) -> tuple[str, list]:
-        """A SELECT of (rid, score, vis) for every visible match, before filters."""
-        text_sql, text_params = self._visibility_sql(scope)
-        node = request.query
-        bm25 = "-bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
-        parts: list[str] = []
-        params: list = []
-        for text_visible in (True, False):
-            translator = _Translator(text_visible)
-            where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
-            vis = "'full'" if text_visible else "'catalog'"
-            positive = translator.positive(node) if node is not None else None
-            negative = translator.negative(node) if node is not None else None
-            if positive is not None:
-                parts.append(f"SELECT fts.rowid AS rid, {bm25} AS score, {vis} AS vis "
-                             f"FROM fts JOIN docs d ON d.rowid = fts.rowid "
-                             f"WHERE fts MATCH ? AND {where}")
-                params += [positive, *text_params]
-            elif node is None or negative is not None:
-                exclude = ""
-                if negative is not None:
-                    exclude = " AND d.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
-                parts.append(f"SELECT d.rowid AS rid, 0.0 AS score, {vis} AS vis FROM docs d "
-                             f"WHERE {where}{exclude}")
-                params += [*text_params] + ([negative] if negative is not None else [])
-        if not parts:
-            return "SELECT NULL AS rid, 0.0 AS score, NULL AS vis WHERE 0", []
-        return " UNION ALL ".join(parts), params
-
-    @staticmethod
-    def _filter_sql(request: SearchRequest) -> tuple[str, list]:
-        clauses: list[str] = []
-        params: list = []
-        if request.archives:
-            clauses.append(f"d.archive IN ({', '.join('?' * len(request.archives))})")
-            params += list(request.archives)
-        if request.record_types:
-            clauses.append(f"d.record_type IN ({', '.join('?' * len(request.record_types))})")
-            params += list(request.record_types)
-        if request.year_from is not None:
-            clauses.append("d.year >= ?")
-            params.append(request.year_from)
-        if request.year_to is not None:
-            clauses.append("d.year <= ?")
-            params.append(request.year_to)
-        for facet, name in request.entities:
-            clauses.append("d.rowid IN (SELECT rowid FROM doc_entities WHERE facet = ? AND name = ?)")
-            params += [facet, name]
-        return (" AND ".join(clauses) or "1"), params
-
     def search(self, request: SearchRequest, scope: Scope) -> SearchResult:
-        """Visible matches: one page of hits, the total and facet counts."""
-        matched, match_params = self._matched_sql(request, scope)
-        filters, filter_params = self._filter_sql(request)
-        base = (f"WITH m AS ({matched}), f AS (SELECT d.*, m.score, m.vis FROM m "
-                f"JOIN docs d ON d.rowid = m.rid WHERE {filters}) ")
-        params = match_params + filter_params
-        order = {
-            "date": "CASE WHEN f.date = '' THEN 1 ELSE 0 END, f.date, f.id",
-            "date_desc": "CASE WHEN f.date = '' THEN 1 ELSE 0 END, f.date DESC, f.id",
-        }.get(request.sort, "f.score DESC, f.date, f.id")
-        code = request.raw_query.strip()
-        boost = "CASE WHEN lower(f.archive_code) = lower(?) THEN 0 ELSE 1 END, "
+        """Visible matches: one page of hits, the total and facet counts.
+
+        Everything is read in one transaction (one snapshot of the index, even while a
+        rebuild switches tables). Public answers come from the cache when the index has
+        not changed since they were computed.
+        """
+        conn = self._reader()
+        key = None
+        conn.execute("BEGIN")
+        try:
+            generation = conn.execute(
+                "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+            if scope.is_public:
+                key = repr((replace(request, raw_query=request.raw_query.strip()), scope))
+                cached = self._cache.get(key, generation)
+                if cached is not None:
+                    return cached
+            result = self._search(conn, request, scope)
+        finally:
+            conn.execute("DELETE FROM temp.matches")
+            conn.execute("COMMIT")
+        if key is not None:
+            self._cache.put(key, generation, result)
+        return result
+
+    def _search(self, conn: sqlite3.Connection, request: SearchRequest,
+                scope: Scope) -> SearchResult:
+        matched, params = matched_sql(request, scope)
+        conn.execute(f"INSERT OR IGNORE INTO temp.matches (rid, score, vis) {matched}", params)
+        total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
+        hits = self._page(conn, request, total)
+        facets = self._facets(conn, total) if request.with_facets else {}
+        return SearchResult(total=total, hits=hits, facets=facets,
+                            total_is_exact=total <= self.exact_total_limit)
+
+    def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
+        """The requested page of the matches, in the requested order.
+
+        Relevance: an exact reference code first, then score (to 4 decimals, as shown),
+        ties by a title holding a query term first, then date, then id. Only the matches
+        that can reach the page are joined to their rows.
+        """
         offset = (request.page - 1) * request.size
-        with self._connect() as conn:
-            total = conn.execute(base + "SELECT count(*) FROM f", params).fetchone()[0]
-            rows = conn.execute(
-                base + f"SELECT f.id, f.score, f.vis FROM f ORDER BY {boost}{order} "
-                "LIMIT ? OFFSET ?",
-                [*params, code, request.size, offset],
-            ).fetchall()
-            facets: dict[str, dict[str, int]] = {}
-            if request.with_facets:
-                for facet, column in (("archive", "archive"), ("year", "year"),
-                                      ("record_type", "record_type")):
-                    facets[facet] = {
-                        str(value): count for value, count in conn.execute(
-                            base + f"SELECT f.{column}, count(*) AS n FROM f "
-                            f"WHERE f.{column} IS NOT NULL AND f.{column} != '' "
-                            f"GROUP BY f.{column} ORDER BY n DESC, f.{column} LIMIT 100", params)
-                    }
-                for facet in ENTITY_LABELS:
-                    facets[facet] = dict(conn.execute(
-                        base + "SELECT e.name, count(DISTINCT e.rowid) AS n FROM f "
-                        "JOIN doc_entities e ON e.rowid = f.rowid WHERE e.facet = ? "
-                        "GROUP BY e.name ORDER BY n DESC, e.name LIMIT 30", [*params, facet]))
-        hits = [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
-        return SearchResult(total=total, hits=hits, facets=facets)
+        if offset >= total:
+            return []
+        code = request.raw_query.strip()
+        terms = positive_terms(request.query)
+        if request.sort in ("date", "date_desc"):
+            direction = " DESC" if request.sort == "date_desc" else ""
+            order, order_params = (f"CASE WHEN d.date = '' THEN 1 ELSE 0 END, d.date{direction}, "
+                                   "d.id"), []
+        else:
+            in_title = " OR ".join("instr(d.title_text, ?) > 0" for _ in terms) or "0"
+            order = (f"round(m.score, 4) DESC, CASE WHEN {in_title} THEN 0 ELSE 1 END, "
+                     "d.date, d.id")
+            order_params = list(terms)
+        source, source_params = "temp.matches", []
+        wanted = offset + request.size
+        if request.sort == "relevance" and total > wanted:
+            edge = conn.execute("SELECT round(score, 4) FROM temp.matches "
+                                "ORDER BY score DESC LIMIT 1 OFFSET ?", (wanted - 1,)).fetchone()[0]
+            source = ("(SELECT * FROM temp.matches WHERE round(score, 4) >= ? OR rid IN "
+                      "(SELECT rowid FROM docs WHERE lower(archive_code) = lower(?)))")
+            source_params = [edge, code]
+        rows = conn.execute(
+            f"SELECT d.id, m.score, m.vis FROM {source} m CROSS JOIN docs d ON d.rowid = m.rid "
+            "ORDER BY CASE WHEN lower(d.archive_code) = lower(?) THEN 0 ELSE 1 END, "
+            f"{order} LIMIT ? OFFSET ?",
+            [*source_params, code, *order_params, request.size, offset]).fetchall()
+        return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
+
+    def _facets(self, conn: sqlite3.Connection, total: int) -> dict[str, dict[str, int]]:
+        """Facet counts over the matches (over the best-ranked ``exact_total_limit`` of
+        them when there are more): one GROUP BY for the catalog columns, one for entities."""
+        source = "temp.matches"
+        if total > self.exact_total_limit:
+            source = (f"(SELECT rid FROM temp.matches ORDER BY score DESC, rid "
+                      f"LIMIT {int(self.exact_total_limit)})")
+        columns: dict[str, dict] = {"archive": {}, "year": {}, "record_type": {}}
+        for archive, year, record_type, n in conn.execute(
+                f"SELECT d.archive, d.year, d.record_type, count(*) FROM {source} m "
+                "CROSS JOIN docs d ON d.rowid = m.rid GROUP BY 1, 2, 3"):
+            for facet, value in (("archive", archive), ("year", year),
+                                 ("record_type", record_type)):
+                if value is not None and value != "":
+                    columns[facet][value] = columns[facet].get(value, 0) + n
+        facets = {facet: _top(counts, FACET_LIMIT) for facet, counts in columns.items()}
+        entities: dict[str, dict[str, int]] = {facet: {} for facet in ENTITY_LABELS}
+        for facet, name, n in conn.execute(
+                "SELECT facet, name, n FROM (SELECT e.facet, e.name, count(*) AS n, "
+                "row_number() OVER (PARTITION BY e.facet ORDER BY count(*) DESC, e.name) AS r "
+                f"FROM {source} m CROSS JOIN doc_entities e ON e.rowid = m.rid "
+                f"GROUP BY e.facet, e.name) WHERE r <= {ENTITY_FACET_LIMIT} ORDER BY facet, r"):
+            if facet in entities:
+                entities[facet][name] = n
+        facets.update(entities)
+        return facets
 
     def suggest(self, prefix: str, scope: Scope, size: int = 8) -> list[str]:
         """Visible titles starting with, then containing, the normalized prefix."""
         prefix = prefix.strip()
         if not prefix:
             return []
-        text_sql, text_params = self._visibility_sql(scope)
+        text_sql, text_params = visibility_sql(scope)
         visible = f"({text_sql} OR d.visibility = 'catalog')"
-        with self._connect() as conn:
-            rows = conn.execute(
-                f"SELECT d.title FROM docs d WHERE {visible} AND instr(d.title_text, ?) > 0 "
-                "ORDER BY instr(d.title_text, ?), length(d.title), d.title LIMIT ?",
-                [*text_params, prefix, prefix, size * 3],
-            ).fetchall()
+        rows = self._reader().execute(
+            f"SELECT d.title FROM docs d WHERE {visible} AND instr(d.title_text, ?) > 0 "
+            "ORDER BY instr(d.title_text, ?), length(d.title), d.title LIMIT ?",
+            [*text_params, prefix, prefix, size * 3],
+        ).fetchall()
         return list(dict.fromkeys(row[0] for row in rows))[:size]

@@ -26,9 +26,9 @@ def loaded(client, tmp_path):
 
 def test_search_json_has_the_documented_shape(loaded):
     data = loaded.get("/api/v1/search?q=宝鸡 土地改革&size=5").get_json()
-    assert set(data) == {"query", "total", "page", "size", "hits", "facets"}
-    assert (data["query"], data["total"], data["page"], data["size"]) == (
-        "宝鸡 土地改革", 23, 1, 5)
+    assert set(data) == {"query", "total", "total_is_exact", "page", "size", "hits", "facets"}
+    assert (data["query"], data["total"], data["total_is_exact"], data["page"], data["size"]) == (
+        "宝鸡 土地改革", 23, True, 1, 5)
     hit = data["hits"][0]
     assert set(hit) == {"id", "archive", "archive_code", "title", "date", "record_type",
                         "visibility", "snippet", "pages", "score"}

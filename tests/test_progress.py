@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import re
 
+from indexer import ingest
 from indexer.ingest import IngestReport
-from indexer.progress import Progress
+from indexer.progress import Progress, RebuildProgress
 from tests.conftest import record, write_jsonl
 
 
@@ -50,3 +51,20 @@ def test_ingest_reports_progress_as_files_are_done(lantai, tmp_path):
         (done, total, report.added)))
     assert seen[-1] == (2, 2, 4)
     assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen)
+
+
+def test_a_rebuild_reports_records_rate_eta_and_peak_memory(lantai, tmp_path):
+    rows = [record(f"R-{n:03d}", f"关于第{n}号文件的报告") for n in range(7)]
+    lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", rows)])
+    calls: list[tuple[int, int]] = []
+    assert ingest.reindex(lantai.store, lantai.backend, batch=3,
+                          progress=lambda done, total: calls.append((done, total))) == 7
+    assert calls == [(3, 7), (6, 7), (7, 7)]
+    log = io.StringIO()
+    progress = RebuildProgress(log, interval=0)
+    progress(3, 7)
+    progress(7, 7)
+    first, last = log.getvalue().splitlines()
+    assert re.fullmatch(r"lantai reindex: progress: 3/7 records, [\d.]+ records/s, "
+                        r"ETA \d+m\d\ds, peak RSS \d+ MB", first)
+    assert "7/7 records" in last and "ETA 0m00s" in last

@@ -1,0 +1,155 @@
+"""SQL of the embedded backend's searches: FTS5 expressions of parsed queries, the
+visibility of an audience's scope, filters, and the one SELECT of a search's matches.
+
+Text columns hold search-mode word tokens (jieba) separated by spaces; ``*_chars``
+columns hold one token per character for exact phrases.
+"""
+
+from __future__ import annotations
+
+from analyzers.query import And, Node, Not, Or, Phrase, Term, YearRange
+from catalog.policy import Scope
+from search.base import SearchRequest
+from search.query_terms import char_tokens, needs_string_match, pinyin_term, term_tokens, year_terms
+
+COLUMNS = ("title", "code", "creator", "meta", "body", "person", "place", "org", "pinyin",
+           "year", "title_chars", "meta_chars", "body_chars")
+WEIGHTS = (10.0, 10.0, 3.0, 2.0, 1.0, 3.0, 3.0, 3.0, 2.0, 0.5, 5.0, 1.5, 1.0)
+TERM_COLUMNS = {True: "title code creator meta body person place org",
+                False: "title code creator meta person place org"}
+PHRASE_COLUMNS = {True: "title_chars meta_chars body_chars", False: "title_chars meta_chars"}
+FIELD_COLUMNS = {"title": "title", "creator": "creator", "person": "person", "place": "place",
+                 "org": "org", "code": "code"}
+BM25 = "-bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+class Translator:
+    """Translate a query tree into an FTS5 expression for one visibility level."""
+
+    def __init__(self, text_visible: bool) -> None:
+        self.text_visible = text_visible
+
+    def leaf(self, node: Term | Phrase | YearRange) -> str | None:
+        if isinstance(node, YearRange):
+            return "{year} : (" + " OR ".join(year_terms(node.start, node.end)) + ")"
+        field = node.field
+        if field == "code":
+            tokens = char_tokens(node.text)
+            return f"{{code}} : {_quote(' '.join(tokens))}" if tokens else None
+        if isinstance(node, Phrase) and field in (None, "title"):
+            tokens = char_tokens(node.text)
+            columns = "title_chars" if field == "title" else PHRASE_COLUMNS[self.text_visible]
+            return f"{{{columns}}} : {_quote(' '.join(tokens))}" if tokens else None
+        tokens = term_tokens(node.text)
+        columns = FIELD_COLUMNS.get(field or "", TERM_COLUMNS[self.text_visible])
+        expr = (f"{{{columns}}} : (" + " AND ".join(_quote(t) for t in tokens) + ")"
+                if tokens else None)
+        if expr and field in (None, "title") and needs_string_match(node.text):
+            # The term as a string too: texts indexed before a word was learned still match.
+            chars = char_tokens(node.text)
+            phrase_columns = "title_chars" if field == "title" else PHRASE_COLUMNS[self.text_visible]
+            expr = f"({expr}) OR ({{{phrase_columns}}} : {_quote(' '.join(chars))})"
+        key = pinyin_term(node.text) if field in (None, "title", "person", "place", "org") else None
+        if key:
+            pinyin = f"{{pinyin}} : {_quote(key)}"
+            expr = f"({expr} OR {pinyin})" if expr else pinyin
+        return expr
+
+    def positive(self, node: Node) -> str | None:
+        """FTS expression for ``node``; None when it has nothing positive to match."""
+        if isinstance(node, And):
+            pos = [p for c in node.children if not isinstance(c, Not)
+                   if (p := self.positive(c)) is not None]
+            if not pos:
+                return None
+            expr = " AND ".join(f"({p})" for p in pos)
+            for child in node.children:
+                if isinstance(child, Not) and (neg := self.positive(child.child)) is not None:
+                    expr = f"({expr}) NOT ({neg})"
+            return expr
+        if isinstance(node, Or):
+            # A bare NOT inside OR cannot be expressed; it is left out.
+            parts = [p for c in node.children if not isinstance(c, Not)
+                     if (p := self.positive(c)) is not None]
+            return " OR ".join(f"({p})" for p in parts) if parts else None
+        if isinstance(node, Not):
+            return None
+        return self.leaf(node)
+
+    def negative(self, node: Node) -> str | None:
+        """For a purely negative query (NOT a, NOT b): what to exclude; else None."""
+        children = node.children if isinstance(node, And) else (node,)
+        if not all(isinstance(c, Not) for c in children):
+            return None
+        parts = [p for c in children if (p := self.positive(c.child)) is not None]  # type: ignore[union-attr]
+        return " OR ".join(f"({p})" for p in parts) if parts else None
+
+
+def visibility_sql(scope: Scope) -> tuple[str, list]:
+    """SQL for 'the text of d is visible to scope', with its parameters."""
+    if scope.all_archives:
+        own = "1" if scope.clearance else "d.classified = 0"
+        return f"(d.visibility = 'full' OR {own})", []
+    if scope.own_archives:
+        marks = ", ".join("?" * len(scope.own_archives))
+        clearance = "" if scope.clearance else " AND d.classified = 0"
+        return (f"(d.visibility = 'full' OR (d.archive IN ({marks}){clearance}))",
+                sorted(scope.own_archives))
+    return "(d.visibility = 'full')", []
+
+def matched_sql(request: SearchRequest, scope: Scope) -> tuple[str, list]:
+    """A SELECT of (rid, score, vis) for every visible, filtered match.
+
+    Each branch drives from the full-text match (CROSS JOIN keeps SQLite from
+    starting at ``docs``) and reads each match's row once, for visibility and filters.
+    """
+    text_sql, text_params = visibility_sql(scope)
+    filters, filter_params = filter_sql(request)
+    node = request.query
+    parts: list[str] = []
+    params: list = []
+    for text_visible in (True, False):
+        translator = Translator(text_visible)
+        where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
+        vis = "'full'" if text_visible else "'catalog'"
+        positive = translator.positive(node) if node is not None else None
+        negative = translator.negative(node) if node is not None else None
+        if positive is not None:
+            parts.append(f"SELECT fts.rowid, {BM25}, {vis} FROM fts CROSS JOIN docs d "
+                         f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where} AND {filters}")
+            params += [positive, *text_params, *filter_params]
+        elif node is None or negative is not None:
+            exclude = ""
+            if negative is not None:
+                exclude = " AND d.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
+            parts.append(f"SELECT d.rowid, 0.0, {vis} FROM docs d "
+                         f"WHERE {where} AND {filters}{exclude}")
+            params += [*text_params, *filter_params] + (
+                [negative] if negative is not None else [])
+    if not parts:
+        return "SELECT NULL, 0.0, NULL WHERE 0", []
+    return " UNION ALL ".join(parts), params
+
+def filter_sql(request: SearchRequest) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    if request.archives:
+        clauses.append(f"d.archive IN ({', '.join('?' * len(request.archives))})")
+        params += list(request.archives)
+    if request.record_types:
+        clauses.append(f"d.record_type IN ({', '.join('?' * len(request.record_types))})")
+        params += list(request.record_types)
+    if request.year_from is not None:
+        clauses.append("d.year >= ?")
+        params.append(request.year_from)
+    if request.year_to is not None:
+        clauses.append("d.year <= ?")
+        params.append(request.year_to)
+    for facet, name in request.entities:
+        clauses.append("d.rowid IN (SELECT rowid FROM doc_entities WHERE facet = ? AND name = ?)")
+        params += [facet, name]
+    return (" AND ".join(clauses) or "1"), params
