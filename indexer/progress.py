@@ -1,8 +1,10 @@
-"""Progress of an ingest run on stderr: a bar on a terminal, plain periodic lines otherwise."""
+"""Progress of an ingest run (a bar on a terminal, plain periodic lines otherwise) and of
+an index rebuild, on stderr."""
 
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import time
 from typing import IO
@@ -33,7 +35,7 @@ class Progress:
             interval = float(env) if env else (0.2 if self.tty else 10.0)
         self.interval = interval
         self.started = time.monotonic()
-        self.last = float("-inf")  # the first call always draws (monotonic time may be small)
+        self.last = float("-inf")  # the first call always draws
         self.drawn = False
 
     def line(self, report: IngestReport, done: int, total: int) -> str:
@@ -67,4 +69,39 @@ class Progress:
                 self.stream.write("\n")
         else:
             self.stream.write(f"lantai ingest: progress: {text}\n")
+        self.stream.flush()
+
+
+class RebuildProgress:
+    """Callable given to :func:`indexer.ingest.reindex` as ``progress``: records done of
+    the total, rate, ETA and the process's peak memory, as :class:`Progress` writes them."""
+
+    def __init__(self, stream: IO[str] | None = None, interval: float | None = None) -> None:
+        self.stream = stream or sys.stderr
+        env = os.environ.get("LANTAI_TEST_PROGRESS_INTERVAL")
+        if interval is None:
+            interval = float(env) if env else (0.2 if self.stream.isatty() else 10.0)
+        self.interval = interval
+        self.started = time.monotonic()
+        self.last = float("-inf")  # the first call always draws
+
+    def line(self, done: int, total: int) -> str:
+        """The progress text: records, rate, ETA, peak RSS."""
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        eta = "--"
+        if 0 < done < total:
+            eta = _duration(elapsed * (total - done) / done)
+        elif total and done >= total:
+            eta = "0m00s"
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return (f"{done}/{total} records, {done / elapsed:.1f} records/s, ETA {eta}, "
+                f"peak RSS {peak:.0f} MB")
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        final = total > 0 and done >= total
+        if not final and now - self.last < self.interval:
+            return
+        self.last = now
+        self.stream.write(f"lantai reindex: progress: {self.line(done, total)}\n")
         self.stream.flush()
