@@ -36,8 +36,8 @@ def query_terms(query: str | Sequence[str] | None) -> list[str]:
 def term_groups(terms: Sequence[str]) -> list[list[str]]:
     """For each term, the normalized pieces that must all occur in a page's search text.
 
-    >>> term_groups(['寶雞', '土地 改革'])
-    [['宝鸡'], ['土地', '改革']]
+    >>> term_groups(['寶雞', '土地 改革', '宝鸡县 农会'])
+    [['宝鸡'], ['土地改革'], ['宝鸡县', '农会']]
     """
     groups = []
     for term in terms:
