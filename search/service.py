@@ -29,7 +29,6 @@ from search.pages import hit_pages, page_matches, query_terms, term_groups
 
 MAX_QUERY_LENGTH = 500
 MAX_PAGE = 10_000
-_ARCHIVE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: Hits the index showed but the catalog now hides are logged here, to be reindexed.
 stale_log = logging.getLogger("lantai.stale_index")
 
@@ -116,7 +115,7 @@ class SearchService:
             return
         known = self.known_archives()
         for archive in archives:
-            if archive not in known or not _ARCHIVE.match(archive):
+            if archive not in known:
                 raise ParamError("archive", f"{archive!r} is not an archive id; known: "
                                  f"{', '.join(known) or 'none yet'}")
 
