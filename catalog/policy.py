@@ -175,10 +175,15 @@ def next_review_date(decided: date, interval_days: int) -> date:
 ORIGINAL_SHOWN, ORIGINAL_WITHHELD, ORIGINAL_NONE = "shown", "withheld", "none"
 
 
-class _Described(Protocol):
-    archive: str
-    access: str
-    classification: str
+class Described(Protocol):
+    """What the policy reads of a record: its archive, 开放状态 and 密级."""
+
+    @property
+    def archive(self) -> str: ...
+    @property
+    def access(self) -> str: ...
+    @property
+    def classification(self) -> str: ...
 
 
 #: What an audience may be shown of a record, from least to most (阅览范围).
@@ -227,7 +232,7 @@ class View:
         return ORIGINAL_WITHHELD if unread or any(personal_data) else ORIGINAL_SHOWN
 
 
-def view_of(audience: Audience, record: _Described) -> View:
+def view_of(audience: Audience, record: Described) -> View:
     """What ``audience`` may be shown of ``record``: the one decision every reader-side
     path (hits, record pages, page images, downloads, entity pages, suggestions, the
     status check, the review queue) asks, through :class:`search.service.SearchService`.

@@ -208,14 +208,14 @@ class ReviewDesk:
                                              records_table.c.imported_at).where(
                     records_table.c.archive == archive,
                     records_table.c.archive_code == code)).first()
-            when = self.due_on(record, stored.next_review, stored.imported_at)
+            next_review, imported_at = (stored.next_review, stored.imported_at) if stored else (None, None)
+            when = self.due_on(record, next_review, imported_at)
             report.append({
                 "archive_code": code, "found": True, "title": record.title,
                 "access": record.access, "classification": record.classification,
                 "visibility": public_visibility(record.access, record.classification),
                 "due": when.isoformat() if when and when != date.min else None,
-                "is_due": self.due(record, stored.next_review, today,
-                                   stored.imported_at) is not None,
+                "is_due": self.due(record, next_review, today, imported_at) is not None,
                 "last_decision": self.last_decision(archive, code),
             })
         return report

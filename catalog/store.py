@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import (
     bindparam,
@@ -186,7 +187,7 @@ class CatalogStore:
 
         outcomes: list[WriteOutcome] = []
         with self.engine.begin() as conn:
-            existing = {}
+            existing: dict[tuple[str, str], Any] = {}  # stored rows, then _Written
             keys = sorted({(w.record.archive, w.record.archive_code) for w in writes})
             for start in range(0, len(keys), 200):
                 for row in conn.execute(
@@ -385,7 +386,7 @@ class CatalogStore:
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Record]:
         """Records by id (``archive/archive_code``); missing ids are left out."""
-        wanted = [tuple(i.split("/", 1)) for i in ids if "/" in i]
+        wanted = [(i.split("/", 1)[0], i.split("/", 1)[1]) for i in ids if "/" in i]
         found: dict[str, Record] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):

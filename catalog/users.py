@@ -164,7 +164,7 @@ class UserStore:
         """The user when name and password match an enabled account; audited either way."""
         with self.engine.connect() as conn:
             row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
-        ok = bool(row) and check_password(password, row.password_hash) and not row.disabled
+        ok = row is not None and check_password(password, row.password_hash) and not row.disabled
         with self.engine.begin() as conn:
             audit.append(conn, name, "login" if ok else "login.failed", name, {"from": source})
         return _user(row) if ok else None
@@ -205,4 +205,4 @@ class UserStore:
         with self.engine.connect() as conn:
             count = conn.execute(select(func.count()).select_from(attempts_table).where(
                 attempts_table.c.key == key, attempts_table.c.at > time.time() - window)).scalar()
-        return count >= limit
+        return (count or 0) >= limit

@@ -241,7 +241,7 @@ def declarations() -> list[Declaration]:
     kinds = get_type_hints(Settings)
     out = []
     for f in fields(Settings):
-        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc,operator]
         out.append(Declaration(f.name, default, kinds[f.name], f.metadata["help"],
                                f.metadata["check"], f.metadata["parse"], f.metadata["allowed"]))
     return out

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -98,7 +99,7 @@ class SearchService:
     store: CatalogStore
     backend: SearchBackend
 
-    def view(self, audience: Audience, record: Record) -> View:
+    def view(self, audience: Audience, record: policy.Described) -> View:
         """What ``audience`` may be shown of ``record`` (the one policy call)."""
         return policy.view_of(audience, record)
 
@@ -237,8 +238,9 @@ class SearchService:
 
     def _pages_answer(self, record: Record, view: View, audience: Audience,
                       terms: str | Sequence[str] | None, rows: list) -> dict:
-        answer = {"id": record.id, "visibility": view.visibility, "count": 0, "first_match": None,
-                  "matches": [], "pages": []}
+        answer: dict[str, Any] = {
+            "id": record.id, "visibility": view.visibility, "count": 0, "first_match": None,
+            "matches": [], "pages": []}
         if not view.text:
             return answer
         own = view.own
@@ -279,14 +281,15 @@ class SearchService:
         return self._originals_answer(*found, self._page_rows(*found))
 
     def _originals_answer(self, record: Record, view: View, rows: list) -> dict:
-        answer = {"id": record.id, "archive_code": record.archive_code, "access": record.access,
-                  "classification": record.classification, "files": [], "pages": {}}
+        answer: dict[str, Any] = {
+            "id": record.id, "archive_code": record.archive_code, "access": record.access,
+            "classification": record.classification, "files": [], "pages": {}}
         if not view.text:
             return answer
         key = (record.archive, record.archive_code)
         with self.store.engine.connect() as conn:
             states = files_of_records(conn, [key]).get(key, [])
-        by_path = {}
+        by_path: dict[str, dict[str, Any]] = {}
         for number, state in enumerate(sorted(states, key=lambda s: (s.start or 0, s.path)), start=1):
             by_path[state.path] = {
                 "number": number, "path": state.path, "sha256": state.sha256, "size": state.size,
