@@ -233,15 +233,15 @@ def _refuse_entities(head: bytes) -> None:
 
 def _iterparse(stream: IO[bytes], head: bytes) -> Iterator[tuple[str, ET.Element]]:
     """``(event, element)`` of an XML stream (``head`` is its already-read start)."""
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser = ET.XMLPullParser(events=("start", "end"))
     chunk = head
     try:
         while chunk:
             parser.feed(chunk)
-            yield from parser.read_events()
+            yield from parser.read_events()  # type: ignore[misc]  # only start/end asked
             chunk = stream.read(_XML_CHUNK)
         parser.close()
-        yield from parser.read_events()
+        yield from parser.read_events()  # type: ignore[misc]
     except ET.ParseError as exc:
         raise ReadError(f"truncated or malformed XML: {exc}") from None
 
@@ -479,7 +479,7 @@ def _install_font_cache() -> None:
         return known[1]
 
     from_font_resource.lantai_cached = True  # type: ignore[attr-defined]
-    Font.from_font_resource = classmethod(from_font_resource)  # type: ignore[method-assign]
+    Font.from_font_resource = classmethod(from_font_resource)  # type: ignore[method-assign,assignment]
 
 
 def _has_text(text: str) -> bool:

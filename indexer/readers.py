@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 from analyzers.normalize import is_cjk
 
@@ -106,7 +106,7 @@ def decode_bytes(data: bytes) -> str:
                         "(wrong or mixed encoding)") from None
 
 
-def open_text(path: Path) -> IO[str]:
+def open_text(path: Path) -> TextIO:
     """A file as a text stream, its encoding detected from its start (streams large files)."""
     stream = path.open("rb")
     try:
@@ -125,7 +125,7 @@ def read_jsonl(path: Path) -> Rows:
         yield from _jsonl_rows(stream, path)
 
 
-def _jsonl_rows(stream: IO[str], path: Path) -> Rows:
+def _jsonl_rows(stream: TextIO, path: Path) -> Rows:
     number = 0
     while True:
         try:
@@ -155,7 +155,7 @@ def read_csv(path: Path) -> Rows:
         yield from _csv_rows(stream)
 
 
-def _csv_rows(stream: IO[str]) -> Rows:
+def _csv_rows(stream: TextIO) -> Rows:
     reader = csv.reader(stream)
     try:
         header = next(reader)
