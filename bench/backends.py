@@ -311,7 +311,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env.update(LANTAI_DATA_DIR=str(settings.data_dir), LANTAI_BACKEND=settings.backend,
                LANTAI_OPENSEARCH_URL=settings.opensearch_url, LANTAI_INDEX=settings.index,
-               LANTAI_SEARCH_TIMEOUT=str(settings.search_timeout))
+               LANTAI_SEARCH_TIMEOUT=str(settings.search_timeout),
+               LANTAI_SEARCH_CACHE_SIZE=str(settings.search_cache_size))
     return env
 
 

@@ -82,6 +82,8 @@ CLAUSE_BUDGET = 800  # below Lucene's maxClauseCount (1024 by default)
 FULL, CATALOG, CODE = "lantai.full", "lantai.catalog", "lantai.code"
 SAMPLE = "best"  # the sampler aggregation holding the facets
 CODE_BOOST = 1_000_000.0  # an exact reference code ranks first (relevance sort)
+TITLE = "lantai.title"
+TITLE_TIE_BOOST = 1e-4  # among equal scores, a title holding a query term first
 POOL_SIZE = 16  # kept-alive HTTP connections to the node, per process
 MAX_WINDOW = 10_000  # index.max_result_window: deeper pages walk with search_after
 BULK_TIMEOUT = 120.0  # seconds for one bulk, refresh or index-management request
@@ -401,15 +403,6 @@ def facet_aggs(sample_size: int) -> dict[str, Any]:
     return {SAMPLE: {"sampler": {"shard_size": sample_size}, "aggs": aggs}}
 
 
-def _title_first_sort(terms: list[str]) -> dict:
-    return {"_script": {"type": "number", "order": "asc", "script": {
-        "lang": "painless",
-        "source": "if (doc['title_text'].size() == 0) { return 1; } "
-                  "String t = doc['title_text'].value; "
-                  "for (String q : params.terms) { if (t.contains(q)) { return 0; } } return 1;",
-        "params": {"terms": terms}}}}
-
-
 def _code_first_sort(code: str) -> dict:
     return {"_script": {"type": "number", "order": "asc", "script": {
         "lang": "painless",
@@ -626,28 +619,34 @@ class OpenSearchBackend:
         if filters:
             query["filter"] = filters
         code = request.raw_query.strip()
-        if code and request.sort not in ("date", "date_desc"):
-            query["should"] = [{"constant_score": {
-                "filter": {"term": {"code_lower": _ascii_lower(code)}},
-                "boost": CODE_BOOST, "_name": CODE}}]
+        if request.sort not in ("date", "date_desc"):
+            should = []
+            if code:
+                should.append({"constant_score": {
+                    "filter": {"term": {"code_lower": _ascii_lower(code)}},
+                    "boost": CODE_BOOST, "_name": CODE}})
+            titles = [{"match_phrase": {"title_chars": _joined(tokens)}}
+                      for term in positive_terms(request.query) if (tokens := char_tokens(term))]
+            if titles:
+                # Breaks ties only (taken off the score shown): a title holding a term first.
+                should.append({"constant_score": {"filter": _any_of(titles),
+                                                  "boost": TITLE_TIE_BOOST, "_name": TITLE}})
+            if should:
+                query["should"] = should
         return {"bool": query}
 
     @staticmethod
     def sort(request: SearchRequest) -> list[Any]:
-        """Sort keys: relevance (score, a title holding a query term, date, id) or date
-        (missing last, then id)."""
+        """Sort keys: relevance (score, date, id) or date (missing last, then id); ties of
+        score put a title holding a query term first (:meth:`query`)."""
         code = request.raw_query.strip()
         if request.sort in ("date", "date_desc"):
             order = "desc" if request.sort == "date_desc" else "asc"
             keys: list[Any] = [_code_first_sort(_ascii_lower(code))] if code else []
             return keys + [{"date": {"order": order, "missing": "_last"}}, {"id": "asc"}]
-        # Ties of score: a title holding a query term first; then, in the catalog's
-        # order, an empty date before every date; then id.
-        keys = [{"_score": "desc"}]
-        terms = positive_terms(request.query)
-        if terms:
-            keys.append(_title_first_sort(terms))
-        return keys + [{"date": {"order": "asc", "missing": "_first"}}, {"id": "asc"}]
+        # In the catalog's order an empty date sorts before every date.
+        return [{"_score": "desc"}, {"date": {"order": "asc", "missing": "_first"}},
+                {"id": "asc"}]
 
     def search_body(self, request: SearchRequest, scope: Scope) -> dict[str, Any]:
         """The one request a search sends (query, sort, facet aggregations), first page
@@ -718,6 +717,8 @@ class OpenSearchBackend:
         score = hit.get("_score") or 0.0
         if CODE in matched:
             score = max(score - CODE_BOOST, 0.0)
+        if TITLE in matched:
+            score = max(score - TITLE_TIE_BOOST, 0.0)
         return Hit(id=hit["_id"], score=round(score, 4),
                    visibility="full" if FULL in matched else "catalog")
 
