@@ -123,8 +123,16 @@ def _pieces(text: str, max_length: int = MAX_PIECE) -> Iterator[tuple[int, int]]
 
 def _entities(doc: Doc, offset: int, norm: NormalizedText, original: str,
               reference: date | None) -> list[dict]:
-    from analyzers.entities.components import TITLE_SPANS_KEY, entity_spans
+    from analyzers.entities.components import (
+        TITLE_SPANS_KEY,
+        WordFeatures,
+        cut_inside_word,
+        division_names,
+        entity_confidence,
+        entity_spans,
+    )
     from analyzers.entities.dates import find_dates, resolve_relative
+    from analyzers.entities.names import facet_name
 
     spans = [*entity_spans(doc), *doc.spans.get(TITLE_SPANS_KEY, ())]
     spans.sort(key=lambda s: (s.start_char, -s.end_char))
@@ -133,7 +141,10 @@ def _entities(doc: Doc, offset: int, norm: NormalizedText, original: str,
         a, b = _original_span(norm, original, offset + span.start_char, offset + span.end_char)
         label = span.label_
         if label in FACETS:
-            value: str | None = span.text.strip()
+            value: str | None = facet_name(span.text, label, confidence=entity_confidence(doc, span),
+                                           cut_inside_word=cut_inside_word(doc, span),
+                                           word_tag=WordFeatures.dictionary_tag(span.text),
+                                           divisions=division_names())
         else:
             value = span._.lantai_normalized
             if label == "DATE" and value is None and reference is not None:
@@ -170,7 +181,8 @@ def extract_entities(text: str, *, reference: date | None = None) -> list[dict]:
 
     Each is ``{"text", "label", "start", "end", "normalized"}``: ``start``/``end`` are
     character offsets into ``text`` (end exclusive, ``text[start:end] == entity["text"]``);
-    ``normalized`` is the simplified name (PERSON, PLACE, ORG), the ISO date or ``None``
+    ``normalized`` is the facet name (PERSON, PLACE, ORG: simplified and cleaned, 美 ->
+    美国; ``None`` when the mention is not a plausible name, see :mod:`.names`), the ISO date or ``None``
     (DATE; relative dates are resolved against ``reference`` when given), or the title
     without 《》 (DOC_TITLE).
 
