@@ -52,7 +52,7 @@ def build_records(corpus: Path, record_chars: int, limit: int) -> list[str]:
     """Records of about ``record_chars`` characters from the corpus sentences, in file order."""
     from analyzers.entities.corpus import (
         CLUENER_FILE,
-        MSRA_FILE,
+        MSRA_FILES,
         PD_FILE,
         WEIBO_FILES,
         read_bio,
@@ -60,7 +60,7 @@ def build_records(corpus: Path, record_chars: int, limit: int) -> list[str]:
     )
 
     sentences: list[str] = [t for t, _ in read_bio(corpus / PD_FILE)]
-    sentences += [t for t, _ in read_bio(corpus / MSRA_FILE)]
+    sentences += [t for t, _ in read_bio(corpus / MSRA_FILES[-1])]
     for split in ("train", "dev", "test"):
         sentences += [t for t, _ in read_bio(corpus / WEIBO_FILES[split], weibo=True)]
     sentences += [t for t, _ in read_cluener(corpus / CLUENER_FILE)]
