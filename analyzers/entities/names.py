@@ -114,13 +114,14 @@ def _person_shape(name: str, confidence: float | None) -> bool:
 
 def facet_name(text: str, label: str, *, confidence: float | None = None,
                cut_inside_word: bool = False, word_tag: str | None = None,
-               divisions: frozenset[str] = frozenset()) -> str | None:
+               divisions: frozenset[str] = frozenset(), min_confidence: float | None = None) -> str | None:
     """The facet value of an entity mention, or None when it is not a plausible name.
 
     ``label`` is PERSON, PLACE or ORG; ``confidence`` the model's (None for gazetteer
     names); ``cut_inside_word`` whether the mention starts or ends inside a word of its
     text; ``word_tag`` the mention's tag in jieba's dictionary (None when not in it);
-    ``divisions`` names of administrative divisions (places, never persons).
+    ``divisions`` names of administrative divisions (places, never persons);
+    ``min_confidence`` replaces :data:`MIN_CONFIDENCE` (to measure other thresholds).
 
     >>> facet_name('江泽民', 'PERSON', confidence=0.98), facet_name('凤翔县', 'PERSON', confidence=0.95)
     ('江泽民', None)
@@ -134,7 +135,7 @@ def facet_name(text: str, label: str, *, confidence: float | None = None,
     name = clean_name(text)
     if name is None:
         return None
-    if confidence is not None and confidence < MIN_CONFIDENCE:
+    if confidence is not None and confidence < (MIN_CONFIDENCE if min_confidence is None else min_confidence):
         return None
     sure = confidence is not None and confidence >= SURE
     if label == "PLACE" and len(name) == 1:
