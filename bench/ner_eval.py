@@ -174,6 +174,21 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
     for threshold, row in results["facets"].items():
         mark = " (shipped)" if threshold == MIN_CONFIDENCE else ""
         lines.append(f"| {threshold:.2f}{mark} | {row['kept']} | {row['p']:.3f} | {row['r']:.3f} |")
+    if results.get("compare"):
+        micro_p = results["heldout"]["micro"]["p"]
+        lines += [
+            "",
+            "**Ablation** (held-out, pipeline; each model trained by `lantai train-ner` with the "
+            "shipped config but for the change named, same seed, stopped after the same time):",
+            "",
+            "| model | training steps | held-out P | R | F1 |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            f"| shipped | {meta.get('lantai', {}).get('max_steps', '?')} | {micro_p:.3f} "
+            f"| {results['heldout']['micro']['r']:.3f} | {micro:.3f} |",
+        ]
+        for name, (steps, scores) in results["compare"].items():
+            m = scores["micro"]
+            lines.append(f"| {name} | {steps} | {m['p']:.3f} | {m['r']:.3f} | {m['f']:.3f} |")
     lines += ["", END, ""]
     return "\n".join(lines)
 
@@ -204,6 +219,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--target", type=float, default=0.90, help="held-out micro F1 target (0.90)")
     parser.add_argument("--out", type=Path, default=DOC, help="markdown file (docs/benchmarks.md)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--compare", action="append", default=[], metavar="NAME=PATH",
+                        help="also score the model at PATH (an ablation), named NAME")
     return parser.parse_args(argv)
 
 
@@ -218,7 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         "weibo": evaluate(nlp, splits["weibo_test"]),
         "weibo_model": evaluate(nlp, splits["weibo_test"], disable=[GAZETTEER]),
         "facets": facet_scores(nlp, splits["heldout"]),
+        "compare": {},
     }
+    for item in args.compare:
+        name, _, path = item.partition("=")
+        other = load_pipeline(Path(path))
+        other_meta = json.loads((Path(path) / "meta.json").read_text("utf-8"))
+        steps = other_meta.get("lantai", {}).get("max_steps", "?")
+        results["compare"][name] = (steps, evaluate(other, splits["heldout"]))
     for key, name in (("heldout", "People's Daily held-out"), ("weibo", "Weibo test (names)")):
         print(format_scores(f"{name}, pipeline", results[key]))
         print()

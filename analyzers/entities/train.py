@@ -158,6 +158,7 @@ def train_model(corpus_dir: Path, output_dir: Path, overrides: dict | None = Non
             "seed": config["system"]["seed"],
             "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
             "gazetteer_excluded": len(exclude),
+            "max_steps": config["training"]["max_steps"] or None,
         })
         _replace_dir(best, output_dir)
     import analyzers.entities as entities
