@@ -333,11 +333,23 @@ def entity_confidence(doc: Doc, span: Span) -> float | None:
     return float(part.min())
 
 
-def cut_inside_word(doc: Doc, span: Span) -> bool:
-    """Whether ``span`` starts or ends inside a jieba word of the text (the word features
-    of :class:`CharTokenizer`: ``E-ns`` at its start, ``B-n`` at its end ...)."""
+def cut_inside_word(doc: Doc, span: Span, context: int = 6) -> bool:
+    """Whether ``span`` starts or ends inside a jieba word of the text: read from the word
+    features of :class:`CharTokenizer` (``E-ns`` at its start, ``B-n`` at its end ...) when
+    the doc has them, else from a jieba cut of the span and ``context`` characters around it."""
     first, last = doc[span.start].tag_, doc[span.end - 1].tag_
-    return first[:2] in ("M-", "E-") or last[:2] in ("B-", "M-")
+    if first and last:
+        return first[:2] in ("M-", "E-") or last[:2] in ("B-", "M-")
+    text = doc_text(doc)
+    a, b = span.start_char, span.end_char
+    left = max(0, a - context)
+    tk, _ = WordFeatures._load()
+    bounds = {left}
+    position = left
+    for word in tk.cut(text[left : b + context], HMM=True):
+        position += len(word)
+        bounds.add(position)
+    return a not in bounds or b not in bounds
 
 
 class EntityTagger(Tagger):

@@ -10,7 +10,8 @@ kept only when it is
   unambiguous (美 -> 美国, 日 -> 日本) and is dropped otherwise (华, 宁: 中华 or 华北? 南京 or
   宁夏? 苏: 江苏 or 苏联?); other one-character names are dropped; an organisation must not start or end
   inside a word of the text (制委员会 of 编制委员会, 全国科 of 全国科协), a person or place
-  may only when the model is sure of it (:data:`SURE`);
+  may only when the model is sure of it (:data:`SURE`); a place or organisation does not
+  start with 县, 市, 各, 本 ... ("the county's office", "each township": 县委宣传部);
 * of its label's shape: a person is not a division (凤翔县) nor ends like one or like an
   organisation, and starts with a surname (百家姓, ``analyzers/data/surnames.txt``) unless
   it has a middle dot or the model is sure of it (克林顿); 佰元 and 建土 are not persons;
@@ -59,6 +60,9 @@ _DIVISION_ENDS = "省市县区乡镇村州旗盟"
 _ORG_ENDS = ("局", "厅", "委员会", "委", "政府", "公司", "厂", "社", "院", "校", "部", "处", "科", "所",
              "站", "队", "会", "组", "办", "馆", "党", "团", "军")
 _INNER_MARKS = "·"
+#: A place or organisation starting so is "the county's ...", "each ...": no name (县委宣传部,
+#: 县档案馆, 各乡镇妇联), unless it is a division (本溪).
+_GENERIC_STARTS = ("县", "市", "省", "乡", "镇", "区", "各", "本", "该", "我")
 #: jieba dictionary tags a name of each label may have (None: not in the dictionary).
 NAME_TAGS = {
     "PERSON": frozenset({None, "nr", "nrfg", "nrt", "x"}),
@@ -145,6 +149,8 @@ def facet_name(text: str, label: str, *, confidence: float | None = None,
     if cut_inside_word and (label == "ORG" or confidence is None or not sure):
         return None
     if label == "PERSON" and (name in divisions or not _person_shape(name, confidence)):
+        return None
+    if label in ("PLACE", "ORG") and name.startswith(_GENERIC_STARTS) and name not in divisions:
         return None
     if word_tag not in NAME_TAGS.get(label, ()) and not (label == "PLACE" and name in divisions):
         return None
