@@ -18,8 +18,8 @@ kept only when it is
 * not a common word: a name that jieba's stock dictionary knows as a common word
   (noun ``n``, verb ``v``, numeral ``m`` ...: 委员会, 县委, 平房, 城区, 非典) is not a name;
   known names (``nr`` persons, ``ns`` places, ``nt`` organisations, ``nz``, ``j``
-  abbreviations) and words it does not know are; a division (宝鸡, dictionary ``n``)
-  is always a place;
+  abbreviations) and words it does not know are; a division the model found (宝鸡,
+  dictionary ``n``) is a place, but the gazetteer alone does not make 平房 or 城区 one;
 * confident: the model's confidence (the smallest per-character probability of its
   tags) is at least :data:`MIN_CONFIDENCE`. Names from the gazetteer of divisions carry
   no confidence and need only be whole words of the text.
@@ -57,8 +57,7 @@ ONE_CHARACTER_PLACES = {
 }
 
 _DIVISION_ENDS = "省市县区乡镇村州旗盟"
-_ORG_ENDS = ("局", "厅", "委员会", "委", "政府", "公司", "厂", "社", "院", "校", "部", "处", "科", "所",
-             "站", "队", "会", "组", "办", "馆", "党", "团", "军")
+_ORG_ENDS = ("局", "厅", "委员会", "委", "政府", "公司")  # a person's name does not end so
 _INNER_MARKS = "·"
 #: A place or organisation starting so is "the county's ...", "each ...": no name (县委宣传部,
 #: 县档案馆, 各乡镇妇联), unless it is a division (本溪).
@@ -105,7 +104,7 @@ def clean_name(text: str) -> str | None:
 def _person_shape(name: str, confidence: float | None) -> bool:
     if any(ch.isascii() for ch in name) or any(ch.isdigit() for ch in name):
         return False
-    if name.endswith(tuple(_DIVISION_ENDS)) or name.endswith(_ORG_ENDS[:6]):
+    if name.endswith(tuple(_DIVISION_ENDS)) or name.endswith(_ORG_ENDS):
         return False
     if "·" in name:
         return len(name) <= 20
@@ -132,9 +131,9 @@ def facet_name(text: str, label: str, *, confidence: float | None = None,
     >>> facet_name('美', 'PLACE', confidence=0.9), facet_name('华', 'PLACE', confidence=0.9)
     ('美国', None)
     >>> facet_name('制委员会', 'ORG', confidence=0.95, cut_inside_word=True)
-    >>> facet_name('委员会', 'ORG', confidence=0.95, word_tag='n'), facet_name('宝鸡', 'PLACE', word_tag='n',
-    ...                                                                      divisions=frozenset({'宝鸡'}))
-    (None, '宝鸡')
+    >>> facet_name('委员会', 'ORG', confidence=0.95, word_tag='n')
+    >>> facet_name('宝鸡', 'PLACE', word_tag='n', confidence=0.9, divisions=frozenset({'宝鸡'}))
+    '宝鸡'
     """
     name = clean_name(text)
     if name is None:
@@ -152,6 +151,7 @@ def facet_name(text: str, label: str, *, confidence: float | None = None,
         return None
     if label in ("PLACE", "ORG") and name.startswith(_GENERIC_STARTS) and name not in divisions:
         return None
-    if word_tag not in NAME_TAGS.get(label, ()) and not (label == "PLACE" and name in divisions):
+    found_division = label == "PLACE" and name in divisions and confidence is not None
+    if word_tag not in NAME_TAGS.get(label, ()) and not found_division:
         return None
     return name
