@@ -18,11 +18,12 @@ kept only when it is
 * not a common word: a name that jieba's stock dictionary knows as a common word
   (noun ``n``, verb ``v``, numeral ``m`` ...: 委员会, 县委, 平房, 城区, 非典) is not a name;
   known names (``nr`` persons, ``ns`` places, ``nt`` organisations, ``nz``, ``j``
-  abbreviations) and words it does not know are; a division the model found (宝鸡,
-  dictionary ``n``) is a place, but the gazetteer alone does not make 平房 or 城区 one;
+  abbreviations) and words it does not know are; a division (宝鸡, dictionary ``n``) is
+  a place (names of the gazetteer, found where the model found nothing, are common
+  words only where its exclusion list says so, see ``config.cfg``, or inside a word);
 * confident: the model's confidence (the smallest per-character probability of its
-  tags) is at least :data:`MIN_CONFIDENCE`. Names from the gazetteer of divisions carry
-  no confidence and need only be whole words of the text.
+  tags) is at least :data:`MIN_CONFIDENCE`, unless the name is a division's. Names from
+  the gazetteer of divisions carry no confidence and need only be whole words of the text.
 
 Input is normalized text (simplified script, see :func:`analyzers.normalize.normalize`).
 """
@@ -138,7 +139,9 @@ def facet_name(text: str, label: str, *, confidence: float | None = None,
     name = clean_name(text)
     if name is None:
         return None
-    if confidence is not None and confidence < (MIN_CONFIDENCE if min_confidence is None else min_confidence):
+    known_place = label == "PLACE" and name in divisions  # 宝鸡市: the gazetteer would find it too
+    if confidence is not None and not known_place \
+            and confidence < (MIN_CONFIDENCE if min_confidence is None else min_confidence):
         return None
     sure = confidence is not None and confidence >= SURE
     if label == "PLACE" and len(name) == 1:
@@ -151,7 +154,6 @@ def facet_name(text: str, label: str, *, confidence: float | None = None,
         return None
     if label in ("PLACE", "ORG") and name.startswith(_GENERIC_STARTS) and name not in divisions:
         return None
-    found_division = label == "PLACE" and name in divisions and confidence is not None
-    if word_tag not in NAME_TAGS.get(label, ()) and not found_division:
+    if confidence is not None and word_tag not in NAME_TAGS.get(label, ()) and not known_place:
         return None
     return name

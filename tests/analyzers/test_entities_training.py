@@ -83,7 +83,7 @@ def test_gazetteer_exclusions_are_common_words() -> None:
     train = [Sentence("双方加强合作。", (), (), "peoples-daily")] * 2
     train += [Sentence("他在合作市工作。", ((2, 5, "PLACE"),), (), "msra")]
     train += [Sentence("宝鸡是一座城市。", ((0, 2, "PLACE"),), (), "msra")]
-    assert gazetteer_exclusions(train) == ["合作"]
+    assert gazetteer_exclusions(train) == ["东至", "合作"]  # 东至: the four bounds of land deeds
 
 
 def test_train_ner_command_needs_the_corpus(tmp_path: Path, capsys) -> None:

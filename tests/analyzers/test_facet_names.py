@@ -114,7 +114,8 @@ def extract_simplified(name: str) -> str:
     ("日", "PLACE", {"confidence": 0.9}, "日本"),
     ("华", "PLACE", {"confidence": 0.99}, None),  # 中华? 华北? 华人?
     ("宁", "PLACE", {"confidence": 0.99}, None),  # 南京? 宁夏?
-    ("平房", "PLACE", {"word_tag": "n", "divisions": frozenset({"平房"})}, None),  # gazetteer only: a word
+    ("平房", "PLACE", {"word_tag": "n", "cut_inside_word": True, "divisions": frozenset({"平房"})}, None),
+    ("宝鸡市", "PLACE", {"confidence": 0.2, "word_tag": "ns", "divisions": frozenset({"宝鸡市"})}, "宝鸡市"),
     ("宝鸡", "PLACE", {"confidence": 0.9, "word_tag": "n", "divisions": frozenset({"宝鸡"})}, "宝鸡"),
     ("制委员会", "ORG", {"confidence": 0.99, "cut_inside_word": True}, None),  # of 军事管制委员会
     ("全国科", "ORG", {"confidence": 0.99, "cut_inside_word": True}, None),  # of 全国科学大会
