@@ -96,6 +96,9 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
     trained = lantai.get("train_seconds")
     trained_text = (f"{trained / 60:.1f} min for the training loop ({trained:.0f} s, "
                     f"{lantai.get('machine', 'same machine')})" if trained else "not recorded")
+    if lantai.get("cpu_seconds"):
+        trained_text += (f", {lantai['cpu_seconds'] / 60:.1f} min of CPU time (the machine was shared: "
+                         "the wall time is what other work left)")
     lines = [
         BEGIN,
         "## Entity extraction: accuracy (`bench/ner_eval.py`)",

@@ -270,7 +270,10 @@ def write_model_card(nlp: Language, corpus_dir: Path, output_dir: Path) -> str:
         f"**Training.** Seed {training.get('seed')}, at most {config['training']['max_epochs']} epochs"
         + (f" and {config['training']['max_steps']} steps" if config["training"]["max_steps"] else "")
         + f", best checkpoint by dev F1; {training.get('train_seconds', '?')} s for the training loop "
-        f"on {training.get('machine', '?')}. Model size {_dir_size(Path(output_dir)) / 1e6:.1f} MB.",
+        f"on {training.get('machine', '?')}"
+        + (f" ({training['cpu_seconds']:.0f} s of CPU time: the machine was shared)"
+           if training.get("cpu_seconds") else "")
+        + f". Model size {_dir_size(Path(output_dir)) / 1e6:.1f} MB.",
         "",
         f"**Scores** (exact spans, model and gazetteer as `extract_entities` runs them); "
         f"held-out micro F1 **{heldout['micro']['f']:.3f}**.",
