@@ -182,7 +182,7 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         lines += [
             "",
             "**Ablation** (held-out, pipeline; each model trained by `lantai train-ner` with the "
-            "shipped config but for the change named, same seed, stopped after the same time):",
+            "shipped config but for the change named, same seed; compare rows of equal steps):",
             "",
             "| model | training steps | held-out P | R | F1 |",
             "| --- | ---: | ---: | ---: | ---: |",
