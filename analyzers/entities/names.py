@@ -59,6 +59,7 @@ ONE_CHARACTER_PLACES = {
 
 _DIVISION_ENDS = "省市县区乡镇村州旗盟"
 _ORG_ENDS = ("局", "厅", "委员会", "委", "政府", "公司")  # a person's name does not end so
+_NOT_NAME_ENDS = ("姓", "案", "户", "等")  # 李姓 "surnamed Li", 孟寒川案 "the case of", 杨振邦户 "household"
 _INNER_MARKS = "·"
 #: A place or organisation starting so is "the county's ...", "each ...": no name (县委宣传部,
 #: 县档案馆, 各乡镇妇联), unless it is a division (本溪).
@@ -105,7 +106,7 @@ def clean_name(text: str) -> str | None:
 def _person_shape(name: str, confidence: float | None) -> bool:
     if any(ch.isascii() for ch in name) or any(ch.isdigit() for ch in name):
         return False
-    if name.endswith(tuple(_DIVISION_ENDS)) or name.endswith(_ORG_ENDS):
+    if name.endswith(tuple(_DIVISION_ENDS)) or name.endswith(_ORG_ENDS) or name.endswith(_NOT_NAME_ENDS):
         return False
     if "·" in name:
         return len(name) <= 20

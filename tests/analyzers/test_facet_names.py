@@ -28,7 +28,7 @@ RECORDS = json.loads(FIXTURE.read_text("utf-8"))
 FACETS = ("person", "place", "org")
 #: Never a facet value, in any record (issue 15: what the samples showed before).
 FRAGMENTS = {
-    "person": {"凤翔县", "佰元", "建土", "宝鸡市", "玉米", "石磬"},
+    "person": {"凤翔县", "佰元", "建土", "宝鸡市", "玉米", "石磬", "李姓", "孟寒川案"},
     "place": {"日", "美", "华", "宁", "陕", "甘"},
     "org": {"制委员会", "全国科", "委员会", "政委员会"},
 }
@@ -110,6 +110,8 @@ def extract_simplified(name: str) -> str:
     ("凤翔县", "PERSON", {"confidence": 0.95}, None),  # a county, not a person
     ("佰元", "PERSON", {"confidence": 0.7}, None),
     ("建土", "PERSON", {"confidence": 0.7}, None),
+    ("李姓", "PERSON", {"confidence": 0.9}, None),  # "surnamed Li"
+    ("孟寒川案", "PERSON", {"confidence": 0.9}, None),  # "the case of 孟寒川"
     ("李鹏", "PERSON", {"confidence": MIN_CONFIDENCE - 0.01}, None),  # not confident enough
     ("江泽民、李鹏", "PERSON", {"confidence": 0.9}, None),  # two names run together
     ("美", "PLACE", {"confidence": 0.9}, "美国"),
