@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzers.entities.dates import years_as_digits
 from analyzers.normalize import normalize
 
 __all__ = [
@@ -237,7 +238,7 @@ def _leaf(kind: str, text: str, field: str | None) -> Node | None:
 
 
 def _year_range(text: str) -> YearRange:
-    value = re.sub(r"\s+", "", normalize(text).text)
+    value = years_as_digits(re.sub(r"\s+", "", normalize(text).text))
     m = _YEAR_RE.match(value)
     if not value or not m or not (m.group(1) or m.group(3)):
         raise _Malformed(f"bad year {text!r}")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date as _date
 from typing import Any
 
+from analyzers.entities.dates import date_of_text
+
 #: Chinese column headers (CSV/XLSX) and the field each one means.
 CHINESE_HEADERS: dict[str, str] = {
     "馆藏单位": "archive",
@@ -116,6 +118,8 @@ def parse_date(value: str) -> str:
 
     >>> parse_date("1949年7月14日"), parse_date("一九四九年七月"), parse_date("1949")
     ('1949-07-14', '1949-07', '1949')
+    >>> parse_date("民国三十八年"), parse_date("民國38年7月")
+    ('1949', '1949-07')
     >>> parse_date("1949-13-40")
     Traceback (most recent call last):
     ValueError: month 13 is not between 1 and 12
@@ -125,8 +129,12 @@ def parse_date(value: str) -> str:
         return ""
     match = _ISO_DATE.match(value) or _CN_DATE.match(value)
     if not match:
+        era_date = date_of_text(value)  # 民国三十八年, 民國38年7月, 光绪二十年 (纪年)
+        if era_date is not None and 1000 <= int(era_date[:4]) <= 2999:
+            return era_date
         raise ValueError(
-            f"{value!r} is not a date; use 1949-07-14, 1949-07, 1949, 1949年7月14日 or 一九四九年七月"
+            f"{value!r} is not a date; use 1949-07-14, 1949-07, 1949, 1949年7月14日, 一九四九年七月 "
+            "or 民国三十八年"
         )
     year_text, month_text, day_text = match.groups()
     year = int(year_text) if year_text.isdigit() else _cn_number(year_text)

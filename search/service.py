@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from analyzers.entities.dates import year_of_text
 from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import normalize
 from analyzers.pii import mask_personal_data
@@ -54,6 +55,17 @@ def _int(args: Mapping[str, str], name: str, default: int | None, low: int, high
     return value
 
 
+def _year(args: Mapping[str, str], name: str) -> int | None:
+    """A year parameter: 1949, 1949年, 一九四九年 or a reign year such as 民国三十八年."""
+    raw = (args.get(name) or "").strip()
+    if raw and not re.fullmatch(r"-?\d{1,9}", raw):
+        year = year_of_text(raw)
+        if year is None:
+            raise ParamError(name, f"{raw!r} is not a year; use 1949, 1949年, 一九四九年 or 民国三十八年")
+        raw = str(year)
+    return _int({name: raw}, name, None, 1, 9999)
+
+
 def _list(args: Mapping[str, str], name: str) -> tuple[str, ...]:
     getlist = getattr(args, "getlist", None)
     values = getlist(name) if getlist else [args.get(name) or ""]
@@ -70,8 +82,8 @@ def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
         raise ParamError("q", f"longer than {MAX_QUERY_LENGTH} characters")
     page = _int(args, "page", 1, 1, MAX_PAGE)
     size = _int(args, "size", settings.page_size, 1, settings.max_page_size)
-    year_from = _int(args, "year_from", None, 1, 9999)
-    year_to = _int(args, "year_to", None, 1, 9999)
+    year_from = _year(args, "year_from")
+    year_to = _year(args, "year_to")
     if year_from is not None and year_to is not None and year_from > year_to:
         raise ParamError("year_from", f"{year_from} is after year_to {year_to}")
     sort = (args.get("sort") or "relevance").strip()

@@ -27,7 +27,7 @@ from analyzers.normalize import NormalizedText, normalize
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Span
 
 __all__ = [
     "LABELS",
@@ -38,6 +38,7 @@ __all__ = [
     "iter_entities",
     "entities_of_normalized",
     "entity_names",
+    "facet_value",
     "load_pipeline",
     "reset_pipeline",
 ]
@@ -121,6 +122,18 @@ def _pieces(text: str, max_length: int = MAX_PIECE) -> Iterator[tuple[int, int]]
             start = end
 
 
+def facet_value(doc: Doc, span: Span, min_confidence: float | None = None) -> str | None:
+    """The facet name of a PERSON, PLACE or ORG entity of ``doc`` (see :mod:`.names`):
+    its confidence, whether it cuts a word and its dictionary tag decide."""
+    from analyzers.entities.components import WordFeatures, cut_inside_word, division_names, entity_confidence
+    from analyzers.entities.names import facet_name
+
+    return facet_name(span.text, span.label_, confidence=entity_confidence(doc, span),
+                      cut_inside_word=cut_inside_word(doc, span),
+                      word_tag=WordFeatures.dictionary_tag(span.text), divisions=division_names(),
+                      min_confidence=min_confidence)
+
+
 def _entities(doc: Doc, offset: int, norm: NormalizedText, original: str,
               reference: date | None) -> list[dict]:
     from analyzers.entities.components import TITLE_SPANS_KEY, entity_spans
@@ -133,7 +146,7 @@ def _entities(doc: Doc, offset: int, norm: NormalizedText, original: str,
         a, b = _original_span(norm, original, offset + span.start_char, offset + span.end_char)
         label = span.label_
         if label in FACETS:
-            value: str | None = span.text.strip()
+            value: str | None = facet_value(doc, span)
         else:
             value = span._.lantai_normalized
             if label == "DATE" and value is None and reference is not None:
@@ -170,7 +183,8 @@ def extract_entities(text: str, *, reference: date | None = None) -> list[dict]:
 
     Each is ``{"text", "label", "start", "end", "normalized"}``: ``start``/``end`` are
     character offsets into ``text`` (end exclusive, ``text[start:end] == entity["text"]``);
-    ``normalized`` is the simplified name (PERSON, PLACE, ORG), the ISO date or ``None``
+    ``normalized`` is the facet name (PERSON, PLACE, ORG: simplified and cleaned, 美 ->
+    美国; ``None`` when the mention is not a plausible name, see :mod:`.names`), the ISO date or ``None``
     (DATE; relative dates are resolved against ``reference`` when given), or the title
     without 《》 (DOC_TITLE).
 

@@ -30,10 +30,11 @@ from functools import lru_cache
 
 import jieba
 import numpy
-from spacy.attrs import ENT_IOB, ENT_TYPE
+from spacy.attrs import ENT_IOB, ENT_TYPE, LEMMA, TAG
 from spacy.language import Language
 from spacy.pipeline import Tagger
 from spacy.scorer import Scorer
+from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc, Span
 from spacy.training import Example, validate_examples
 from spacy.util import DummyTokenizer, registry
@@ -52,6 +53,9 @@ __all__ = [
     "Divisions",
     "division_names",
     "entity_spans",
+    "entity_confidence",
+    "cut_inside_word",
+    "CONFIDENCE_KEY",
     "cpu_ops",
 ]
 
@@ -120,21 +124,51 @@ class WordFeatures:
         assert cls._tokenizer is not None
         return cls._tokenizer, cls._tags
 
+    @classmethod
+    def dictionary_tag(cls, word: str) -> str | None:
+        """The part-of-speech tag of ``word`` in jieba's stock dictionary (``ns``, ``n`` ...)."""
+        return cls._load()[1].get(word)
+
     def __call__(self, text: str) -> list[str]:
         tk, tags = self._load()
         out: list[str] = []
         for word in tk.cut(text, HMM=True):
-            if not word.strip() or not any(c.isalnum() for c in word):
-                out.extend(["w"] * len(word))
-                continue
-            tag = tags.get(word, "x")
-            if len(word) == 1:
-                out.append("S-" + tag)
-            else:
-                out.append("B-" + tag)
-                out.extend(["M-" + tag] * (len(word) - 2))
-                out.append("E-" + tag)
+            out.extend(self._word_features(word, tags))
         return out
+
+    @staticmethod
+    def _word_features(word: str, tags: dict[str, str]) -> list[str]:
+        if not word.strip() or not any(c.isalnum() for c in word):
+            return ["w"] * len(word)
+        tag = tags.get(word, "x")
+        if len(word) == 1:
+            return ["S-" + tag]
+        return ["B-" + tag, *(["M-" + tag] * (len(word) - 2)), "E-" + tag]
+
+    def ids(self, text: str, strings: StringStore) -> list[int]:
+        """:meth:`__call__` as string ids of ``strings`` (added there), cached per word."""
+        tk, tags = self._load()
+        cache = self._ids
+        if len(cache) > _CACHE_SIZE:
+            cache.clear()
+        out: list[int] = []
+        for word in tk.cut(text, HMM=True):
+            ids = cache.get(word)
+            if ids is None:
+                ids = cache[word] = [strings.add(f) for f in self._word_features(word, tags)]
+            out.extend(ids)
+        return out
+
+    def __init__(self) -> None:
+        self._ids: dict[str, list[int]] = {}
+
+
+_CACHE_SIZE = 200_000
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _string_id(text: str) -> int:
+    return get_string_id(text)
 
 
 class CharTokenizer(DummyTokenizer):
@@ -164,14 +198,19 @@ class CharTokenizer(DummyTokenizer):
                     words.append(ch)
                     spaces.append(False)
                     index.append(i)
-        lemmas = tags = None
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        columns: list[int] = []
+        values: list[list[int]] = []
         if self.bigrams and words:
-            lemmas = [a + b for a, b in zip(words, words[1:], strict=False)]
-            lemmas.append(words[-1] + "</s>")
+            columns.append(LEMMA)  # ids of the bigrams, not added to the string store
+            values.append([_string_id(a + b) for a, b in zip(words, words[1:], strict=False)])
+            values[-1].append(_string_id(words[-1] + "</s>"))
         if self.words is not None and text:
-            features = self.words(text)
-            tags = features if index is None else [features[i] for i in index]
-        doc = Doc(self.vocab, words=words, spaces=spaces, lemmas=lemmas, tags=tags)
+            features = self.words.ids(text, self.vocab.strings)
+            columns.append(TAG)
+            values.append(features if index is None else [features[i] for i in index])
+        if columns:
+            doc.from_array(columns, numpy.array(values, dtype="uint64").T.copy())
         doc.user_data[TEXT_KEY] = text
         return doc
 
@@ -270,6 +309,49 @@ def viterbi_biluo(scores: list[numpy.ndarray], tags: tuple[str, ...]) -> list[nu
     return out
 
 
+CONFIDENCE_KEY = "lantai_entity_confidence"
+
+
+def _chosen_probability(scores: numpy.ndarray, path: numpy.ndarray) -> numpy.ndarray:
+    """Softmax probability of the chosen tag of each token, from its logits."""
+    if not len(path):
+        return numpy.zeros(0, dtype="f")
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exp = numpy.exp(shifted)
+    return (exp[numpy.arange(len(path)), path] / exp.sum(axis=1)).astype("f")
+
+
+def entity_confidence(doc: Doc, span: Span) -> float | None:
+    """The model's confidence in an entity: the smallest probability of its characters'
+    tags; None for an entity the model did not find (a rule's)."""
+    values = doc.user_data.get(CONFIDENCE_KEY)
+    if values is None or len(values) != len(doc):
+        return None
+    part = values[span.start : span.end]
+    if numpy.isnan(part).any():
+        return None
+    return float(part.min())
+
+
+def cut_inside_word(doc: Doc, span: Span, context: int = 6) -> bool:
+    """Whether ``span`` starts or ends inside a jieba word of the text: read from the word
+    features of :class:`CharTokenizer` (``E-ns`` at its start, ``B-n`` at its end ...) when
+    the doc has them, else from a jieba cut of the span and ``context`` characters around it."""
+    first, last = doc[span.start].tag_, doc[span.end - 1].tag_
+    if first and last:
+        return first[:2] in ("M-", "E-") or last[:2] in ("B-", "M-")
+    text = doc_text(doc)
+    a, b = span.start_char, span.end_char
+    left = max(0, a - context)
+    tk, _ = WordFeatures._load()
+    bounds = {left}
+    position = left
+    for word in tk.cut(text[left : b + context], HMM=True):
+        position += len(word)
+        bounds.add(position)
+    return a not in bounds or b not in bounds
+
+
 class EntityTagger(Tagger):
     """PERSON, PLACE and ORG by tagging each character ``O``/``B-``/``I-``/``L-``/``U-``
     (BILUO) with a softmax layer over the tok2vec vectors, decoded into ``doc.ents``.
@@ -329,15 +411,21 @@ class EntityTagger(Tagger):
         return float(loss), d_scores
 
     def predict(self, docs):  # type: ignore[no-untyped-def]
+        """Per doc, the tag ids of the best well-formed sequence and each tag's probability."""
         if not any(len(doc) for doc in docs):
-            return [numpy.zeros((len(doc),), dtype="i") for doc in docs]
-        return viterbi_biluo([numpy.asarray(scores) for scores in self.model.predict(docs)], self.tags)
+            return [(numpy.zeros((len(doc),), dtype="i"), numpy.ones((len(doc),), dtype="f")) for doc in docs]
+        scores = [numpy.asarray(s) for s in self.model.predict(docs)]
+        paths = viterbi_biluo(scores, self.tags)
+        return [(path, _chosen_probability(s, path)) for s, path in zip(scores, paths, strict=True)]
 
     def set_annotations(self, docs, batch_tag_ids) -> None:  # type: ignore[no-untyped-def]
+        """``doc.ents`` from the tags; the probability of the tags of each entity character
+        in ``doc.user_data[CONFIDENCE_KEY]`` (NaN outside the model's entities)."""
         if isinstance(docs, Doc):
             docs = [docs]
         tags = [(tag[0], tag[2:]) for tag in self.tags]
-        for doc, tag_ids in zip(docs, batch_tag_ids, strict=True):
+        for doc, (tag_ids, probability) in zip(docs, batch_tag_ids, strict=True):
+            doc.user_data[CONFIDENCE_KEY] = numpy.where(tag_ids != 0, probability, numpy.nan).astype("f")
             spans = []
             start = last = -1
             label = ""

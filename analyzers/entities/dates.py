@@ -31,7 +31,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["DateMatch", "find_dates", "resolve_relative", "chinese_number"]
+__all__ = ["DateMatch", "find_dates", "resolve_relative", "chinese_number", "years_as_digits", "year_of_text",
+           "date_of_text"]
 
 _ZERO = "〇零○"
 _DIGITS = {**dict.fromkeys(_ZERO, 0), "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -278,3 +279,59 @@ def resolve_relative(match: DateMatch, reference: date) -> str | None:
         day = match.day if _valid_day(reference.year, match.month, match.day) else None
         return _iso(reference.year, match.month, day)
     return None
+
+
+_DEFINITE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def years_as_digits(text: str) -> str:
+    """``text`` with every year written in words or as a reign year (纪年) replaced by its
+    Gregorian year in digits and 年; a month or day after it is dropped (a year filter
+    needs the year only). Decades, relative and year-less dates are left as they are.
+
+    Expects normalized text (simplified script, ASCII digits); see :func:`year_of_text`.
+
+    >>> years_as_digits('民国三十八年-民国四十年'), years_as_digits('一九四九年七月至1951年')
+    ('1949年-1951年', '1949年至1951年')
+    """
+    out: list[str] = []
+    last = 0
+    for match in find_dates(text):
+        if match.relative is None and match.normalized and _DEFINITE.fullmatch(match.normalized):
+            out.append(text[last : match.start])
+            out.append(match.normalized[:4] + "年")
+            last = match.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def year_of_text(text: str) -> int | None:
+    """The Gregorian year a text states on its own (年份), or None.
+
+    >>> [year_of_text(t) for t in ('1949', '1949年', '一九四九年', '民国三十八年', '民國38年', '公元1949年')]
+    [1949, 1949, 1949, 1949, 1949, 1949]
+    >>> year_of_text('五十年代'), year_of_text('去年'), year_of_text('档案')
+    (None, None, None)
+    """
+    from analyzers.normalize import normalize
+
+    value = re.sub(r"\s+", "", years_as_digits(normalize(text).text))
+    m = re.fullmatch(r"(\d{1,4})年?", value)
+    return int(m.group(1)) if m else None
+
+
+def date_of_text(text: str) -> str | None:
+    """The ISO date (with the precision stated) of a text that is one date expression
+    with a definite value, in any script: 民國38年 -> ``1949``; else None.
+
+    >>> date_of_text('民國三十八年七月'), date_of_text('民国38年'), date_of_text('1949年前后')
+    ('1949-07', '1949', None)
+    """
+    from analyzers.normalize import normalize
+
+    value = normalize(text).text.strip()
+    found = find_dates(value)
+    if len(found) != 1 or found[0].start != 0 or found[0].end != len(value):
+        return None
+    iso = found[0].normalized
+    return iso if iso is not None and found[0].relative is None and _DEFINITE.fullmatch(iso) else None

@@ -20,7 +20,7 @@ from analyzers.entities import (
     extract_entities_batch,
     load_pipeline,
 )
-from analyzers.entities.components import CharTokenizer, Divisions
+from analyzers.entities.components import CharTokenizer, Divisions, entity_confidence
 from analyzers.entities.dates import find_dates
 
 PEOPLES_DAILY_LIKE = "国家主席江泽民今天上午在人民大会堂会见了美国总统克林顿。"
@@ -306,5 +306,10 @@ def test_tagger_decodes_tags_into_entities(nlp) -> None:
     tagger = nlp.get_pipe("ner")
     doc = nlp.make_doc("江泽民在北京")
     names = ["B-PERSON", "I-PERSON", "L-PERSON", "O", "B-PLACE", "L-PLACE"]
-    tagger.set_annotations([doc], [numpy.array([tagger.tags.index(t) for t in names])])
+    probability = numpy.array([0.9, 0.8, 0.95, 0.99, 0.6, 0.7], dtype="f")
+    tagger.set_annotations([doc], [(numpy.array([tagger.tags.index(t) for t in names]), probability)])
     assert [(e.text, e.label_) for e in doc.ents] == [("江泽民", "PERSON"), ("北京", "PLACE")]
+    person, place = doc.ents
+    assert entity_confidence(doc, person) == pytest.approx(0.8)
+    assert entity_confidence(doc, place) == pytest.approx(0.6)
+    assert entity_confidence(doc, doc[3:4]) is None  # outside the model's entities

@@ -83,9 +83,58 @@ def test_gazetteer_exclusions_are_common_words() -> None:
     train = [Sentence("双方加强合作。", (), (), "peoples-daily")] * 2
     train += [Sentence("他在合作市工作。", ((2, 5, "PLACE"),), (), "msra")]
     train += [Sentence("宝鸡是一座城市。", ((0, 2, "PLACE"),), (), "msra")]
-    assert gazetteer_exclusions(train) == ["合作"]
+    assert gazetteer_exclusions(train) == ["东至", "合作"]  # 东至: the four bounds of land deeds
 
 
 def test_train_ner_command_needs_the_corpus(tmp_path: Path, capsys) -> None:
     assert train_ner_command(tmp_path / "nothing", tmp_path / "model") == 2
     assert "no corpus" in capsys.readouterr().err
+
+
+def test_msra_reads_the_training_corpus_then_its_test_file(tmp_path: Path) -> None:
+    from analyzers.entities.corpus import msra
+
+    write(tmp_path / "msra-ner/msra_train_bio.txt", "张\tB-PER\n三\tI-PER\n好\tO\n\n")
+    write(tmp_path / "msra-ner/msra_test_bio.txt", "上\tB-LOC\n海\tI-LOC\n\n")
+    assert [(s.text, s.spans, s.source) for s in msra(tmp_path)] == [
+        ("张三好", ((0, 2, "PERSON"),), "msra"), ("上海", ((0, 2, "PLACE"),), "msra")]
+
+
+def tiny_corpus(root: Path) -> Path:
+    """A corpus folder in the shared corpus's layout, a few sentences per file."""
+    pd = "\n\n".join(["江 B-PER\n泽 I-PER\n民 I-PER\n在 O\n北 B-LOC\n京 I-LOC",
+                      "新 B-ORG\n华 I-ORG\n社 I-ORG\n报 O\n道 O"] * 10)
+    write(root / "peoples-daily-ner/example.dev", pd + "\n")
+    msra_text = "\n\n".join(["李\tB-PER\n鹏\tI-PER\n访\tO\n问\tO\n上\tB-LOC\n海\tI-LOC"] * 20)
+    write(root / "msra-ner/msra_train_bio.txt", msra_text + "\n")
+    write(root / "msra-ner/msra_test_bio.txt", msra_text + "\n")
+    for split in ("train", "dev", "test"):
+        write(root / f"weibo-ner/weiboNER_2nd_conll.{split}", "广0\tB-GPE.NAM\n州1\tI-GPE.NAM\n好0\tO\n\n")
+    write(root / "cluener2020/train.json", "")
+    return root
+
+
+def test_training_with_the_fixed_seed_is_reproducible(tmp_path: Path) -> None:
+    from analyzers.entities.train import train_model
+
+    corpus = tiny_corpus(tmp_path / "corpus")
+    small = {"training.max_steps": 4, "training.eval_frequency": 2, "training.max_epochs": 1}
+    weights = []
+    for run in ("a", "b"):
+        train_model(corpus, tmp_path / run, overrides=small, log=lambda _: None)
+        weights.append((tmp_path / run / "tok2vec" / "model").read_bytes())
+    assert weights[0] == weights[1]
+
+
+def test_shipped_model_card_states_data_scores_and_date() -> None:
+    import re
+
+    from analyzers.entities import MODEL_DIR
+
+    card = (MODEL_DIR / "README.md").read_text("utf-8")
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", card)
+    assert "msra" in card and "peoples-daily" in card
+    micro = re.search(r"held-out micro F1 \*\*(0\.\d{3})\*\*", card)
+    assert micro and float(micro.group(1)) > 0.763  # better than the model it replaced
+    meta = json.loads((MODEL_DIR / "meta.json").read_text("utf-8"))
+    assert meta["lantai"]["seed"] == 1998
