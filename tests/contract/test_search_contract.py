@@ -166,7 +166,8 @@ def test_ingest_extracts_entities_by_default_into_facets_of_visible_matches(lant
     for result in (public, staff):
         want = expected(result)
         assert {f: result["facets"][f] for f in want} == want
-    assert "宝鸡市" in public["facets"]["place"]  # from 寶雞市… and 宝鸡市…: one simplified name
+    # 寶雞市… and 宝鸡市… give simplified names only (宝鸡市, or 宝鸡市档案馆: models differ)
+    assert any(name.startswith("宝鸡市") for name in public["facets"]["place"])
     shown = json.dumps([public["facets"][f] for f in ("person", "place", "org")], ensure_ascii=False)
     assert not set("寶雞檔館縣") & set(shown)
     # Names found only in closed records (e.g. 赵秘云) are nowhere in the public's facets.
