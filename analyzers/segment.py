@@ -155,7 +155,7 @@ def contains_learned_word(normalized: str) -> bool:
     holding it must also match the text as a string of characters.
 
     >>> add_words(['兰台学社'])
-    >>> contains_learned_word('兰台学社的章程'), contains_learned_word('宝鸡档案')
+    >>> contains_learned_word('兰台学社的章程'), contains_learned_word('1949-07')
     (True, False)
     """
     text = normalized.lower()
