@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
+from analyzers.entities import use_model
 from catalog import lexicon
 from catalog.maintenance import index_rebuild, rebuilding
 from catalog.policy import VISIBILITIES, public_visibility
@@ -76,6 +78,7 @@ class Lantai:
 def open_lantai(settings: Settings) -> Lantai:
     """Open (and create when missing) the catalog and index that ``settings`` name."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    use_model(Path(settings.entity_model).expanduser() if settings.entity_model else None)
     store = CatalogStore(settings.catalog_url)
     lexicon.load(store.engine)
     backend = open_backend(settings)

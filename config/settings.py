@@ -85,6 +85,12 @@ def _database_url(value: str) -> str | None:
     return None
 
 
+def _model_folder(value: str) -> str | None:
+    if value and not (Path(value).expanduser() / "config.cfg").is_file():
+        return f"{value!r} holds no entity model (no config.cfg); train one with `lantai train-ner`"
+    return None
+
+
 def _by_category(value: dict[str, int]) -> str | None:
     for category, years in value.items():
         if not 0 <= years <= 200:
@@ -179,6 +185,9 @@ class Settings:
         1000, "Public answers kept per process by the embedded backend, keyed by request, "
         "audience scope and index generation (any index write starts a new one); 0 is off.",
         check=lambda value: None if value >= 0 else f"{value!r} must be 0 (off) or more")
+    entity_model: str = setting(
+        "", "Folder of the entity model (a spaCy pipeline, as `lantai train-ner` writes it); "
+        "empty: the model shipped with Lantai.", check=_model_folder)
     archive_names: dict[str, dict[str, str]] = setting(
         ARCHIVE_NAMES, "Names of the holding archives (馆藏单位) for pages and citations: "
         "zh (required), en and place, per archive id (JSON in the environment).",

@@ -135,3 +135,28 @@ def test_switching_on_fills_records_made_of_page_files_without_reading_them(defa
     stored = default_lantai.store.entities("test-city", "J8-1")
     assert stored["text"]["person"] == ["毛泽东"]
     assert facets(default_lantai, "会议")["place"].keys() >= {"延安"}
+
+
+def test_the_entity_model_setting_names_the_model_ingest_uses(tmp_path):
+    import json
+    import shutil
+
+    from analyzers.entities import MODEL_DIR, load_pipeline, use_model
+    from app.runtime import open_lantai
+    from config import SettingsError, load_settings
+
+    mine = tmp_path / "my-model"
+    shutil.copytree(MODEL_DIR, mine)
+    meta = json.loads((mine / "meta.json").read_text(encoding="utf-8"))
+    (mine / "meta.json").write_text(json.dumps({**meta, "name": "county_retrained"}), encoding="utf-8")
+    try:
+        lantai = open_lantai(load_settings(env={}, data_dir=str(tmp_path / "data"),
+                                           entity_model=str(mine)))
+        lantai.close()
+        assert load_pipeline().meta["name"] == "county_retrained"
+        open_lantai(load_settings(env={}, data_dir=str(tmp_path / "data"))).close()
+        assert load_pipeline().meta["name"] == meta["name"]  # empty: the shipped model again
+    finally:
+        use_model(None)
+    with pytest.raises(SettingsError, match="'entity_model'.*no entity model"):
+        load_settings(env={"LANTAI_ENTITY_MODEL": str(tmp_path / "nowhere")})

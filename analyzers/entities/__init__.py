@@ -41,6 +41,7 @@ __all__ = [
     "facet_value",
     "load_pipeline",
     "reset_pipeline",
+    "use_model",
 ]
 
 LABELS = ("PERSON", "PLACE", "ORG", "DATE", "DOC_TITLE")
@@ -49,17 +50,28 @@ MODEL_DIR = Path(__file__).resolve().parent / "model"
 
 _lock = threading.Lock()
 _nlp: Language | None = None
+_model_dir: Path = MODEL_DIR
+
+
+def use_model(path: Path | None) -> None:
+    """Load the pipeline from ``path`` from now on (None: the shipped ``model/``), as the
+    ``entity_model`` setting says; a pipeline loaded from elsewhere is forgotten."""
+    global _model_dir, _nlp
+    wanted = Path(path) if path else MODEL_DIR
+    with _lock:
+        if wanted != _model_dir:
+            _model_dir, _nlp = wanted, None
 
 
 def load_pipeline(path: Path | None = None) -> Language:
-    """The entity pipeline, loaded once per process from ``model/`` (or ``path``)."""
+    """The entity pipeline, loaded once per process from the model in use (or ``path``)."""
     global _nlp
     if path is not None:
         return _load(Path(path))
     if _nlp is None:
         with _lock:
             if _nlp is None:
-                _nlp = _load(MODEL_DIR)
+                _nlp = _load(_model_dir)
     return _nlp
 
 
