@@ -54,7 +54,7 @@ def strip_tones(text: str) -> str:
     >>> strip_tones('Zhōng lǜ')
     'Zhong lv'
     """
-    out = []
+    out: list[str] = []
     for ch in unicodedata.normalize("NFD", text):
         if ch == "\u0308":  # diaeresis: the u before it is ü
             if out and out[-1] in "uU":

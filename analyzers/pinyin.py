@@ -54,9 +54,13 @@ def _lazy_pinyin() -> Callable[[str], list[str]]:
     from pypinyin import Style, lazy_pinyin
 
     def syllables(text: str) -> list[str]:
-        out = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: [""] * len(chars))
+        # pypinyin's errors= callback may return a list of syllables (its stubs say str)
+        out = lazy_pinyin(text, style=Style.NORMAL,
+                          errors=lambda chars: [""] * len(chars))  # type: ignore[arg-type,return-value]
         if len(out) != len(text):  # keep one syllable per character
-            out = [(lazy_pinyin(c, style=Style.NORMAL, errors=lambda x: [""]) or [""])[0] for c in text]
+            out = [(lazy_pinyin(c, style=Style.NORMAL,
+                                errors=lambda x: [""]) or [""])[0]  # type: ignore[arg-type,return-value]
+                   for c in text]
         return [s.lower() for s in out]
 
     return syllables

@@ -485,7 +485,7 @@ class _Run:
                 if state is not None:
                     wanted = [s.path for s in sources
                               if s.known is not None and s.known.status in ("ok", "needs_ocr")]
-                    stored_pages = {}
+                    stored_pages: dict[str, list] = {}
                     for page in pages_from_sources(conn, state["pk"], wanted):
                         stored_pages.setdefault(page.source, []).append(page)
                     task.stored_pages = stored_pages
@@ -654,17 +654,17 @@ class _Run:
         with self.store.engine.connect() as conn:
             stored_files = files_of_records(conn, keys)
         records = self.store.get_many(f"{a}/{c}" for a, c in keys)
-        plans = []
+        plans: list[tuple] = []
         for key in keys:
-            state, record = states.get(key), records.get(f"{key[0]}/{key[1]}")
-            if state is None or record is None:
+            known, record = states.get(key), records.get(f"{key[0]}/{key[1]}")
+            if known is None or record is None:
                 continue
             left = [f for f in stored_files.get(key, []) if f.path not in gone[key]]
-            if not state["source"] and not left:
+            if not known["source"] and not left:
                 remove.add(key)  # a file-born record whose files are all gone
                 continue
-            plans.append((key, record, state["row_hash"] or content_hash(record),
-                          state["source"] or "", "attach", []))
+            plans.append((key, record, known["row_hash"] or content_hash(record),
+                          known["source"] or "", "attach", []))
         self.report.detached = sorted(p for key, paths in gone.items() if key not in remove
                                       for p in paths)
         if not self.dry_run:
@@ -820,7 +820,7 @@ class _Run:
                     1 for p in result.pages if p.low_quality and p.method != "needs_ocr")
                 changed_records.append(outcome.record)
             if outcome.needs_index:
-                doc = result.doc if outcome.record == result.record else index_doc(
+                doc = result.doc if outcome.record == result.record and result.doc else index_doc(
                     outcome.record, result.entities)
                 docs.append(doc)
                 marks.append((outcome.pk, outcome.content_hash))

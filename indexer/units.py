@@ -239,7 +239,8 @@ def build_pages(numbered: dict[int, tuple[PageText, str]], base_text: str
     pages = []
     for number in order:
         page, source = numbered[number]
-        search, kinds = "", ()
+        search = ""
+        kinds: tuple[str, ...] = ()
         if number in spans:
             start, end = spans[number]
             lo = bisect_left(offsets, start, 0, limit)
@@ -263,26 +264,27 @@ def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
     listed = [s for s in task.sources if s.attach == "listed"]
     named = sorted((s for s in task.sources if s.attach == "named"), key=lambda s: (s.order, s.path))
     for source in [*listed, *named]:
-        pages, state, sha, status = _read_source(source, task, options, problems, needs_ocr)
+        read, state, sha, status = _read_source(source, task, options, problems, needs_ocr)
         keys.append(source_key(source, sha, status))
         start = cursor + 1 if source.attach == "listed" else source.order
-        numbers = [start + p.number - 1 for p in pages]
+        numbers = [start + p.number - 1 for p in read]
         clash = sorted(set(numbers) & set(numbered))
         if clash:
             owner = numbered[clash[0]][1]
             problems.append(Problem(source.path, None, None,
                                     f"page {clash[0]} of {task.key[0]}/{task.key[1]} is also given "
                                     f"by {owner}; this file was skipped"))
-            pages, numbers = [], []
+            read, numbers = [], []
             if state is not None:
                 state = replace(state, status="failed", reason="page numbers clash")
-        for number, page in zip(numbers, pages, strict=True):
+        for number, page in zip(numbers, read, strict=True):
             numbered[number] = (page, source.path)
         if numbers and source.attach == "listed":
             cursor = max(numbers)
         if state is not None:
-            files.append(replace(state, start=start, pages=len(pages)))
-    record, body, pages, personal = task.base, None, [], None
+            files.append(replace(state, start=start, pages=len(read)))
+    record, body, personal = task.base, None, None
+    pages: list[Page] = []
     if task.sources:
         text, body, pages, personal = build_pages(numbered, task.base.text)
         record = replace(record, text=text)

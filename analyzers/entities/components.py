@@ -199,7 +199,7 @@ class CharTokenizer(DummyTokenizer):
                     spaces.append(False)
                     index.append(i)
         doc = Doc(self.vocab, words=words, spaces=spaces)
-        columns: list[int] = []
+        columns: list[int | str] = []
         values: list[list[int]] = []
         if self.bigrams and words:
             columns.append(LEMMA)  # ids of the bigrams, not added to the string store
@@ -210,7 +210,7 @@ class CharTokenizer(DummyTokenizer):
             columns.append(TAG)
             values.append(features if index is None else [features[i] for i in index])
         if columns:
-            doc.from_array(columns, numpy.array(values, dtype="uint64").T.copy())
+            doc.from_array(columns, numpy.array(values, dtype="uint64").T.copy())  # type: ignore[arg-type]
         doc.user_data[TEXT_KEY] = text
         return doc
 

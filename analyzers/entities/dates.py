@@ -210,6 +210,8 @@ def find_dates(text: str) -> list[DateMatch]:
     [('去年7月', None), ('5月23日', None)]
     """
     out: list[DateMatch] = []
+    month: int | None
+    day: int | None
     for m in _PATTERN.finditer(text):
         start = m.start()
         if m.group("decade"):
@@ -231,9 +233,10 @@ def find_dates(text: str) -> list[DateMatch]:
                     end = m.end("era_year") + 1
             out.append(DateMatch(start, end, value, month=month, day=day))
         elif m.group("year"):
-            year = chinese_number(m.group("year"))
-            if year is None or not 1000 <= year <= 2199:
+            found_year = chinese_number(m.group("year"))
+            if found_year is None or not 1000 <= found_year <= 2199:
                 continue
+            year = found_year
             end, value, month, day = _with_tail(m, year, "y", m.end("year") + 1)
             out.append(DateMatch(start, end, value, month=month, day=day))
         elif m.group("rel_year"):
