@@ -1,7 +1,8 @@
 """What the record page (档案详情页) shows beyond a record's fields: its reading text with
 the query's matches, its pages with their images and downloads, its entities, its citation.
 
-Shared by the public record page and the staff pages (both render ``record.html``).
+Shared by the public record page and the staff pages (both render ``record.html``); the
+staff's own record page shows the full text with its personal data marked.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from analyzers.highlight import highlight_full
+from analyzers.pii import find_personal_data
 from analyzers.query import parse_query, positive_terms
 from app.citation import citation
+from app.i18n import label
 from app.labels import ENTITY_KINDS, KIND_TITLES, archive_label
 from app.originals import download_name, image_size, original_kind, servable
 from catalog.policy import ORIGINAL_NONE, ORIGINAL_SHOWN
@@ -154,3 +157,15 @@ def file_size_label(size: int) -> str:
         return f"{max(1, round(size / 1024))} KB"
     return f"{size / 1024 / 1024:.1f} MB"
 
+
+def mark_personal_data(text: str) -> Markup:
+    """The text, escaped, with detected personal data wrapped in ``<mark class="pii">``
+    (its kind as a ``data-kind`` code and, in the interface language, as the title)."""
+    out, last = [], 0
+    for item in find_personal_data(text):
+        out += [escape(text[last:item.start]),
+                Markup('<mark class="pii" data-kind="{}" title="{}">{}</mark>').format(
+                    item.kind, label("personal_data", item.kind), text[item.start:item.end])]
+        last = item.end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
