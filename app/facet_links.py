@@ -88,9 +88,10 @@ class SearchState:
                         "url": self.url(year_from=None, year_to=None)})
         return out
 
-    def querystring(self) -> str:
-        """The search's parameters (without page) as a query string, '' when none."""
-        return urlencode(self.pairs())
+    def querystring(self, page: int = 1) -> str:
+        """The search's parameters as a query string ('' when none), with ``page`` past the
+        first (the ``back`` parameter of a result's link to its record)."""
+        return urlencode(self.pairs() + ([("page", str(page))] if page > 1 else []))
 
 
 def year_span_label(year_from: str | int | None, year_to: str | int | None) -> str:
@@ -136,6 +137,17 @@ def build_facets(facets: Mapping[str, Mapping[str, int]], state: SearchState) ->
         groups.append({"key": kind, "title": str(KIND_TITLES[kind]),
                        "items": _items(facets.get(kind, {}), state, kind)})
     return [g for g in groups if g["items"]]
+
+
+def related_entities(facets: Mapping[str, Mapping[str, int]], kind: str, name: str,
+                     shown: int = 12) -> list[dict]:
+    """The people, places and organizations (人物、地点、机构) that the records of one entity
+    also mention, by kind, each with its count and entity page link (at most ``shown`` a kind)."""
+    related = [{"kind": k, "title": str(KIND_TITLES[k]), "items": [
+        {"name": n, "count": c, "url": url_for("public.entity", kind=k, name=n)}
+        for n, c in facets.get(k, {}).items() if (k, n) != (kind, name)][:shown]}
+        for k in ENTITY_KINDS]
+    return [r for r in related if r["items"]]
 
 
 def pagination(page: int, pages: int, url: Callable[[int], str]) -> dict:

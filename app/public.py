@@ -9,15 +9,14 @@ empty_hints, record_view and citation.
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 
 from app import lantai_of
 from app.citation import citation
 from app.empty_hints import empty_hints
-from app.facet_links import SearchState, back_link, build_facets, pagination
+from app.facet_links import SearchState, back_link, build_facets, pagination, related_entities
 from app.labels import ENTITY_KINDS, KIND_TITLES, SORT_TITLES
 from app.originals import FileChanged, content_type, download_name, open_verified, page_png, servable
 from app.record_view import pages_view
@@ -62,7 +61,7 @@ def search():
         pagination=pagination(result["page"], pages, lambda p: state.url(page=p)),
         facets=build_facets(result["facets"], state), timeline=timeline, hints=hints,
         sort=search_request.sort, sorts=SORT_TITLES,
-        back=urlencode(state.pairs() + ([("page", str(result["page"]))] if result["page"] > 1 else [])))
+        back=state.querystring(result["page"]))
 
 
 @public.get("/records/<path:record_id>")
@@ -171,13 +170,9 @@ def entity(kind: str, name: str):
     search_state = SearchState({kind: data["name"]})
     timeline = build_timeline(result["facets"]["year"],
                               lambda y: search_state.url(year_from=y, year_to=y))
-    related = [{"kind": k, "title": str(KIND_TITLES[k]), "items": [
-        {"name": n, "count": c, "url": url_for("public.entity", kind=k, name=n)}
-        for n, c in result["facets"].get(k, {}).items() if (k, n) != (kind, data["name"])][:12]}
-        for k in ENTITY_KINDS]
     return render_template(
         "entity.html", q="", entity=data, kind_title=str(KIND_TITLES[kind]), result=result,
-        timeline=timeline, related=[r for r in related if r["items"]],
+        timeline=timeline, related=related_entities(result["facets"], kind, data["name"]),
         pagination=pagination(result["page"], pages, lambda p: state.url(page=p)),
         search_url=search_state.url(), sort=checked.sort, sorts=SORT_TITLES, state=state,
         back=search_state.querystring())
