@@ -49,14 +49,21 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.api import api
     from app.auth import InvalidToken, auth, check_csrf, csrf_token, current_user
+    from app.i18n import init_i18n
+    from app.labels import KIND_TITLES, archive_label
     from app.public import public
+    from app.record_view import file_size_label, record_view
     from app.staff import staff
 
+    init_i18n(app)
     app.register_blueprint(public)
     app.register_blueprint(auth)
     app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(api, url_prefix="/api/v1")
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    # Template helpers of every audience (record.html is rendered by public and staff pages).
+    app.jinja_env.globals.update(csrf_token=csrf_token, record_view=record_view,
+                                 archive_label=archive_label, kind_titles=KIND_TITLES,
+                                 file_size_label=file_size_label)
 
     @app.before_request
     def identify():

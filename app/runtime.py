@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from analyzers.entities import use_model
 from catalog import lexicon
-from catalog.maintenance import index_rebuild, rebuilding
-from catalog.policy import VISIBILITIES, public_visibility
+from catalog.maintenance import index_rebuild
 from catalog.records import Record
-from catalog.review import ReviewDesk, ReviewError
+from catalog.review import ReviewDesk
 from catalog.store import CatalogStore
 from catalog.users import UserStore
 from config import Settings
@@ -37,30 +36,14 @@ class Lantai:
 
     def decide(self, archive: str, archive_code: str, decision: str, reason: str, by: str,
                unit_opinion: str = "", next_review: date | None = None) -> Record:
-        """Record an opening decision and make it reach search at once.
+        """Record an opening decision and make it reach search at once (see
+        :meth:`catalog.review.ReviewDesk.decide_and_publish`)."""
 
-        A decision that narrows public visibility updates the index first, so no moment
-        exists in which the index shows more than the catalog allows; one that widens it
-        updates the catalog first.
-        """
-        before = self.store.get(archive, archive_code)
-        if before is None:
-            raise ReviewError(f"no record {archive}/{archive_code}")
-        after = replace(before, access=decision)
-        rank = VISIBILITIES.index
-        narrows = rank(public_visibility(decision, before.classification)) > rank(
-            public_visibility(before.access, before.classification))
-        entities = self.store.entities(archive, archive_code)
-        if (rebuild := rebuilding(self.store.engine)) is not None:
-            raise ReviewError(f"not saved: the search index is being rebuilt ({rebuild}); "
-                              "try again when it is done")
-        if narrows:
-            self.backend.index([index_doc(after, entities)])
-        record = self.review.decide(archive, archive_code, decision, reason, by,
-                                    unit_opinion=unit_opinion, next_review=next_review)
-        if not narrows:
+        def publish(record: Record, entities: dict | None) -> None:
             self.backend.index([index_doc(record, entities)])
-        return record
+
+        return self.review.decide_and_publish(archive, archive_code, decision, reason, by, publish,
+                                              unit_opinion=unit_opinion, next_review=next_review)
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the index from the catalog (重建索引) under the rebuild lock, so no decision

@@ -16,12 +16,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from markupsafe import Markup, escape
 
-from analyzers.pii import find_personal_data
 from app import lantai_of
 from app.auth import current_audience, current_user, roles_required
-from app.i18n import label
+from app.record_view import mark_personal_data
 from catalog import audit
 from catalog.policy import can_decide
 from catalog.review import DECISIONS, ReviewError
@@ -29,19 +27,6 @@ from search.service import ParamError, parse_request
 
 staff = Blueprint("staff", __name__)
 STAFF_ROLES = ("staff", "reviewer", "admin")
-
-
-def mark_personal_data(text: str) -> Markup:
-    """The text, escaped, with detected personal data wrapped in ``<mark class="pii">``
-    (its kind as a ``data-kind`` code and, in the interface language, as the title)."""
-    out, last = [], 0
-    for item in find_personal_data(text):
-        out += [escape(text[last:item.start]),
-                Markup('<mark class="pii" data-kind="{}" title="{}">{}</mark>').format(
-                    item.kind, label("personal_data", item.kind), text[item.start:item.end])]
-        last = item.end
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
 
 
 @staff.get("/")

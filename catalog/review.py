@@ -2,22 +2,30 @@
 
 A decision updates the record's status in the catalog, keeps the decision with its
 reason and the creating unit's opinion, and appends an audit entry, all in one
-transaction. Reindexing the record (so the decision reaches public search) is the
-caller's second step; see :meth:`app.runtime.Lantai.decide`.
+transaction. :meth:`ReviewDesk.decide_and_publish` adds the reindexing of the record (so
+the decision reaches public search) in the safe order, through a ``publish`` function the
+caller gives: the catalog does not know the search index (the layers forbid the import).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from catalog import audit
-from catalog.maintenance import IndexRebuilding, refuse_while_rebuilding
-from catalog.policy import View, due_date, next_review_date, open_after_years, public_visibility
+from catalog.maintenance import IndexRebuilding, rebuilding, refuse_while_rebuilding
+from catalog.policy import (
+    VISIBILITIES,
+    View,
+    due_date,
+    next_review_date,
+    open_after_years,
+    public_visibility,
+)
 from catalog.records import Record
 from catalog.schema import decisions_table, records_table
 from catalog.store import CatalogStore, _record
@@ -167,6 +175,34 @@ class ReviewDesk:
                 "next_review": review_on.isoformat() if review_on else None})
         record = self.store.get(archive, archive_code)
         assert record is not None
+        return record
+
+    def decide_and_publish(self, archive: str, archive_code: str, decision: str, reason: str,
+                           by: str, publish: Callable[[Record, dict | None], None],
+                           unit_opinion: str = "", next_review: date | None = None) -> Record:
+        """Record a decision (审核决定) and make it reach search at once.
+
+        ``publish(record, entities)`` writes the record's index document. A decision that
+        narrows public visibility is published first, so no moment exists in which the index
+        shows more than the catalog allows; one that widens it is saved in the catalog first.
+        Refused while the index is being rebuilt (the decision would land in the old index only).
+        """
+        before = self.store.get(archive, archive_code)
+        if before is None:
+            raise ReviewError(f"no record {archive}/{archive_code}")
+        rank = VISIBILITIES.index
+        narrows = rank(public_visibility(decision, before.classification)) > rank(
+            public_visibility(before.access, before.classification))
+        entities = self.store.entities(archive, archive_code)
+        if (rebuild := rebuilding(self.store.engine)) is not None:
+            raise ReviewError(f"not saved: the search index is being rebuilt ({rebuild}); "
+                              "try again when it is done")
+        if narrows:
+            publish(replace(before, access=decision), entities)
+        record = self.decide(archive, archive_code, decision, reason, by,
+                             unit_opinion=unit_opinion, next_review=next_review)
+        if not narrows:
+            publish(record, entities)
         return record
 
     def last_decision(self, archive: str, archive_code: str) -> dict | None:
