@@ -42,9 +42,10 @@ demo: $(STAMP) $(MO)
 	$(BIN)/lantai demo
 
 ## Run the whole test suite (lint first).
-test: $(STAMP) $(MO) packages
-	$(BIN)/ruff check .
+test: $(STAMP) $(MO) packages lint
 	$(BIN)/pytest -q
 
+## ruff and mypy over the packages (the pre-commit hooks run the same).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy

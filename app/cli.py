@@ -9,6 +9,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from config import Settings, SettingsError, load_settings
 
@@ -210,7 +211,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
                              args.clearance)
             print(f"user {user.name} added ({user.role})", file=sys.stderr)
         elif args.action == "list":
-            rows = [{"name": u.name, "role": u.role, "archives": list(u.archives),
+            rows: list[dict[str, Any]] = [{"name": u.name, "role": u.role, "archives": list(u.archives),
                      "clearance": u.clearance, "disabled": u.disabled} for u in users.list()]
             if args.json:
                 _print_json(rows)

@@ -8,6 +8,7 @@ browser's back button keeps the query and its filters.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from flask import url_for
@@ -154,7 +155,7 @@ def pagination(page: int, pages: int, url: Callable[[int], str]) -> dict:
     """Links to the pages of a result list: the first, the last and two either side of ``page``
     (a gap is ``{"number": None}``), with previous and next."""
     window = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
-    links = []
+    links: list[dict[str, Any]] = []
     for number in window:
         if links and number - links[-1]["number"] > 1:
             links.append({"number": None})

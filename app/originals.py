@@ -150,7 +150,7 @@ def _sizes(path: str, sha: str, size: int, mtime_ns: int | None) -> tuple[tuple[
             for index in range(getattr(image, "n_frames", 1)):
                 image.seek(index)
                 width, height = image.size
-                if (image.getexif() or {}).get(0x0112, 1) in (5, 6, 7, 8):  # turned on its side
+                if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # turned on its side
                     width, height = height, width
                 scale = min(1.0, PAGE_WIDTH / width, MAX_HEIGHT / height)
                 out.append((max(1, round(width * scale)), max(1, round(height * scale))))

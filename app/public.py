@@ -105,8 +105,8 @@ def page_image(record_id: str, number: int):
     page); 410 when the file is gone or is no longer what ingest read.
     """
     lantai = lantai_of(current_app)
-    facts = lantai.search.originals(record_id, PUBLIC)
-    page = (facts or {}).get("pages", {}).get(number)
+    facts = lantai.search.originals(record_id, PUBLIC) or {}
+    page = facts.get("pages", {}).get(number)
     file = next((f for f in facts["files"] if f["number"] == page["file"]), None) if page else None
     if file is None or not servable(file) or page["original"] != ORIGINAL_SHOWN:
         abort(404)
@@ -133,8 +133,8 @@ def original_file(record_id: str, number: int):
     found on any of its pages); 410 when the file is gone or is no longer what ingest read.
     """
     lantai = lantai_of(current_app)
-    facts = lantai.search.originals(record_id, PUBLIC)
-    file = next((f for f in (facts or {}).get("files", []) if f["number"] == number), None)
+    facts = lantai.search.originals(record_id, PUBLIC) or {}
+    file = next((f for f in facts.get("files", []) if f["number"] == number), None)
     if file is None or not servable(file) or file["original"] != ORIGINAL_SHOWN:
         abort(404)
     try:
