@@ -36,6 +36,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app for ``settings`` (default: loaded from the environment)."""
     settings = settings or load_settings()
     lantai = open_lantai(settings)
+    from analyzers.segment import query_tokens
+
+    query_tokens("档案")  # load the segmenter's dictionaries now, not in the first search (1-3 s)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=_secret_key(settings),
