@@ -131,9 +131,11 @@ def test_ocr_confidence_feeds_page_quality(lantai, holdings):
 
 def test_hocr_and_alto_readers(tmp_path):
     words = [[[("Red", 90), ("Army", 80), ("长征", 70)]]]
-    pages = parse_hocr(make.hocr(tmp_path / "a.hocr", words).open("rb"))
+    with make.hocr(tmp_path / "a.hocr", words).open("rb") as stream:
+        pages = parse_hocr(stream)
     assert (pages[0].text, pages[0].confidence) == ("Red Army 长征", 0.8)
-    alto = parse_alto(make.alto(tmp_path / "a.xml", [[[("inter-", 0.5)], [("national", 1.0)]]]).open("rb"))
+    with make.alto(tmp_path / "a.xml", [[[("inter-", 0.5)], [("national", 1.0)]]]).open("rb") as stream:
+        alto = parse_alto(stream)
     assert (alto[0].text, alto[0].confidence) == ("international", 0.75)
 
 
