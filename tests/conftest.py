@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,20 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("catalog_url", CATALOGS, indirect=True)
 
 
+def started_url(script: str, run: Callable[[], subprocess.CompletedProcess]) -> str:
+    """The URL that ``scripts/SCRIPT start`` (called by ``run``) prints last; when the server
+    cannot be started the test fails with the script's own words: it is never skipped."""
+    try:
+        started = run()
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.fail(f"scripts/{script} start could not run: {exc}", pytrace=False)
+    lines = started.stdout.strip().splitlines()
+    if started.returncode != 0 or not lines:
+        pytest.fail(f"scripts/{script} start failed (exit {started.returncode}):\n"
+                    f"{started.stderr.strip()[-3000:]}", pytrace=False)
+    return lines[-1].strip()
+
+
 def postgres_script(command: str, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run ``scripts/postgres start|stop|status`` (the project's way to run PostgreSQL)."""
     return subprocess.run([str(REPO / "scripts" / "postgres"), command], capture_output=True,
@@ -41,17 +56,8 @@ def postgres_script(command: str, timeout: float = 600) -> subprocess.CompletedP
 
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
-    """URL of the project's PostgreSQL server (``scripts/postgres start``), once per session;
-    when it cannot be started the tests fail with the script's words, never skip."""
-    try:
-        started = postgres_script("start")
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.fail(f"scripts/postgres start could not run: {exc}", pytrace=False)
-    lines = started.stdout.strip().splitlines()
-    if started.returncode != 0 or not lines:
-        pytest.fail(f"scripts/postgres start failed (exit {started.returncode}):\n"
-                    f"{started.stderr.strip()[-3000:]}", pytrace=False)
-    return lines[-1].strip()
+    """URL of the project's PostgreSQL server (``scripts/postgres start``), once per session."""
+    return started_url("postgres", lambda: postgres_script("start"))
 
 
 def postgres_database(server: str, name: str, drop: bool = False) -> str:
@@ -178,14 +184,5 @@ def opensearch_script(command: str, timeout: float,
 
 
 def start_opensearch(env: dict[str, str] | None = None) -> str:
-    """Start a real OpenSearch node (or find it running) and return its URL; when it cannot
-    be started the test fails with the script's own words: it is never skipped."""
-    try:
-        started = opensearch_script("start", 900, env)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.fail(f"scripts/opensearch start could not run: {exc}", pytrace=False)
-    lines = started.stdout.strip().splitlines()
-    if started.returncode != 0 or not lines:
-        pytest.fail(f"scripts/opensearch start failed (exit {started.returncode}):\n"
-                    f"{started.stderr.strip()[-3000:]}", pytrace=False)
-    return lines[-1].strip()
+    """Start a real OpenSearch node (or find it running) and return its URL."""
+    return started_url("opensearch", lambda: opensearch_script("start", 900, env))
