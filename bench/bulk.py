@@ -84,6 +84,17 @@ class DocBuilder:
         self.cache = cache
         self._normal: dict[str, str] = {}
         self._pinyin: dict[str, tuple[str, ...]] = {}
+        self._words: dict[str, str] = {}
+
+    def words(self, text: str) -> str:
+        """A short text's prepared words (as ingest's workers send them), computed once;
+        the memo is emptied when it grows past 200,000 texts, so memory stays bounded."""
+        found = self._words.get(text)
+        if found is None:
+            if len(self._words) > 200_000:
+                self._words.clear()
+            found = self._words[text] = TOKEN_SEPARATOR.join(word_tokens(text))
+        return found
 
     def normal(self, text: str) -> str:
         """``text`` normalized (personal data masked), computed once."""
@@ -91,6 +102,12 @@ class DocBuilder:
         if found is None:
             found = self._normal[text] = normalize(mask_personal_data(text)).text
         return found
+
+    def spaced_words(self, text: str) -> str:
+        """Prepared words of a text made of space-separated parts (subjects and a
+        description), part by part: segmentation never crosses a space, so this equals
+        segmenting the whole (:func:`check_tokens` counts it)."""
+        return TOKEN_SEPARATOR.join(filter(None, (self.words(p) for p in text.split(" "))))
 
     def doc(self, row: dict) -> tuple[IndexDoc, str, list[str]]:
         """The row's IndexDoc, its body text and the body's words."""
@@ -119,11 +136,20 @@ class DocBuilder:
         return doc, text, words
 
     def docs(self, rows: Sequence[dict]) -> tuple[list[IndexDoc], dict[str, str]]:
-        """IndexDocs of rows and their bodies' prepared words (for ``prepared_tokens``)."""
+        """IndexDocs of rows and the prepared words of all their texts (for
+        ``prepared_tokens``), as ingest's workers hand them to the writer
+        (:func:`indexer.documents.doc_tokens`): bodies from the sentence cache, short
+        texts (titles, creators, descriptions, names) from a memo."""
         docs, prepared = [], {}
         for row in rows:
             doc, text, words = self.doc(row)
             docs.append(doc)
+            for short in (doc.title_text, doc.creator_text,
+                          *doc.persons, *doc.places, *doc.orgs):
+                if short and short not in prepared and TOKEN_SEPARATOR not in short:
+                    prepared[short] = self.words(short)
+            if doc.meta_text not in prepared:
+                prepared[doc.meta_text] = self.spaced_words(doc.meta_text)
             prepared[text] = TOKEN_SEPARATOR.join(words)
         return docs, prepared
 
@@ -133,12 +159,15 @@ class DocBuilder:
 
 
 def check_tokens(rows: Sequence[dict], builder: DocBuilder) -> tuple[int, int, int]:
-    """Of ``rows``: how many get exactly the words segmenting the whole body would give,
+    """Of ``rows``: how many get exactly the words segmenting the whole body (and the
+    whole description) would give,
     how many exactly ingest's IndexDoc, and how many were checked."""
     words = docs = 0
     for row in rows:
         text, found = builder.cache.body(row["_body"])
-        words += word_tokens(text) == found
+        meta = builder.doc(row)[0].meta_text
+        words += (word_tokens(text) == found and TOKEN_SEPARATOR.join(word_tokens(meta))
+                  == builder.spaced_words(meta))
         docs += builder.same_as_ingest(row)
     return words, docs, len(rows)
 
