@@ -60,7 +60,7 @@ def search():
         "search.html", q=search_request.raw_query, result=result, state=state, pages=pages,
         pagination=pagination(result["page"], pages, lambda p: state.url(page=p)),
         facets=build_facets(result["facets"], state), timeline=timeline, hints=hints,
-        sort=search_request.sort, sorts=SORT_TITLES,
+        sort=search_request.sort, sorts=SORT_TITLES, sample=lantai.settings.facet_sample_size,
         back=state.querystring(result["page"]))
 
 

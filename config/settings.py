@@ -179,8 +179,11 @@ class Settings:
         "`lantai ingest --no-entities` skips it for one run).")
     exact_total_limit: int = setting(
         10_000, "Totals up to this many matches are exact; above it a search says its total is "
-        "approximate (total_is_exact: false, 约 N) and counts facets over this many best-ranked "
-        "matches.", check=positive)
+        "approximate (total_is_exact: false, 约 N).", check=positive)
+    facet_sample_size: int = setting(
+        2_000, "Facets count the best-ranked this many matches when a search has more "
+        "(facets_sampled: true; the results page says so); the total still counts them all.",
+        check=positive)
     search_cache_size: int = setting(
         1000, "Public answers kept per process by the embedded backend, keyed by request, "
         "audience scope and index generation (any index write starts a new one); 0 is off.",

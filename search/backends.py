@@ -13,6 +13,7 @@ def _sqlite(settings: Settings) -> SearchBackend:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SqliteBackend(settings.index_path, exact_total_limit=settings.exact_total_limit,
+                         facet_sample_size=settings.facet_sample_size,
                          cache_size=settings.search_cache_size)
 
 

@@ -78,13 +78,15 @@ class SearchResult:
     """Hits of one page, the total, and facet counts over the matches.
 
     ``total_is_exact`` is False above the ``exact_total_limit`` setting: the total is then
-    approximate (约) and the facets count the best-ranked ``exact_total_limit`` matches.
+    approximate (约). ``facets_sampled`` is True above the ``facet_sample_size`` setting:
+    the facets then count the best-ranked ``facet_sample_size`` matches only.
     """
 
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     total_is_exact: bool = True
+    facets_sampled: bool = False
 
 
 class SearchBackend(Protocol):

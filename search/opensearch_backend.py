@@ -421,6 +421,7 @@ class OpenSearchBackend:
         self.alias = settings.index
         self.timeout = settings.search_timeout
         self.exact_total_limit = settings.exact_total_limit
+        self.facet_sample_size = settings.facet_sample_size
         # One pool of kept-alive HTTP connections per process, shared by its threads.
         self.client = OpenSearch(
             hosts=[self.url], timeout=self.timeout, retry_on_timeout=False, max_retries=1,
@@ -657,7 +658,7 @@ class OpenSearchBackend:
         if request.sort in ("date", "date_desc"):
             body["track_scores"] = True
         if request.with_facets:
-            body["aggs"] = facet_aggs(self.exact_total_limit)
+            body["aggs"] = facet_aggs(self.facet_sample_size)
         return body
 
     def search(self, request: SearchRequest, scope: Scope) -> SearchResult:
@@ -677,7 +678,8 @@ class OpenSearchBackend:
                 facets[facet] = {str(b["key"]): b["doc_count"] for b in agg["buckets"]}
         total = head["hits"]["total"]["value"]
         return SearchResult(total=total, hits=hits, facets=facets,
-                            total_is_exact=total <= self.exact_total_limit)
+                            total_is_exact=total <= self.exact_total_limit,
+                            facets_sampled=request.with_facets and total > self.facet_sample_size)
 
     def _deep_page(self, body: dict, offset: int, size: int) -> tuple[dict, dict]:
         """A page beyond ``MAX_WINDOW``: walk with search_after on the sort (ending in id)."""

@@ -173,7 +173,8 @@ class SearchService:
             hits.append(hit_json)
         facets = {name: result.facets.get(name, {}) for name in FACETS}
         return {"query": request.raw_query, "total": max(0, result.total - len(stale)),
-                "total_is_exact": result.total_is_exact, "page": request.page,
+                "total_is_exact": result.total_is_exact,
+                "facets_sampled": result.facets_sampled, "page": request.page,
                 "size": request.size, "hits": hits, "facets": facets}
 
     def _snippet(self, record: Record, visibility: str, terms: list[str], unmasked: bool) -> str:

@@ -27,7 +27,7 @@ from search.base import (
     SearchResult,
 )
 from search.query_terms import char_tokens, word_tokens
-from search.sqlite_query import COLUMNS, matched_sql, visibility_sql
+from search.sqlite_query import COLUMNS, MATCH_COLUMNS, MATCHES_TABLE, matched_sql, visibility_sql
 
 FACET_LIMIT = 100  # archive, year, record_type
 ENTITY_FACET_LIMIT = 30
@@ -91,17 +91,19 @@ class SqliteBackend:
 
     A search runs the full-text match once, into a temporary table of the visible,
     filtered matches (rowid, score, visibility); the total, the page and the facets are
-    read from it. Above ``exact_total_limit`` matches the total is flagged approximate and
-    facets count the best-ranked ``exact_total_limit`` matches. Public answers are cached
+    read from it. Above ``exact_total_limit`` matches the total is flagged approximate;
+    above ``facet_sample_size`` facets count the best-ranked ``facet_sample_size``
+    matches (facets_sampled). Public answers are cached
     per process (``cache_size``) under the index generation, which every write advances.
     """
 
     name = "sqlite"
 
     def __init__(self, path: Path | str, exact_total_limit: int = 10_000,
-                 cache_size: int = 0) -> None:
+                 facet_sample_size: int = 2_000, cache_size: int = 0) -> None:
         self.path = str(path)
         self.exact_total_limit = exact_total_limit
+        self.facet_sample_size = facet_sample_size
         self._cache: AnswerCache[SearchResult] = AnswerCache(cache_size)
         self._write_lock = threading.Lock()
         self._local = threading.local()
@@ -135,8 +137,8 @@ class SqliteBackend:
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS matches "
-                         "(rid INTEGER PRIMARY KEY, score REAL NOT NULL, vis TEXT NOT NULL)")
+            conn.execute("DROP TABLE IF EXISTS temp.matches")
+            conn.execute(MATCHES_TABLE)
             self._local.conn, self._local.pid = conn, os.getpid()
             with self._write_lock:
                 self._readers.append(conn)
@@ -344,12 +346,14 @@ class SqliteBackend:
     def _search(self, conn: sqlite3.Connection, request: SearchRequest,
                 scope: Scope) -> SearchResult:
         matched, params = matched_sql(request, scope)
-        conn.execute(f"INSERT OR IGNORE INTO temp.matches (rid, score, vis) {matched}", params)
+        conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched}",
+                     params)
         total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
         hits = self._page(conn, request, total)
         facets = self._facets(conn, total) if request.with_facets else {}
         return SearchResult(total=total, hits=hits, facets=facets,
-                            total_is_exact=total <= self.exact_total_limit)
+                            total_is_exact=total <= self.exact_total_limit,
+                            facets_sampled=request.with_facets and total > self.facet_sample_size)
 
     def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
         """The requested page of the matches, in the requested order.
@@ -362,42 +366,47 @@ class SqliteBackend:
         if offset >= total:
             return []
         code = request.raw_query.strip()
+        code_first = ("CASE WHEN m.rid IN (SELECT rowid FROM docs WHERE lower(archive_code) = "
+                      "lower(?)) THEN 0 ELSE 1 END")
         terms = positive_terms(request.query)
-        if request.sort in ("date", "date_desc"):
+        if request.sort in ("date", "date_desc") or not terms:
+            # Ordered in the matches table (it keeps date and id): no row is read again.
             direction = " DESC" if request.sort == "date_desc" else ""
-            order, order_params = (f"CASE WHEN d.date = '' THEN 1 ELSE 0 END, d.date{direction}, "
-                                   "d.id"), []
-        else:
-            in_title = " OR ".join("instr(d.title_text, ?) > 0" for _ in terms) or "0"
-            order = (f"round(m.score, 4) DESC, CASE WHEN {in_title} THEN 0 ELSE 1 END, "
-                     "d.date, d.id")
-            order_params = list(terms)
+            order = (f"CASE WHEN m.date = '' THEN 1 ELSE 0 END, m.date{direction}, m.id"
+                     if request.sort != "relevance" else "round(m.score, 4) DESC, m.date, m.id")
+            rows = conn.execute(
+                f"SELECT m.id, m.score, m.vis FROM temp.matches m ORDER BY {code_first}, {order} "
+                "LIMIT ? OFFSET ?", (code, request.size, offset)).fetchall()
+            return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
+        # Relevance with query terms: ties go to a title holding a term, which needs the
+        # row; only the matches that can reach the page (score at or above the page's
+        # last one, or the exact 档号) are joined to theirs.
+        in_title = " OR ".join("instr(d.title_text, ?) > 0" for _ in terms)
         source, source_params = "temp.matches", []
         wanted = offset + request.size
-        if request.sort == "relevance" and total > wanted:
+        if total > wanted:
             edge = conn.execute("SELECT round(score, 4) FROM temp.matches "
                                 "ORDER BY score DESC LIMIT 1 OFFSET ?", (wanted - 1,)).fetchone()[0]
             source = ("(SELECT * FROM temp.matches WHERE round(score, 4) >= ? OR rid IN "
                       "(SELECT rowid FROM docs WHERE lower(archive_code) = lower(?)))")
             source_params = [edge, code]
         rows = conn.execute(
-            f"SELECT d.id, m.score, m.vis FROM {source} m CROSS JOIN docs d ON d.rowid = m.rid "
-            "ORDER BY CASE WHEN lower(d.archive_code) = lower(?) THEN 0 ELSE 1 END, "
-            f"{order} LIMIT ? OFFSET ?",
-            [*source_params, code, *order_params, request.size, offset]).fetchall()
+            f"SELECT m.id, m.score, m.vis FROM {source} m CROSS JOIN docs d ON d.rowid = m.rid "
+            f"ORDER BY {code_first}, round(m.score, 4) DESC, "
+            f"CASE WHEN {in_title} THEN 0 ELSE 1 END, m.date, m.id LIMIT ? OFFSET ?",
+            [*source_params, code, *terms, request.size, offset]).fetchall()
         return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
 
     def _facets(self, conn: sqlite3.Connection, total: int) -> dict[str, dict[str, int]]:
-        """Facet counts over the matches (over the best-ranked ``exact_total_limit`` of
+        """Facet counts over the matches (over the best-ranked ``facet_sample_size`` of
         them when there are more): one GROUP BY for the catalog columns, one for entities."""
         source = "temp.matches"
-        if total > self.exact_total_limit:
-            source = (f"(SELECT rid FROM temp.matches ORDER BY score DESC, rid "
-                      f"LIMIT {int(self.exact_total_limit)})")
+        if total > self.facet_sample_size:
+            source = (f"(SELECT * FROM temp.matches ORDER BY score DESC, rid "
+                      f"LIMIT {int(self.facet_sample_size)})")
         columns: dict[str, dict] = {"archive": {}, "year": {}, "record_type": {}}
         for archive, year, record_type, n in conn.execute(
-                f"SELECT d.archive, d.year, d.record_type, count(*) FROM {source} m "
-                "CROSS JOIN docs d ON d.rowid = m.rid GROUP BY 1, 2, 3"):
+                f"SELECT archive, year, record_type, count(*) FROM {source} GROUP BY 1, 2, 3"):
             for facet, value in (("archive", archive), ("year", year),
                                  ("record_type", record_type)):
                 if value is not None and value != "":

@@ -20,6 +20,12 @@ TERM_COLUMNS = {True: "title code creator meta body person place org",
 PHRASE_COLUMNS = {True: "title_chars meta_chars body_chars", False: "title_chars meta_chars"}
 FIELD_COLUMNS = {"title": "title", "creator": "creator", "person": "person", "place": "place",
                  "org": "org", "code": "code"}
+#: The temporary table a search's matches are read into, and the row columns kept in it.
+MATCH_COLUMNS = "rid, score, vis, id, date, archive, year, record_type"
+KEPT = "d.id, d.date, d.archive, d.year, d.record_type"
+MATCHES_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS matches (rid INTEGER PRIMARY KEY, "
+                 "score REAL NOT NULL, vis TEXT NOT NULL, id TEXT NOT NULL, date TEXT NOT NULL, "
+                 "archive TEXT NOT NULL, year INTEGER, record_type TEXT NOT NULL)")
 BM25 = "-bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
 
 
@@ -102,10 +108,12 @@ def visibility_sql(scope: Scope) -> tuple[str, list]:
     return "(d.visibility = 'full')", []
 
 def matched_sql(request: SearchRequest, scope: Scope) -> tuple[str, list]:
-    """A SELECT of (rid, score, vis) for every visible, filtered match.
+    """A SELECT of (rid, score, vis, id, date, archive, year, record_type) for every
+    visible, filtered match (the columns of ``MATCH_COLUMNS``).
 
     Each branch drives from the full-text match (CROSS JOIN keeps SQLite from
-    starting at ``docs``) and reads each match's row once, for visibility and filters.
+    starting at ``docs``) and reads each match's row once, for visibility and filters,
+    and keeps what date sorts and the catalog facets need, so that they read no row again.
     """
     text_sql, text_params = visibility_sql(scope)
     filters, filter_params = filter_sql(request)
@@ -119,19 +127,19 @@ def matched_sql(request: SearchRequest, scope: Scope) -> tuple[str, list]:
         positive = translator.positive(node) if node is not None else None
         negative = translator.negative(node) if node is not None else None
         if positive is not None:
-            parts.append(f"SELECT fts.rowid, {BM25}, {vis} FROM fts CROSS JOIN docs d "
+            parts.append(f"SELECT fts.rowid, {BM25}, {vis}, {KEPT} FROM fts CROSS JOIN docs d "
                          f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where} AND {filters}")
             params += [positive, *text_params, *filter_params]
         elif node is None or negative is not None:
             exclude = ""
             if negative is not None:
                 exclude = " AND d.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
-            parts.append(f"SELECT d.rowid, 0.0, {vis} FROM docs d "
+            parts.append(f"SELECT d.rowid, 0.0, {vis}, {KEPT} FROM docs d "
                          f"WHERE {where} AND {filters}{exclude}")
             params += [*text_params, *filter_params] + (
                 [negative] if negative is not None else [])
     if not parts:
-        return "SELECT NULL, 0.0, NULL WHERE 0", []
+        return "SELECT NULL, 0.0, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0", []
     return " UNION ALL ".join(parts), params
 
 def filter_sql(request: SearchRequest) -> tuple[str, list]:

@@ -26,7 +26,9 @@ def loaded(client, tmp_path):
 
 def test_search_json_has_the_documented_shape(loaded):
     data = loaded.get("/api/v1/search?q=宝鸡 土地改革&size=5").get_json()
-    assert set(data) == {"query", "total", "total_is_exact", "page", "size", "hits", "facets"}
+    assert set(data) == {"query", "total", "total_is_exact", "facets_sampled", "page", "size",
+                         "hits", "facets"}
+    assert data["facets_sampled"] is False
     assert (data["query"], data["total"], data["total_is_exact"], data["page"], data["size"]) == (
         "宝鸡 土地改革", 23, True, 1, 5)
     hit = data["hits"][0]
@@ -114,3 +116,21 @@ def test_security_headers(client):
 def test_suggest_api(loaded):
     data = loaded.get("/api/v1/suggest?q=关于第1").get_json()
     assert data["suggestions"][0].startswith("关于第1")
+
+
+def test_results_page_says_when_facets_count_a_sample(settings, tmp_path):
+    from app import create_app
+
+    app = create_app(settings.with_overrides(facet_sample_size=5))
+    rows = [record(f"J009-001-{n:04d}", f"第{n}号水利工程报告",
+                   text="水利工程。" + ("灌溉。" if n <= 3 else "")) for n in range(1, 8)]
+    assert lantai_of(app).ingester.ingest([write_jsonl(tmp_path / "w.jsonl", rows)]).failed == 0
+    client = app.test_client()
+    sampled = client.get("/search?q=水利").get_data(as_text=True)
+    assert "分面按相关度最高的 5 条结果统计" in sampled
+    assert client.get("/api/v1/search?q=水利").get_json()["facets_sampled"] is True
+    small = client.get("/search?q=灌溉")
+    assert small.status_code == 200 and "共 <strong>3</strong> 条结果" in small.get_data(as_text=True)
+    assert "分面按相关度最高" not in small.get_data(as_text=True)
+    english = client.get("/search?q=水利&lang=en").get_data(as_text=True)
+    assert "Facets count the 5 most relevant results." in english

@@ -83,9 +83,30 @@ def test_totals_above_the_limit_say_they_are_approximate(make_lantai):
     assert (public["total"], public["total_is_exact"]) == (3, True)
     staff = search(lantai, operator_audience("staff"), q="土地改革")
     assert staff["total"] == 6 and staff["total_is_exact"] is False
+    # The facets still count every match: the sample is a setting of its own.
+    assert staff["facets_sampled"] is False
+    assert sum(staff["facets"]["archive"].values()) == 6
+    assert search(lantai, q="水利")["total_is_exact"] is True
+
+
+def test_facets_of_large_results_count_a_sample_and_say_so(make_lantai):
+    lantai = make_lantai(CORPUS, facet_sample_size=3)
+    staff = search(lantai, operator_audience("staff"), q="土地改革")
+    assert (staff["total"], staff["total_is_exact"], staff["facets_sampled"]) == (6, True, True)
     # Facets count the best-ranked 3 of the matches only.
     assert sum(staff["facets"]["archive"].values()) == 3
-    assert search(lantai, q="水利")["total_is_exact"] is True
+    public = search(lantai, q="土地改革")
+    assert (public["total"], public["facets_sampled"]) == (3, False)
+    assert sum(public["facets"]["archive"].values()) == 3
+
+
+def test_browsing_without_a_query_orders_by_date_then_code(make_lantai):
+    lantai = make_lantai(TIES)
+    # No query: every score is 0, so relevance is the catalog's order (undated first).
+    assert codes(search(lantai)) == ["T-5", "T-2", "T-3", "T-1", "T-4"]
+    assert codes(search(lantai, sort="date")) == ["T-2", "T-3", "T-1", "T-4", "T-5"]
+    assert codes(search(lantai, sort="date_desc")) == ["T-4", "T-1", "T-3", "T-2", "T-5"]
+    assert codes(search(lantai, sort="date", size=2, page=2)) == ["T-1", "T-4"]
 
 
 def test_a_rebuild_never_stops_search_from_answering(make_lantai, monkeypatch):
