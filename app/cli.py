@@ -323,22 +323,25 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     """Verify or list the audit log."""
-    from catalog import audit
     from catalog.store import CatalogStore
 
-    engine = CatalogStore(settings.catalog_url).engine
-    if args.action == "verify":
-        checked, problem = audit.verify(engine)
-        if problem:
-            print(f"lantai audit: entry {checked} {problem}", file=sys.stderr)
-            return 1
-        print(f"lantai audit: {checked} entries, chain intact", file=sys.stderr)
+    store = CatalogStore(settings.catalog_url)
+    try:
+        if args.action == "verify":
+            checked, problem = store.verify_audit()
+            if problem:
+                print(f"lantai audit: entry {checked} {problem}", file=sys.stderr)
+                return 1
+            print(f"lantai audit: {checked} entries, chain intact", file=sys.stderr)
+            return 0
+        for entry in store.audit_entries(actor=args.actor, action=args.kind,
+                                         subject=args.subject, limit=args.limit):
+            _print_json({"seq": entry.seq, "at": entry.at, "actor": entry.actor,
+                         "action": entry.action, "subject": entry.subject,
+                         "detail": entry.detail})
         return 0
-    for entry in audit.entries(engine, actor=args.actor, action=args.kind, subject=args.subject,
-                               limit=args.limit):
-        _print_json({"seq": entry.seq, "at": entry.at, "actor": entry.actor,
-                     "action": entry.action, "subject": entry.subject, "detail": entry.detail})
-    return 0
+    finally:
+        store.close()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,8 +8,6 @@ from datetime import date
 from pathlib import Path
 
 from analyzers.entities import use_model
-from catalog import lexicon
-from catalog.maintenance import index_rebuild
 from catalog.records import Record
 from catalog.review import ReviewDesk
 from catalog.store import CatalogStore
@@ -49,7 +47,7 @@ class Lantai:
         """Rebuild the index from the catalog (重建索引) under the rebuild lock, so no decision
         lands in the old index only; returns the number of records indexed.
         ``progress(done, total)`` follows it."""
-        with index_rebuild(self.store.engine):
+        with self.store.index_rebuild():
             return reindex(self.store, self.backend, progress=progress)
 
     def close(self) -> None:
@@ -63,10 +61,10 @@ def open_lantai(settings: Settings) -> Lantai:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     use_model(Path(settings.entity_model).expanduser() if settings.entity_model else None)
     store = CatalogStore(settings.catalog_url)
-    lexicon.load(store.engine)
+    store.load_lexicon()
     backend = open_backend(settings)
     return Lantai(settings=settings, store=store, backend=backend,
                   search=SearchService(settings, store, backend),
                   ingester=Ingester(store, backend, entities=settings.ingest_entities),
-                  users=UserStore(store.engine),
+                  users=store.users(),
                   review=ReviewDesk(store, settings))

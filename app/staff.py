@@ -20,7 +20,6 @@ from flask_babel import ngettext
 from app import lantai_of
 from app.auth import current_audience, current_user, roles_required
 from app.record_view import mark_personal_data
-from catalog import audit
 from catalog.policy import can_decide
 from catalog.review import DECISIONS, ReviewError
 from search.service import ParamError, parse_request
@@ -154,10 +153,10 @@ def status():
 @roles_required("admin")
 def audit_log():
     """The audit log, newest first, filtered by actor, action or subject."""
-    engine = lantai_of(current_app).store.engine
-    entries = audit.entries(engine, actor=request.args.get("actor") or None,
-                            action=request.args.get("action") or None,
-                            subject=request.args.get("subject") or None)
-    checked, problem = audit.verify(engine)
+    store = lantai_of(current_app).store
+    entries = store.audit_entries(actor=request.args.get("actor") or None,
+                                  action=request.args.get("action") or None,
+                                  subject=request.args.get("subject") or None)
+    checked, problem = store.verify_audit()
     return render_template("staff_audit.html", entries=entries, checked=checked, problem=problem,
                            args=request.args, q="")

@@ -30,11 +30,15 @@ def record_run(records: int, results: dict[str, dict], shared: dict, doc: Path =
     ``doc``, the markdown file the run writes)."""
     files = (doc.with_name(RESULTS.name), doc.with_name(CHART.name), doc)
     runs = json.loads(files[0].read_text(encoding="utf-8")) if files[0].exists() else {}
-    runs[str(records)] = {"date": date.today().isoformat(), "text_mb": round(shared["mb"], 1),
+    # A run of some backends keeps the figures of the others from their own earlier run.
+    kept = {name: figures for name, figures in
+            runs.get(str(records), {}).get("backends", {}).items() if name not in results}
+    today = date.today().isoformat()
+    runs[str(records)] = {"date": today, "text_mb": round(shared["mb"], 1),
                           "load_start": round(shared["load_start"], 2),
                           "load_end": round(shared["load_end"], 2),
-                          "backends": {name: {k: v for k, v in r.items()}
-                                       for name, r in results.items()}}
+                          "backends": {**kept, **{name: {**r, "date": today}
+                                                  for name, r in results.items()}}}
     files[0].write_text(json.dumps(runs, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     redraw(runs, files[1], files[2])
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from analyzers.pii import find_personal_data
+from catalog.queries import CatalogQueries
 from catalog.records import Record
 from catalog.schema import records_table
 
@@ -137,8 +138,9 @@ class UpsertResult:
     unchanged: list[Record]
 
 
-class CatalogStore:
-    """Records in the catalog: add or replace, read back, iterate."""
+class CatalogStore(CatalogQueries):
+    """Records in the catalog: add or replace, read back, iterate; what the app and search
+    layers ask of the catalog besides is inherited from :class:`catalog.queries.CatalogQueries`."""
 
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url, future=True)

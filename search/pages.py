@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from analyzers.normalize import normalize
 from analyzers.query import parse_query, positive_terms
-from catalog.pages import matching_pages
+from catalog.store import CatalogStore
 from search.query_terms import term_tokens
 
 #: At most this many page numbers are listed per hit.
@@ -59,10 +59,10 @@ def page_matches(search_text: str, groups: Sequence[Sequence[str]]) -> bool:
     return any(group and all(piece.lower() in text for piece in group) for group in groups)
 
 
-def hit_pages(engine, record_ids: Sequence[str], terms: Sequence[str],
+def hit_pages(store: CatalogStore, record_ids: Sequence[str], terms: Sequence[str],
               limit: int = MAX_HIT_PAGES) -> dict[str, list[int]]:
     """Matched page numbers per record id (records without pages or matches are left out)."""
     groups = term_groups(terms)
     if not groups or not record_ids:
         return {}
-    return matching_pages(engine, record_ids, groups, limit=limit)
+    return store.matching_pages(record_ids, groups, limit=limit)

@@ -12,19 +12,16 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from analyzers.entities.dates import year_of_text
 from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import normalize
 from analyzers.pii import mask_personal_data
 from analyzers.query import parse_query, positive_terms
 from catalog import policy
-from catalog.pages import files_of_records, pages_of
 from catalog.policy import Audience, View, scope_for
 from catalog.records import Record
 from catalog.review import QueueItem, ReviewDesk
-from catalog.store import CatalogStore, records_table
+from catalog.store import CatalogStore
 from config import Settings
 from search.base import FACETS, SORTS, SearchBackend, SearchRequest
 from search.pages import hit_pages, page_matches, query_terms, term_groups
@@ -118,9 +115,7 @@ class SearchService:
     def known_archives(self) -> list[str]:
         """Ids of the holding archives (馆藏单位): those with records, and those named in
         the ``archive_names`` setting."""
-        with self.store.engine.connect() as conn:
-            held = set(conn.execute(select(records_table.c.archive).distinct()).scalars())
-        return sorted(held | set(self.settings.archive_names))
+        return sorted(self.store.archives_held() | set(self.settings.archive_names))
 
     def check_archives(self, archives: Sequence[str]) -> None:
         """Raise :class:`ParamError` (400) for an ``archive`` parameter naming no known archive."""
@@ -152,7 +147,7 @@ class SearchService:
             stale_log.warning("index shows what the catalog hides; reindex: %s", ", ".join(stale))
         terms = positive_terms(request.query)
         # Pages where the terms are, for hits whose text this audience may see (display only).
-        matched = hit_pages(self.store.engine, [h.id for h in result.hits
+        matched = hit_pages(self.store, [h.id for h in result.hits
                                                 if h.visibility == "full" and h.id in views
                                                 and views[h.id].text], terms)
         hits = []
@@ -214,7 +209,7 @@ class SearchService:
     def _page_rows(self, record: Record, view: View) -> list:
         if not view.text:
             return []
-        return pages_of(self.store.engine, record.archive, record.archive_code)
+        return self.store.pages_of(record.archive, record.archive_code)
 
     def _record_answer(self, record: Record, view: View, audience: Audience) -> dict:
         own = view.own
@@ -299,9 +294,7 @@ class SearchService:
             "classification": record.classification, "files": [], "pages": {}}
         if not view.text:
             return answer
-        key = (record.archive, record.archive_code)
-        with self.store.engine.connect() as conn:
-            states = files_of_records(conn, [key]).get(key, [])
+        states = self.store.page_files_of(record.archive, record.archive_code)
         by_path: dict[str, dict[str, Any]] = {}
         for number, state in enumerate(sorted(states, key=lambda s: (s.start or 0, s.path)), start=1):
             by_path[state.path] = {
@@ -361,12 +354,7 @@ class SearchService:
         if not titles:
             return []
         shown: set[str] = set()
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(select(records_table.c.archive, records_table.c.archive_code,
-                                       records_table.c.title, records_table.c.access,
-                                       records_table.c.classification)
-                                .where(records_table.c.title.in_(titles))).all()
-        for row in rows:
+        for row in self.store.records_titled(titles):
             if row.title not in shown and self.view(audience, row).shown:
                 shown.add(row.title)
         dropped = [t for t in titles if t not in shown]

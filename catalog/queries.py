@@ -1,0 +1,103 @@
+"""The catalog's front door for the app and search layers (目录库查询): reads of records,
+pages and files, the audit log, the accounts, the lexicon and the index-rebuild lock.
+
+These are methods of :class:`catalog.store.CatalogStore` (it inherits them), so that no
+module outside ``catalog/`` needs the engine, a table or a private name of the catalog.
+Whether a reader may see what they return is still :func:`catalog.policy.view_of`'s
+decision, taken by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from catalog import audit, maintenance, pages
+from catalog.audit import AuditEntry
+from catalog.pages import FileState, Page
+from catalog.schema import records_table
+from catalog.users import UserStore
+
+
+@dataclass(frozen=True)
+class TitledRecord:
+    """What a title suggestion needs of a record: its key, title (题名) and what the access
+    policy reads (archive, 开放状态, 密级)."""
+
+    archive: str
+    archive_code: str
+    title: str
+    access: str
+    classification: str
+
+
+class CatalogQueries:
+    """Operations the layers above the catalog ask of it, over the store's engine."""
+
+    engine: Engine
+
+    def archives_held(self) -> set[str]:
+        """Ids of the archives (馆藏单位) that hold at least one record."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(records_table.c.archive).distinct()).scalars())
+
+    def records_titled(self, titles: Iterable[str]) -> list[TitledRecord]:
+        """Every record whose title (题名) is exactly one of ``titles``."""
+        wanted = sorted(set(titles))
+        if not wanted:
+            return []
+        cols = (records_table.c.archive, records_table.c.archive_code, records_table.c.title,
+                records_table.c.access, records_table.c.classification)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*cols).where(records_table.c.title.in_(wanted))).all()
+        return [TitledRecord(r.archive, r.archive_code, r.title, r.access, r.classification)
+                for r in rows]
+
+    def pages_of(self, archive: str, archive_code: str) -> list[Page]:
+        """The pages (页) of a record, in page order ([] for a record without pages)."""
+        return pages.pages_of(self.engine, archive, archive_code)
+
+    def matching_pages(self, record_ids: Sequence[str], term_tokens: Sequence[Sequence[str]],
+                       limit: int = 20) -> dict[str, list[int]]:
+        """Numbers of the pages (命中页) of some records whose search text matches a term,
+        at most ``limit`` per record (see :func:`catalog.pages.matching_pages`)."""
+        return pages.matching_pages(self.engine, record_ids, term_tokens, limit=limit)
+
+    def page_files_of(self, archive: str, archive_code: str) -> list[FileState]:
+        """What ingest knows of the page files (原件文件) a record's pages came from."""
+        key = (archive, archive_code)
+        with self.engine.connect() as conn:
+            return pages.files_of_records(conn, [key]).get(key, [])
+
+    def audit_entries(self, actor: str | None = None, action: str | None = None,
+                      subject: str | None = None, limit: int = 200,
+                      offset: int = 0) -> list[AuditEntry]:
+        """Audit log (审计日志) entries newest first, optionally filtered (``subject``
+        matches as a substring)."""
+        return audit.entries(self.engine, actor=actor, action=action, subject=subject,
+                             limit=limit, offset=offset)
+
+    def verify_audit(self) -> tuple[int, str | None]:
+        """Check the audit log's hash chain: ``(entries checked, None)`` or ``(seq, what is
+        wrong)`` (see :func:`catalog.audit.verify`)."""
+        return audit.verify(self.engine)
+
+    def users(self) -> UserStore:
+        """The staff accounts (用户), their tokens and login attempts kept in this catalog."""
+        return UserStore(self.engine)
+
+    def load_lexicon(self) -> int:
+        """Add every word learned into this catalog (词表) to the segmenter; returns how
+        many there are."""
+        from catalog import lexicon  # the segmenter's dictionary, only when asked for
+
+        return lexicon.load(self.engine)
+
+    def index_rebuild(self, holder: str = "reindex") -> AbstractContextManager[None]:
+        """The index-rebuild lock (索引重建锁), held for a ``with`` block; raises
+        :class:`catalog.maintenance.IndexRebuilding` while another rebuild holds it."""
+        return maintenance.index_rebuild(self.engine, holder=holder)
