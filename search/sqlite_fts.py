@@ -139,6 +139,8 @@ class SqliteBackend:
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages
             conn.execute("DROP TABLE IF EXISTS temp.matches")
             conn.execute(MATCHES_TABLE)
+            conn.execute("DROP TABLE IF EXISTS temp.sample")
+            conn.execute("CREATE TEMP TABLE sample (rid INTEGER PRIMARY KEY)")
             self._local.conn, self._local.pid = conn, os.getpid()
             with self._write_lock:
                 self._readers.append(conn)
@@ -338,6 +340,7 @@ class SqliteBackend:
             result = self._search(conn, request, scope)
         finally:
             conn.execute("DELETE FROM temp.matches")
+            conn.execute("DELETE FROM temp.sample")
             conn.execute("COMMIT")
         if key is not None:
             self._cache.put(key, generation, result)
@@ -400,10 +403,12 @@ class SqliteBackend:
     def _facets(self, conn: sqlite3.Connection, total: int) -> dict[str, dict[str, int]]:
         """Facet counts over the matches (over the best-ranked ``facet_sample_size`` of
         them when there are more): one GROUP BY for the catalog columns, one for entities."""
-        source = "temp.matches"
-        if total > self.facet_sample_size:
-            source = (f"(SELECT * FROM temp.matches ORDER BY score DESC, rid "
-                      f"LIMIT {int(self.facet_sample_size)})")
+        source, ranked = "temp.matches", "temp.matches"
+        if total > self.facet_sample_size:  # the sample is ranked once, for both statements
+            conn.execute("INSERT INTO temp.sample (rid) SELECT rid FROM temp.matches "
+                         "ORDER BY score DESC, rid LIMIT ?", (self.facet_sample_size,))
+            source = "(SELECT m.* FROM temp.sample s CROSS JOIN temp.matches m ON m.rid = s.rid)"
+            ranked = "temp.sample"
         columns: dict[str, dict] = {"archive": {}, "year": {}, "record_type": {}}
         for archive, year, record_type, n in conn.execute(
                 f"SELECT archive, year, record_type, count(*) FROM {source} GROUP BY 1, 2, 3"):
@@ -416,7 +421,7 @@ class SqliteBackend:
         for facet, name, n in conn.execute(
                 "SELECT facet, name, n FROM (SELECT e.facet, e.name, count(*) AS n, "
                 "row_number() OVER (PARTITION BY e.facet ORDER BY count(*) DESC, e.name) AS r "
-                f"FROM {source} m CROSS JOIN doc_entities e ON e.rowid = m.rid "
+                f"FROM {ranked} m CROSS JOIN doc_entities e ON e.rowid = m.rid "
                 f"GROUP BY e.facet, e.name) WHERE r <= {ENTITY_FACET_LIMIT} ORDER BY facet, r"):
             if facet in entities:
                 entities[facet][name] = n
