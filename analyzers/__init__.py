@@ -22,6 +22,7 @@ from analyzers.segment import add_words, index_tokens, query_tokens
 __all__ = [
     "analyze",
     "analyze_batch",
+    "analyze_many",
     "extract_entities",
     "entity_names",
     "NormalizedText",
@@ -60,6 +61,18 @@ def analyze_batch(texts: Iterable[str], *, batch_size: int = 64) -> Iterator[dic
             chunk = []
     if chunk:
         yield from _analyze_chunk(chunk, batch_size)
+
+
+def analyze_many(texts: Iterable[str], *, batch_size: int = 64) -> list[dict]:
+    """:func:`analyze` of many texts (文本批量分析), in order: what an ingest worker calls
+    for the records of one task. The entity model runs over the texts' sentences in
+    batches of ``batch_size`` pieces, and each text's names are learned before its
+    index tokens are made, so the results equal ``[analyze(t) for t in texts]``.
+
+    >>> [r['normalized'] for r in analyze_many(['檔案館', '', '1949年'])]
+    ['档案馆', '', '1949年']
+    """
+    return list(analyze_batch(texts, batch_size=batch_size))
 
 
 def _analyze_chunk(chunk: list[tuple[str, NormalizedText]], batch_size: int) -> Iterator[dict]:

@@ -16,6 +16,7 @@ from importlib import resources
 import jieba
 
 from analyzers.normalize import normalize
+from analyzers.wordcut import FastTokenizer
 
 __all__ = [
     "index_tokens",
@@ -30,9 +31,10 @@ __all__ = [
 DATA_FILES = ("terms.txt", "divisions.txt")
 _MAX_SUBWORD = 8  # longest dictionary sub-word emitted by search mode
 _MAX_LEARNED = 32  # longest learned word looked for inside a query term
+_MAX_MEMO = 100_000  # words whose sub-words are remembered
 
 _lock = threading.RLock()
-_tokenizer: jieba.Tokenizer | None = None
+_tokenizer: FastTokenizer | None = None
 _added: set[str] = set()
 
 
@@ -56,7 +58,7 @@ def dictionary_words(name: str) -> list[str]:
     return words
 
 
-def tokenizer() -> jieba.Tokenizer:
+def tokenizer() -> FastTokenizer:
     """The shared tokenizer (分词器), initialised with the user dictionary on first call."""
     global _tokenizer
     if _tokenizer is not None:
@@ -64,7 +66,7 @@ def tokenizer() -> jieba.Tokenizer:
     with _lock:
         if _tokenizer is None:
             jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG
-            tk = jieba.Tokenizer()
+            tk = FastTokenizer()  # jieba's segmentation, faster (analyzers/wordcut.py)
             tk.initialize()
             for name in DATA_FILES:
                 for word in dictionary_words(name):
@@ -77,7 +79,7 @@ def tokenizer() -> jieba.Tokenizer:
 
 
 def _is_word(token: str) -> bool:
-    return any(c.isalnum() for c in token)
+    return token.isalnum() or any(c.isalnum() for c in token)
 
 
 def subword_spans(word: str) -> Iterator[tuple[int, int]]:
@@ -104,12 +106,19 @@ def index_tokens(normalized: str) -> list[str]:
     ['宝鸡', '宝鸡市', '档案', '档案局', '的', '建设']
     """
     out: list[str] = []
-    for token in tokenizer().cut(normalized, HMM=False):
-        if not _is_word(token):
+    tk = tokenizer()
+    subwords = tk.memo  # word -> the sub-words inside it, while the dictionary stays the same
+    for token in tk.cut(normalized, HMM=False):
+        if not (token.isalnum() or _is_word(token)):
             continue
         token = token.lower()
         if len(token) > 2:
-            out.extend(token[i:j] for i, j in subword_spans(token))
+            inner = subwords.get(token)
+            if inner is None:
+                if len(subwords) > _MAX_MEMO:
+                    subwords.clear()
+                inner = subwords[token] = [token[i:j] for i, j in subword_spans(token)]
+            out.extend(inner)
         out.append(token)
     return out
 

@@ -42,6 +42,7 @@ from spacy.vocab import Vocab
 from thinc.api import Config, NumpyOps, SequenceCategoricalCrossentropy, get_current_ops, set_current_ops
 
 from analyzers.entities.dates import find_dates
+from analyzers.wordcut import FastTokenizer
 
 __all__ = [
     "MODEL_LABELS",
@@ -102,16 +103,16 @@ class WordFeatures:
     """
 
     _lock = threading.Lock()
-    _tokenizer: jieba.Tokenizer | None = None
+    _tokenizer: FastTokenizer | None = None
     _tags: dict[str, str] = {}
 
     @classmethod
-    def _load(cls) -> tuple[jieba.Tokenizer, dict[str, str]]:
+    def _load(cls) -> tuple[FastTokenizer, dict[str, str]]:
         if cls._tokenizer is None:
             with cls._lock:
                 if cls._tokenizer is None:
                     jieba.setLogLevel(logging.WARNING)
-                    tk = jieba.Tokenizer()
+                    tk = FastTokenizer()  # jieba's segmentation, faster
                     tk.initialize()
                     tags: dict[str, str] = {}
                     with open(tk.get_dict_file().name, encoding="utf-8") as handle:
@@ -259,22 +260,70 @@ def viterbi_biluo(scores: list[numpy.ndarray], tags: tuple[str, ...]) -> list[nu
     Well-formed: a sequence starts and ends outside an entity (``O``, ``L-``, ``U-``);
     after those come ``O``, ``B-`` or ``U-``; after ``B-x`` or ``I-x`` come ``I-x`` or
     ``L-x``. ``scores`` are logits or log-probabilities (a constant added to all the
-    scores of a token changes no path's rank), not probabilities.
+    scores of a token changes no path's rank), not probabilities. Docs whose per-token
+    best tags already form a well-formed sequence keep them (no constrained path scores
+    more); the dynamic programme runs only over the others.
+    """
+    greedy = [s.argmax(axis=1) for s in scores]
+    allowed, first, last = _biluo_transitions(tags)
+    hard = [b for b, path in enumerate(greedy) if not _well_formed(path, allowed, first, last)]
+    if len(hard) < len(scores):  # each token's best tag already forms a well-formed sequence:
+        out = greedy             # no constrained path scores more
+        if hard:
+            for b, path in zip(hard, _viterbi_biluo([scores[b] for b in hard], tags), strict=True):
+                out[b] = path
+        return out
+    return _viterbi_biluo(scores, tags)
+
+
+@lru_cache(maxsize=8)
+def _biluo_transitions(tags: tuple[str, ...]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """``(allowed, first, last)``: which tag may follow which (a square boolean matrix),
+    which may start a sequence and which may end it."""
+    size = len(tags)
+    allowed = numpy.zeros((size, size), dtype=bool)
+    for i, a in enumerate(tags):
+        for j, b in enumerate(tags):
+            if a[0] in "OLU":
+                allowed[i, j] = b[0] in "OBU"
+            else:
+                allowed[i, j] = b[0] in "IL" and b[2:] == a[2:]
+    first = numpy.array([tag[0] in "OBU" for tag in tags])
+    last = numpy.array([tag[0] in "OLU" for tag in tags])
+    return allowed, first, last
+
+
+def _well_formed(path: numpy.ndarray, allowed: numpy.ndarray, first: numpy.ndarray,
+                 last: numpy.ndarray) -> bool:
+    """Whether the tag ids ``path`` form a well-formed BILUO sequence."""
+    if not len(path):
+        return True
+    return bool(first[path[0]] and last[path[-1]] and allowed[path[:-1], path[1:]].all())
+
+
+def _viterbi_biluo(scores: list[numpy.ndarray], tags: tuple[str, ...]) -> list[numpy.ndarray]:
+    """:func:`viterbi_biluo` by dynamic programming over all docs, without the shortcut.
+
+    The tags are reordered ``B-*, O, U-*, L-*, I-*`` so that those that may open a
+    sequence (``B O U``), those that close one (``O U L``) and those inside an entity
+    (``L I``) are each a contiguous slice: every step is a few operations on views.
     """
     index = {tag: i for i, tag in enumerate(tags)}
     kinds = sorted({tag[2:] for tag in tags if tag != "O"})
-    outside = numpy.array([i for i, tag in enumerate(tags) if tag[0] in "OLU"])
-    opening = numpy.array([i for i, tag in enumerate(tags) if tag[0] in "OBU"])
-    b_ids, i_ids, l_ids = (numpy.array([index[f"{p}-{k}"] for k in kinds]) for p in "BIL")
-    inside = numpy.concatenate([i_ids, l_ids])
+    k = len(kinds)
+    perm = numpy.array([*(index[f"B-{x}"] for x in kinds), index["O"], *(index[f"U-{x}"] for x in kinds),
+                        *(index[f"L-{x}"] for x in kinds), *(index[f"I-{x}"] for x in kinds)])
+    opening, closing = slice(0, 2 * k + 1), slice(k, 3 * k + 1)
+    b_part, l_part, i_part = slice(0, k), slice(2 * k + 1, 3 * k + 1), slice(3 * k + 1, 4 * k + 1)
+    b_pos, i_pos = numpy.arange(k, dtype=numpy.int8), numpy.arange(3 * k + 1, 4 * k + 1, dtype=numpy.int8)
     lengths = numpy.array([len(s) for s in scores])
     order = numpy.argsort(-lengths, kind="stable")
     sorted_lengths = lengths[order].tolist()
     batch, width, size = len(scores), sorted_lengths[0], len(tags)
     logp = numpy.zeros((batch, width, size), dtype="f")
     for row, b in enumerate(order.tolist()):
-        logp[row, : lengths[b]] = scores[b]
-    back = numpy.zeros((batch, width, size), dtype=numpy.intp)
+        logp[row, : lengths[b]] = scores[b][:, perm]
+    back = numpy.zeros((batch, width, size), dtype=numpy.int8)
     best = numpy.full((batch, size), -numpy.inf, dtype="f")
     best[:, opening] = logp[:, 0, opening]
     live = batch
@@ -282,22 +331,26 @@ def viterbi_biluo(scores: list[numpy.ndarray], tags: tuple[str, ...]) -> list[nu
         while sorted_lengths[live - 1] <= t:
             live -= 1
         prev = best[:live]
-        out_scores = prev[:, outside]
-        out_arg = out_scores.argmax(axis=1)
-        out_best = out_scores.max(axis=1)
-        from_b = prev[:, b_ids] >= prev[:, i_ids]
-        in_best = numpy.maximum(prev[:, b_ids], prev[:, i_ids])
-        in_arg = numpy.where(from_b, b_ids, i_ids)
+        closed = prev[:, closing]
+        out_arg = closed.argmax(axis=1)
+        out_best = closed.max(axis=1)
+        from_b = prev[:, b_part] >= prev[:, i_part]
+        in_best = numpy.maximum(prev[:, b_part], prev[:, i_part])
+        in_arg = numpy.where(from_b, b_pos, i_pos)
+        step = logp[:live, t]
         new = numpy.empty((live, size), dtype="f")
-        new[:, opening] = out_best[:, None] + logp[:live, t, opening]
-        new[:, inside] = numpy.tile(in_best, 2) + logp[:live, t, inside]
-        back[:live, t, opening] = outside[out_arg][:, None]
-        back[:live, t, inside] = numpy.tile(in_arg, 2)
+        numpy.add(step[:, opening], out_best[:, None], out=new[:, opening])
+        numpy.add(step[:, l_part], in_best, out=new[:, l_part])
+        numpy.add(step[:, i_part], in_best, out=new[:, i_part])
+        back_t = back[:live, t]
+        back_t[:, opening] = (out_arg + k)[:, None]
+        back_t[:, l_part] = in_arg
+        back_t[:, i_part] = in_arg
         best[:live] = new
     path = numpy.zeros((batch, width), dtype=numpy.intp)
     ends = numpy.maximum(lengths[order] - 1, 0)
     rows = numpy.arange(batch)
-    path[rows, ends] = outside[best[:, outside].argmax(axis=1)]
+    path[rows, ends] = best[:, closing].argmax(axis=1) + k
     live = 0
     for t in range(width - 1, 0, -1):
         while live < batch and sorted_lengths[live] > t:
@@ -305,7 +358,7 @@ def viterbi_biluo(scores: list[numpy.ndarray], tags: tuple[str, ...]) -> list[nu
         path[:live, t - 1] = back[rows[:live], t, path[:live, t]]
     out: list[numpy.ndarray] = [numpy.zeros(0, dtype=numpy.intp)] * batch
     for row, b in enumerate(order.tolist()):
-        out[b] = path[row, : lengths[b]]
+        out[b] = perm[path[row, : lengths[b]]]
     return out
 
 

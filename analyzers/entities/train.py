@@ -231,6 +231,16 @@ def train_ner_command(corpus_dir: Path, output_dir: Path) -> int:
     return 0
 
 
+_FEATURE_NAMES = {"NORM": "character", "LEMMA": "character bigram",
+                  "TAG": "jieba word position and dictionary tag", "SHAPE": "shape"}
+
+
+def _features(config: dict) -> str:
+    """The token features of the model's embeddings, in words."""
+    attrs = config["components"]["tok2vec"]["model"]["embed"]["attrs"]
+    return ", ".join(_FEATURE_NAMES.get(a, a) for a in attrs)
+
+
 def write_model_card(nlp: Language, corpus_dir: Path, output_dir: Path) -> str:
     """Score the model on the held-out sentences and write its card (模型说明),
     ``README.md`` in ``output_dir``: data, scores, training run, date. Returns the card."""
@@ -256,7 +266,7 @@ def write_model_card(nlp: Language, corpus_dir: Path, output_dir: Path) -> str:
         "",
         "**What it does.** PERSON, PLACE and ORG in Chinese text, one token per character, "
         f"tok2vec width {encode['width']}, depth {encode['depth']}, window {encode['window_size']} "
-        "(features: character, character bigram, jieba word position and dictionary tag, shape), "
+        f"(features: {_features(config)}), "
         "a softmax tagger of BILUO classes decoded by Viterbi; then rules for DATE, DOC_TITLE "
         "and a gazetteer of administrative divisions (`analyzers/entities/config.cfg`).",
         "",

@@ -18,6 +18,7 @@ MODULES = [
     "analyzers",
     "analyzers.normalize",
     "analyzers.segment",
+    "analyzers.wordcut",
     "analyzers.query",
     "analyzers.highlight",
     "analyzers.pinyin",
