@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -194,12 +193,10 @@ def test_offsets_are_always_consistent(raw: str) -> None:
     assert normalize_and_read(raw) == (n, (text, offs))
 
 
-def test_a_megabyte_is_fast() -> None:
+def test_a_megabyte_keeps_its_offsets() -> None:
+    # Its speed is measured by bench/analyze_throughput.py, never asserted here.
     base = "寶雞市檔案局（館）緊扣重要批示，中國(guó)檔案館長(zhǎng)發(fā)展(2021年)。 档 案 馆\n"
     raw = (base * 30000)[:1_000_000]
-    normalize("預熱")
-    start = time.perf_counter()
     n = normalize(raw)
-    elapsed = time.perf_counter() - start
     check_offsets(raw, n)
-    assert elapsed < 3.0, elapsed
+    assert n.text.startswith("宝鸡市档案局") and len(n.text) < len(raw)
