@@ -50,14 +50,12 @@ class Ingester:
     """Stores and indexes records from files into one catalog and one backend."""
 
     def __init__(self, store: CatalogStore, backend: SearchBackend, workers: int | None = None,
-                 options: FileOptions | None = None, entities: bool = True,
-                 hooks: IngestHooks | None = None) -> None:
+                 options: FileOptions | None = None, entities: bool = True) -> None:
         self.store = store
         self.backend = backend
         self.workers = workers
         self.options = options or FileOptions()
         self.entities = entities
-        self.hooks = hooks or IngestHooks()
 
     def ingest(self, paths: Iterable[Path], archive: str | None = None, *, sync: bool = False,
                dry_run: bool = False, workers: int | None = None,
@@ -85,7 +83,7 @@ class Ingester:
             dry_run=dry_run, workers=max(1, workers or os.cpu_count() or 1),
             options=options or self.options,
             entities=self.entities if entities is None else entities,
-            progress=progress, hooks=hooks or self.hooks)
+            progress=progress, hooks=hooks or IngestHooks())
 
 
 def run_ingest(store: CatalogStore, backend: SearchBackend, paths: list[Path], *,
