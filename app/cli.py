@@ -9,9 +9,13 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from indexer.report import ProgressCallback
+    from indexer.write import IngestHooks
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -20,8 +24,11 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=None))
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Read catalog exports and page files (folders are walked) into the catalog and the index."""
+def cmd_ingest(args: argparse.Namespace, settings: Settings, *, hooks: IngestHooks | None = None,
+               progress: ProgressCallback | None = None) -> int:
+    """Read catalog exports and page files (folders are walked) into the catalog and the index.
+
+    ``hooks`` and ``progress`` replace the defaults (tests' seams, the stderr progress)."""
     from app.runtime import open_lantai
     from catalog.maintenance import IndexRebuilding
     from indexer.files import FileOptions
@@ -37,7 +44,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         report = lantai.ingester.ingest(
             [Path(p) for p in args.paths], archive=args.archive, sync=args.sync,
             dry_run=args.dry_run, workers=args.workers, options=options, entities=args.entities,
-            progress=None if args.quiet else Progress())
+            progress=None if args.quiet else progress or Progress(), hooks=hooks)
     except IndexRebuilding as error:
         print(f"lantai ingest: {error}; records written before this are kept", file=sys.stderr)
         return 1

@@ -276,9 +276,7 @@ def build_index(backend: SearchBackend, args: argparse.Namespace, sentences: lis
         if done % 100_000 == 0:
             log(f"{backend.name}: {done:,} indexed, {indexing:.0f} s")
     started = time.perf_counter()
-    optimize = getattr(backend, "optimize", None)
-    if callable(optimize):
-        optimize()
+    backend.optimize()
     indexing += time.perf_counter() - started
     return {"analysis": analysis, "index": indexing}
 

@@ -218,7 +218,7 @@ def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: 
     import indexer.units as units
     from app.runtime import open_lantai
     from config import load_settings
-    from indexer.ingest import _warm
+    from indexer.workers import _warm
 
     part = root.parent / "sample"
     shutil.rmtree(part, ignore_errors=True)

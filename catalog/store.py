@@ -433,6 +433,57 @@ class CatalogStore(CatalogQueries):
         """Release the connection pool."""
         self.engine.dispose()
 
+    # -- ingest's bookkeeping (catalog/ingest_state.py) ---------------------------------
+
+    def rebuilding(self) -> str | None:
+        """Who rebuilds the index and since when, or None (see :mod:`catalog.maintenance`)."""
+        from catalog.maintenance import rebuilding
+
+        return rebuilding(self.engine)
+
+    def attached_files(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list]:
+        """Page files (``FileState``) attached to some records, by ``(archive, 档号)``."""
+        from catalog import ingest_state
+
+        return ingest_state.attached_files(self.engine, keys)
+
+    def known_files(self, paths: Iterable[str]) -> dict:
+        """Known states (``FileState``) of some files, by path."""
+        from catalog import ingest_state
+
+        return ingest_state.known_files(self.engine, paths)
+
+    def files_under(self, root: str, kind: str | None = None) -> list:
+        """Known files (``FileState``) at ``root`` or below it, of one kind when given."""
+        from catalog.pages import files_under
+
+        return files_under(self.engine, root, kind=kind)
+
+    def pages_of_sources(self, wanted: Iterable[tuple[int, list[str]]]) -> dict[int, list]:
+        """Stored pages of records (by pk) that came from some of their files."""
+        from catalog import ingest_state
+
+        return ingest_state.pages_of_sources(self.engine, wanted)
+
+    def sources_under(self, root: str) -> set[str]:
+        """The catalog files records came from, at ``root`` or below it."""
+        from catalog import ingest_state
+
+        return ingest_state.sources_under(self.engine, root)
+
+    def records_for_index(self, batch: int = 1000
+                          ) -> Iterator[tuple[int, str, Record, dict | None]]:
+        """Every record as ``(pk, content hash, record, entities)``, in pk order, in batches."""
+        from catalog import ingest_state
+
+        return ingest_state.records_for_index(self.engine, batch)
+
+    def learn_words(self, words: Iterable[str], source: str) -> list[str]:
+        """Add new words to the lexicon (词表) and the segmenter; returns the new ones."""
+        from catalog import ingest_state
+
+        return ingest_state.learn_words(self.engine, words, source)
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()

@@ -3,13 +3,12 @@ an index rebuild, on stderr."""
 
 from __future__ import annotations
 
-import os
 import resource
 import sys
 import time
 from typing import IO
 
-from indexer.ingest import IngestReport
+from indexer.report import IngestReport
 
 
 def _duration(seconds: float) -> str:
@@ -23,16 +22,14 @@ class Progress:
     """Callable given to :meth:`indexer.ingest.Ingester.ingest` as ``progress``.
 
     On a terminal it redraws one line (a bar, counts, rate and ETA) a few times a second;
-    elsewhere it writes a plain line every ``interval`` seconds (10 by default;
-    ``LANTAI_TEST_PROGRESS_INTERVAL`` for tests) and at the end.
+    elsewhere it writes a plain line every ``interval`` seconds (10 by default) and at the end.
     """
 
     def __init__(self, stream: IO[str] | None = None, interval: float | None = None) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
-        env = os.environ.get("LANTAI_TEST_PROGRESS_INTERVAL")
         if interval is None:
-            interval = float(env) if env else (0.2 if self.tty else 10.0)
+            interval = 0.2 if self.tty else 10.0
         self.interval = interval
         self.started = time.monotonic()
         self.last = float("-inf")  # the first call always draws
@@ -73,14 +70,13 @@ class Progress:
 
 
 class RebuildProgress:
-    """Callable given to :func:`indexer.ingest.reindex` as ``progress``: records done of
+    """Callable given to :func:`indexer.rebuild.reindex` as ``progress``: records done of
     the total, rate, ETA and the process's peak memory, as :class:`Progress` writes them."""
 
     def __init__(self, stream: IO[str] | None = None, interval: float | None = None) -> None:
         self.stream = stream or sys.stderr
-        env = os.environ.get("LANTAI_TEST_PROGRESS_INTERVAL")
         if interval is None:
-            interval = float(env) if env else (0.2 if self.stream.isatty() else 10.0)
+            interval = 0.2 if self.stream.isatty() else 10.0
         self.interval = interval
         self.started = time.monotonic()
         self.last = float("-inf")  # the first call always draws

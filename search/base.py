@@ -8,7 +8,7 @@ inside the engine, for hits, totals, facets and suggestions alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -111,6 +111,15 @@ class SearchBackend(Protocol):
 
     def clear(self) -> None:
         """Remove every document."""
+
+    def rebuild(self, docs: Iterable[IndexDoc]) -> int:
+        """Build a new index from ``docs`` beside the live one and switch to it atomically
+        (重建索引), so searches keep answering; on failure the old one goes on serving.
+        Returns the number of documents indexed."""
+
+    def optimize(self) -> None:
+        """After a bulk load (ingest of many records): merge what the load fragmented and
+        refresh statistics, so searches do not pay for it."""
 
     def close(self) -> None:
         """Release connections."""

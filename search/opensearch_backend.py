@@ -578,6 +578,10 @@ class OpenSearchBackend:
         """Remove every document: switch the alias to a new empty index, drop the old one."""
         self.rebuild(())
 
+    def optimize(self) -> None:
+        """After a bulk load: nothing to do, as OpenSearch merges its segments in the
+        background and every :meth:`index` call ends with a refresh."""
+
     def drop(self) -> None:
         """Delete this installation's indices and alias (tests, uninstall)."""
         with self._answering("a delete-index request"):

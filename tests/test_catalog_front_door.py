@@ -15,11 +15,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Files still allowed back doors until they move onto store methods. The ingest split
-#: (issue 14, point 4) moves indexer/ingest.py onto the store and removes it from here;
-#: the set must then be empty.
-NOT_YET_MIGRATED = {"indexer/ingest.py"}
-
 #: Folders not walked: the catalog itself, the tests, and what is not the project's code.
 SKIPPED = {"catalog", "tests", "build", "data", "var", "test-artifacts", "node_modules"}
 
@@ -98,8 +93,7 @@ def _back_doors_of(relative: str) -> list[str]:
 
 
 def test_no_module_outside_the_catalog_uses_its_engine_tables_or_private_names():
-    found = [door for relative in python_files() if relative not in NOT_YET_MIGRATED
-             for door in _back_doors_of(relative)]
+    found = [door for relative in python_files() for door in _back_doors_of(relative)]
     assert not found, ("code outside catalog/ reaches past the store; add a CatalogStore "
                        "method (catalog/queries.py) instead:\n" + "\n".join(found))
 
@@ -107,16 +101,9 @@ def test_no_module_outside_the_catalog_uses_its_engine_tables_or_private_names()
 def test_the_walk_reads_the_layers_above_the_catalog_and_not_the_catalog():
     files = set(python_files())
     assert {"app/cli.py", "app/runtime.py", "app/staff.py", "search/service.py",
-            "search/pages.py", "indexer/ingest.py", "bench/bulk.py"} <= files
+            "search/pages.py", "indexer/ingest.py", "indexer/plan.py", "indexer/write.py",
+            "bench/bulk.py"} <= files
     assert not any(f.startswith(("catalog/", "tests/", ".venv/")) for f in files)
-
-
-def test_every_file_not_yet_migrated_still_needs_it():
-    """An exemption nothing needs any more is a hole: remove it from NOT_YET_MIGRATED."""
-    for relative in sorted(NOT_YET_MIGRATED):
-        assert (ROOT / relative).is_file(), f"{relative} in NOT_YET_MIGRATED does not exist"
-        assert _back_doors_of(relative), (
-            f"{relative} uses no back door any more: remove it from NOT_YET_MIGRATED")
 
 
 @pytest.mark.parametrize(("source", "expected"), [
@@ -150,3 +137,14 @@ def test_the_check_passes_code_that_uses_the_front_door():
               "store = CatalogStore(url)\npages = store.pages_of('a', 'J1-1')\n"
               "shown = policy.view_of(audience, record)\nengine = 'jieba'\n")
     assert back_doors(source) == []
+
+
+def test_no_product_module_reads_a_test_setting():
+    """Test seams are callbacks passed in (indexer.write.IngestHooks), never read from the
+    environment by the product."""
+    found = [f"{relative}:{node.lineno}: {node.value}" for relative in python_files()
+             if not relative.startswith(("bench/", "config/"))
+             for node in ast.walk(ast.parse((ROOT / relative).read_text(encoding="utf-8")))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and node.value.startswith("LANTAI_TEST")]
+    assert not found, "\n".join(found)

@@ -23,7 +23,7 @@ from tests.fixtures.ingest import make
 
 pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
 
-LANTAI = str(Path(sys.executable).with_name("lantai"))
+WITH_HOOKS = str(Path(__file__).with_name("ingest_with_hooks.py"))
 ROWS = 40
 PDFS = 5
 ORPHANS = 3
@@ -56,15 +56,17 @@ def delivery(tmp_path) -> tuple[Path, dict[str, int]]:
     return root, expected
 
 
-def run(root: Path, data: Path, catalog_url: str, entities: bool = False, **env: str
+def run(root: Path, data: Path, catalog_url: str, entities: bool = False, *hooks: str
         ) -> subprocess.Popen:
-    """``lantai ingest`` of ``root`` in a process, on the catalog ``catalog_url`` (``""``: a
-    SQLite file in ``data``); entity extraction (the default of an installation) only when
-    asked, as the model is slow to load."""
+    """``lantai ingest`` of ``root`` in a process (tests/ingest_with_hooks.py: batches of 4
+    records, and ``hooks``), on the catalog ``catalog_url`` (``""``: a SQLite file in
+    ``data``); entity extraction (the default of an installation) only when asked, as the
+    model is slow to load."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    clean.update(LANTAI_DATA_DIR=str(data), LANTAI_DATABASE_URL=catalog_url, LANTAI_TEST_BATCH="4",
-                 LANTAI_INGEST_ENTITIES=str(entities).lower(), **env)
-    return subprocess.Popen([LANTAI, "ingest", str(root), "--json", "--workers", "2", "--no-ocr"],
+    clean.update(LANTAI_DATA_DIR=str(data), LANTAI_DATABASE_URL=catalog_url,
+                 LANTAI_INGEST_ENTITIES=str(entities).lower())
+    return subprocess.Popen([sys.executable, WITH_HOOKS, "--batch", "4", *hooks, "--",
+                             str(root), "--json", "--workers", "2", "--no-ocr"],
                             env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -130,7 +132,7 @@ def test_killed_at_a_stage_then_run_again(delivery, tmp_path, catalog_url, stage
     root, expected = delivery
     data = tmp_path / "data"
     code, _, err = finish(run(root, data, catalog_url, entities,
-                              LANTAI_TEST_KILL_AFTER=str(after), LANTAI_TEST_KILL_AT=stage))
+                              "--kill-after", str(after), "--kill-at", stage))
     assert code == -signal.SIGKILL, err
     wait_gone(root)
     check_consistent(data, catalog_url, expected, complete=False)
@@ -158,8 +160,8 @@ def test_killed_at_a_stage_then_run_again(delivery, tmp_path, catalog_url, stage
 def test_killed_from_outside_after_progress_lines(delivery, tmp_path, catalog_url):
     root, expected = delivery
     data = tmp_path / "data"
-    process = run(root, data, catalog_url, LANTAI_TEST_PROGRESS_INTERVAL="0",
-                  LANTAI_TEST_FLUSH_DELAY="0.15")
+    process = run(root, data, catalog_url, False, "--progress-interval", "0",
+                  "--flush-delay", "0.15")
     progress = 0
     assert process.stderr is not None
     for line in process.stderr:

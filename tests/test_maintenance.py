@@ -14,7 +14,6 @@ import catalog.maintenance
 from catalog import audit
 from catalog.maintenance import IndexRebuilding, index_rebuild, maintenance_table, rebuilding
 from catalog.review import ReviewError
-from indexer import ingest
 from tests.conftest import cli_env, record, write_jsonl
 
 pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
@@ -81,7 +80,7 @@ def test_ingest_waits_for_a_rebuild_and_keeps_what_it_wrote(stored, tmp_path, mo
         with pytest.raises(IndexRebuilding, match="run ingest again when it is done"):
             stored.ingester.ingest([rows])
         # A rebuild that starts after the run began: the batch's transaction is refused.
-        monkeypatch.setattr(ingest, "rebuilding", lambda engine: None)
+        monkeypatch.setattr(stored.store, "rebuilding", lambda: None)
         with pytest.raises(IndexRebuilding, match="being rebuilt"):
             stored.ingester.ingest([rows])
     assert stored.store.get("test-city", "J001-001-0002") is None

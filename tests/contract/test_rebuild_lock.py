@@ -13,7 +13,6 @@ import pytest
 
 from catalog.policy import PUBLIC
 from catalog.review import ReviewError
-from indexer import ingest
 from search.service import parse_request
 from tests.contract.conftest import CORPUS
 
@@ -26,15 +25,15 @@ def titles_found(lantai, q: str) -> list[str]:
 def test_a_decision_during_a_rebuild_is_refused_and_search_still_agrees_with_the_catalog(
         lantai, monkeypatch):
     copied, finish = threading.Event(), threading.Event()
-    read_catalog = ingest._stored
+    read_catalog = lantai.store.records_for_index
 
-    def copy_then_wait(store, batch):
-        records = list(read_catalog(store, batch))  # the rebuild has read every record
+    def copy_then_wait(batch):
+        records = list(read_catalog(batch))  # the rebuild has read every record
         copied.set()
         finish.wait(120)
         yield from records
 
-    monkeypatch.setattr(ingest, "_stored", copy_then_wait)
+    monkeypatch.setattr(lantai.store, "records_for_index", copy_then_wait)
     rebuilt: dict[str, int] = {}
     rebuild = threading.Thread(target=lambda: rebuilt.update(count=lantai.reindex()))
     rebuild.start()

@@ -12,7 +12,6 @@ import pytest
 from app.runtime import open_lantai
 from catalog.policy import PUBLIC, operator_audience
 from config import load_settings
-from indexer import ingest
 from search.service import parse_request
 from tests.conftest import record, write_jsonl
 from tests.contract.conftest import BACKENDS, CORPUS
@@ -113,14 +112,14 @@ def test_a_rebuild_never_stops_search_from_answering(make_lantai, monkeypatch):
     lantai = make_lantai(CORPUS)
     expected = search(lantai, q="土地改革")["total"]
     assert expected == 3
-    read_catalog = ingest._stored
+    read_catalog = lantai.store.records_for_index
 
-    def slowly(store, batch):  # a rebuild long enough for many searches
-        for item in read_catalog(store, batch):
+    def slowly(batch):  # a rebuild long enough for many searches
+        for item in read_catalog(batch):
             time.sleep(0.15)
             yield item
 
-    monkeypatch.setattr(ingest, "_stored", slowly)
+    monkeypatch.setattr(lantai.store, "records_for_index", slowly)
     answers: list[int] = []
     running = threading.Event()
     running.set()
@@ -144,21 +143,21 @@ def test_a_rebuild_never_stops_search_from_answering(make_lantai, monkeypatch):
 def test_a_failed_rebuild_leaves_the_old_index_serving(make_lantai, monkeypatch):
     lantai = make_lantai(CORPUS)
     before = search(lantai, q="土地改革")
-    read_catalog = ingest._stored
+    read_catalog = lantai.store.records_for_index
 
-    def broken(store, batch):
-        for n, item in enumerate(read_catalog(store, batch)):
+    def broken(batch):
+        for n, item in enumerate(read_catalog(batch)):
             if n == 4:
                 raise OSError("disk full")
             yield item
 
-    monkeypatch.setattr(ingest, "_stored", broken)
+    monkeypatch.setattr(lantai.store, "records_for_index", broken)
     with pytest.raises(OSError, match="disk full"):
         lantai.reindex()
     after = search(lantai, q="土地改革")
     assert (after["total"], codes(after)) == (before["total"], codes(before))
     assert lantai.backend.ids() == {f"{r['archive']}/{r['archive_code']}" for r in CORPUS}
-    monkeypatch.setattr(ingest, "_stored", read_catalog)
+    monkeypatch.setattr(lantai.store, "records_for_index", read_catalog)
     assert lantai.reindex() == len(CORPUS)
     assert search(lantai, q="土地改革")["total"] == before["total"]
 
