@@ -77,3 +77,23 @@ def test_ingest_optimizes_after_a_bulk_load_only(lantai, tmp_path, monkeypatch):
                                                     for n in range(2, 5)])
     assert lantai.ingester.ingest([second]).added == 3
     assert calls == [1]
+
+
+def test_a_rebuild_analysed_by_workers_answers_as_one_analysed_here(lantai):
+    from indexer.rebuild import analysed_in_order, reindex
+
+    batches = [[(record_from_row(row), None) for row in CORPUS[i:i + 3]]
+               for i in range(0, len(CORPUS), 3)]
+    here = [[(doc, words) for doc, words in b] for b in analysed_in_order(batches, 1)]
+    assert list(analysed_in_order(batches, 2)) == here  # the same, in the same order
+    queries = ["土地改革", "水利", "宝鸡", "\"土地改革\"", "title:报告"]
+
+    def answers():
+        return [lantai.search.search(parse_request({"q": q}, lantai.settings), PUBLIC)
+                for q in queries]
+
+    before = answers()
+    assert any(answer["total"] for answer in before)
+    assert reindex(lantai.store, lantai.backend, batch=2, workers=2,
+                   inline_records=0) == len(CORPUS)
+    assert answers() == before
