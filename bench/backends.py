@@ -51,7 +51,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from bench.bulk import DocBuilder, SentenceCache, batches, check_tokens, store_rows  # noqa: E402
+from bench.bulk import DocBuilder, SentenceCache, check_tokens, store_rows  # noqa: E402
 from bench.floors import opensearch_floor, sqlite_floor  # noqa: E402
 from bench.machine import describe, machine  # noqa: E402
 from bench.report import write_section  # noqa: E402
@@ -59,7 +59,7 @@ from bench.scale import record_run  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
 from config import Settings, load_settings  # noqa: E402
 from indexer.ingest import BATCH  # noqa: E402
-from search.base import SearchBackend  # noqa: E402
+from search.base import SearchBackend, batched  # noqa: E402
 from search.query_terms import prepared_tokens  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "peoples-daily-ner" / "example.dev"
@@ -237,7 +237,7 @@ def store_catalog(settings: Settings, args: argparse.Namespace, sentences: list[
     store = CatalogStore(settings.catalog_url)
     started, mb, done = time.perf_counter(), 0.0, 0
     try:
-        for chunk in batches(iter_rows(sentences, args.records, args.seed), 5000):
+        for chunk in batched(iter_rows(sentences, args.records, args.seed), 5000):
             store_rows(store, chunk, sentences)
             mb += sum(text_bytes(r) for r in chunk) / 1e6
             done += len(chunk)
@@ -263,7 +263,7 @@ def build_index(backend: SearchBackend, args: argparse.Namespace, sentences: lis
     does), then optimize as ingest does after a load; seconds of analysis and of index."""
     analysis = indexing = 0.0
     done = 0
-    for chunk in batches(iter_rows(sentences, args.records, args.seed), 5000):
+    for chunk in batched(iter_rows(sentences, args.records, args.seed), 5000):
         started = time.perf_counter()
         docs, prepared = builder.docs(chunk)
         analysis += time.perf_counter() - started

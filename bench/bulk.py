@@ -12,7 +12,7 @@ bounded whatever the count.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analyzers.normalize import normalize
@@ -170,15 +170,3 @@ def check_tokens(rows: Sequence[dict], builder: DocBuilder) -> tuple[int, int, i
                   == builder.spaced_words(meta))
         docs += builder.same_as_ingest(row)
     return words, docs, len(rows)
-
-
-def batches(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
-    """Rows in lists of ``size``."""
-    chunk: list[dict] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

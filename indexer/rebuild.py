@@ -19,7 +19,7 @@ from catalog.records import Record
 from catalog.store import CatalogStore
 from indexer.documents import doc_tokens, index_doc
 from indexer.write import BATCH
-from search.base import IndexDoc, SearchBackend
+from search.base import IndexDoc, SearchBackend, batched
 from search.query_terms import prepared_tokens
 
 #: Catalogs smaller than this are analysed in this process (a pool is not worth starting).
@@ -46,17 +46,6 @@ def analyse_batch(items: list[tuple[Record, dict | None]]) -> Analysed:
         doc = index_doc(record, entities)
         out.append((doc, doc_tokens(doc)))
     return out
-
-
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def analysed_in_order(batches: Iterable[list[tuple[Record, dict | None]]],
@@ -107,7 +96,7 @@ def reindex(store: CatalogStore, backend: SearchBackend, batch: int = BATCH,
 
     def docs() -> Iterator[IndexDoc]:
         done = 0
-        for analysed in analysed_in_order(_batches(records(), batch), workers):
+        for analysed in analysed_in_order(batched(records(), batch), workers):
             stack = ExitStack()
             stack.enter_context(prepared_tokens(
                 {text: joined for _, tokens in analysed for text, joined in tokens.items()}))

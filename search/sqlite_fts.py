@@ -25,6 +25,7 @@ from search.base import (
     IndexDoc,
     SearchRequest,
     SearchResult,
+    batched,
 )
 from search.query_terms import char_tokens, word_tokens
 from search.sqlite_query import COLUMNS, MATCH_COLUMNS, MATCHES_TABLE, matched_sql, visibility_sql
@@ -67,17 +68,6 @@ CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
 OLD_INDEXES = ("doc_entities_rowid",)  # replaced by the covering doc_entities_record
 NEXT = "_next"  # a rebuild fills docs_next, fts_next and doc_entities_next, then renames
 REBUILT = ("docs", "doc_entities", "fts")
-
-
-def _batches(docs: Iterable[IndexDoc], size: int) -> Iterator[list[IndexDoc]]:
-    chunk: list[IndexDoc] = []
-    for doc in docs:
-        chunk.append(doc)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _top(counts: dict, limit: int) -> dict[str, int]:
@@ -251,7 +241,7 @@ class SqliteBackend:
             conn.executescript(SCHEMA.format(next=NEXT))
         count = 0
         try:
-            for chunk in _batches(docs, batch):
+            for chunk in batched(docs, batch):
                 rows = [(doc, self._fts_values(doc)) for doc in chunk]
                 with self._write_lock, self._connect() as conn:
                     conn.execute("BEGIN IMMEDIATE")
