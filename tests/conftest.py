@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,32 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
         env["LANTAI_DATABASE_URL"] = settings.database_url
     env.update(extra)
     return env
+
+
+def free_port(candidates: Iterable[int] = (0,)) -> int:
+    """A local TCP port no process listens on: one the system picks, or the first free one of
+    ``candidates``; the test fails when none is free."""
+    for port in candidates:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind theirs
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    pytest.fail(f"no free local port among {candidates}", pytrace=False)
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the (first) form on an HTML page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def csrf(client, url: str = "/login") -> str:
+    """The CSRF token a Flask test client's session gets on page ``url``."""
+    return csrf_token(client.get(url).get_data(as_text=True))
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
