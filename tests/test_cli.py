@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import record, write_jsonl
+from tests.conftest import free_port, record, write_jsonl
 from tests.fixtures.ingest import make
 
 LANTAI = str(Path(sys.executable).with_name("lantai"))
@@ -120,12 +119,6 @@ def test_analyze_json(tmp_path):
 def test_analyze_jsonl_keeps_order(tmp_path):
     done = lantai("analyze", "--jsonl", data_dir=tmp_path, stdin="檔案\n寶雞\n")
     assert [json.loads(line)["normalized"] for line in done.stdout.splitlines()] == ["档案", "宝鸡"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
