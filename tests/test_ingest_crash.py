@@ -169,6 +169,8 @@ def test_killed_from_outside_after_progress_lines(delivery, tmp_path, catalog_ur
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=60)
+    process.stdout.close()  # the rest of what the killed process wrote is not read
+    process.stderr.close()
     assert process.returncode == -signal.SIGKILL, "ingest ended before it could be killed"
     wait_gone(root)
     stored = check_consistent(data, catalog_url, expected, complete=False)
