@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.runtime import Lantai, open_lantai
@@ -170,11 +171,20 @@ def record(code: str, title: str, **fields) -> dict:
     return row
 
 
+class BufferedClient(FlaskClient):
+    """A test client that reads each answer whole and closes its body (a sent file, say)."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):  # type: ignore[override]
+        """As :meth:`FlaskClient.open`, buffered unless told otherwise."""
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def client(settings: Settings):
     """A Flask test client on a fresh data dir."""
     app = create_app(settings)
     app.config.update(TESTING=True)
+    app.test_client_class = BufferedClient
     return app.test_client()
 
 
