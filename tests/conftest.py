@@ -179,13 +179,18 @@ class BufferedClient(FlaskClient):
         return super().open(*args, buffered=buffered, **kwargs)
 
 
+def buffered_client(app) -> BufferedClient:
+    """A :class:`BufferedClient` of ``app``."""
+    app.test_client_class = BufferedClient
+    return app.test_client()
+
+
 @pytest.fixture
 def client(settings: Settings):
     """A Flask test client on a fresh data dir."""
     app = create_app(settings)
     app.config.update(TESTING=True)
-    app.test_client_class = BufferedClient
-    return app.test_client()
+    return buffered_client(app)
 
 
 def answer_without_path(response, path: str) -> tuple[int, bytes, dict]:
