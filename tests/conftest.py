@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.runtime import Lantai, open_lantai
@@ -127,6 +130,32 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def free_port(candidates: Iterable[int] = (0,)) -> int:
+    """A local TCP port no process listens on: one the system picks, or the first free one of
+    ``candidates``; the test fails when none is free."""
+    for port in candidates:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind theirs
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    pytest.fail(f"no free local port among {candidates}", pytrace=False)
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the (first) form on an HTML page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def csrf(client, url: str = "/login") -> str:
+    """The CSRF token a Flask test client's session gets on page ``url``."""
+    return csrf_token(client.get(url).get_data(as_text=True))
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     """Write rows as a JSON lines file and return its path."""
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
@@ -142,12 +171,26 @@ def record(code: str, title: str, **fields) -> dict:
     return row
 
 
+class BufferedClient(FlaskClient):
+    """A test client that reads each answer whole and closes its body (a sent file, say)."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):  # type: ignore[override]
+        """As :meth:`FlaskClient.open`, buffered unless told otherwise."""
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+def buffered_client(app) -> BufferedClient:
+    """A :class:`BufferedClient` of ``app``."""
+    app.test_client_class = BufferedClient
+    return app.test_client()
+
+
 @pytest.fixture
 def client(settings: Settings):
     """A Flask test client on a fresh data dir."""
     app = create_app(settings)
     app.config.update(TESTING=True)
-    return app.test_client()
+    return buffered_client(app)
 
 
 def answer_without_path(response, path: str) -> tuple[int, bytes, dict]:

@@ -5,7 +5,6 @@ ids, and review dates of controlled and undated records."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from app import lantai_of
 from app.cli import main
 from catalog import audit
-from tests.conftest import record, write_jsonl
+from tests.conftest import csrf, record, write_jsonl
 
 PASSWORD = "correct horse battery"
 SECRET_TITLE = "机要电报汇编"
@@ -39,11 +38,6 @@ def site(client, tmp_path):
     lantai.users.add("gone1", "reviewer", PASSWORD, ("test-city",))
     lantai.users.disable("gone1")
     return client
-
-
-def csrf(client, url="/login"):
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def login(client, name, next_url=None):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import record, write_jsonl
+from tests.conftest import free_port, record, write_jsonl
 from tests.fixtures.ingest import make
 
 LANTAI = str(Path(sys.executable).with_name("lantai"))
@@ -122,19 +121,13 @@ def test_analyze_jsonl_keeps_order(tmp_path):
     assert [json.loads(line)["normalized"] for line in done.stdout.splitlines()] == ["档案", "宝鸡"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"server exited: {process.stderr.read()}")
         try:
-            urllib.request.urlopen(url, timeout=10)
+            urllib.request.urlopen(url, timeout=10).close()
             return
         except OSError:  # refused, reset, or slow to answer while it starts (URLError too)
             time.sleep(0.3)
@@ -146,15 +139,15 @@ def demo_server(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env["LANTAI_DATA_DIR"] = str(tmp_path / "unused")
-    process = subprocess.Popen([LANTAI, "demo", "--port", str(port), "--workers", "1"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/", process, seconds=240)  # it ingests the samples (entities) first
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with subprocess.Popen([LANTAI, "demo", "--port", str(port), "--workers", "1"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(base + "/", process, seconds=240)  # it ingests the samples (entities) first
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def test_demo_serves_the_samples_with_gunicorn(demo_server):

@@ -5,7 +5,6 @@ with all its pages, and never shows a half-written record to search."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +18,7 @@ from catalog.pages import pages_of
 from catalog.store import CatalogStore
 from config import load_settings
 from search.sqlite_fts import SqliteBackend
+from tests.conftest import cli_env
 from tests.fixtures.ingest import make
 
 pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
@@ -62,9 +62,8 @@ def run(root: Path, data: Path, catalog_url: str, entities: bool = False, *hooks
     records, and ``hooks``), on the catalog ``catalog_url`` (``""``: a SQLite file in
     ``data``); entity extraction (the default of an installation) only when asked, as the
     model is slow to load."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    clean.update(LANTAI_DATA_DIR=str(data), LANTAI_DATABASE_URL=catalog_url,
-                 LANTAI_INGEST_ENTITIES=str(entities).lower())
+    settings = load_settings(env={}, data_dir=str(data), database_url=catalog_url)
+    clean = cli_env(settings, LANTAI_INGEST_ENTITIES=str(entities).lower())
     return subprocess.Popen([sys.executable, WITH_HOOKS, "--batch", "4", *hooks, "--",
                              str(root), "--json", "--workers", "2", "--no-ocr"],
                             env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -171,6 +170,8 @@ def test_killed_from_outside_after_progress_lines(delivery, tmp_path, catalog_ur
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=60)
+    process.stdout.close()  # the rest of what the killed process wrote is not read
+    process.stderr.close()
     assert process.returncode == -signal.SIGKILL, "ingest ended before it could be killed"
     wait_gone(root)
     stored = check_consistent(data, catalog_url, expected, complete=False)

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,26 +30,17 @@ from indexer.ingest import reindex
 from search import opensearch_backend
 from search.base import SORTS, BackendUnavailable
 from search.service import parse_request
-from tests.conftest import opensearch_script, record, start_opensearch, write_jsonl
+from tests.conftest import free_port, opensearch_script, record, start_opensearch, write_jsonl
 
 LANTAI = str(Path(sys.executable).with_name("lantai"))
 PORTS = range(9250, 9270)  # a free one of these, unless LANTAI_TEST_OPENSEARCH_FAILURE_PORT
 
 
-def free_port() -> str:
+def node_port() -> str:
     """A port for this module's node that no other process (another test run) listens on."""
     if os.environ.get("LANTAI_TEST_OPENSEARCH_FAILURE_PORT"):
         return os.environ["LANTAI_TEST_OPENSEARCH_FAILURE_PORT"]
-    for port in PORTS:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the node does
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return str(port)
-    pytest.fail(f"no free port in {PORTS.start}-{PORTS.stop - 1} for an OpenSearch node",
-                pytrace=False)
+    return str(free_port(PORTS))
 
 
 class Node:
@@ -85,7 +75,7 @@ class Node:
 @pytest.fixture(scope="module")
 def node(tmp_path_factory) -> Iterator[Node]:
     """This module's node, stopped when the module is done."""
-    node = Node(free_port(), tmp_path_factory.mktemp("opensearch-data"))
+    node = Node(node_port(), tmp_path_factory.mktemp("opensearch-data"))
     node.start()
     try:
         yield node

@@ -221,8 +221,8 @@ def test_scans_are_shown_when_read_and_withheld_while_waiting_for_ocr(client, tm
     html = get(client, "/records/test-city/J7-1").get_data(as_text=True)
     assert '<img src="/records/test-city/J7-1/pages/1.png"' in html
     image = Image.open(io.BytesIO(get(client, "/records/test-city/J7-1/pages/1.png").data))
-    source = Image.open(root / "J7-1.png")
-    assert image.format == "PNG" and image.size == source.size  # narrower than PAGE_WIDTH: as is
+    with Image.open(root / "J7-1.png") as source:
+        assert image.format == "PNG" and image.size == source.size  # narrower than PAGE_WIDTH: as is
     assert get(client, "/records/test-city/J7-1/files/1").data == (root / "J7-1.png").read_bytes()
     unread = get(client, "/records/test-city/J7-2").get_data(as_text=True)
     assert "本页尚未识别文字" in unread and "/pages/1.png" not in unread

@@ -11,8 +11,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from app import lantai_of
-from tests.conftest import REPO, record, write_jsonl
-from tests.test_staff_web import PASSWORD, csrf, login
+from tests.conftest import REPO, csrf, record, write_jsonl
+from tests.test_staff_web import PASSWORD, login
 
 PO = REPO / "app" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 TITLES = ("一九五〇年春耕生产通知", "一九五二年扫盲总结", "机要电报汇编")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from app import lantai_of
 from catalog import audit
-from tests.conftest import record, write_jsonl
+from tests.conftest import csrf, record, write_jsonl
 
 PASSWORD = "correct horse battery"
 
@@ -28,11 +26,6 @@ def site(client, tmp_path):
     lantai.users.add("clerk1", "staff", PASSWORD, ("test-city",))
     lantai.users.add("admin1", "admin", PASSWORD, (), clearance=True)
     return client
-
-
-def csrf(client, url="/login"):
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def login(client, name):

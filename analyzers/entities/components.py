@@ -21,6 +21,7 @@ Every rule span carries its normalized value in ``span._.lantai_normalized``.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
 import sys
@@ -115,7 +116,7 @@ class WordFeatures:
                     tk = FastTokenizer()  # jieba's segmentation, faster
                     tk.initialize()
                     tags: dict[str, str] = {}
-                    with open(tk.get_dict_file().name, encoding="utf-8") as handle:
+                    with io.TextIOWrapper(tk.get_dict_file(), encoding="utf-8") as handle:
                         for line in handle:
                             parts = line.split()
                             if len(parts) == 3:

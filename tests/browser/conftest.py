@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from playwright.sync_api import BrowserContext, Page, sync_playwright
 from app.runtime import open_lantai
 from catalog.policy import public_visibility
 from config import load_settings
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import REPO, SAMPLES, free_port
 
 CHROMIUM = os.environ.get("LANTAI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -51,12 +50,6 @@ class Site:
 
     def url(self, path: str) -> str:
         return self.base + path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _closed_titles(data_dir: Path) -> list[str]:
@@ -84,7 +77,7 @@ def serving(data_dir: Path, inputs: list[Path]) -> Iterator[tuple[str, Path]]:
     done = subprocess.run([LANTAI, "ingest", *map(str, inputs)], env=env, capture_output=True,
                           text=True, timeout=900)
     assert done.returncode == 0, done.stderr
-    port = _free_port()
+    port = free_port()
     log = data_dir / "server.log"
     with open(log, "w") as out:
         process = subprocess.Popen(

@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from analyzers.normalize import normalize
 from analyzers.pii import is_resident_id
-from app import create_app
+from app import create_app, lantai_of
 from app.runtime import open_lantai
 from catalog.policy import PUBLIC, Audience, public_visibility
 from config import load_settings
 from search.query_terms import term_tokens
 from search.service import parse_request
-from tests.conftest import answer_without_path, postgres_database, write_jsonl
+from tests.conftest import answer_without_path, buffered_client, postgres_database, write_jsonl
 from tests.contract.conftest import BACKENDS
 from tests.fixtures.ingest import make
 
@@ -211,7 +211,9 @@ def test_catalog_records_cannot_be_probed_through_their_text(backend, request, r
 @given(rows=holdings())
 def test_record_pages_of_closed_records_answer_like_missing_ones(backend, request, rows):
     with runtime_on(backend, request, rows) as (_lantai, config):
-        client = create_app(config).test_client()
+        app = create_app(config)
+        request.addfinalizer(lantai_of(app).close)  # its own runtime: its catalog connections
+        client = buffered_client(app)
         missing = answer_without_path(client.get("/records/city-a/NOPE-0000"),
                                       "/records/city-a/NOPE-0000")
         missing_api = client.get("/api/v1/records/city-a/NOPE-0000")
@@ -240,7 +242,9 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def test_page_images_and_files_of_records_without_public_text_answer_like_missing_ones(
         backend, request, rows):
     with runtime_on(backend, request, rows, pdfs=True) as (lantai, config):
-        client = create_app(config).test_client()
+        app = create_app(config)
+        request.addfinalizer(lantai_of(app).close)  # its own runtime: its catalog connections
+        client = buffered_client(app)
         missing = answer_without_path(client.get("/records/city-a/NOPE-0000"),
                                       "/records/city-a/NOPE-0000")
         for row in rows:
