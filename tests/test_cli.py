@@ -20,21 +20,24 @@ from tests.fixtures.ingest import make
 LANTAI = str(Path(sys.executable).with_name("lantai"))
 
 
-def lantai(*args: str, data_dir: Path, stdin: str | None = None,
-           **settings: str) -> subprocess.CompletedProcess:
+def lantai(
+    *args: str, data_dir: Path, stdin: str | None = None, **settings: str
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env["LANTAI_DATA_DIR"] = str(data_dir)
     env.update({f"LANTAI_{k.upper()}": v for k, v in settings.items()})
-    return subprocess.run([LANTAI, *args], env=env, capture_output=True, text=True, input=stdin,
-                          timeout=300)
+    return subprocess.run([LANTAI, *args], env=env, capture_output=True, text=True, input=stdin, timeout=300)
 
 
 def test_ingest_then_search_json(tmp_path):
     data = tmp_path / "data"
-    path = write_jsonl(tmp_path / "rows.jsonl", [
-        record("J001-001-0001", "宝鸡市关于土地改革的通知", text="寶雞土地改革"),
-        record("J001-001-0002", "关于赵秘云的审查", access="unreviewed", text="土地改革"),
-    ])
+    path = write_jsonl(
+        tmp_path / "rows.jsonl",
+        [
+            record("J001-001-0001", "宝鸡市关于土地改革的通知", text="寶雞土地改革"),
+            record("J001-001-0002", "关于赵秘云的审查", access="unreviewed", text="土地改革"),
+        ],
+    )
     done = lantai("ingest", str(path), "--json", data_dir=data, ingest_entities="false")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
@@ -54,8 +57,16 @@ def test_ingest_json_summary_counts_pages_and_names_each_bad_file(tmp_path):
     (delivery / "J1-1_002.txt").write_text("第二页：兴修水利。", encoding="utf-8")
     (delivery / "J1-2.txt").write_text("□□□□□□□□□□▯▯▯▯�����土", encoding="utf-8")  # OCR debris
     make.corrupt_pdf(delivery / "J1-3.pdf")
-    done = lantai("ingest", str(delivery), "--json", "--quiet", "--archive", "fx-county",
-                  data_dir=tmp_path / "data", ingest_entities="false")
+    done = lantai(
+        "ingest",
+        str(delivery),
+        "--json",
+        "--quiet",
+        "--archive",
+        "fx-county",
+        data_dir=tmp_path / "data",
+        ingest_entities="false",
+    )
     assert done.returncode == 1  # a file failed
     summary = json.loads(done.stdout)
     # Three files named by 档号 and no catalog: three records, one of them for the unreadable PDF.
@@ -63,16 +74,33 @@ def test_ingest_json_summary_counts_pages_and_names_each_bad_file(tmp_path):
     assert (summary["pages"], summary["low_quality_pages"]) == (3, 1)
     [error] = summary["errors"]
     assert Path(error["file"]).name == "J1-3.pdf" and "corrupt PDF" in error["reason"]
-    again = json.loads(lantai("ingest", str(delivery), "--json", "--quiet", "--archive", "fx-county",
-                              data_dir=tmp_path / "data", ingest_entities="false").stdout)
+    again = json.loads(
+        lantai(
+            "ingest",
+            str(delivery),
+            "--json",
+            "--quiet",
+            "--archive",
+            "fx-county",
+            data_dir=tmp_path / "data",
+            ingest_entities="false",
+        ).stdout
+    )
     assert (again["added"], again["updated"], again["failed"]) == (0, 0, 1)
 
 
 def test_ingest_reports_bad_rows_on_stderr_and_fails(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("档号,题名\n,无档号\nJ1-1,有档号\n", encoding="utf-8")
-    done = lantai("ingest", str(path), "--archive", "fx-county", "--json", data_dir=tmp_path / "d",
-                  ingest_entities="false")
+    done = lantai(
+        "ingest",
+        str(path),
+        "--archive",
+        "fx-county",
+        "--json",
+        data_dir=tmp_path / "d",
+        ingest_entities="false",
+    )
     assert done.returncode == 1
     assert f"{path}:2: field 'archive_code'" in done.stderr
     assert json.loads(done.stdout)["added"] == 1
@@ -80,9 +108,13 @@ def test_ingest_reports_bad_rows_on_stderr_and_fails(tmp_path):
 
 def test_ingest_extracts_entities_unless_told_not_to(tmp_path):
     data = tmp_path / "data"
-    path = write_jsonl(tmp_path / "rows.jsonl", [
-        record("J001-001-0001", "群众来信摘编", text="來信人梁淑貞反映其父歷史問題，梁淑貞要求複查。"),
-        record("J001-001-0002", "关于会议的记录", text="毛澤東在延安召開會議。")])
+    path = write_jsonl(
+        tmp_path / "rows.jsonl",
+        [
+            record("J001-001-0001", "群众来信摘编", text="來信人梁淑貞反映其父歷史問題，梁淑貞要求複查。"),
+            record("J001-001-0002", "关于会议的记录", text="毛澤東在延安召開會議。"),
+        ],
+    )
 
     def persons() -> dict:
         return json.loads(lantai("search", "", "--json", data_dir=data).stdout)["facets"]["person"]
@@ -99,8 +131,7 @@ def test_ingest_extracts_entities_unless_told_not_to(tmp_path):
     assert (summary["unchanged"], summary["entities_added"], summary["updated"]) == (0, 2, 0)
     assert "2 given entities" in on.stderr
     assert persons() == {"梁淑贞": 1, "毛泽东": 1}
-    forced = lantai("ingest", str(path), "--entities", "--json", data_dir=data,
-                    ingest_entities="false")
+    forced = lantai("ingest", str(path), "--entities", "--json", data_dir=data, ingest_entities="false")
     assert json.loads(forced.stdout)["unchanged"] == 2
 
 
@@ -139,8 +170,13 @@ def demo_server(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env["LANTAI_DATA_DIR"] = str(tmp_path / "unused")
-    with subprocess.Popen([LANTAI, "demo", "--port", str(port), "--workers", "1"], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(
+        [LANTAI, "demo", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for(base + "/", process, seconds=240)  # it ingests the samples (entities) first

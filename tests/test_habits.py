@@ -14,8 +14,12 @@ from tests.conftest import REPO
 PYPROJECT = REPO / "pyproject.toml"
 PROJECT = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
 # Lantai's own packages (and its tests): a warning raised in them is ours to fix, never to ignore.
-OURS = {*(name.rstrip("*") for name in PROJECT["tool"]["setuptools"]["packages"]["find"]["include"]),
-        "tests", "bench", "scripts"}
+OURS = {
+    *(name.rstrip("*") for name in PROJECT["tool"]["setuptools"]["packages"]["find"]["include"]),
+    "tests",
+    "bench",
+    "scripts",
+}
 FILTERS = PROJECT["tool"]["pytest"]["ini_options"]["filterwarnings"]
 
 
@@ -45,7 +49,7 @@ def test_every_exception_says_why():
         assert lines[n - 1].strip().startswith("#"), f"no comment above line {n + 1}: {lines[n]}"
 
 
-LEAKY = '''
+LEAKY = """
 import gc
 
 
@@ -59,16 +63,33 @@ def test_leaves_a_file_open():
 def test_closes_its_file():
     with open(__file__, encoding="utf-8") as handle:
         handle.read()
-'''
+"""
 
 
 def run_pytest(tmp_path: Path, *config: str) -> subprocess.CompletedProcess:
     """pytest on a small test module in ``tmp_path`` (away from this suite's conftest)."""
     (tmp_path / "test_leaky.py").write_text(LEAKY, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    return subprocess.run([sys.executable, "-m", "pytest", *config, "--rootdir", str(tmp_path),
-                           "-p", "no:cacheprovider", "-q", "-rA", str(tmp_path / "test_leaky.py")],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *config,
+            "--rootdir",
+            str(tmp_path),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rA",
+            str(tmp_path / "test_leaky.py"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_leaked_file_fails_its_test_under_the_project_config(tmp_path):
@@ -86,3 +107,31 @@ def test_without_the_setting_the_same_leak_passes(tmp_path):
     done = run_pytest(tmp_path, "-c", str(tmp_path / "pytest.ini"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+
+
+def _make_rule(target: str) -> tuple[list[str], list[str]]:
+    """A Makefile rule's prerequisites and its recipe lines."""
+    lines = (REPO / "Makefile").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return lines[start].split(":", 1)[1].split(), recipe
+
+
+def test_the_tests_run_after_the_linters_and_the_format_check():
+    prerequisites, _ = _make_rule("test")
+    assert "lint" in prerequisites
+    _, recipe = _make_rule("lint")
+    assert recipe == ["$(BIN)/ruff check .", "$(BIN)/ruff format --check .", "$(BIN)/mypy"]
+    hooks = (REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    for command in ("ruff check", "ruff format --check", "mypy"):
+        assert f".venv/bin/{command}" in hooks
+
+
+def test_the_code_is_formatted():
+    ruff = Path(sys.executable).with_name("ruff")
+    done = subprocess.run([str(ruff), "format", "--check", "."], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -40,8 +40,9 @@ def delivery(tmp_path) -> tuple[Path, dict[str, int]]:
     expected = {}
     for n in range(1, ROWS + 1):
         code = f"J100-001-{n:04d}"
-        lines.append(f"crash-city,{code},关于第{n}批土地改革工作的报告,1950,开放,"
-                     f"pages/p{n}-1.txt;pages/p{n}-2.txt")
+        lines.append(
+            f"crash-city,{code},关于第{n}批土地改革工作的报告,1950,开放,pages/p{n}-1.txt;pages/p{n}-2.txt"
+        )
         (root / "pages" / f"p{n}-1.txt").write_text(f"第{n}号档案第一页：土地改革。", encoding="utf-8")
         (root / "pages" / f"p{n}-2.txt").write_bytes(f"第{n}号档案第二页：农民协会。".encode("gb18030"))
         expected[f"crash-city/{code}"] = 2
@@ -56,17 +57,32 @@ def delivery(tmp_path) -> tuple[Path, dict[str, int]]:
     return root, expected
 
 
-def run(root: Path, data: Path, catalog_url: str, entities: bool = False, *hooks: str
-        ) -> subprocess.Popen:
+def run(root: Path, data: Path, catalog_url: str, entities: bool = False, *hooks: str) -> subprocess.Popen:
     """``lantai ingest`` of ``root`` in a process (tests/ingest_with_hooks.py: batches of 4
     records, and ``hooks``), on the catalog ``catalog_url`` (``""``: a SQLite file in
     ``data``); entity extraction (the default of an installation) only when asked, as the
     model is slow to load."""
     settings = load_settings(env={}, data_dir=str(data), database_url=catalog_url)
     clean = cli_env(settings, LANTAI_INGEST_ENTITIES=str(entities).lower())
-    return subprocess.Popen([sys.executable, WITH_HOOKS, "--batch", "4", *hooks, "--",
-                             str(root), "--json", "--workers", "2", "--no-ocr"],
-                            env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            WITH_HOOKS,
+            "--batch",
+            "4",
+            *hooks,
+            "--",
+            str(root),
+            "--json",
+            "--workers",
+            "2",
+            "--no-ocr",
+        ],
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(process: subprocess.Popen) -> tuple[int, str, str]:
@@ -79,8 +95,7 @@ def catalog_of(data: Path, catalog_url: str) -> CatalogStore:
     return CatalogStore(load_settings(env={}, data_dir=str(data), database_url=catalog_url).catalog_url)
 
 
-def check_consistent(data: Path, catalog_url: str, expected: dict[str, int], complete: bool
-                     ) -> set[str]:
+def check_consistent(data: Path, catalog_url: str, expected: dict[str, int], complete: bool) -> set[str]:
     """Every record in the catalog has all its pages; the index holds only such records.
     With ``complete``, catalog and index hold exactly the expected records, once each.
     Returns the ids in the catalog."""
@@ -125,13 +140,15 @@ def wait_gone(root: Path, seconds: float = 10) -> None:
     assert workers_of(root) == [], "worker processes outlived the killed ingest"
 
 
-@pytest.mark.parametrize("stage,after,entities", [("catalog", 9, False), ("index", 17, True),
-                                                  ("marked", 30, False)])
+@pytest.mark.parametrize(
+    "stage,after,entities", [("catalog", 9, False), ("index", 17, True), ("marked", 30, False)]
+)
 def test_killed_at_a_stage_then_run_again(delivery, tmp_path, catalog_url, stage, after, entities):
     root, expected = delivery
     data = tmp_path / "data"
-    code, _, err = finish(run(root, data, catalog_url, entities,
-                              "--kill-after", str(after), "--kill-at", stage))
+    code, _, err = finish(
+        run(root, data, catalog_url, entities, "--kill-after", str(after), "--kill-at", stage)
+    )
     assert code == -signal.SIGKILL, err
     wait_gone(root)
     check_consistent(data, catalog_url, expected, complete=False)
@@ -139,8 +156,10 @@ def test_killed_at_a_stage_then_run_again(delivery, tmp_path, catalog_url, stage
     code, out, err = finish(run(root, data, catalog_url, entities))
     assert code == 0, err
     summary = json.loads(out)
-    assert summary["failed"] == 0 and summary["added"] + summary["unchanged"] + summary["updated"] \
-        >= len(expected) - summary["added"]
+    assert (
+        summary["failed"] == 0
+        and summary["added"] + summary["unchanged"] + summary["updated"] >= len(expected) - summary["added"]
+    )
     check_consistent(data, catalog_url, expected, complete=True)
     if entities:  # the records written before the kill have theirs too
         store = catalog_of(data, catalog_url)
@@ -159,8 +178,7 @@ def test_killed_at_a_stage_then_run_again(delivery, tmp_path, catalog_url, stage
 def test_killed_from_outside_after_progress_lines(delivery, tmp_path, catalog_url):
     root, expected = delivery
     data = tmp_path / "data"
-    process = run(root, data, catalog_url, False, "--progress-interval", "0",
-                  "--flush-delay", "0.15")
+    process = run(root, data, catalog_url, False, "--progress-interval", "0", "--flush-delay", "0.15")
     progress = 0
     assert process.stderr is not None
     for line in process.stderr:
