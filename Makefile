@@ -48,4 +48,5 @@ test: $(STAMP) $(MO) packages lint
 ## ruff and mypy over the packages (the pre-commit hooks run the same).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy

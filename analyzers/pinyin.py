@@ -55,12 +55,12 @@ def _lazy_pinyin() -> Callable[[str], list[str]]:
 
     def syllables(text: str) -> list[str]:
         # pypinyin's errors= callback may return a list of syllables (its stubs say str)
-        out = lazy_pinyin(text, style=Style.NORMAL,
-                          errors=lambda chars: [""] * len(chars))  # type: ignore[arg-type,return-value]
+        out = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: [""] * len(chars))  # type: ignore[arg-type,return-value]
         if len(out) != len(text):  # keep one syllable per character
-            out = [(lazy_pinyin(c, style=Style.NORMAL,
-                                errors=lambda x: [""]) or [""])[0]  # type: ignore[arg-type,return-value]
-                   for c in text]
+            out = [
+                (lazy_pinyin(c, style=Style.NORMAL, errors=lambda x: [""]) or [""])[0]  # type: ignore[arg-type,return-value]
+                for c in text
+            ]
         return [s.lower() for s in out]
 
     return syllables

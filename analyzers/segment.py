@@ -171,5 +171,8 @@ def contains_learned_word(normalized: str) -> bool:
     with _lock:
         if not _added:
             return False
-        return any(text[i:j] in _added for i in range(len(text))
-                   for j in range(i + 2, min(len(text), i + _MAX_LEARNED) + 1))
+        return any(
+            text[i:j] in _added
+            for i in range(len(text))
+            for j in range(i + 2, min(len(text), i + _MAX_LEARNED) + 1)
+        )

@@ -64,9 +64,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(api, url_prefix="/api/v1")
     # Template helpers of every audience (record.html is rendered by public and staff pages).
-    app.jinja_env.globals.update(csrf_token=csrf_token, record_view=record_view,
-                                 archive_label=archive_label, kind_titles=KIND_TITLES,
-                                 file_size_label=file_size_label)
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token,
+        record_view=record_view,
+        archive_label=archive_label,
+        kind_titles=KIND_TITLES,
+        file_size_label=file_size_label,
+    )
 
     @app.before_request
     def identify():

@@ -103,8 +103,13 @@ def safe_next(target: str) -> str | None:
     """``target`` when it is a path this app routes (the page to return to after sign-in),
     else None: no scheme, host, backslash, control character or ``//`` (browsers read
     ``/\\example.com`` and ``//example.com`` as other hosts), and a GET route must match."""
-    if (not target.startswith("/") or target.startswith("//") or "\\" in target
-            or len(target) > 2000 or any(ord(c) < 0x20 or c == "\x7f" for c in target)):
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or len(target) > 2000
+        or any(ord(c) < 0x20 or c == "\x7f" for c in target)
+    ):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
@@ -126,8 +131,7 @@ def login():
         users = lantai_of(current_app).users
         if users.too_many_failures(key):
             return render_template("login.html", error=_("尝试次数过多，请五分钟后再试。")), 429
-        user = users.authenticate(name, request.form.get("password", ""),
-                                  source=request.remote_addr or "")
+        user = users.authenticate(name, request.form.get("password", ""), source=request.remote_addr or "")
         if user is None:
             users.note_failure(key)
             error = _("用户名或密码不正确。")

@@ -24,8 +24,13 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=None))
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings, *, hooks: IngestHooks | None = None,
-               progress: ProgressCallback | None = None) -> int:
+def cmd_ingest(
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    hooks: IngestHooks | None = None,
+    progress: ProgressCallback | None = None,
+) -> int:
     """Read catalog exports and page files (folders are walked) into the catalog and the index.
 
     ``hooks`` and ``progress`` replace the defaults (tests' seams, the stderr progress)."""
@@ -35,16 +40,24 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings, *, hooks: IngestHoo
     from indexer.progress import Progress
 
     if args.dry_run and not args.sync:
-        print("lantai ingest: --dry-run goes with --sync (it lists what --sync would remove)",
-              file=sys.stderr)
+        print(
+            "lantai ingest: --dry-run goes with --sync (it lists what --sync would remove)", file=sys.stderr
+        )
         return 2
     options = FileOptions(ocr=not args.no_ocr, max_text_bytes=int(args.max_text_mb * 1024 * 1024))
     lantai = open_lantai(settings)
     try:
         report = lantai.ingester.ingest(
-            [Path(p) for p in args.paths], archive=args.archive, sync=args.sync,
-            dry_run=args.dry_run, workers=args.workers, options=options, entities=args.entities,
-            progress=None if args.quiet else progress or Progress(), hooks=hooks)
+            [Path(p) for p in args.paths],
+            archive=args.archive,
+            sync=args.sync,
+            dry_run=args.dry_run,
+            workers=args.workers,
+            options=options,
+            entities=args.entities,
+            progress=None if args.quiet else progress or Progress(),
+            hooks=hooks,
+        )
     except IndexRebuilding as error:
         print(f"lantai ingest: {error}; records written before this are kept", file=sys.stderr)
         return 1
@@ -53,23 +66,34 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings, *, hooks: IngestHoo
     for problem in report.errors:
         print(f"lantai ingest: {problem}", file=sys.stderr)
     for orphan in report.orphans:
-        print(f"lantai ingest: {', '.join(orphan['files'])}: no record {orphan['id']}; "
-              "made one from the file (status unreviewed)", file=sys.stderr)
+        print(
+            f"lantai ingest: {', '.join(orphan['files'])}: no record {orphan['id']}; "
+            "made one from the file (status unreviewed)",
+            file=sys.stderr,
+        )
     if report.needs_ocr:
-        print(f"lantai ingest: {report.needs_ocr} pages in {len(report.needs_ocr_files)} files need OCR "
-              "(Tesseract with chi_sim/chi_tra: scripts/ensure-packages ocr); they are read on the next "
-              "run once it is installed", file=sys.stderr)
+        print(
+            f"lantai ingest: {report.needs_ocr} pages in {len(report.needs_ocr_files)} files need OCR "
+            "(Tesseract with chi_sim/chi_tra: scripts/ensure-packages ocr); they are read on the next "
+            "run once it is installed",
+            file=sys.stderr,
+        )
     verb = "would remove" if report.dry_run else "removed"
     for record_id in report.removed:
         print(f"lantai ingest: {verb} {record_id} (its source is gone)", file=sys.stderr)
     for path in report.detached:
-        print(f"lantai ingest: {'would detach' if report.dry_run else 'detached'} {path} (deleted)",
-              file=sys.stderr)
+        print(
+            f"lantai ingest: {'would detach' if report.dry_run else 'detached'} {path} (deleted)",
+            file=sys.stderr,
+        )
     filled = f", {report.entities_added} given entities" if report.entities_added else ""
-    print(f"lantai ingest: {report.files} files, {report.added} added, {report.updated} updated, "
-          f"{report.unchanged} unchanged{filled}, {report.failed} failed, {report.pages} pages "
-          f"({report.low_quality_pages} low quality), {report.needs_ocr} need OCR, "
-          f"{len(report.removed)} {verb}, {report.seconds:.1f} s", file=sys.stderr)
+    print(
+        f"lantai ingest: {report.files} files, {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged{filled}, {report.failed} failed, {report.pages} pages "
+        f"({report.low_quality_pages} low quality), {report.needs_ocr} need OCR, "
+        f"{len(report.removed)} {verb}, {report.seconds:.1f} s",
+        file=sys.stderr,
+    )
     if args.json:
         _print_json(report.as_json())
     return 1 if report.failed or report.not_indexed else 0
@@ -83,8 +107,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     lantai = open_lantai(settings)
     try:
-        request = parse_request({"q": args.query, "size": str(args.size), "page": str(args.page),
-                                 "archive": args.archive or ""}, settings)
+        request = parse_request(
+            {"q": args.query, "size": str(args.size), "page": str(args.page), "archive": args.archive or ""},
+            settings,
+        )
         result = lantai.search.search(request, operator_audience(args.audience))
     except ParamError as error:
         print(f"lantai search: {error}", file=sys.stderr)
@@ -154,19 +180,29 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     before, after = upgrade_catalog(settings.catalog_url)
     if before == after:
-        print(f"lantai db: the catalog is at revision {after}, the newest; nothing to do",
-              file=sys.stderr)
+        print(f"lantai db: the catalog is at revision {after}, the newest; nothing to do", file=sys.stderr)
     else:
-        print(f"lantai db: the catalog was upgraded from revision {before or '(none)'} to {after}",
-              file=sys.stderr)
+        print(
+            f"lantai db: the catalog was upgraded from revision {before or '(none)'} to {after}",
+            file=sys.stderr,
+        )
     return 0
 
 
 def _gunicorn(settings: Settings, host: str, port: int, workers: int) -> int:
-    env = dict(os.environ, LANTAI_DATA_DIR=str(settings.data_dir.resolve()),
-               LANTAI_BACKEND=settings.backend)
-    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-            f"{host}:{port}", "--access-logfile", "-", "app:create_app()"]
+    env = dict(os.environ, LANTAI_DATA_DIR=str(settings.data_dir.resolve()), LANTAI_BACKEND=settings.backend)
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        "--access-logfile",
+        "-",
+        "app:create_app()",
+    ]
     os.execve(sys.executable, argv, env)
     return 0  # not reached
 
@@ -176,8 +212,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import open_lantai
 
     open_lantai(settings).close()  # create the catalog and index before workers start
-    return _gunicorn(settings, args.host or settings.host, args.port or settings.port,
-                     args.workers)
+    return _gunicorn(settings, args.host or settings.host, args.port or settings.port, args.workers)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -188,13 +223,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     demo = settings.with_overrides(data_dir=data_dir, database_url="", backend="sqlite")
     lantai = open_lantai(demo)
     samples = Path(args.samples)
-    paths = [p for p in sorted(samples.iterdir()) if p.suffix in (".jsonl", ".csv")
-             and not p.name.startswith("bad-")]
+    paths = [
+        p
+        for p in sorted(samples.iterdir())
+        if p.suffix in (".jsonl", ".csv") and not p.name.startswith("bad-")
+    ]
     report = lantai.ingester.ingest(paths)
     lantai.close()
     print(f"lantai demo: {report.added} sample records in {data_dir}", file=sys.stderr)
-    print(f"lantai demo: open http://{args.host or demo.host}:{args.port or demo.port}/",
-          file=sys.stderr)
+    print(f"lantai demo: open http://{args.host or demo.host}:{args.port or demo.port}/", file=sys.stderr)
     if args.no_serve:
         shutil.rmtree(data_dir) if args.cleanup else None
         return 0
@@ -214,18 +251,27 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
             if not args.role:
                 raise UserError("--role is required")
             password = os.environ.get("LANTAI_PASSWORD") or _ask_password()
-            user = users.add(args.name, args.role, password, tuple(args.archive or ()),
-                             args.clearance)
+            user = users.add(args.name, args.role, password, tuple(args.archive or ()), args.clearance)
             print(f"user {user.name} added ({user.role})", file=sys.stderr)
         elif args.action == "list":
-            rows: list[dict[str, Any]] = [{"name": u.name, "role": u.role, "archives": list(u.archives),
-                     "clearance": u.clearance, "disabled": u.disabled} for u in users.list()]
+            rows: list[dict[str, Any]] = [
+                {
+                    "name": u.name,
+                    "role": u.role,
+                    "archives": list(u.archives),
+                    "clearance": u.clearance,
+                    "disabled": u.disabled,
+                }
+                for u in users.list()
+            ]
             if args.json:
                 _print_json(rows)
             for row in rows if not args.json else ():
                 state = "disabled" if row["disabled"] else "active"
-                print(f"{row['name']}\t{row['role']}\t{','.join(row['archives'])}\t"
-                      f"{'clearance' if row['clearance'] else ''}\t{state}")
+                print(
+                    f"{row['name']}\t{row['role']}\t{','.join(row['archives'])}\t"
+                    f"{'clearance' if row['clearance'] else ''}\t{state}"
+                )
         else:
             users.disable(args.name)
             print(f"user {args.name} disabled", file=sys.stderr)
@@ -276,12 +322,25 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         audience = user.audience
     if items and items[0] == "queue":
-        queue = lantai.search.queue(audience, archive=args.archive, year=args.year,
-                                    record_type=args.type, personal_data=args.pii,
-                                    undated=args.undated)
-        rows = [{"id": i.record.id, "title": i.record.title, "date": i.record.date,
-                 "due": i.due.isoformat() if i.due else None, "why": i.why,
-                 "personal_data": list(i.personal_data)} for i in queue]
+        queue = lantai.search.queue(
+            audience,
+            archive=args.archive,
+            year=args.year,
+            record_type=args.type,
+            personal_data=args.pii,
+            undated=args.undated,
+        )
+        rows = [
+            {
+                "id": i.record.id,
+                "title": i.record.title,
+                "date": i.record.date,
+                "due": i.due.isoformat() if i.due else None,
+                "why": i.why,
+                "personal_data": list(i.personal_data),
+            }
+            for i in queue
+        ]
         if args.json:
             _print_json(rows)
         else:
@@ -300,15 +359,29 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
             _print_json(report)
         else:
             for row in report:
-                print(f"{row['archive_code']}\t" + (
-                    "exists; needs clearance" if row.get("needs_clearance")
-                    else f"{row['access']}\t{row['due'] or ''}" if row["found"] else "unknown"))
+                print(
+                    f"{row['archive_code']}\t"
+                    + (
+                        "exists; needs clearance"
+                        if row.get("needs_clearance")
+                        else f"{row['access']}\t{row['due'] or ''}"
+                        if row["found"]
+                        else "unknown"
+                    )
+                )
         return 0
-    missing = [name for name, value in (("--archive", args.archive), ("--decision", args.decision),
-                                        ("--reason", args.reason), ("--by", args.by)) if not value]
+    missing = [
+        name
+        for name, value in (
+            ("--archive", args.archive),
+            ("--decision", args.decision),
+            ("--reason", args.reason),
+            ("--by", args.by),
+        )
+        if not value
+    ]
     if not items or missing:
-        print("lantai review: give ARCHIVE_CODE... and " + ", ".join(missing or ["codes"]),
-              file=sys.stderr)
+        print("lantai review: give ARCHIVE_CODE... and " + ", ".join(missing or ["codes"]), file=sys.stderr)
         return 2
     failed = 0
     for code in items:
@@ -317,10 +390,15 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
             if found is None:
                 raise ReviewError(f"no record {args.archive}/{code}")
             lantai.users.decider(args.by, args.archive, found.classification != "none")
-            record = lantai.decide(args.archive, code, args.decision, args.reason, args.by,
-                                   unit_opinion=args.unit_opinion or "",
-                                   next_review=date.fromisoformat(args.next_review)
-                                   if args.next_review else None)
+            record = lantai.decide(
+                args.archive,
+                code,
+                args.decision,
+                args.reason,
+                args.by,
+                unit_opinion=args.unit_opinion or "",
+                next_review=date.fromisoformat(args.next_review) if args.next_review else None,
+            )
             print(f"{record.id}: {record.access}", file=sys.stderr)
         except (ReviewError, UserError, ValueError) as error:
             print(f"lantai review: {args.archive}/{code}: {error}", file=sys.stderr)
@@ -341,11 +419,19 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             print(f"lantai audit: {checked} entries, chain intact", file=sys.stderr)
             return 0
-        for entry in store.audit_entries(actor=args.actor, action=args.kind,
-                                         subject=args.subject, limit=args.limit):
-            _print_json({"seq": entry.seq, "at": entry.at, "actor": entry.actor,
-                         "action": entry.action, "subject": entry.subject,
-                         "detail": entry.detail})
+        for entry in store.audit_entries(
+            actor=args.actor, action=args.kind, subject=args.subject, limit=args.limit
+        ):
+            _print_json(
+                {
+                    "seq": entry.seq,
+                    "at": entry.at,
+                    "actor": entry.actor,
+                    "action": entry.action,
+                    "subject": entry.subject,
+                    "detail": entry.detail,
+                }
+            )
         return 0
     finally:
         store.close()
@@ -360,24 +446,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+")
     p.add_argument("--archive", help="archive id for rows and files that do not name one")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
-    p.add_argument("--sync", action="store_true",
-                   help="also remove records whose sources under PATH are gone")
+    p.add_argument(
+        "--sync", action="store_true", help="also remove records whose sources under PATH are gone"
+    )
     p.add_argument("--dry-run", action="store_true", help="with --sync: only list what would go")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
-    p.add_argument("--no-ocr", action="store_true",
-                   help="do not OCR scans; count them as needing OCR")
-    p.add_argument("--max-text-mb", type=float, default=64.0,
-                   help="refuse text files larger than this (default 64)")
-    p.add_argument("--entities", action=argparse.BooleanOptionalAction, default=None,
-                   help="extract persons, places and organizations (the entity facets); "
-                        "default: the ingest_entities setting (on); --no-entities is faster")
+    p.add_argument("--no-ocr", action="store_true", help="do not OCR scans; count them as needing OCR")
+    p.add_argument(
+        "--max-text-mb", type=float, default=64.0, help="refuse text files larger than this (default 64)"
+    )
+    p.add_argument(
+        "--entities",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="extract persons, places and organizations (the entity facets); "
+        "default: the ingest_entities setting (on); --no-entities is faster",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("search", help="search the index")
     p.add_argument("query")
-    p.add_argument("--as", dest="audience", choices=("public", "staff", "reviewer"),
-                   default="public")
+    p.add_argument("--as", dest="audience", choices=("public", "staff", "reviewer"), default="public")
     p.add_argument("--size", type=int, default=10)
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--archive", help="only this archive's records")
@@ -416,11 +506,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type")
     p.add_argument("--pii", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--file", help="status: a file of 档号, one per line")
-    p.add_argument("--user", help="queue, status: answer as this user may see it "
-                                  "(default: the operator, who sees everything)")
-    p.add_argument("--undated", action="store_true",
-                   help="queue: unreviewed records without a date (the 25-year rule cannot "
-                        "be computed for them)")
+    p.add_argument(
+        "--user",
+        help="queue, status: answer as this user may see it (default: the operator, who sees everything)",
+    )
+    p.add_argument(
+        "--undated",
+        action="store_true",
+        help="queue: unreviewed records without a date (the 25-year rule cannot be computed for them)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_review)
 
@@ -433,10 +527,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("train-ner", help="train the entity model from the labelled corpus")
-    p.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"),
-                   help="folder of the labelled corpus (default: ../shared/corpus)")
-    p.add_argument("--output", default=str(Path(__file__).resolve().parents[1] / "analyzers" / "entities"
-                                           / "model"), help="where the model goes")
+    p.add_argument(
+        "--corpus",
+        default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"),
+        help="folder of the labelled corpus (default: ../shared/corpus)",
+    )
+    p.add_argument(
+        "--output",
+        default=str(Path(__file__).resolve().parents[1] / "analyzers" / "entities" / "model"),
+        help="where the model goes",
+    )
     p.set_defaults(func=cmd_train_ner)
 
     p = sub.add_parser("db", help="the catalog's schema: `lantai db upgrade`")

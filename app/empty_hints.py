@@ -48,8 +48,9 @@ def empty_hints(search_request: SearchRequest, state: SearchState, search: Searc
         if len(words) > 1:
             found = []
             for word in words[:WORDS_TRIED]:
-                alone = replace(search_request, query=parse_query(word), raw_query=word, page=1,
-                                size=1, with_facets=False)
+                alone = replace(
+                    search_request, query=parse_query(word), raw_query=word, page=1, size=1, with_facets=False
+                )
                 total = search.search(alone, PUBLIC)["total"]
                 if total:
                     found.append({"text": word, "total": total, "url": state.url(q=word)})

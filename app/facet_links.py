@@ -31,8 +31,12 @@ class SearchState:
         getlist = getattr(args, "getlist", lambda k: [args[k]] if k in args else [])
         self.params: dict[str, list[str]] = {}
         for key in PARAMS:
-            values = [v.strip() for raw in getlist(key) for v in
-                      (raw.split(",") if key in LIST_PARAMS else [raw]) if v.strip()]
+            values = [
+                v.strip()
+                for raw in getlist(key)
+                for v in (raw.split(",") if key in LIST_PARAMS else [raw])
+                if v.strip()
+            ]
             self.params[key] = list(dict.fromkeys(values))
         self.endpoint = endpoint
         self.view_args = view_args
@@ -75,18 +79,30 @@ class SearchState:
     def active_filters(self) -> list[dict]:
         """The filters in force, each with a label and a link that removes it."""
         out = []
-        titles = {"archive": _("馆藏单位"), "type": _("类别"), "person": _("人物"),
-                  "place": _("地点"), "org": _("机构")}
+        titles = {
+            "archive": _("馆藏单位"),
+            "type": _("类别"),
+            "person": _("人物"),
+            "place": _("地点"),
+            "org": _("机构"),
+        }
         for key in LIST_PARAMS:
             for value in self.params[key]:
-                label = archive_label(value) if key == "archive" else (
-                    type_label(value) if key == "type" else value)
-                out.append({"title": titles[key], "label": label,
-                            "url": self.url(toggle=(key, value))})
+                label = (
+                    archive_label(value)
+                    if key == "archive"
+                    else (type_label(value) if key == "type" else value)
+                )
+                out.append({"title": titles[key], "label": label, "url": self.url(toggle=(key, value))})
         year_from, year_to = self.get("year_from"), self.get("year_to")
         if year_from or year_to:
-            out.append({"title": _("年代"), "label": year_span_label(year_from, year_to),
-                        "url": self.url(year_from=None, year_to=None)})
+            out.append(
+                {
+                    "title": _("年代"),
+                    "label": year_span_label(year_from, year_to),
+                    "url": self.url(year_from=None, year_to=None),
+                }
+            )
         return out
 
     def querystring(self, page: int = 1) -> str:
@@ -104,11 +120,19 @@ def year_span_label(year_from: str | int | None, year_to: str | int | None) -> s
     return _("至 %(year)s 年", year=year_to)
 
 
-def _items(counts: Mapping[str, int], state: SearchState, key: str,
-           label: Callable[[str], str] = lambda v: v) -> list[dict]:
-    return [{"value": value, "label": label(value), "count": count,
-             "selected": state.has(key, value), "url": state.url(toggle=(key, value))}
-            for value, count in counts.items()]
+def _items(
+    counts: Mapping[str, int], state: SearchState, key: str, label: Callable[[str], str] = lambda v: v
+) -> list[dict]:
+    return [
+        {
+            "value": value,
+            "label": label(value),
+            "count": count,
+            "selected": state.has(key, value),
+            "url": state.url(toggle=(key, value)),
+        }
+        for value, count in counts.items()
+    ]
 
 
 def build_facets(facets: Mapping[str, Mapping[str, int]], state: SearchState) -> list[dict]:
@@ -118,36 +142,73 @@ def build_facets(facets: Mapping[str, Mapping[str, int]], state: SearchState) ->
     for year, count in years.items():
         decades[year // 10 * 10] = decades.get(year // 10 * 10, 0) + count
     year_from, year_to = state.get("year_from"), state.get("year_to")
-    decade_items = [{"value": str(d), "label": _("%(decade)s 年代", decade=d), "count": n,
-                     "selected": (year_from, year_to) == (str(d), str(d + 9)),
-                     "url": state.url(year_from=d, year_to=d + 9)} for d, n in decades.items()]
+    decade_items = [
+        {
+            "value": str(d),
+            "label": _("%(decade)s 年代", decade=d),
+            "count": n,
+            "selected": (year_from, year_to) == (str(d), str(d + 9)),
+            "url": state.url(year_from=d, year_to=d + 9),
+        }
+        for d, n in decades.items()
+    ]
     groups = [
-        {"key": "archive", "title": _("馆藏单位"),
-         "items": _items(facets.get("archive", {}), state, "archive", archive_label)},
+        {
+            "key": "archive",
+            "title": _("馆藏单位"),
+            "items": _items(facets.get("archive", {}), state, "archive", archive_label),
+        },
         {"key": "decade", "title": _("年代"), "items": decade_items},
     ]
     narrow = year_from.isdigit() and year_to.isdigit() and 0 < int(year_to) - int(year_from) < 10
     if narrow or len(decades) == 1:
-        groups.append({"key": "year", "title": _("年份"), "items": [
-            {"value": str(y), "label": str(y), "count": n,
-             "selected": year_from == year_to == str(y),
-             "url": state.url(year_from=y, year_to=y)} for y, n in years.items()]})
-    groups.append({"key": "type", "title": _("类别"),
-                   "items": _items(facets.get("record_type", {}), state, "type", type_label)})
+        groups.append(
+            {
+                "key": "year",
+                "title": _("年份"),
+                "items": [
+                    {
+                        "value": str(y),
+                        "label": str(y),
+                        "count": n,
+                        "selected": year_from == year_to == str(y),
+                        "url": state.url(year_from=y, year_to=y),
+                    }
+                    for y, n in years.items()
+                ],
+            }
+        )
+    groups.append(
+        {
+            "key": "type",
+            "title": _("类别"),
+            "items": _items(facets.get("record_type", {}), state, "type", type_label),
+        }
+    )
     for kind in ENTITY_KINDS:
-        groups.append({"key": kind, "title": str(KIND_TITLES[kind]),
-                       "items": _items(facets.get(kind, {}), state, kind)})
+        groups.append(
+            {"key": kind, "title": str(KIND_TITLES[kind]), "items": _items(facets.get(kind, {}), state, kind)}
+        )
     return [g for g in groups if g["items"]]
 
 
-def related_entities(facets: Mapping[str, Mapping[str, int]], kind: str, name: str,
-                     shown: int = 12) -> list[dict]:
+def related_entities(
+    facets: Mapping[str, Mapping[str, int]], kind: str, name: str, shown: int = 12
+) -> list[dict]:
     """The people, places and organizations (人物、地点、机构) that the records of one entity
     also mention, by kind, each with its count and entity page link (at most ``shown`` a kind)."""
-    related = [{"kind": k, "title": str(KIND_TITLES[k]), "items": [
-        {"name": n, "count": c, "url": url_for("public.entity", kind=k, name=n)}
-        for n, c in facets.get(k, {}).items() if (k, n) != (kind, name)][:shown]}
-        for k in ENTITY_KINDS]
+    related = [
+        {
+            "kind": k,
+            "title": str(KIND_TITLES[k]),
+            "items": [
+                {"name": n, "count": c, "url": url_for("public.entity", kind=k, name=n)}
+                for n, c in facets.get(k, {}).items()
+                if (k, n) != (kind, name)
+            ][:shown],
+        }
+        for k in ENTITY_KINDS
+    ]
     return [r for r in related if r["items"]]
 
 
@@ -160,9 +221,13 @@ def pagination(page: int, pages: int, url: Callable[[int], str]) -> dict:
         if links and number - links[-1]["number"] > 1:
             links.append({"number": None})
         links.append({"number": number, "url": url(number), "current": number == page})
-    return {"page": page, "pages": pages, "links": links,
-            "prev": url(page - 1) if page > 1 else None,
-            "next": url(page + 1) if page < pages else None}
+    return {
+        "page": page,
+        "pages": pages,
+        "links": links,
+        "prev": url(page - 1) if page > 1 else None,
+        "next": url(page + 1) if page < pages else None,
+    }
 
 
 def back_link(raw: str) -> str | None:

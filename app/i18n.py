@@ -25,8 +25,11 @@ LANGUAGES = {"zh": ("zh_Hans_CN", "zh-CN", "中文"), "en": ("en", "en", "Englis
 
 # Values of catalog vocabularies shown in the interface, with their translations.
 RECORD_TYPES = {
-    "文书": lazy_gettext("文书"), "照片": lazy_gettext("照片"), "音像": lazy_gettext("音像"),
-    "实物": lazy_gettext("实物"), "红色档案": lazy_gettext("红色档案"),
+    "文书": lazy_gettext("文书"),
+    "照片": lazy_gettext("照片"),
+    "音像": lazy_gettext("音像"),
+    "实物": lazy_gettext("实物"),
+    "红色档案": lazy_gettext("红色档案"),
 }
 # The stored codes of the catalog's status vocabularies (catalog/records.py, catalog/policy.py,
 # catalog/review.py, analyzers/pii.py) and how the interface names them.
@@ -34,25 +37,34 @@ LABELS = {
     "type": RECORD_TYPES,
     # 开放状态 (Record.access); the opening decisions (catalog.review.DECISIONS) are its values.
     "access": {
-        "unreviewed": lazy_gettext("未审核"), "open": lazy_gettext("开放"),
-        "catalog_only": lazy_gettext("目录开放"), "controlled": lazy_gettext("控制使用"),
+        "unreviewed": lazy_gettext("未审核"),
+        "open": lazy_gettext("开放"),
+        "catalog_only": lazy_gettext("目录开放"),
+        "controlled": lazy_gettext("控制使用"),
     },
     # Public visibility (catalog.policy.VISIBILITIES).
     "visibility": {
-        "full": lazy_gettext("全文公开"), "catalog": lazy_gettext("仅公开目录"),
+        "full": lazy_gettext("全文公开"),
+        "catalog": lazy_gettext("仅公开目录"),
         "none": lazy_gettext("不公开"),
     },
     # 密级 (Record.classification).
     "classification": {
-        "none": lazy_gettext("非密"), "secret": lazy_gettext("秘密"),
-        "confidential": lazy_gettext("机密"), "top_secret": lazy_gettext("绝密"),
+        "none": lazy_gettext("非密"),
+        "secret": lazy_gettext("秘密"),
+        "confidential": lazy_gettext("机密"),
+        "top_secret": lazy_gettext("绝密"),
     },
     # Why a record is in the review queue (catalog.review.QueueItem.why).
-    "review": {"age": lazy_gettext("开放期限届满"), "re-review": lazy_gettext("控制使用复审"),
-               "undated": lazy_gettext("无日期：无法计算 25 年开放期限")},
+    "review": {
+        "age": lazy_gettext("开放期限届满"),
+        "re-review": lazy_gettext("控制使用复审"),
+        "undated": lazy_gettext("无日期：无法计算 25 年开放期限"),
+    },
     # Kinds of personal data (analyzers.pii.PersonalData.kind).
     "personal_data": {
-        "resident_id": lazy_gettext("身份证号"), "mobile": lazy_gettext("手机号码"),
+        "resident_id": lazy_gettext("身份证号"),
+        "mobile": lazy_gettext("手机号码"),
         "bank_card": lazy_gettext("银行卡号"),
     },
 }
@@ -100,8 +112,14 @@ def _remember_language(response):
     """Keep an explicit ``?lang=`` choice in a cookie; say which language the page is in."""
     chosen = request.args.get("lang")
     if chosen in LANGUAGES and request.cookies.get(COOKIE) != chosen:
-        response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
-                            secure=bool(request.environ.get("wsgi.url_scheme") == "https"))
+        response.set_cookie(
+            COOKIE,
+            chosen,
+            max_age=COOKIE_MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=bool(request.environ.get("wsgi.url_scheme") == "https"),
+        )
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Language", LANGUAGES[current_lang()][1])
         response.vary.add("Cookie")
@@ -120,5 +138,11 @@ def init_i18n(app: Flask) -> None:
     @app.context_processor
     def languages() -> dict:
         lang = current_lang()
-        return {"lang": lang, "html_lang": LANGUAGES[lang][1], "languages": LANGUAGES,
-                "lang_url": lang_url, "type_label": type_label, "label": label}
+        return {
+            "lang": lang,
+            "html_lang": LANGUAGES[lang][1],
+            "languages": LANGUAGES,
+            "lang_url": lang_url,
+            "type_label": type_label,
+            "label": label,
+        }

@@ -55,8 +55,12 @@ def original_kind(path: str) -> str | None:
 
 def servable(file: Mapping) -> bool:
     """True for a file ingest read without trouble and whose pages can be shown as images."""
-    return file.get("status") in READ_STATES and bool(file.get("pages")) and bool(file.get("sha256")) \
+    return (
+        file.get("status") in READ_STATES
+        and bool(file.get("pages"))
+        and bool(file.get("sha256"))
         and original_kind(file["path"]) is not None
+    )
 
 
 def open_verified(file: Mapping) -> BinaryIO:
@@ -198,8 +202,10 @@ def _render_image(handle: BinaryIO, index: int):
         frame = frame.convert("RGB")
     scale = min(1.0, PAGE_WIDTH / frame.width, MAX_HEIGHT / frame.height)
     if scale < 1:
-        frame = frame.resize((max(1, round(frame.width * scale)), max(1, round(frame.height * scale))),
-                             Image.Resampling.LANCZOS)
+        frame = frame.resize(
+            (max(1, round(frame.width * scale)), max(1, round(frame.height * scale))),
+            Image.Resampling.LANCZOS,
+        )
     return frame
 
 

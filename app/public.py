@@ -36,10 +36,15 @@ def home():
     lantai = lantai_of(current_app)
     overview = lantai.search.search(replace(parse_request({}, lantai.settings), size=1), PUBLIC)
     state = SearchState({})
-    timeline = build_timeline(overview["facets"]["year"],
-                              lambda y: state.url(year_from=y, year_to=y))
-    return render_template("home.html", q="", overview=overview, state=state,
-                           facets=build_facets(overview["facets"], state), timeline=timeline)
+    timeline = build_timeline(overview["facets"]["year"], lambda y: state.url(year_from=y, year_to=y))
+    return render_template(
+        "home.html",
+        q="",
+        overview=overview,
+        state=state,
+        facets=build_facets(overview["facets"], state),
+        timeline=timeline,
+    )
 
 
 @public.get("/search")
@@ -53,15 +58,27 @@ def search():
         return render_template("error.html", message=str(error), q=request.args.get("q", "")), 400
     state = SearchState(request.args)
     pages = max(1, -(-result["total"] // search_request.size))
-    timeline = build_timeline(result["facets"]["year"], lambda y: state.url(year_from=y, year_to=y),
-                              (state.get("year_from"), state.get("year_to")))
+    timeline = build_timeline(
+        result["facets"]["year"],
+        lambda y: state.url(year_from=y, year_to=y),
+        (state.get("year_from"), state.get("year_to")),
+    )
     hints = empty_hints(search_request, state, lantai.search) if not result["total"] else {}
     return render_template(
-        "search.html", q=search_request.raw_query, result=result, state=state, pages=pages,
+        "search.html",
+        q=search_request.raw_query,
+        result=result,
+        state=state,
+        pages=pages,
         pagination=pagination(result["page"], pages, lambda p: state.url(page=p)),
-        facets=build_facets(result["facets"], state), timeline=timeline, hints=hints,
-        sort=search_request.sort, sorts=SORT_TITLES, sample=lantai.settings.facet_sample_size,
-        back=state.querystring(result["page"]))
+        facets=build_facets(result["facets"], state),
+        timeline=timeline,
+        hints=hints,
+        sort=search_request.sort,
+        sorts=SORT_TITLES,
+        sample=lantai.settings.facet_sample_size,
+        back=state.querystring(result["page"]),
+    )
 
 
 @public.get("/records/<path:record_id>")
@@ -80,8 +97,9 @@ def record(record_id: str):
         abort(404)
     data = reading["record"]
     paged = pages_view(data, reading["pages"], reading["originals"])
-    return render_template("record.html", record=data, q=q, paged=paged,
-                           back_url=back_link(request.args.get("back", "")))
+    return render_template(
+        "record.html", record=data, q=q, paged=paged, back_url=back_link(request.args.get("back", ""))
+    )
 
 
 def _original_gone():
@@ -120,8 +138,9 @@ def page_image(record_id: str, number: int):
         current_app.logger.exception("page %s of %s could not be drawn", number, record_id)
         abort(404)
     name = f"{download_name(facts['archive_code'], 1, False, '')}-p{number}.png"
-    return _revalidated(send_file(path, mimetype="image/png", download_name=name, conditional=True,
-                               etag=True, max_age=0))
+    return _revalidated(
+        send_file(path, mimetype="image/png", download_name=name, conditional=True, etag=True, max_age=0)
+    )
 
 
 @public.get("/records/<path:record_id>/files/<int:number>")
@@ -142,8 +161,15 @@ def original_file(record_id: str, number: int):
     except FileChanged:
         return _original_gone()
     name = download_name(facts["archive_code"], number, len(facts["files"]) > 1, file["path"])
-    response = send_file(handle, mimetype=content_type(file["path"]), as_attachment=True,
-                         download_name=name, conditional=True, etag=file["sha256"], max_age=0)
+    response = send_file(
+        handle,
+        mimetype=content_type(file["path"]),
+        as_attachment=True,
+        download_name=name,
+        conditional=True,
+        etag=file["sha256"],
+        max_age=0,
+    )
     return _revalidated(response)
 
 
@@ -157,8 +183,10 @@ def entity(kind: str, name: str):
     if kind not in ENTITY_KINDS:
         abort(404)
     try:
-        checked = parse_request({"page": request.args.get("page", ""),
-                                 "sort": request.args.get("sort", "") or "date"}, lantai.settings)
+        checked = parse_request(
+            {"page": request.args.get("page", ""), "sort": request.args.get("sort", "") or "date"},
+            lantai.settings,
+        )
     except ParamError as error:
         return render_template("error.html", message=str(error), q=""), 400
     data = lantai.search.entity(kind, name, PUBLIC, page=checked.page, sort=checked.sort)
@@ -168,14 +196,22 @@ def entity(kind: str, name: str):
     state = SearchState({"sort": checked.sort}, "public.entity", kind=kind, name=name)
     pages = max(1, -(-result["total"] // checked.size))
     search_state = SearchState({kind: data["name"]})
-    timeline = build_timeline(result["facets"]["year"],
-                              lambda y: search_state.url(year_from=y, year_to=y))
+    timeline = build_timeline(result["facets"]["year"], lambda y: search_state.url(year_from=y, year_to=y))
     return render_template(
-        "entity.html", q="", entity=data, kind_title=str(KIND_TITLES[kind]), result=result,
-        timeline=timeline, related=related_entities(result["facets"], kind, data["name"]),
+        "entity.html",
+        q="",
+        entity=data,
+        kind_title=str(KIND_TITLES[kind]),
+        result=result,
+        timeline=timeline,
+        related=related_entities(result["facets"], kind, data["name"]),
         pagination=pagination(result["page"], pages, lambda p: state.url(page=p)),
-        search_url=search_state.url(), sort=checked.sort, sorts=SORT_TITLES, state=state,
-        back=search_state.querystring())
+        search_url=search_state.url(),
+        sort=checked.sort,
+        sorts=SORT_TITLES,
+        state=state,
+        back=search_state.querystring(),
+    )
 
 
 @public.get("/help/search")

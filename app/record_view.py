@@ -52,16 +52,23 @@ def entity_groups(record: Mapping) -> list[dict]:
     if isinstance(raw, Mapping):
         pairs = [(kind, item) for kind, items in raw.items() for item in (items or [])]
     else:
-        pairs = [(item.get("kind") or item.get("label") or "", item) for item in raw
-                 if isinstance(item, Mapping)]
+        pairs = [
+            (item.get("kind") or item.get("label") or "", item) for item in raw if isinstance(item, Mapping)
+        ]
     for kind, item in pairs:
         kind = labels.get(str(kind), str(kind).lower())
         name = item if isinstance(item, str) else (item.get("name") or item.get("text") or "")
         if kind in names and name and name not in names[kind]:
             names[kind].append(name)
-    return [{"kind": kind, "title": str(KIND_TITLES[kind]),
-             "items": [{"name": n, "url": url_for("public.entity", kind=kind, name=n)} for n in found]}
-            for kind, found in names.items() if found]
+    return [
+        {
+            "kind": kind,
+            "title": str(KIND_TITLES[kind]),
+            "items": [{"name": n, "url": url_for("public.entity", kind=kind, name=n)} for n in found],
+        }
+        for kind, found in names.items()
+        if found
+    ]
 
 
 def record_view(record: Mapping, q: str = "") -> dict:
@@ -76,9 +83,12 @@ def record_view(record: Mapping, q: str = "") -> dict:
         terms = positive_terms(parse_query(q)) if q else []
         text_html, hits = mark_first_hit(Markup(highlight_full(record["text"], terms)))
     return {
-        "text_html": text_html, "hits": hits, "citation": citation(record),
+        "text_html": text_html,
+        "hits": hits,
+        "citation": citation(record),
         "permalink": url_for("public.record", record_id=record["id"], _external=True),
-        "archive": archive_label(record["archive"]), "entities": entity_groups(record),
+        "archive": archive_label(record["archive"]),
+        "entities": entity_groups(record),
     }
 
 
@@ -125,8 +135,10 @@ def pages_view(record: Mapping, pages: Mapping | None, originals: Mapping | None
             if decision == ORIGINAL_SHOWN:
                 size = image_size(file, facts["index"])
                 if size:  # none: the original cannot be read now; no image that cannot load
-                    image = {"url": url_for("public.page_image", record_id=record["id"],
-                                            number=page["number"]), "size": size}
+                    image = {
+                        "url": url_for("public.page_image", record_id=record["id"], number=page["number"]),
+                        "size": size,
+                    }
             elif decision != ORIGINAL_NONE:
                 image = {"withheld": "unread" if facts.get("unread") else "personal_data"}
         items.append({**page, "html": html, "hits": hits, "image": image})
@@ -138,17 +150,28 @@ def pages_view(record: Mapping, pages: Mapping | None, originals: Mapping | None
         decision = file.get("original", ORIGINAL_NONE)
         if decision == ORIGINAL_NONE:
             continue
-        downloads.append({
-            "withheld": "unread" if file["unread"] else "personal_data",
-            "name": download_name(record["archive_code"], file["number"], several, file["path"]),
-            "pages": file["pages"], "size": file["size"], "kind": original_kind(file["path"]),
-            "url": url_for("public.original_file", record_id=record["id"], number=file["number"])
-            if decision == ORIGINAL_SHOWN else None})
+        downloads.append(
+            {
+                "withheld": "unread" if file["unread"] else "personal_data",
+                "name": download_name(record["archive_code"], file["number"], several, file["path"]),
+                "pages": file["pages"],
+                "size": file["size"],
+                "kind": original_kind(file["path"]),
+                "url": url_for("public.original_file", record_id=record["id"], number=file["number"])
+                if decision == ORIGINAL_SHOWN
+                else None,
+            }
+        )
     first = pages.get("first_match") or first_mark
-    return {"pages": items, "count": pages["count"], "matches": pages["matches"], "first": first,
-            "hits": sum(p["hits"] for p in items),
-            "nav": _page_nav([p["number"] for p in items], set(pages["matches"])),
-            "downloads": downloads}
+    return {
+        "pages": items,
+        "count": pages["count"],
+        "matches": pages["matches"],
+        "first": first,
+        "hits": sum(p["hits"] for p in items),
+        "nav": _page_nav([p["number"] for p in items], set(pages["matches"])),
+        "downloads": downloads,
+    }
 
 
 def file_size_label(size: int) -> str:
@@ -163,9 +186,12 @@ def mark_personal_data(text: str) -> Markup:
     (its kind as a ``data-kind`` code and, in the interface language, as the title)."""
     out, last = [], 0
     for item in find_personal_data(text):
-        out += [escape(text[last:item.start]),
-                Markup('<mark class="pii" data-kind="{}" title="{}">{}</mark>').format(
-                    item.kind, label("personal_data", item.kind), text[item.start:item.end])]
+        out += [
+            escape(text[last : item.start]),
+            Markup('<mark class="pii" data-kind="{}" title="{}">{}</mark>').format(
+                item.kind, label("personal_data", item.kind), text[item.start : item.end]
+            ),
+        ]
         last = item.end
     out.append(escape(text[last:]))
     return Markup("").join(out)

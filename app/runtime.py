@@ -32,16 +32,32 @@ class Lantai:
     users: UserStore
     review: ReviewDesk
 
-    def decide(self, archive: str, archive_code: str, decision: str, reason: str, by: str,
-               unit_opinion: str = "", next_review: date | None = None) -> Record:
+    def decide(
+        self,
+        archive: str,
+        archive_code: str,
+        decision: str,
+        reason: str,
+        by: str,
+        unit_opinion: str = "",
+        next_review: date | None = None,
+    ) -> Record:
         """Record an opening decision and make it reach search at once (see
         :meth:`catalog.review.ReviewDesk.decide_and_publish`)."""
 
         def publish(record: Record, entities: dict | None) -> None:
             self.backend.index([index_doc(record, entities)])
 
-        return self.review.decide_and_publish(archive, archive_code, decision, reason, by, publish,
-                                              unit_opinion=unit_opinion, next_review=next_review)
+        return self.review.decide_and_publish(
+            archive,
+            archive_code,
+            decision,
+            reason,
+            by,
+            publish,
+            unit_opinion=unit_opinion,
+            next_review=next_review,
+        )
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the index from the catalog (重建索引) under the rebuild lock, so no decision
@@ -63,8 +79,12 @@ def open_lantai(settings: Settings) -> Lantai:
     store = CatalogStore(settings.catalog_url)
     store.load_lexicon()
     backend = open_backend(settings)
-    return Lantai(settings=settings, store=store, backend=backend,
-                  search=SearchService(settings, store, backend),
-                  ingester=Ingester(store, backend, entities=settings.ingest_entities),
-                  users=store.users(),
-                  review=ReviewDesk(store, settings))
+    return Lantai(
+        settings=settings,
+        store=store,
+        backend=backend,
+        search=SearchService(settings, store, backend),
+        ingester=Ingester(store, backend, entities=settings.ingest_entities),
+        users=store.users(),
+        review=ReviewDesk(store, settings),
+    )

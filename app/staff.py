@@ -63,14 +63,25 @@ def queue():
     pii = {"yes": True, "no": False}.get(request.args.get("pii", ""))
     undated = request.args.get("undated") == "1"
     items = service.queue(
-        audience, archive=request.args.get("archive") or None,
-        year=_year(request.args.get("year")), record_type=request.args.get("type") or None,
-        personal_data=pii, undated=undated)
+        audience,
+        archive=request.args.get("archive") or None,
+        year=_year(request.args.get("year")),
+        record_type=request.args.get("type") or None,
+        personal_data=pii,
+        undated=undated,
+    )
     undated_count = len(items) if undated else len(service.queue(audience, undated=True))
     no_archives = not audience.all_archives and not audience.archives
-    return render_template("staff_queue.html", items=items, decisions=DECISIONS,
-                           args=request.args, undated=undated, undated_count=undated_count,
-                           no_archives=no_archives, q="")
+    return render_template(
+        "staff_queue.html",
+        items=items,
+        decisions=DECISIONS,
+        args=request.args,
+        undated=undated,
+        undated_count=undated_count,
+        no_archives=no_archives,
+        q="",
+    )
 
 
 @staff.get("/records/<path:record_id>")
@@ -84,13 +95,17 @@ def record(record_id: str):
         abort(404)
     found, view = seen
     if not view.own:
-        return render_template("record.html", record=lantai.search.record(record_id, audience),
-                               q="")
+        return render_template("record.html", record=lantai.search.record(record_id, audience), q="")
     classified = found.classification != "none"
     return render_template(
-        "staff_record.html", record=found, text=mark_personal_data(found.text),
+        "staff_record.html",
+        record=found,
+        text=mark_personal_data(found.text),
         status=lantai.search.status(found.archive, [found.archive_code], audience)[0],
-        decisions=DECISIONS, may_decide=can_decide(audience, found.archive, classified), q="")
+        decisions=DECISIONS,
+        may_decide=can_decide(audience, found.archive, classified),
+        q="",
+    )
 
 
 @staff.post("/decisions")
@@ -116,9 +131,15 @@ def decide():
             refused.append(record_id)
             continue
         try:
-            lantai.decide(archive, code, decision, request.form.get("reason", ""), user.name,
-                          unit_opinion=request.form.get("unit_opinion", ""),
-                          next_review=review_on)
+            lantai.decide(
+                archive,
+                code,
+                decision,
+                request.form.get("reason", ""),
+                user.name,
+                unit_opinion=request.form.get("unit_opinion", ""),
+                next_review=review_on,
+            )
             done += 1
         except ReviewError as error:
             flash(f"{record_id}: {error}", "error")
@@ -145,8 +166,9 @@ def status():
         if not (audience.all_archives or archive in audience.archives):
             abort(403)
         rows = lantai_of(current_app).search.status(archive, codes[:5000], audience)
-    return render_template("staff_status.html", rows=rows, archive=archive,
-                           archives=sorted(audience.archives), q="")
+    return render_template(
+        "staff_status.html", rows=rows, archive=archive, archives=sorted(audience.archives), q=""
+    )
 
 
 @staff.get("/audit")
@@ -154,9 +176,12 @@ def status():
 def audit_log():
     """The audit log, newest first, filtered by actor, action or subject."""
     store = lantai_of(current_app).store
-    entries = store.audit_entries(actor=request.args.get("actor") or None,
-                                  action=request.args.get("action") or None,
-                                  subject=request.args.get("subject") or None)
+    entries = store.audit_entries(
+        actor=request.args.get("actor") or None,
+        action=request.args.get("action") or None,
+        subject=request.args.get("subject") or None,
+    )
     checked, problem = store.verify_audit()
-    return render_template("staff_audit.html", entries=entries, checked=checked, problem=problem,
-                           args=request.args, q="")
+    return render_template(
+        "staff_audit.html", entries=entries, checked=checked, problem=problem, args=request.args, q=""
+    )

@@ -28,8 +28,9 @@ def year_counts(counts: Mapping[str, int]) -> dict[int, int]:
     return dict(sorted(out.items()))
 
 
-def build_timeline(counts: Mapping[str, int], year_link: Callable[[int], str],
-                   selected: tuple[str, str] = ("", "")) -> dict | None:
+def build_timeline(
+    counts: Mapping[str, int], year_link: Callable[[int], str], selected: tuple[str, str] = ("", "")
+) -> dict | None:
     """Bars of the chart of matching records per year, each a link; None if no years.
 
     ``year_link(year)`` gives the URL that filters to one year; ``selected`` is the
@@ -56,13 +57,28 @@ def build_timeline(counts: Mapping[str, int], year_link: Callable[[int], str],
     for year, count in years.items():
         height = max(2, round((HEIGHT - 6) * count / peak))
         x = (offset + year - first) * SLOT
-        bars.append({
-            "year": year, "count": count, "url": year_link(year),
-            "label": _("%(year)s 年：%(count)s 条", year=year, count=count),
-            "x": x + (SLOT - BAR) / 2, "slot_x": x, "y": HEIGHT - height, "height": height,
-            "current": selected == (str(year), str(year)),
-        })
+        bars.append(
+            {
+                "year": year,
+                "count": count,
+                "url": year_link(year),
+                "label": _("%(year)s 年：%(count)s 条", year=year, count=count),
+                "x": x + (SLOT - BAR) / 2,
+                "slot_x": x,
+                "y": HEIGHT - height,
+                "height": height,
+                "current": selected == (str(year), str(year)),
+            }
+        )
     # The axis labels name the chart's edges: the padded range when there are few years.
-    return {"bars": bars, "first": first - offset, "last": first - offset + slots - 1, "peak": peak,
-            "total": sum(years.values()),
-            "width": slots * SLOT, "height": HEIGHT, "slot": SLOT, "bar": BAR}
+    return {
+        "bars": bars,
+        "first": first - offset,
+        "last": first - offset + slots - 1,
+        "peak": peak,
+        "total": sum(years.values()),
+        "width": slots * SLOT,
+        "height": HEIGHT,
+        "slot": SLOT,
+        "bar": BAR,
+    }

@@ -215,9 +215,15 @@ def entity_breakdown(records: list[str]) -> dict[str, float]:
 # --------------------------------------------------------------------------- report
 
 
-def render(args: argparse.Namespace, records: list[str], results: dict[tuple[str, int], float],
-           stages: dict[str, float], parts: dict[str, float], info: dict[str, str],
-           cpu: dict[str, float] | None = None) -> str:
+def render(
+    args: argparse.Namespace,
+    records: list[str],
+    results: dict[tuple[str, int], float],
+    stages: dict[str, float],
+    parts: dict[str, float],
+    info: dict[str, str],
+    cpu: dict[str, float] | None = None,
+) -> str:
     chars = sum(map(len, records))
     mb = sum(len(r.encode("utf-8")) for r in records) / 1e6
     command = " ".join([".venv/bin/python", "bench/analyze_throughput.py", *sys.argv[1:]])
@@ -272,8 +278,9 @@ def render(args: argparse.Namespace, records: list[str], results: dict[tuple[str
     ]
     total = sum(v for k, v in parts.items() if not k.startswith("("))
     for part, seconds in parts.items():
-        lines.append(f"| {part} | {seconds:.2f} | {seconds / total:.0%} | "
-                     f"{chars / max(seconds, 1e-9) / 1000:,.0f} |")
+        lines.append(
+            f"| {part} | {seconds:.2f} | {seconds / total:.0%} | {chars / max(seconds, 1e-9) / 1000:,.0f} |"
+        )
     one = base / results[("analyze", 1)]
     many = results[("jieba", args.workers)] / results[("analyze", args.workers)]
     lines += [
@@ -325,11 +332,15 @@ def main(argv: list[str] | None = None) -> int:
             for mode in ("jieba", "analyze"):
                 seconds = run_parallel(mode, records, workers)
                 results[(mode, workers)] = min(results[(mode, workers)], seconds)
-                print(f"{mode:8s} {workers} workers: {seconds:6.1f} s, {chars / seconds / 1000:6.0f} kchar/s",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{mode:8s} {workers} workers: {seconds:6.1f} s, {chars / seconds / 1000:6.0f} kchar/s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     cpu = cpu_seconds(records, args.repeat)
-    print(f"CPU time: jieba {cpu['jieba']:.1f} s, analyze {cpu['analyze']:.1f} s",
-          file=sys.stderr, flush=True)
+    print(
+        f"CPU time: jieba {cpu['jieba']:.1f} s, analyze {cpu['analyze']:.1f} s", file=sys.stderr, flush=True
+    )
     stages = breakdown(records)
     parts = entity_breakdown(records)
     section = render(args, records, results, stages, parts, machine(), cpu)

@@ -67,13 +67,19 @@ DOC = REPO / "docs" / "benchmarks.md"
 MARKER = "<!-- bench/backends.py --records {records}: {end} -->"
 ARCHIVES = ("bench-city", "bench-county-a", "bench-county-b", "bench-county-c")
 TYPES = (("文书", 60), ("照片", 10), ("红色档案", 15), ("音像", 5), ("实物", 10))
-ACCESS = ((("open", "无"), 70), (("catalog_only", "无"), 12), (("unreviewed", "无"), 10),
-          (("controlled", "无"), 4), (("open", "秘密"), 4))
+ACCESS = (
+    (("open", "无"), 70),
+    (("catalog_only", "无"), 12),
+    (("unreviewed", "无"), 10),
+    (("controlled", "无"), 4),
+    (("open", "秘密"), 4),
+)
 TITLE_FORMS = ("关于{}的报告", "关于{}的通知", "{}的情况汇报", "关于{}问题的请示", "{}")
 CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
 # -- the records --------------------------------------------------------------
+
 
 @dataclass
 class Sentence:
@@ -151,7 +157,8 @@ def iter_rows(sentences: list[Sentence], count: int, seed: int) -> Iterator[dict
             "creator": rng.choice(orgs) if orgs and rng.random() < 0.5 else "",
             "date": _date(rng),
             "record_type": _weighted(rng, TYPES),
-            "access": access, "classification": classification,
+            "access": access,
+            "classification": classification,
             "subjects": list(dict.fromkeys(names))[:3],
             "description": sentences[rng.randrange(len(sentences))].text[:60],
             "text": "".join(s.text for s in body),
@@ -159,8 +166,7 @@ def iter_rows(sentences: list[Sentence], count: int, seed: int) -> Iterator[dict
         }
 
 
-def make_queries(sentences: list[Sentence], rows: list[dict], count: int,
-                 seed: int) -> list[dict[str, str]]:
+def make_queries(sentences: list[Sentence], rows: list[dict], count: int, seed: int) -> list[dict[str, str]]:
     """A mixed, reproducible set of search requests (API parameters)."""
     from analyzers.segment import query_tokens
 
@@ -189,7 +195,7 @@ def make_queries(sentences: list[Sentence], rows: list[dict], count: int,
                 run = rng.choice(runs)
                 size = rng.randint(3, min(6, len(run)))
                 start = rng.randrange(len(run) - size + 1)
-                return run[start:start + size]
+                return run[start : start + size]
 
     def entity() -> str:
         while True:
@@ -226,13 +232,15 @@ def make_queries(sentences: list[Sentence], rows: list[dict], count: int,
 
 # -- building -------------------------------------------------------------------
 
+
 def rss_mb() -> float:
     """Peak resident memory of this process so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def store_catalog(settings: Settings, args: argparse.Namespace, sentences: list[Sentence],
-                  builder: DocBuilder) -> dict[str, float]:
+def store_catalog(
+    settings: Settings, args: argparse.Namespace, sentences: list[Sentence], builder: DocBuilder
+) -> dict[str, float]:
     """Stream the rows into the catalog with their entities; seconds and MB of text."""
     store = CatalogStore(settings.catalog_url)
     started, mb, done = time.perf_counter(), 0.0, 0
@@ -247,8 +255,7 @@ def store_catalog(settings: Settings, args: argparse.Namespace, sentences: list[
         words, docs, checked = check_tokens(list(iter_rows(sentences, 300, args.seed)), builder)
     finally:
         store.close()
-    return {"catalog": elapsed, "mb": mb, "same_tokens": words, "same_docs": docs,
-            "checked_tokens": checked}
+    return {"catalog": elapsed, "mb": mb, "same_tokens": words, "same_docs": docs, "checked_tokens": checked}
 
 
 def text_bytes(row: dict) -> int:
@@ -257,8 +264,9 @@ def text_bytes(row: dict) -> int:
     return sum(len(p.encode("utf-8")) for p in parts)
 
 
-def build_index(backend: SearchBackend, args: argparse.Namespace, sentences: list[Sentence],
-                builder: DocBuilder) -> dict[str, float]:
+def build_index(
+    backend: SearchBackend, args: argparse.Namespace, sentences: list[Sentence], builder: DocBuilder
+) -> dict[str, float]:
     """Index every row in ingest-sized batches with prepared words (as ingest's writer
     does), then optimize as ingest does after a load; seconds of analysis and of index."""
     analysis = indexing = 0.0
@@ -270,7 +278,7 @@ def build_index(backend: SearchBackend, args: argparse.Namespace, sentences: lis
         started = time.perf_counter()
         with prepared_tokens(prepared):
             for start in range(0, len(docs), BATCH):
-                backend.index(docs[start:start + BATCH])
+                backend.index(docs[start : start + BATCH])
         indexing += time.perf_counter() - started
         done += len(chunk)
         if done % 100_000 == 0:
@@ -286,8 +294,9 @@ def timed_reindex(settings: Settings, work: Path) -> tuple[float, float]:
     lantai = str(Path(sys.executable).with_name("lantai"))
     started = time.perf_counter()
     with (work / "reindex.log").open("ab") as out:
-        proc = subprocess.Popen([lantai, "reindex"], env=settings_env(settings), stdout=out,
-                                stderr=out, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [lantai, "reindex"], env=settings_env(settings), stdout=out, stderr=out, stdin=subprocess.DEVNULL
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
@@ -296,6 +305,7 @@ def timed_reindex(settings: Settings, work: Path) -> tuple[float, float]:
 
 
 # -- serving and querying -----------------------------------------------------
+
 
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
@@ -307,10 +317,14 @@ def free_port() -> int:
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes ``lantai`` load ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    env.update(LANTAI_DATA_DIR=str(settings.data_dir), LANTAI_BACKEND=settings.backend,
-               LANTAI_OPENSEARCH_URL=settings.opensearch_url, LANTAI_INDEX=settings.index,
-               LANTAI_SEARCH_TIMEOUT=str(settings.search_timeout),
-               LANTAI_SEARCH_CACHE_SIZE=str(settings.search_cache_size))
+    env.update(
+        LANTAI_DATA_DIR=str(settings.data_dir),
+        LANTAI_BACKEND=settings.backend,
+        LANTAI_OPENSEARCH_URL=settings.opensearch_url,
+        LANTAI_INDEX=settings.index,
+        LANTAI_SEARCH_TIMEOUT=str(settings.search_timeout),
+        LANTAI_SEARCH_CACHE_SIZE=str(settings.search_cache_size),
+    )
     return env
 
 
@@ -323,10 +337,13 @@ class Server:
         lantai = str(Path(sys.executable).with_name("lantai"))
         self.log = log.open("ab")
         self.proc = subprocess.Popen(
-            [lantai, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers)],
-            env=settings_env(settings), stdout=self.log, stderr=self.log,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+            [lantai, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],
+            env=settings_env(settings),
+            stdout=self.log,
+            stderr=self.log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -397,8 +414,14 @@ def get(url: str) -> tuple[int, dict | None, float]:
     return status, data, time.perf_counter() - started
 
 
-def run_load(base: str, queries: list[dict[str, str]], clients: int, count: int,
-             seconds: float, answers: dict[int, tuple] | None = None) -> Load:
+def run_load(
+    base: str,
+    queries: list[dict[str, str]],
+    clients: int,
+    count: int,
+    seconds: float,
+    answers: dict[int, tuple] | None = None,
+) -> Load:
     """Send queries (cycling through the set) from ``clients`` threads, at most ``count``
     requests and ``seconds`` seconds; record each answer's total and ids in ``answers``."""
     lock = threading.Lock()
@@ -422,8 +445,11 @@ def run_load(base: str, queries: list[dict[str, str]], clients: int, count: int,
                     continue
                 timed.append((i, took))
                 if answers is not None and i not in answers:
-                    answers[i] = (data["total"], [h["id"] for h in data["hits"]],
-                                  data.get("total_is_exact", True))
+                    answers[i] = (
+                        data["total"],
+                        [h["id"] for h in data["hits"]],
+                        data.get("total_is_exact", True),
+                    )
 
     started = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
@@ -433,6 +459,7 @@ def run_load(base: str, queries: list[dict[str, str]], clients: int, count: int,
 
 
 # -- OpenSearch node ------------------------------------------------------------
+
 
 @dataclass
 class Node:
@@ -449,10 +476,15 @@ def opensearch_node(url: str | None) -> Node:
         node = Node(url, False)
     else:
         script = str(REPO / "scripts" / "opensearch")
-        running = subprocess.run([script, "status"], capture_output=True, text=True,
-                                 stdin=subprocess.DEVNULL).returncode == 0
-        done = subprocess.run([script, "start"], capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=900)
+        running = (
+            subprocess.run(
+                [script, "status"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+            ).returncode
+            == 0
+        )
+        done = subprocess.run(
+            [script, "start"], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=900
+        )
         if done.returncode != 0:
             raise SystemExit(f"scripts/opensearch start failed:\n{done.stderr[-2000:]}")
         node = Node(done.stdout.strip().splitlines()[-1], not running)
@@ -464,11 +496,16 @@ def opensearch_node(url: str | None) -> Node:
 def stop_node(node: Node) -> None:
     """Stop the node if this run started it."""
     if node.started_here:
-        subprocess.run([str(REPO / "scripts" / "opensearch"), "stop"], capture_output=True,
-                       stdin=subprocess.DEVNULL, timeout=120)
+        subprocess.run(
+            [str(REPO / "scripts" / "opensearch"), "stop"],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
 
 
 # -- report ---------------------------------------------------------------------
+
 
 def ms(seconds: float) -> str:
     """Seconds as milliseconds with one decimal."""
@@ -477,19 +514,30 @@ def ms(seconds: float) -> str:
 
 def load_figures(load: Load, only: set[int] | None = None) -> dict[str, float]:
     """What the report keeps of a load run (milliseconds, requests/s)."""
-    return {"requests": len(load.timed), "errors": load.errors, "rate": round(load.rate, 2),
-            **{f"p{p}": round(load.percentile(p, only) * 1000, 1) for p in (50, 95, 99)}}
+    return {
+        "requests": len(load.timed),
+        "errors": load.errors,
+        "rate": round(load.rate, 2),
+        **{f"p{p}": round(load.percentile(p, only) * 1000, 1) for p in (50, 95, 99)},
+    }
 
 
 def floor_figures(found: dict[int, list[float]]) -> dict[str, float]:
     """Percentiles (ms) of a floor measurement."""
     values = [t for times in found.values() for t in times]
-    return {"requests": len(values),
-            **{f"p{p}": round(percentile(values, p) * 1000, 1) for p in (50, 95, 99)}}
+    return {
+        "requests": len(values),
+        **{f"p{p}": round(percentile(values, p) * 1000, 1) for p in (50, 95, 99)},
+    }
 
 
-def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, str],
-           consistency: dict[str, int], shared: dict) -> str:
+def render(
+    args: argparse.Namespace,
+    results: dict[str, dict],
+    info: dict[str, str],
+    consistency: dict[str, int],
+    shared: dict,
+) -> str:
     """The markdown section of one run (one N)."""
     env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("LANTAI_OPENSEARCH_")]
     command = " ".join([*env, ".venv/bin/python", "bench/backends.py", *sys.argv[1:]])
@@ -524,16 +572,17 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         "catalog, analysis included; beside the live index, switched atomically), with its "
         "peak RSS.",
         "",
-        "| backend | index s | records/s | reindex s | reindex peak RSS MB | "
-        "index size MB | size / text |",
+        "| backend | index s | records/s | reindex s | reindex peak RSS MB | index size MB | size / text |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in results.items():
         reindex_s = f"{r['reindex']:.1f}" if r.get("reindex") is not None else "–"
         rss = f"{r['reindex_rss']:.0f}" if r.get("reindex_rss") is not None else "–"
-        lines.append(f"| {name} | {r['index']:.1f} | {args.records / r['index']:,.0f} | "
-                     f"{reindex_s} | {rss} | {r['size_mb']:.1f} | "
-                     f"{r['size_mb'] / shared['mb']:.2f} |")
+        lines.append(
+            f"| {name} | {r['index']:.1f} | {args.records / r['index']:,.0f} | "
+            f"{reindex_s} | {rss} | {r['size_mb']:.1f} | "
+            f"{r['size_mb'] / shared['mb']:.2f} |"
+        )
     lines += [
         "",
         f"Queries: {args.queries} distinct requests to `/api/v1/search` (anonymous, public "
@@ -557,14 +606,17 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         for label, key in (("1", "one"), ("8", "eight"), ("8, cached", "cached")):
             f = r.get(key)
             if f:
-                lines.append(f"| {name} | {label} | {f['requests']} | {f['errors']} | "
-                             f"{f['p50']:.1f} | {f['p95']:.1f} | {f['p99']:.1f} | "
-                             f"{f['rate']:.1f} |")
+                lines.append(
+                    f"| {name} | {label} | {f['requests']} | {f['errors']} | "
+                    f"{f['p50']:.1f} | {f['p95']:.1f} | {f['p99']:.1f} | "
+                    f"{f['rate']:.1f} |"
+                )
         fl = r["floor"]
-        lines.append(f"| {name} floor | 1 | {fl['requests']} | 0 | {fl['p50']:.1f} | "
-                     f"{fl['p95']:.1f} | {fl['p99']:.1f} | |")
-        lines.append(f"| {name} API p95 (floor's queries) | 1 | | | | "
-                     f"{r['api_floor_p95']:.1f} | | |")
+        lines.append(
+            f"| {name} floor | 1 | {fl['requests']} | 0 | {fl['p50']:.1f} | "
+            f"{fl['p95']:.1f} | {fl['p99']:.1f} | |"
+        )
+        lines.append(f"| {name} API p95 (floor's queries) | 1 | | | | {r['api_floor_p95']:.1f} | | |")
     if consistency:
         lines += [
             "",
@@ -581,6 +633,7 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
 
 # -- main -----------------------------------------------------------------------
 
+
 def log(message: str) -> None:
     """Progress on stderr."""
     print(f"bench: {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
@@ -592,8 +645,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--records", type=int, default=100_000, help="N records (100000)")
     parser.add_argument("--backends", default="sqlite,opensearch")
     parser.add_argument("--queries", type=int, default=200, help="distinct requests (200)")
-    parser.add_argument("--count", type=int, default=600,
-                        help="requests of the one-client run (600; 8 clients: 4x)")
+    parser.add_argument(
+        "--count", type=int, default=600, help="requests of the one-client run (600; 8 clients: 4x)"
+    )
     parser.add_argument("--seconds", type=float, default=60, help="time bound per run (60)")
     parser.add_argument("--warmup", type=int, default=200, help="warm-up requests (200)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
@@ -607,9 +661,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def bench_backend(name: str, settings: Settings, args: argparse.Namespace,
-                  sentences: list[Sentence], builder: DocBuilder,
-                  queries: list[dict[str, str]], answers: dict[int, tuple], work: Path) -> dict:
+def bench_backend(
+    name: str,
+    settings: Settings,
+    args: argparse.Namespace,
+    sentences: list[Sentence],
+    builder: DocBuilder,
+    queries: list[dict[str, str]],
+    answers: dict[int, tuple],
+    work: Path,
+) -> dict:
     """Build, reindex, serve and query one backend; its figures."""
     from search.backends import open_backend
 
@@ -622,8 +683,7 @@ def bench_backend(name: str, settings: Settings, args: argparse.Namespace,
         log(f"{name}: indexed in {result['index']:.1f} s (analysis {result['analysis']:.1f} s)")
         if not args.skip_reindex:
             result["reindex"], result["reindex_rss"] = timed_reindex(settings, work)
-            log(f"{name}: reindex in {result['reindex']:.1f} s, peak RSS "
-                f"{result['reindex_rss']:.0f} MB")
+            log(f"{name}: reindex in {result['reindex']:.1f} s, peak RSS {result['reindex_rss']:.0f} MB")
         result["size_mb"] = index_size(name, settings, backend)
         if name == "sqlite":
             floor = sqlite_floor(str(settings.index_path), queries, settings)
@@ -631,16 +691,16 @@ def bench_backend(name: str, settings: Settings, args: argparse.Namespace,
             floor = opensearch_floor(backend, queries, settings)
         result["floor"] = floor_figures(floor)
         log(f"{name}: floor p95 {result['floor']['p95']} ms")
-        server = Server(settings.with_overrides(search_cache_size=0), args.workers,
-                        work / f"serve-{name}.log")
+        server = Server(
+            settings.with_overrides(search_cache_size=0), args.workers, work / f"serve-{name}.log"
+        )
         try:
             run_load(server.base, queries, 2, args.warmup, args.seconds)
             one = run_load(server.base, queries, 1, args.count, args.seconds, answers)
             result["one"] = load_figures(one)
             result["api_floor_p95"] = round(one.percentile(95, set(floor)) * 1000, 1)
             log(f"{name}: 1 client p95 {result['one']['p95']} ms")
-            result["eight"] = load_figures(run_load(server.base, queries, 8, args.count * 4,
-                                                    args.seconds))
+            result["eight"] = load_figures(run_load(server.base, queries, 8, args.count * 4, args.seconds))
             log(f"{name}: 8 clients p95 {result['eight']['p95']} ms")
         finally:
             server.stop()
@@ -648,8 +708,9 @@ def bench_backend(name: str, settings: Settings, args: argparse.Namespace,
             server = Server(settings, args.workers, work / f"serve-{name}-cached.log")
             try:
                 run_load(server.base, queries, 2, args.warmup, args.seconds)
-                result["cached"] = load_figures(run_load(server.base, queries, 8,
-                                                         args.count * 4, args.seconds))
+                result["cached"] = load_figures(
+                    run_load(server.base, queries, 8, args.count * 4, args.seconds)
+                )
             finally:
                 server.stop()
     finally:
@@ -709,24 +770,42 @@ def main(argv: list[str] | None = None) -> int:
         del sample
         if "opensearch" in names:
             node = opensearch_node(args.opensearch_url)
-        base = load_settings(env={}, data_dir=str(work / "data"), search_timeout=30.0,
-                             opensearch_url=node.url if node else "http://127.0.0.1:9200",
-                             index=f"bench{uuid.uuid4().hex[:12]}")
+        base = load_settings(
+            env={},
+            data_dir=str(work / "data"),
+            search_timeout=30.0,
+            opensearch_url=node.url if node else "http://127.0.0.1:9200",
+            index=f"bench{uuid.uuid4().hex[:12]}",
+        )
         base.data_dir.mkdir(parents=True, exist_ok=True)
         log(f"storing {args.records:,} records in the catalog")
-        shared: dict = {**store_catalog(base, args, sentences, builder),
-                        "version": node.version if node else "–"}
+        shared: dict = {
+            **store_catalog(base, args, sentences, builder),
+            "version": node.version if node else "–",
+        }
         log(f"catalog in {shared['catalog']:.1f} s")
         results: dict[str, dict] = {}
         answers: dict[str, dict[int, tuple]] = {}
         for name in names:
             answers[name] = {}
-            results[name] = bench_backend(name, base.with_overrides(backend=name), args,
-                                          sentences, builder, queries, answers[name], work)
+            results[name] = bench_backend(
+                name,
+                base.with_overrides(backend=name),
+                args,
+                sentences,
+                builder,
+                queries,
+                answers[name],
+                work,
+            )
         shared["load_start"], shared["load_end"] = load_start, os.getloadavg()[0]
         section = render(args, results, machine(), compare(answers), shared)
-        write_section(args.out, MARKER.format(records=args.records, end="begin"),
-                      MARKER.format(records=args.records, end="end"), section)
+        write_section(
+            args.out,
+            MARKER.format(records=args.records, end="begin"),
+            MARKER.format(records=args.records, end="end"),
+            section,
+        )
         record_run(args.records, results, shared, args.out)
         print(section)
         log(f"wrote {args.out}")

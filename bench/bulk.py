@@ -70,9 +70,19 @@ def record_of(row: dict) -> Record:
 
 def store_rows(store: CatalogStore, rows: Sequence[dict], sentences: Sequence) -> None:
     """Write rows to the catalog with their entities, as ingest writes records."""
-    store.write([RecordWrite(record=record_of(row), pages=[], source="bench", row_hash="",
-                             source_hash="", entities=entities_of(row, sentences))
-                 for row in rows])
+    store.write(
+        [
+            RecordWrite(
+                record=record_of(row),
+                pages=[],
+                source="bench",
+                row_hash="",
+                source_hash="",
+                entities=entities_of(row, sentences),
+            )
+            for row in rows
+        ]
+    )
 
 
 class DocBuilder:
@@ -120,19 +130,24 @@ class DocBuilder:
         if pinyin is None:
             pinyin = self._pinyin[title] = tuple(dict.fromkeys(pinyin_tokens(title)))
         doc = IndexDoc(
-            id=f"{row['archive']}/{row['archive_code']}", archive=row["archive"],
-            archive_code=row["archive_code"], title=row["title"], date=row["date"],
+            id=f"{row['archive']}/{row['archive_code']}",
+            archive=row["archive"],
+            archive_code=row["archive_code"],
+            title=row["title"],
+            date=row["date"],
             year=int(row["date"][:4]) if row["date"] else None,
-            record_type=row["record_type"], visibility=visibility,
-            classified=classification != "none", title_text=title,
+            record_type=row["record_type"],
+            visibility=visibility,
+            classified=classification != "none",
+            title_text=title,
             creator_text=self.normal(row["creator"]),
-            meta_text=normalize(mask_personal_data(
-                " ".join([*row["subjects"], row["description"]]))).text,
+            meta_text=normalize(mask_personal_data(" ".join([*row["subjects"], row["description"]]))).text,
             body_text=text,
             persons=tuple(dict.fromkeys(self.normal(n) for n in names.get("person", ()))),
             places=tuple(dict.fromkeys(self.normal(n) for n in names.get("place", ()))),
             orgs=tuple(dict.fromkeys(self.normal(n) for n in names.get("org", ()))),
-            pinyin=pinyin)
+            pinyin=pinyin,
+        )
         return doc, text, words
 
     def docs(self, rows: Sequence[dict]) -> tuple[list[IndexDoc], dict[str, str]]:
@@ -144,8 +159,7 @@ class DocBuilder:
         for row in rows:
             doc, text, words = self.doc(row)
             docs.append(doc)
-            for short in (doc.title_text, doc.creator_text,
-                          *doc.persons, *doc.places, *doc.orgs):
+            for short in (doc.title_text, doc.creator_text, *doc.persons, *doc.places, *doc.orgs):
                 if short and short not in prepared and TOKEN_SEPARATOR not in short:
                     prepared[short] = self.words(short)
             if doc.meta_text not in prepared:
@@ -166,7 +180,8 @@ def check_tokens(rows: Sequence[dict], builder: DocBuilder) -> tuple[int, int, i
     for row in rows:
         text, found = builder.cache.body(row["_body"])
         meta = builder.doc(row)[0].meta_text
-        words += (word_tokens(text) == found and TOKEN_SEPARATOR.join(word_tokens(meta))
-                  == builder.spaced_words(meta))
+        words += word_tokens(text) == found and TOKEN_SEPARATOR.join(
+            word_tokens(meta)
+        ) == builder.spaced_words(meta)
         docs += builder.same_as_ingest(row)
     return words, docs, len(rows)

@@ -31,8 +31,9 @@ def fts_statement(args: dict[str, str], settings: Settings) -> tuple[str, int] |
     return expression, request.page * request.size
 
 
-def sqlite_floor(path: str, queries: Sequence[dict[str, str]], settings: Settings,
-                 rounds: int = 3) -> dict[int, list[float]]:
+def sqlite_floor(
+    path: str, queries: Sequence[dict[str, str]], settings: Settings, rounds: int = 3
+) -> dict[int, list[float]]:
     """Seconds per query index for the raw FTS5 statement, ``rounds`` times each."""
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA cache_size=-65536")
@@ -45,16 +46,19 @@ def sqlite_floor(path: str, queries: Sequence[dict[str, str]], settings: Setting
                     continue
                 expression, rows = statement
                 started = time.perf_counter()
-                conn.execute(f"SELECT rowid, {BM25} AS s FROM fts WHERE fts MATCH ? "
-                             "ORDER BY s DESC LIMIT ?", (expression, rows)).fetchall()
+                conn.execute(
+                    f"SELECT rowid, {BM25} AS s FROM fts WHERE fts MATCH ? ORDER BY s DESC LIMIT ?",
+                    (expression, rows),
+                ).fetchall()
                 found.setdefault(i, []).append(time.perf_counter() - started)
     finally:
         conn.close()
     return found
 
 
-def opensearch_floor(backend, queries: Sequence[dict[str, str]], settings: Settings,
-                     rounds: int = 3) -> dict[int, list[float]]:
+def opensearch_floor(
+    backend, queries: Sequence[dict[str, str]], settings: Settings, rounds: int = 3
+) -> dict[int, list[float]]:
     """Seconds per query index for the backend's own body sent straight to the node."""
     scope = scope_for(PUBLIC)
     found: dict[int, list[float]] = {}

@@ -110,8 +110,9 @@ def code(n: int) -> str:
     return f"J001-{n // 1000 + 1:04d}-{n:05d}"
 
 
-def write_delivery(root: Path, pages: list[str], records: int, per_record: int,
-                   pdf_share: float) -> tuple[dict, list[str]]:
+def write_delivery(
+    root: Path, pages: list[str], records: int, per_record: int, pdf_share: float
+) -> tuple[dict, list[str]]:
     """The catalog and page files; returns counts and sizes, and the records' titles."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -125,7 +126,7 @@ def write_delivery(root: Path, pages: list[str], records: int, per_record: int,
     for n in range(records):
         folder = root / f"box{n // 1000:03d}"
         folder.mkdir(parents=True, exist_ok=True)
-        texts = pages[n * per_record:(n + 1) * per_record]
+        texts = pages[n * per_record : (n + 1) * per_record]
         title = f"第{n}号档案：{texts[0][:12].replace(',', '，')}"
         titles.append(title)
         rows.append(f"bench-city,{code(n)},{title},{1949 + n % 50},开放")
@@ -136,7 +137,7 @@ def write_delivery(root: Path, pages: list[str], records: int, per_record: int,
                 pdf.setFont("cjk", 10)
                 y = 800
                 for start in range(0, len(text), 40):
-                    pdf.drawString(40, y, text[start:start + 40])
+                    pdf.drawString(40, y, text[start : start + 40])
                     y -= 14
                 pdf.showPage()
             pdf.save()
@@ -184,9 +185,8 @@ def _analyze(records: list[tuple[str, str]]) -> int:
 def analysis_alone(records: list[tuple[str, str]], workers: int, entities: bool) -> float:
     """Seconds for ``workers`` processes to analyse ``records`` (after loading)."""
     context = multiprocessing.get_context("fork")
-    chunks = [records[i:i + 16] for i in range(0, len(records), 16)]
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
-                             initargs=(entities,)) as pool:
+    chunks = [records[i : i + 16] for i in range(0, len(records), 16)]
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(entities,)) as pool:
         list(pool.map(_analyze, [[("预热", "预热")]] * workers * 2))  # every worker loaded
         started = time.perf_counter()
         done = sum(pool.map(_analyze, chunks))
@@ -201,8 +201,16 @@ def analysis_alone(records: list[tuple[str, str]], workers: int, entities: bool)
 def run_ingest(root: Path, data: Path, workers: int, entities: bool) -> tuple[float, dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env["LANTAI_DATA_DIR"] = str(data)
-    command = [str(LANTAI), "ingest", str(root), "--json", "--quiet", "--workers", str(workers),
-               "--entities" if entities else "--no-entities"]
+    command = [
+        str(LANTAI),
+        "ingest",
+        str(root),
+        "--json",
+        "--quiet",
+        "--workers",
+        str(workers),
+        "--entities" if entities else "--no-entities",
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
@@ -211,8 +219,7 @@ def run_ingest(root: Path, data: Path, workers: int, entities: bool) -> tuple[fl
     return elapsed, json.loads(done.stdout)
 
 
-def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: bool,
-              sample: int) -> dict:
+def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: bool, sample: int) -> dict:
     """CPU seconds, in one process, of the first ``sample`` records' analysis alone, and of
     ingesting a delivery of them: analysis of text-file records, of PDF records, the writer."""
     import indexer.units as units
@@ -224,8 +231,8 @@ def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: 
     shutil.rmtree(part, ignore_errors=True)
     part.mkdir()
     rows = (root / "目录.csv").read_text(encoding="utf-8").splitlines()
-    (part / "目录.csv").write_text("\n".join(rows[:sample + 1]) + "\n", encoding="utf-8")
-    wanted = {line.split(",")[1] for line in rows[1:sample + 1]}
+    (part / "目录.csv").write_text("\n".join(rows[: sample + 1]) + "\n", encoding="utf-8")
+    wanted = {line.split(",")[1] for line in rows[1 : sample + 1]}
     pdf_codes = set()
     for path in root.rglob("J*"):
         code_of = path.stem.rsplit("_", 1)[0]
@@ -257,14 +264,16 @@ def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: 
     total = time.process_time() - started
     lantai.close()
     units.analyze_unit = real
-    pages_text = sum(1 for n in range(sample) if code(n) not in pdf_codes) * (
-        report.pages // max(sample, 1))
+    pages_text = sum(1 for n in range(sample) if code(n) not in pdf_codes) * (report.pages // max(sample, 1))
     pages_pdf = report.pages - pages_text
-    return {"analysis_ms": 1000 * analysis / max(pages_text, 1),
-            "text_ms": 1000 * spent["text"] / max(pages_text, 1),
-            "pdf_ms": 1000 * spent["pdf"] / max(pages_pdf, 1),
-            "writer_ms": 1000 * (total - spent["text"] - spent["pdf"]) / max(report.pages, 1),
-            "pages": report.pages, "pdf_pages": pages_pdf}
+    return {
+        "analysis_ms": 1000 * analysis / max(pages_text, 1),
+        "text_ms": 1000 * spent["text"] / max(pages_text, 1),
+        "pdf_ms": 1000 * spent["pdf"] / max(pages_pdf, 1),
+        "writer_ms": 1000 * (total - spent["text"] - spent["pdf"]) / max(report.pages, 1),
+        "pages": report.pages,
+        "pdf_pages": pages_pdf,
+    }
 
 
 # --------------------------------------------------------------------------- report
@@ -282,9 +291,11 @@ def model_description() -> str:
         digest.update(path.read_bytes())
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     size = sum(p.stat().st_size for p in files)
-    return (f"`analyzers/entities/model/` ({meta.get('name')} {meta.get('version')}, "
-            f"{size / 1e6:.1f} MB, files sha256 {digest.hexdigest()[:12]}, trained "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(max(p.stat().st_mtime for p in files)))})")
+    return (
+        f"`analyzers/entities/model/` ({meta.get('name')} {meta.get('version')}, "
+        f"{size / 1e6:.1f} MB, files sha256 {digest.hexdigest()[:12]}, trained "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(max(p.stat().st_mtime for p in files)))})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,13 +305,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-chars", type=int, default=300)
     parser.add_argument("--pdf-share", type=float, default=0.02, help="share of records given as PDF")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--entities", action=argparse.BooleanOptionalAction, default=True,
-                        help="the entity model in both (the ingest default); --no-entities: without")
+    parser.add_argument(
+        "--entities",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the entity model in both (the ingest default); --no-entities: without",
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--keep", type=Path, help="build the delivery here and keep it")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
-    parser.add_argument("--cpu-sample", type=int, default=1000,
-                        help="records whose CPU time is split by stage in one process")
+    parser.add_argument(
+        "--cpu-sample", type=int, default=1000, help="records whose CPU time is split by stage in one process"
+    )
     args = parser.parse_args(argv)
 
     load_before = os.getloadavg()[0]
@@ -316,17 +332,23 @@ def main(argv: list[str] | None = None) -> int:
     built = time.perf_counter() - started
     text_bytes = sum(len(p.encode("utf-8")) for p in pages)
     chars = sum(len(p) for p in pages)
-    records = [(title, "\n\n".join(pages[n * args.pages:(n + 1) * args.pages]))
-               for n, title in enumerate(titles)]
-    print(f"delivery: {args.records} records, {total_pages} pages ({stats['pdf_pages']} in "
-          f"{stats['pdf_records']} PDFs), {chars:,} characters, {text_bytes / 1e6:.1f} MB text, "
-          f"built in {built:.0f} s", file=sys.stderr)
+    records = [
+        (title, "\n\n".join(pages[n * args.pages : (n + 1) * args.pages])) for n, title in enumerate(titles)
+    ]
+    print(
+        f"delivery: {args.records} records, {total_pages} pages ({stats['pdf_pages']} in "
+        f"{stats['pdf_records']} PDFs), {chars:,} characters, {text_bytes / 1e6:.1f} MB text, "
+        f"built in {built:.0f} s",
+        file=sys.stderr,
+    )
 
     analysis = analysis_alone(records, args.workers, args.entities)
     print(f"analysis alone: {analysis:.1f} s", file=sys.stderr)
     ingest, summary = run_ingest(root, data, args.workers, args.entities)
-    print(f"ingest: {ingest:.1f} s: {json.dumps({k: summary[k] for k in ('added', 'pages', 'failed')})}",
-          file=sys.stderr)
+    print(
+        f"ingest: {ingest:.1f} s: {json.dumps({k: summary[k] for k in ('added', 'pages', 'failed')})}",
+        file=sys.stderr,
+    )
     assert summary["added"] == args.records and summary["pages"] == total_pages, summary
     again, second = run_ingest(root, data, args.workers, args.entities)
     assert second["unchanged"] == args.records and second["added"] == second["updated"] == 0, second
@@ -337,28 +359,37 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()[0]
     mb = text_bytes / 1e6
     cpu_pages = max(cpu["pages"], 1)
-    cpu_overhead = (cpu["text_ms"] * (cpu_pages - cpu["pdf_pages"]) + cpu["pdf_ms"] * cpu["pdf_pages"]
-                    + cpu["writer_ms"] * cpu_pages) / (cpu["analysis_ms"] * cpu_pages) - 1
+    cpu_overhead = (
+        cpu["text_ms"] * (cpu_pages - cpu["pdf_pages"])
+        + cpu["pdf_ms"] * cpu["pdf_pages"]
+        + cpu["writer_ms"] * cpu_pages
+    ) / (cpu["analysis_ms"] * cpu_pages) - 1
     overhead = ingest / analysis - 1
     host = machine()
     command = "  ".join([".venv/bin/python bench/ingest.py", *(argv if argv is not None else sys.argv[1:])])
-    mode = ("normalization, personal-data masking, title pinyin, search-mode segmentation, "
-            "character tokens and the entity model (the ingest default, `ingest_entities = true`); "
-            f"model {model}" if args.entities else
-            "normalization, personal-data masking, title pinyin, search-mode segmentation and "
-            "character tokens, no entity model (`lantai ingest --no-entities`)")
-    title = ("Ingest throughput, default (with entities)" if args.entities
-             else "Ingest throughput without entities")
-    text = f"""## {title} (`bench/ingest.py{'' if args.entities else ' --no-entities'}`)
+    mode = (
+        "normalization, personal-data masking, title pinyin, search-mode segmentation, "
+        "character tokens and the entity model (the ingest default, `ingest_entities = true`); "
+        f"model {model}"
+        if args.entities
+        else "normalization, personal-data masking, title pinyin, search-mode segmentation and "
+        "character tokens, no entity model (`lantai ingest --no-entities`)"
+    )
+    title = (
+        "Ingest throughput, default (with entities)"
+        if args.entities
+        else "Ingest throughput without entities"
+    )
+    text = f"""## {title} (`bench/ingest.py{"" if args.entities else " --no-entities"}`)
 
-{date.today().isoformat()} · {host['nproc']} cores ({host['cpu']}), {host['memory']}, Python {host['python']}
+{date.today().isoformat()} · {host["nproc"]} cores ({host["cpu"]}), {host["memory"]}, Python {host["python"]}
 · `{command.strip()}` · {args.workers} worker processes · load average {load_before:.1f} before,
 {load_after:.1f} after (other work on the machine shares its cores)
 
 Delivery: {args.records:,} records × {args.pages} pages = {total_pages:,} pages of corpus text
 (People's Daily `example.dev` + MSRA `msra_test_bio.txt`, about {args.page_chars} characters a
-page, {chars:,} characters, {mb:.1f} MB UTF-8). {stats['txt_pages']:,} pages as text files named by
-档号, {stats['pdf_pages']:,} pages in {stats['pdf_records']:,} PDFs with a text layer (embedded CJK font);
+page, {chars:,} characters, {mb:.1f} MB UTF-8). {stats["txt_pages"]:,} pages as text files named by
+档号, {stats["pdf_pages"]:,} pages in {stats["pdf_records"]:,} PDFs with a text layer (embedded CJK font);
 one catalog CSV with Chinese headers. Analysis: {mode}.
 
 | run | seconds | pages/s | MB/s |
@@ -374,11 +405,11 @@ most +25%); the two runs share the cores with whatever else runs, so compare the
 The unchanged re-run takes {again / ingest:.1%} of the first.
 
 Where the CPU goes (one process, `--workers 1`, the first {min(args.cpu_sample, args.records):,} records,
-{cpu['pages']:,} pages; CPU time does not depend on what else the machine runs): analysis alone
-{cpu['analysis_ms']:.2f} ms a page; in ingest, a text-file page costs {cpu['text_ms']:.2f} ms in the
+{cpu["pages"]:,} pages; CPU time does not depend on what else the machine runs): analysis alone
+{cpu["analysis_ms"]:.2f} ms a page; in ingest, a text-file page costs {cpu["text_ms"]:.2f} ms in the
 workers (reading, hashing, decoding, pages and their quality, plus the same analysis), a PDF page
-{cpu['pdf_ms']:.2f} ms (pypdf text extraction), and the writing process (walk, plan, catalog
-transactions, SQLite FTS5 inserts) {cpu['writer_ms']:.2f} ms a page. In CPU time, reading, storing
+{cpu["pdf_ms"]:.2f} ms (pypdf text extraction), and the writing process (walk, plan, catalog
+transactions, SQLite FTS5 inserts) {cpu["writer_ms"]:.2f} ms a page. In CPU time, reading, storing
 and indexing add **{cpu_overhead:+.0%}** on top of the analysis for this mix of pages.
 """
     print(text)

@@ -33,5 +33,7 @@ def machine() -> dict[str, str]:
 
 def describe(info: dict[str, str]) -> str:
     """The machine in one phrase: CPUs, memory, Python and OS (not the load)."""
-    return (f"{info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, "
-            f"Python {info['python']}, {info['os']}")
+    return (
+        f"{info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, "
+        f"Python {info['python']}, {info['os']}"
+    )

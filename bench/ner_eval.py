@@ -52,31 +52,48 @@ def load_seconds(model: Path, runs: int = 3) -> tuple[float, float]:
     )
     times = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+        )
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return min(times), max(times)
 
 
 def describe_model(config: dict) -> str:
     """One sentence on the statistical model: features, tok2vec, entity component."""
-    names = {"NORM": "the character", "SHAPE": "its shape", "LEMMA": "the character bigram it starts",
-             "TAG": "its jieba word position and dictionary tag (e.g. `B-ns`)"}
+    names = {
+        "NORM": "the character",
+        "SHAPE": "its shape",
+        "LEMMA": "the character bigram it starts",
+        "TAG": "its jieba word position and dictionary tag (e.g. `B-ns`)",
+    }
     embed = config["components"]["tok2vec"]["model"]["embed"]
     encode = config["components"]["tok2vec"]["model"]["encode"]
     features = ", ".join(names.get(a, a) for a in embed["attrs"])
     factory = config["components"]["ner"]["factory"]
     if factory == "lantai_entity_tagger":
-        ner = ("entities by a softmax tagger of BILUO classes per character, decoded by "
-               "Viterbi into well-formed entities (`lantai_entity_tagger`)")
+        ner = (
+            "entities by a softmax tagger of BILUO classes per character, decoded by "
+            "Viterbi into well-formed entities (`lantai_entity_tagger`)"
+        )
     else:
         ner = f"entities by spaCy's `{factory}` component"
-    return (f"Architecture: one token per character; features {features}; tok2vec width {encode['width']}, "
-            f"depth {encode['depth']}, window {encode['window_size']}; {ner}.")
+    return (
+        f"Architecture: one token per character; features {features}; tok2vec width {encode['width']}, "
+        f"depth {encode['depth']}, window {encode['window_size']}; {ner}."
+    )
 
 
-def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, str], meta: dict,
-           config: dict, size: int, load: tuple[float, float], splits: dict) -> str:
+def render(
+    args: argparse.Namespace,
+    results: dict[str, dict],
+    info: dict[str, str],
+    meta: dict,
+    config: dict,
+    size: int,
+    load: tuple[float, float],
+    splits: dict,
+) -> str:
     command = " ".join([".venv/bin/python", "bench/ner_eval.py", *sys.argv[1:]])
     train = splits["train"]
     reader = config["corpora"]["train"]
@@ -94,11 +111,17 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         described.append(f"{source} {n:,}{note}")
     lantai = meta.get("lantai", {})
     trained = lantai.get("train_seconds")
-    trained_text = (f"{trained / 60:.1f} min for the training loop ({trained:.0f} s, "
-                    f"{lantai.get('machine', 'same machine')})" if trained else "not recorded")
+    trained_text = (
+        f"{trained / 60:.1f} min for the training loop ({trained:.0f} s, "
+        f"{lantai.get('machine', 'same machine')})"
+        if trained
+        else "not recorded"
+    )
     if lantai.get("cpu_seconds"):
-        trained_text += (f", {lantai['cpu_seconds'] / 60:.1f} min of CPU time (the machine was shared: "
-                         "the wall time is what other work left)")
+        trained_text += (
+            f", {lantai['cpu_seconds'] / 60:.1f} min of CPU time (the machine was shared: "
+            "the wall time is what other work left)"
+        )
     lines = [
         BEGIN,
         "## Entity extraction: accuracy (`bench/ner_eval.py`)",
@@ -109,8 +132,7 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         command,
         "```",
         "",
-        f"Machine: {describe(info)}; load average at the end {info['load']} (the machine is "
-        "shared).",
+        f"Machine: {describe(info)}; load average at the end {info['load']} (the machine is shared).",
         "",
         f"Model: `analyzers/entities/model/` ({size / 1e6:.1f} MB on disk), spaCy "
         f"{meta.get('spacy_version', '?')}, pipeline {', '.join(meta.get('pipeline', []))}. Load time "
@@ -129,10 +151,13 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
         f"People's Daily dev split ({len(splits['dev'])} sentences: every 8th of the first 80 %). "
         "Label mapping: PER -> PERSON; LOC, GPE -> PLACE; ORG -> ORG; Weibo nominal mentions "
         "(NOM) are not entities. "
-        + ("CLUENER2020 is not used: it labels places only inside addresses and follows other "
-           "conventions (with its places and organisations the dev F1 was 10 points lower in "
-           "an earlier release), and its persons add little next to MSRA's 16,000. "
-           if "cluener" not in by_source else "")
+        + (
+            "CLUENER2020 is not used: it labels places only inside addresses and follows other "
+            "conventions (with its places and organisations the dev F1 was 10 points lower in "
+            "an earlier release), and its persons add little next to MSRA's 16,000. "
+            if "cluener" not in by_source
+            else ""
+        )
         + "Details in `analyzers/entities/corpus.py`.",
         "",
         "Scores: exact span match (start, end and label) on PERSON, PLACE, ORG; DATE and DOC_TITLE "
@@ -156,8 +181,10 @@ def render(args: argparse.Namespace, results: dict[str, dict], info: dict[str, s
             s = pipeline["micro"] if label == "micro" else pipeline["labels"][label]
             m = model_only["micro"] if label == "micro" else model_only["labels"][label]
             name = "**micro**" if label == "micro" else label
-            lines.append(f"| {name} | {s['gold']} | {s['p']:.3f} | {s['r']:.3f} | {s['f']:.3f} | "
-                         f"{m['p']:.3f} | {m['r']:.3f} | {m['f']:.3f} |")
+            lines.append(
+                f"| {name} | {s['gold']} | {s['p']:.3f} | {s['r']:.3f} | {s['f']:.3f} | "
+                f"{m['p']:.3f} | {m['r']:.3f} | {m['f']:.3f} |"
+            )
         lines.append("")
     micro = results["heldout"]["micro"]["f"]
     verdict = "meets" if micro >= args.target else "does **not** meet"
@@ -222,8 +249,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--target", type=float, default=0.90, help="held-out micro F1 target (0.90)")
     parser.add_argument("--out", type=Path, default=DOC, help="markdown file (docs/benchmarks.md)")
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--compare", action="append", default=[], metavar="NAME=PATH",
-                        help="also score the model at PATH (an ablation), named NAME")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="also score the model at PATH (an ablation), named NAME",
+    )
     return parser.parse_args(argv)
 
 
@@ -256,8 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model {args.model}: {size / 1e6:.1f} MB, load {load[0]:.2f}-{load[1]:.2f} s")
     meta = json.loads((args.model / "meta.json").read_text("utf-8"))
     if not args.no_write:
-        write_section(args.out, BEGIN, END,
-                      render(args, results, machine(), meta, config, size, load, splits))
+        write_section(
+            args.out, BEGIN, END, render(args, results, machine(), meta, config, size, load, splits)
+        )
         print(f"wrote a section of {args.out}", file=sys.stderr)
     return 0
 

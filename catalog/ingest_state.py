@@ -24,8 +24,7 @@ from catalog.schema import records_table
 StoredRecord = tuple[int, str, Record, dict | None]
 
 
-def attached_files(engine: Engine, keys: Iterable[tuple[str, str]]
-                   ) -> dict[tuple[str, str], list[FileState]]:
+def attached_files(engine: Engine, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[FileState]]:
     """Page files attached to some records, by ``(archive, 档号)``."""
     with engine.connect() as conn:
         return files_of_records(conn, keys)
@@ -37,8 +36,7 @@ def known_files(engine: Engine, paths: Iterable[str]) -> dict[str, FileState]:
         return file_states(conn, paths)
 
 
-def pages_of_sources(engine: Engine, wanted: Iterable[tuple[int, list[str]]]
-                     ) -> dict[int, list[Page]]:
+def pages_of_sources(engine: Engine, wanted: Iterable[tuple[int, list[str]]]) -> dict[int, list[Page]]:
     """The stored pages of records (by pk) that came from some of their files, in page order;
     one connection for them all."""
     out: dict[int, list[Page]] = {}
@@ -52,8 +50,11 @@ def sources_under(engine: Engine, root: str) -> set[str]:
     """The catalog files records came from, at ``root`` or below it."""
     prefix = root.rstrip("/") + "/"
     with engine.connect() as conn:
-        rows = conn.execute(select(records_table.c.source).distinct().where(
-            records_table.c.source.is_not(None), records_table.c.source != ""))
+        rows = conn.execute(
+            select(records_table.c.source)
+            .distinct()
+            .where(records_table.c.source.is_not(None), records_table.c.source != "")
+        )
         return {r.source for r in rows if r.source == root or r.source.startswith(prefix)}
 
 
@@ -65,13 +66,16 @@ def records_for_index(engine: Engine, batch: int) -> Iterator[StoredRecord]:
     last = 0
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(select(records_table).where(records_table.c.pk > last)
-                                .order_by(records_table.c.pk).limit(batch)).all()
+            rows = conn.execute(
+                select(records_table)
+                .where(records_table.c.pk > last)
+                .order_by(records_table.c.pk)
+                .limit(batch)
+            ).all()
         if not rows:
             return
         for row in rows:
-            yield (row.pk, row.content_hash, _record(row),
-                   json.loads(row.entities) if row.entities else None)
+            yield (row.pk, row.content_hash, _record(row), json.loads(row.entities) if row.entities else None)
         last = rows[-1].pk
 
 

@@ -18,15 +18,17 @@ from catalog.schema import lexicon_table
 MAX_WORD = 16
 
 
-
 def learn(engine: Engine, words: Iterable[str], source: str) -> list[str]:
     """Store and add to the segmenter the words not known yet; returns them."""
     wanted = {w.strip() for w in words if 2 <= len(w.strip()) <= MAX_WORD and " " not in w.strip()}
     if not wanted:
         return []
     with engine.begin() as conn:
-        known = set(conn.execute(select(lexicon_table.c.word)
-                                 .where(lexicon_table.c.word.in_(sorted(wanted)))).scalars())
+        known = set(
+            conn.execute(
+                select(lexicon_table.c.word).where(lexicon_table.c.word.in_(sorted(wanted)))
+            ).scalars()
+        )
         new = sorted(wanted - known)
         if new:
             conn.execute(lexicon_table.insert(), [{"word": w, "source": source} for w in new])

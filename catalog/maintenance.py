@@ -45,7 +45,6 @@ from catalog.schema import maintenance_table
 LOCK = "index"
 
 
-
 class IndexRebuilding(RuntimeError):
     """The search index is being rebuilt; catalog changes that must reach it wait."""
 
@@ -73,15 +72,16 @@ def refuse_while_rebuilding(conn: Connection) -> None:
     transaction, after its first write)."""
     row = _row(conn, write=False)
     if row.holder:
-        raise IndexRebuilding(f"the search index is being rebuilt ({_shown(row.holder)}, since "
-                              f"{row.since}); try again when it is done")
+        raise IndexRebuilding(
+            f"the search index is being rebuilt ({_shown(row.holder)}, since "
+            f"{row.since}); try again when it is done"
+        )
 
 
 def rebuilding(engine: Engine) -> str | None:
     """Who rebuilds the index and since when, or None (a quick check before slow work)."""
     with engine.connect() as conn:
-        row = conn.execute(select(maintenance_table)
-                           .where(maintenance_table.c.name == LOCK)).first()
+        row = conn.execute(select(maintenance_table).where(maintenance_table.c.name == LOCK)).first()
     return f"{_shown(row.holder)}, since {row.since}" if row is not None and row.holder else None
 
 
@@ -107,14 +107,20 @@ def index_rebuild(engine: Engine, holder: str = "reindex") -> Iterator[None]:
     with engine.begin() as conn:
         row = _row(conn, write=True)
         if row.holder and not _gone(row.holder):
-            raise IndexRebuilding(f"the search index is already being rebuilt "
-                                  f"({_shown(row.holder)}, since {row.since})")
-        conn.execute(maintenance_table.update().where(maintenance_table.c.name == LOCK).values(
-            holder=me, since=datetime.now(UTC).isoformat(timespec="seconds")))
+            raise IndexRebuilding(
+                f"the search index is already being rebuilt ({_shown(row.holder)}, since {row.since})"
+            )
+        conn.execute(
+            maintenance_table.update()
+            .where(maintenance_table.c.name == LOCK)
+            .values(holder=me, since=datetime.now(UTC).isoformat(timespec="seconds"))
+        )
     try:
         yield
     finally:
         with engine.begin() as conn:
-            conn.execute(maintenance_table.update().where(
-                maintenance_table.c.name == LOCK, maintenance_table.c.holder == me).values(
-                holder=None, since=None))
+            conn.execute(
+                maintenance_table.update()
+                .where(maintenance_table.c.name == LOCK, maintenance_table.c.holder == me)
+                .values(holder=None, since=None)
+            )

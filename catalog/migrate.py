@@ -94,7 +94,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                 raise CatalogTooNew(
                     f"the catalog is at schema revision {before}, which this Lantai does not know "
                     f"(its newest is {head_revision()}): it was upgraded by a newer Lantai; "
-                    "run that version, or upgrade this one")
+                    "run that version, or upgrade this one"
+                )
             if before != head_revision():
                 command.upgrade(_config(conn), "head")
     return before, head_revision()

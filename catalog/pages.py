@@ -30,8 +30,6 @@ from catalog.schema import files_table, pages_table, records_table
 LOW_QUALITY = 0.6
 
 
-
-
 @dataclass(frozen=True)
 class Page:
     """One page of a record."""
@@ -71,16 +69,30 @@ class FileState:
 
 
 def _page_values(record_pk: int, page: Page) -> dict:
-    return {"record_pk": record_pk, "number": page.number, "text": page.text,
-            "search_text": page.search_text, "quality": page.quality,
-            "confidence": page.confidence, "method": page.method, "source": page.source,
-            "personal_data": json.dumps(list(page.personal_data))}
+    return {
+        "record_pk": record_pk,
+        "number": page.number,
+        "text": page.text,
+        "search_text": page.search_text,
+        "quality": page.quality,
+        "confidence": page.confidence,
+        "method": page.method,
+        "source": page.source,
+        "personal_data": json.dumps(list(page.personal_data)),
+    }
 
 
 def _page(row) -> Page:
-    return Page(number=row.number, text=row.text, search_text=row.search_text,
-                quality=row.quality, confidence=row.confidence, method=row.method,
-                source=row.source, personal_data=tuple(json.loads(row.personal_data)))
+    return Page(
+        number=row.number,
+        text=row.text,
+        search_text=row.search_text,
+        quality=row.quality,
+        confidence=row.confidence,
+        method=row.method,
+        source=row.source,
+        personal_data=tuple(json.loads(row.personal_data)),
+    )
 
 
 def replace_pages(conn: Connection, record_pk: int, pages: Sequence[Page]) -> None:
@@ -100,12 +112,15 @@ def delete_pages(conn: Connection, record_pks: Iterable[int]) -> None:
     """Remove the pages of some records (inside the caller's transaction)."""
     pks = list(record_pks)
     for start in range(0, len(pks), 500):
-        conn.execute(delete(pages_table).where(pages_table.c.record_pk.in_(pks[start:start + 500])))
+        conn.execute(delete(pages_table).where(pages_table.c.record_pk.in_(pks[start : start + 500])))
 
 
 def _record_pk(conn: Connection, archive: str, code: str) -> int | None:
-    return conn.execute(select(records_table.c.pk).where(
-        records_table.c.archive == archive, records_table.c.archive_code == code)).scalar()
+    return conn.execute(
+        select(records_table.c.pk).where(
+            records_table.c.archive == archive, records_table.c.archive_code == code
+        )
+    ).scalar()
 
 
 def pages_of(engine: Engine, archive: str, archive_code: str) -> list[Page]:
@@ -114,8 +129,9 @@ def pages_of(engine: Engine, archive: str, archive_code: str) -> list[Page]:
         pk = _record_pk(conn, archive, archive_code)
         if pk is None:
             return []
-        rows = conn.execute(select(pages_table).where(pages_table.c.record_pk == pk)
-                            .order_by(pages_table.c.number))
+        rows = conn.execute(
+            select(pages_table).where(pages_table.c.record_pk == pk).order_by(pages_table.c.number)
+        )
         return [_page(row) for row in rows]
 
 
@@ -124,14 +140,17 @@ def pages_from_sources(conn: Connection, record_pk: int, sources: Iterable[str])
     wanted = list(sources)
     if not wanted:
         return []
-    rows = conn.execute(select(pages_table).where(pages_table.c.record_pk == record_pk,
-                                                  pages_table.c.source.in_(wanted))
-                        .order_by(pages_table.c.number))
+    rows = conn.execute(
+        select(pages_table)
+        .where(pages_table.c.record_pk == record_pk, pages_table.c.source.in_(wanted))
+        .order_by(pages_table.c.number)
+    )
     return [_page(row) for row in rows]
 
 
-def matching_pages(engine: Engine, record_ids: Sequence[str], term_tokens: Sequence[Sequence[str]],
-                   limit: int = 20) -> dict[str, list[int]]:
+def matching_pages(
+    engine: Engine, record_ids: Sequence[str], term_tokens: Sequence[Sequence[str]], limit: int = 20
+) -> dict[str, list[int]]:
     """Numbers of the pages (at most ``limit`` per record) whose search text matches a term.
 
     ``term_tokens`` holds one group per query term: the normalized pieces that must all
@@ -143,20 +162,29 @@ def matching_pages(engine: Engine, record_ids: Sequence[str], term_tokens: Seque
     keys = [tuple(i.split("/", 1)) for i in record_ids if "/" in i]
     if not groups or not keys:
         return {}
-    match = or_(*[and_(*[pages_table.c.search_text.contains(t, autoescape=True) for t in group])
-                  for group in groups])
+    match = or_(
+        *[and_(*[pages_table.c.search_text.contains(t, autoescape=True) for t in group]) for group in groups]
+    )
     found: dict[str, list[int]] = {}
     with engine.connect() as conn:
-        wanted = or_(*[and_(records_table.c.archive == a, records_table.c.archive_code == c)
-                       for a, c in keys])
-        pks = {row.pk: f"{row.archive}/{row.archive_code}" for row in conn.execute(
-            select(records_table.c.pk, records_table.c.archive, records_table.c.archive_code)
-            .where(wanted))}
+        wanted = or_(
+            *[and_(records_table.c.archive == a, records_table.c.archive_code == c) for a, c in keys]
+        )
+        pks = {
+            row.pk: f"{row.archive}/{row.archive_code}"
+            for row in conn.execute(
+                select(records_table.c.pk, records_table.c.archive, records_table.c.archive_code).where(
+                    wanted
+                )
+            )
+        }
         if not pks:
             return {}
-        rows = conn.execute(select(pages_table.c.record_pk, pages_table.c.number)
-                            .where(pages_table.c.record_pk.in_(list(pks)), match)
-                            .order_by(pages_table.c.record_pk, pages_table.c.number))
+        rows = conn.execute(
+            select(pages_table.c.record_pk, pages_table.c.number)
+            .where(pages_table.c.record_pk.in_(list(pks)), match)
+            .order_by(pages_table.c.record_pk, pages_table.c.number)
+        )
         for row in rows:
             numbers = found.setdefault(pks[row.record_pk], [])
             if len(numbers) < limit:
@@ -176,23 +204,26 @@ def file_states(conn: Connection, paths: Iterable[str]) -> dict[str, FileState]:
     wanted = list(dict.fromkeys(paths))
     out: dict[str, FileState] = {}
     for start in range(0, len(wanted), 500):
-        for row in conn.execute(select(files_table).where(
-                files_table.c.path.in_(wanted[start:start + 500]))):
+        for row in conn.execute(
+            select(files_table).where(files_table.c.path.in_(wanted[start : start + 500]))
+        ):
             out[row.path] = _state(row)
     return out
 
 
-def files_of_records(conn: Connection,
-                     ids: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[FileState]]:
+def files_of_records(
+    conn: Connection, ids: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[FileState]]:
     """Page files attached to some records (by ``(archive, archive_code)``)."""
     keys = list(dict.fromkeys(ids))
     out: dict[tuple[str, str], list[FileState]] = {}
     for start in range(0, len(keys), 200):
-        chunk = keys[start:start + 200]
+        chunk = keys[start : start + 200]
         codes = sorted({c for _, c in chunk})
         wanted = set(chunk)
-        for row in conn.execute(select(files_table).where(files_table.c.kind == "page",
-                                                          files_table.c.archive_code.in_(codes))):
+        for row in conn.execute(
+            select(files_table).where(files_table.c.kind == "page", files_table.c.archive_code.in_(codes))
+        ):
             key = (row.archive, row.archive_code)
             if key in wanted:
                 out.setdefault(key, []).append(_state(row))
@@ -206,7 +237,7 @@ def save_file_states(conn: Connection, states: Iterable[FileState]) -> None:
         return
     paths = [r["path"] for r in rows]
     for start in range(0, len(paths), 500):
-        conn.execute(delete(files_table).where(files_table.c.path.in_(paths[start:start + 500])))
+        conn.execute(delete(files_table).where(files_table.c.path.in_(paths[start : start + 500])))
     conn.execute(files_table.insert(), rows)
 
 
@@ -218,14 +249,15 @@ def delete_file_states(conn: Connection, paths: Iterable[str]) -> None:
     """Forget some files (inside the caller's transaction)."""
     wanted = list(paths)
     for start in range(0, len(wanted), 500):
-        conn.execute(delete(files_table).where(files_table.c.path.in_(wanted[start:start + 500])))
+        conn.execute(delete(files_table).where(files_table.c.path.in_(wanted[start : start + 500])))
 
 
 def files_under(engine: Engine, root: str, kind: str | None = None) -> list[FileState]:
     """Known files at ``root`` or below it."""
     prefix = root.rstrip("/") + "/"
-    query = select(files_table).where(or_(files_table.c.path == root,
-                                          files_table.c.path.startswith(prefix, autoescape=True)))
+    query = select(files_table).where(
+        or_(files_table.c.path == root, files_table.c.path.startswith(prefix, autoescape=True))
+    )
     if kind:
         query = query.where(files_table.c.kind == kind)
     with engine.connect() as conn:

@@ -63,8 +63,9 @@ PUBLIC = Audience()
 ALL_ARCHIVES = "*"
 
 
-def audience_for(role: str | None, archives: tuple[str, ...] | frozenset[str] = (),
-                 clearance: bool = False) -> Audience:
+def audience_for(
+    role: str | None, archives: tuple[str, ...] | frozenset[str] = (), clearance: bool = False
+) -> Audience:
     """Build an audience; anything unrecognised becomes the public. An admin given
     :data:`ALL_ARCHIVES` serves every archive; for any other role it means nothing.
 
@@ -77,9 +78,12 @@ def audience_for(role: str | None, archives: tuple[str, ...] | frozenset[str] = 
     """
     role = role if role in ROLES else "public"
     scope = frozenset(archives)
-    return Audience(role=role, archives=scope - {ALL_ARCHIVES},
-                    all_archives=role == "admin" and ALL_ARCHIVES in scope,
-                    clearance=bool(clearance))
+    return Audience(
+        role=role,
+        archives=scope - {ALL_ARCHIVES},
+        all_archives=role == "admin" and ALL_ARCHIVES in scope,
+        clearance=bool(clearance),
+    )
 
 
 def operator_audience(role: str) -> Audience:
@@ -117,8 +121,9 @@ def scope_for(audience: Audience) -> Scope:
     """
     if not audience.is_staff:
         return Scope()
-    return Scope(own_archives=audience.archives, all_archives=audience.all_archives,
-                 clearance=audience.clearance)
+    return Scope(
+        own_archives=audience.archives, all_archives=audience.all_archives, clearance=audience.clearance
+    )
 
 
 def open_after_years(category: str, default: int, by_category: dict[str, int]) -> int:

@@ -50,19 +50,24 @@ class CatalogQueries:
         wanted = sorted(set(titles))
         if not wanted:
             return []
-        cols = (records_table.c.archive, records_table.c.archive_code, records_table.c.title,
-                records_table.c.access, records_table.c.classification)
+        cols = (
+            records_table.c.archive,
+            records_table.c.archive_code,
+            records_table.c.title,
+            records_table.c.access,
+            records_table.c.classification,
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(select(*cols).where(records_table.c.title.in_(wanted))).all()
-        return [TitledRecord(r.archive, r.archive_code, r.title, r.access, r.classification)
-                for r in rows]
+        return [TitledRecord(r.archive, r.archive_code, r.title, r.access, r.classification) for r in rows]
 
     def pages_of(self, archive: str, archive_code: str) -> list[Page]:
         """The pages (页) of a record, in page order ([] for a record without pages)."""
         return pages.pages_of(self.engine, archive, archive_code)
 
-    def matching_pages(self, record_ids: Sequence[str], term_tokens: Sequence[Sequence[str]],
-                       limit: int = 20) -> dict[str, list[int]]:
+    def matching_pages(
+        self, record_ids: Sequence[str], term_tokens: Sequence[Sequence[str]], limit: int = 20
+    ) -> dict[str, list[int]]:
         """Numbers of the pages (命中页) of some records whose search text matches a term,
         at most ``limit`` per record (see :func:`catalog.pages.matching_pages`)."""
         return pages.matching_pages(self.engine, record_ids, term_tokens, limit=limit)
@@ -73,13 +78,19 @@ class CatalogQueries:
         with self.engine.connect() as conn:
             return pages.files_of_records(conn, [key]).get(key, [])
 
-    def audit_entries(self, actor: str | None = None, action: str | None = None,
-                      subject: str | None = None, limit: int = 200,
-                      offset: int = 0) -> list[AuditEntry]:
+    def audit_entries(
+        self,
+        actor: str | None = None,
+        action: str | None = None,
+        subject: str | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[AuditEntry]:
         """Audit log (审计日志) entries newest first, optionally filtered (``subject``
         matches as a substring)."""
-        return audit.entries(self.engine, actor=actor, action=action, subject=subject,
-                             limit=limit, offset=offset)
+        return audit.entries(
+            self.engine, actor=actor, action=action, subject=subject, limit=limit, offset=offset
+        )
 
     def verify_audit(self) -> tuple[int, str | None]:
         """Check the audit log's hash chain: ``(entries checked, None)`` or ``(seq, what is

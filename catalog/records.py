@@ -36,25 +36,54 @@ FIELDS = tuple(dict.fromkeys(CHINESE_HEADERS.values()))
 
 #: 密级: input spellings -> stored value.
 CLASSIFICATIONS: dict[str, str] = {
-    "": "none", "none": "none", "无": "none", "非密": "none", "公开": "none",
-    "secret": "secret", "秘密": "secret",
-    "confidential": "confidential", "机密": "confidential",
-    "top_secret": "top_secret", "绝密": "top_secret",
+    "": "none",
+    "none": "none",
+    "无": "none",
+    "非密": "none",
+    "公开": "none",
+    "secret": "secret",
+    "秘密": "secret",
+    "confidential": "confidential",
+    "机密": "confidential",
+    "top_secret": "top_secret",
+    "绝密": "top_secret",
 }
 #: 开放状态: input spellings -> stored value.
 ACCESS_STATUSES: dict[str, str] = {
-    "": "unreviewed", "unreviewed": "unreviewed", "未审核": "unreviewed", "待审": "unreviewed",
-    "open": "open", "开放": "open",
-    "catalog_only": "catalog_only", "目录开放": "catalog_only",
-    "controlled": "controlled", "控制": "controlled", "控制使用": "controlled",
+    "": "unreviewed",
+    "unreviewed": "unreviewed",
+    "未审核": "unreviewed",
+    "待审": "unreviewed",
+    "open": "open",
+    "开放": "open",
+    "catalog_only": "catalog_only",
+    "目录开放": "catalog_only",
+    "controlled": "controlled",
+    "控制": "controlled",
+    "控制使用": "controlled",
 }
 RETENTIONS = ("永久", "长期", "短期", "30年", "10年")
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-_CN_DATE = re.compile(r"^([0-9〇零○O一二三四五六七八九]{4})年(?:([0-9一二三四五六七八九十]{1,3})月"
-                      r"(?:([0-9一二三四五六七八九十]{1,3})日)?)?$")
+_CN_DATE = re.compile(
+    r"^([0-9〇零○O一二三四五六七八九]{4})年(?:([0-9一二三四五六七八九十]{1,3})月"
+    r"(?:([0-9一二三四五六七八九十]{1,3})日)?)?$"
+)
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._·/-]*$")
 _ARCHIVE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -225,8 +254,7 @@ def record_from_row(row: dict[str, Any], default_archive: str | None = None) -> 
     access = _text(row, "access")
     if access.lower() not in ACCESS_STATUSES and access not in ACCESS_STATUSES:
         raise RecordError(
-            "access", f"{access!r}: use unreviewed, open (开放), catalog_only (目录开放), "
-            "controlled (控制)"
+            "access", f"{access!r}: use unreviewed, open (开放), catalog_only (目录开放), controlled (控制)"
         )
     retention = _text(row, "retention")
     if retention and retention not in RETENTIONS:

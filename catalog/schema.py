@@ -60,8 +60,12 @@ records_table = Table(
     # Entity names found by ingest: {"catalog": {"person": [...], ...}, "text": {...}}.
     Column("entities", Text, nullable=True),
     # When ingest first stored it (UTC, ISO): a record imported as controlled comes due then.
-    Column("imported_at", String(32), nullable=True,
-           default=lambda: datetime.now(UTC).isoformat(timespec="seconds")),
+    Column(
+        "imported_at",
+        String(32),
+        nullable=True,
+        default=lambda: datetime.now(UTC).isoformat(timespec="seconds"),
+    ),
     UniqueConstraint("archive", "archive_code", name="uq_record_code"),
 )
 

@@ -54,24 +54,38 @@ def _row_values(record: Record, personal_data: Iterable[str] | None = None) -> d
     values["subjects"] = json.dumps(list(record.subjects), ensure_ascii=False)
     values["files"] = json.dumps(list(record.files), ensure_ascii=False)
     values["content_hash"] = content_hash(record)
-    kinds = sorted(set(personal_data) if personal_data is not None
-                   else {p.kind for p in find_personal_data(record.text)})
+    kinds = sorted(
+        set(personal_data) if personal_data is not None else {p.kind for p in find_personal_data(record.text)}
+    )
     values["personal_data"] = json.dumps(kinds)
     return values
 
 
 #: Columns of the records table that are the store's own, not fields of a Record.
-_STORE_ONLY = ("pk", "content_hash", "personal_data", "decided_at", "next_review", "source",
-               "row_hash", "source_hash", "indexed_hash", "entities", "imported_at")
+_STORE_ONLY = (
+    "pk",
+    "content_hash",
+    "personal_data",
+    "decided_at",
+    "next_review",
+    "source",
+    "row_hash",
+    "source_hash",
+    "indexed_hash",
+    "entities",
+    "imported_at",
+)
 
 
 def _pairs(keys: list[tuple[str, str]]) -> tuple:
     """A WHERE clause for records by (archive, archive_code): one lookup in the unique
     index uq_record_code per pair (an ``archive_code IN`` list would scan the table)."""
-    where = " OR ".join(f"(records.archive = :a{n} AND records.archive_code = :c{n})"
-                        for n in range(len(keys)))
-    params = {f"{kind}{n}": value for n, pair in enumerate(keys)
-              for kind, value in zip("ac", pair, strict=True)}
+    where = " OR ".join(
+        f"(records.archive = :a{n} AND records.archive_code = :c{n})" for n in range(len(keys))
+    )
+    params = {
+        f"{kind}{n}": value for n, pair in enumerate(keys) for kind, value in zip("ac", pair, strict=True)
+    }
     return (text(where).bindparams(**params),) if keys else (text("0"),)
 
 
@@ -161,8 +175,12 @@ class CatalogStore(CatalogQueries):
             for record in records:
                 values = _row_values(record)
                 existing = conn.execute(
-                    select(records_table.c.pk, records_table.c.content_hash,
-                           records_table.c.access, records_table.c.decided_at).where(
+                    select(
+                        records_table.c.pk,
+                        records_table.c.content_hash,
+                        records_table.c.access,
+                        records_table.c.decided_at,
+                    ).where(
                         records_table.c.archive == record.archive,
                         records_table.c.archive_code == record.archive_code,
                     )
@@ -176,9 +194,7 @@ class CatalogStore(CatalogQueries):
                     result.added.append(record)
                 elif existing.content_hash != values["content_hash"]:
                     conn.execute(
-                        records_table.update()
-                        .where(records_table.c.pk == existing.pk)
-                        .values(**values)
+                        records_table.update().where(records_table.c.pk == existing.pk).values(**values)
                     )
                     result.updated.append(record)
                 else:
@@ -201,12 +217,18 @@ class CatalogStore(CatalogQueries):
             keys = sorted({(w.record.archive, w.record.archive_code) for w in writes})
             for start in range(0, len(keys), 200):
                 for row in conn.execute(
-                        select(records_table.c.pk, records_table.c.archive,
-                               records_table.c.archive_code, records_table.c.content_hash,
-                               records_table.c.access, records_table.c.decided_at,
-                               records_table.c.indexed_hash, records_table.c.source_hash,
-                               records_table.c.entities.is_not(None).label("has_entities"))
-                        .where(*_pairs(keys[start:start + 200]))):
+                    select(
+                        records_table.c.pk,
+                        records_table.c.archive,
+                        records_table.c.archive_code,
+                        records_table.c.content_hash,
+                        records_table.c.access,
+                        records_table.c.decided_at,
+                        records_table.c.indexed_hash,
+                        records_table.c.source_hash,
+                        records_table.c.entities.is_not(None).label("has_entities"),
+                    ).where(*_pairs(keys[start : start + 200]))
+                ):
                     existing[(row.archive, row.archive_code)] = row
             pages: dict[int, list] = {}
             replaced = []
@@ -219,10 +241,14 @@ class CatalogStore(CatalogQueries):
                     record = replace(record, access=found.access)
                     values = None
                 values = dict(values or row_values(record))
-                values.update(source=item.source, row_hash=item.row_hash,
-                              source_hash=item.source_hash,
-                              entities=json.dumps(item.entities, ensure_ascii=False)
-                              if item.entities is not None else None)
+                values.update(
+                    source=item.source,
+                    row_hash=item.row_hash,
+                    source_hash=item.source_hash,
+                    entities=json.dumps(item.entities, ensure_ascii=False)
+                    if item.entities is not None
+                    else None,
+                )
                 prepared.append((item, record, values))
             # New records are inserted together (one statement, their keys returned); a
             # record repeated later in the batch updates what was inserted.
@@ -236,10 +262,11 @@ class CatalogStore(CatalogQueries):
             new: dict[tuple[str, str], int] = {}
             if rows:
                 inserted = conn.execute(
-                    records_table.insert().returning(records_table.c.pk,
-                                                     sort_by_parameter_order=True), rows).all()
-                new = {(v["archive"], v["archive_code"]): row.pk
-                       for v, row in zip(rows, inserted, strict=True)}
+                    records_table.insert().returning(records_table.c.pk, sort_by_parameter_order=True), rows
+                ).all()
+                new = {
+                    (v["archive"], v["archive_code"]): row.pk for v, row in zip(rows, inserted, strict=True)
+                }
             for item, record, values in prepared:
                 key = (record.archive, record.archive_code)
                 found = existing.get(key)
@@ -253,22 +280,35 @@ class CatalogStore(CatalogQueries):
                     status = "updated" if changed else "unchanged"
                     filled = not changed and item.entities is not None and not found.has_entities
                     if changed or filled or found.source_hash != item.source_hash:
-                        conn.execute(records_table.update().where(records_table.c.pk == pk)
-                                     .values(**values))
+                        conn.execute(records_table.update().where(records_table.c.pk == pk).values(**values))
                     if not getattr(found, "new", False):
                         replaced.append(pk)
                 # The same record again later in this batch: it updates what was just written.
-                existing[key] = _Written(pk, record.archive, record.archive_code,
-                                         values["content_hash"], record.access,
-                                         found.decided_at if found is not None else None,
-                                         indexed, item.source_hash, found is None or
-                                         getattr(found, "new", False),
-                                         item.entities is not None)
+                existing[key] = _Written(
+                    pk,
+                    record.archive,
+                    record.archive_code,
+                    values["content_hash"],
+                    record.access,
+                    found.decided_at if found is not None else None,
+                    indexed,
+                    item.source_hash,
+                    found is None or getattr(found, "new", False),
+                    item.entities is not None,
+                )
                 pages[pk] = list(item.pages)
                 # Entities found for the first time change the index document, not the content.
-                outcomes.append(WriteOutcome(record, pk, status, values["content_hash"],
-                                             indexed != values["content_hash"] or filled,
-                                             item.entities, entities_added=filled))
+                outcomes.append(
+                    WriteOutcome(
+                        record,
+                        pk,
+                        status,
+                        values["content_hash"],
+                        indexed != values["content_hash"] or filled,
+                        item.entities,
+                        entities_added=filled,
+                    )
+                )
             # After the first writes (SQLite holds its write lock by now): refused, and all
             # of this undone, when an index rebuild has started since the batch was planned.
             refuse_while_rebuilding(conn)
@@ -284,18 +324,25 @@ class CatalogStore(CatalogQueries):
         if not rows:
             return
         with self.engine.begin() as conn:
-            conn.execute(records_table.update().where(
-                records_table.c.pk == bindparam("pk_"),
-                records_table.c.content_hash == bindparam("digest"))
-                .values(indexed_hash=bindparam("digest")), rows)
+            conn.execute(
+                records_table.update()
+                .where(
+                    records_table.c.pk == bindparam("pk_"),
+                    records_table.c.content_hash == bindparam("digest"),
+                )
+                .values(indexed_hash=bindparam("digest")),
+                rows,
+            )
 
     def unmark_indexed(self, keys: Iterable[tuple[str, str]]) -> None:
         """Forget that some records are indexed (before they leave the index)."""
         with self.engine.begin() as conn:
             for archive, code in keys:
-                conn.execute(records_table.update().where(
-                    records_table.c.archive == archive, records_table.c.archive_code == code)
-                    .values(indexed_hash=None))
+                conn.execute(
+                    records_table.update()
+                    .where(records_table.c.archive == archive, records_table.c.archive_code == code)
+                    .values(indexed_hash=None)
+                )
 
     def pending_index(self, batch: int = 500) -> Iterator[list[tuple[int, str, Record, dict | None]]]:
         """Records whose stored version is not the indexed one, as ``(pk, hash, record, entities)``
@@ -304,15 +351,23 @@ class CatalogStore(CatalogQueries):
         while True:
             with self.engine.connect() as conn:
                 rows = conn.execute(
-                    select(records_table).where(
+                    select(records_table)
+                    .where(
                         records_table.c.pk > last,
-                        or_(records_table.c.indexed_hash.is_(None),
-                            records_table.c.indexed_hash != records_table.c.content_hash))
-                    .order_by(records_table.c.pk).limit(batch)).all()
+                        or_(
+                            records_table.c.indexed_hash.is_(None),
+                            records_table.c.indexed_hash != records_table.c.content_hash,
+                        ),
+                    )
+                    .order_by(records_table.c.pk)
+                    .limit(batch)
+                ).all()
             if not rows:
                 return
-            yield [(row.pk, row.content_hash, _record(row),
-                    json.loads(row.entities) if row.entities else None) for row in rows]
+            yield [
+                (row.pk, row.content_hash, _record(row), json.loads(row.entities) if row.entities else None)
+                for row in rows
+            ]
             last = rows[-1].pk
 
     def states(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
@@ -320,16 +375,24 @@ class CatalogStore(CatalogQueries):
         ``has_entities`` (whether entities were stored for it)."""
         wanted = list(dict.fromkeys(keys))
         out: dict[tuple[str, str], dict] = {}
-        cols = (records_table.c.pk, records_table.c.archive, records_table.c.archive_code,
-                records_table.c.source, records_table.c.row_hash, records_table.c.source_hash,
-                records_table.c.content_hash, records_table.c.indexed_hash,
-                records_table.c.entities.is_not(None).label("has_entities"))
+        cols = (
+            records_table.c.pk,
+            records_table.c.archive,
+            records_table.c.archive_code,
+            records_table.c.source,
+            records_table.c.row_hash,
+            records_table.c.source_hash,
+            records_table.c.content_hash,
+            records_table.c.indexed_hash,
+            records_table.c.entities.is_not(None).label("has_entities"),
+        )
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
-                chunk = wanted[start:start + 200]
+                chunk = wanted[start : start + 200]
                 want = set(chunk)
-                for row in conn.execute(select(*cols).where(
-                        records_table.c.archive_code.in_(sorted({c for _, c in chunk})))):
+                for row in conn.execute(
+                    select(*cols).where(records_table.c.archive_code.in_(sorted({c for _, c in chunk})))
+                ):
                     key = (row.archive, row.archive_code)
                     if key in want:
                         out[key] = dict(row._mapping)
@@ -339,23 +402,33 @@ class CatalogStore(CatalogQueries):
         """Entity names ingest stored for a record (by default; not with ``--no-entities``),
         or None when it was ingested without them."""
         with self.engine.connect() as conn:
-            raw = conn.execute(select(records_table.c.entities).where(
-                records_table.c.archive == archive,
-                records_table.c.archive_code == archive_code)).scalar()
+            raw = conn.execute(
+                select(records_table.c.entities).where(
+                    records_table.c.archive == archive, records_table.c.archive_code == archive_code
+                )
+            ).scalar()
         return json.loads(raw) if raw else None
 
     def archives_of_code(self, archive_code: str) -> list[str]:
         """Archives holding a record with this 档号."""
         with self.engine.connect() as conn:
-            return sorted(conn.execute(select(records_table.c.archive).where(
-                records_table.c.archive_code == archive_code)).scalars())
+            return sorted(
+                conn.execute(
+                    select(records_table.c.archive).where(records_table.c.archive_code == archive_code)
+                ).scalars()
+            )
 
     def keys_from_source(self, source: str) -> set[tuple[str, str]]:
         """(archive, 档号) of the records whose row came from one catalog file."""
         with self.engine.connect() as conn:
-            return {(r.archive, r.archive_code) for r in conn.execute(
-                select(records_table.c.archive, records_table.c.archive_code)
-                .where(records_table.c.source == source))}
+            return {
+                (r.archive, r.archive_code)
+                for r in conn.execute(
+                    select(records_table.c.archive, records_table.c.archive_code).where(
+                        records_table.c.source == source
+                    )
+                )
+            }
 
     def remove(self, keys: Iterable[tuple[str, str]]) -> int:
         """Delete records with their pages and file states in one transaction."""
@@ -365,14 +438,19 @@ class CatalogStore(CatalogQueries):
         removed = 0
         with self.engine.begin() as conn:
             for archive, code in wanted:
-                pk = conn.execute(select(records_table.c.pk).where(
-                    records_table.c.archive == archive,
-                    records_table.c.archive_code == code)).scalar()
+                pk = conn.execute(
+                    select(records_table.c.pk).where(
+                        records_table.c.archive == archive, records_table.c.archive_code == code
+                    )
+                ).scalar()
                 if pk is None:
                     continue
                 delete_pages(conn, [pk])
-                conn.execute(delete(files_table).where(files_table.c.archive == archive,
-                                                       files_table.c.archive_code == code))
+                conn.execute(
+                    delete(files_table).where(
+                        files_table.c.archive == archive, files_table.c.archive_code == code
+                    )
+                )
                 conn.execute(delete(records_table).where(records_table.c.pk == pk))
                 removed += 1
         return removed
@@ -380,8 +458,10 @@ class CatalogStore(CatalogQueries):
     def ids(self) -> set[str]:
         """Every record id (``archive/archive_code``)."""
         with self.engine.connect() as conn:
-            return {f"{a}/{c}" for a, c in conn.execute(
-                select(records_table.c.archive, records_table.c.archive_code))}
+            return {
+                f"{a}/{c}"
+                for a, c in conn.execute(select(records_table.c.archive, records_table.c.archive_code))
+            }
 
     def get(self, archive: str, archive_code: str) -> Record | None:
         """One record by archive and 档号, or None."""
@@ -400,7 +480,7 @@ class CatalogStore(CatalogQueries):
         found: dict[str, Record] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
-                chunk = list(dict.fromkeys(wanted[start:start + 200]))
+                chunk = list(dict.fromkeys(wanted[start : start + 200]))
                 # One (archive, archive_code) pair per term: each is a lookup in the
                 # unique index uq_record_code, never a scan of the table.
                 rows = conn.execute(select(records_table).where(*_pairs(chunk)))
@@ -415,8 +495,10 @@ class CatalogStore(CatalogQueries):
         while True:
             with self.engine.connect() as conn:
                 rows = conn.execute(
-                    select(records_table).where(records_table.c.pk > last)
-                    .order_by(records_table.c.pk).limit(batch)
+                    select(records_table)
+                    .where(records_table.c.pk > last)
+                    .order_by(records_table.c.pk)
+                    .limit(batch)
                 ).all()
             if not rows:
                 return
@@ -471,8 +553,7 @@ class CatalogStore(CatalogQueries):
 
         return ingest_state.sources_under(self.engine, root)
 
-    def records_for_index(self, batch: int = 1000
-                          ) -> Iterator[tuple[int, str, Record, dict | None]]:
+    def records_for_index(self, batch: int = 1000) -> Iterator[tuple[int, str, Record, dict | None]]:
         """Every record as ``(pk, content hash, record, entities)``, in pk order, in batches."""
         from catalog import ingest_state
 

@@ -30,7 +30,6 @@ _NAME = re.compile(r"^[\w.@-]{2,64}$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
-
 class UserError(ValueError):
     """A user operation that is not allowed (bad name, unknown role, unknown user)."""
 
@@ -72,8 +71,9 @@ def check_password(password: str, stored: str) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        computed = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt),
-                                  n=int(n), r=int(r), p=int(p), dklen=32)
+        computed = hashlib.scrypt(
+            password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(computed, base64.b64decode(digest))
@@ -97,8 +97,15 @@ class UserStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def add(self, name: str, role: str, password: str, archives: tuple[str, ...] = (),
-            clearance: bool = False, by: str = "cli") -> User:
+    def add(
+        self,
+        name: str,
+        role: str,
+        password: str,
+        archives: tuple[str, ...] = (),
+        clearance: bool = False,
+        by: str = "cli",
+    ) -> User:
         """Create an account; the change is audited."""
         if not _NAME.match(name):
             raise UserError(f"user name {name!r}: 2-64 letters, digits, . @ _ -")
@@ -113,11 +120,24 @@ class UserStore:
         with self.engine.begin() as conn:
             if conn.execute(select(users_table.c.id).where(users_table.c.name == name)).first():
                 raise UserError(f"user {name!r} exists already")
-            conn.execute(users_table.insert().values(
-                name=name, role=role, archives=json.dumps(sorted(archives)), clearance=clearance,
-                password_hash=hash_password(password), disabled=False, created_at=_now()))
-            audit.append(conn, by, "user.add", name,
-                         {"role": role, "archives": sorted(archives), "clearance": clearance})
+            conn.execute(
+                users_table.insert().values(
+                    name=name,
+                    role=role,
+                    archives=json.dumps(sorted(archives)),
+                    clearance=clearance,
+                    password_hash=hash_password(password),
+                    disabled=False,
+                    created_at=_now(),
+                )
+            )
+            audit.append(
+                conn,
+                by,
+                "user.add",
+                name,
+                {"role": role, "archives": sorted(archives), "clearance": clearance},
+            )
         return self.get(name)  # type: ignore[return-value]
 
     def get(self, name: str) -> User | None:
@@ -142,8 +162,7 @@ class UserStore:
         if user.disabled:
             raise UserError(f"--by {name!r}: the account is disabled")
         if user.role not in ("reviewer", "admin"):
-            raise UserError(f"--by {name!r}: a {user.role} cannot decide; needs the reviewer "
-                            "or admin role")
+            raise UserError(f"--by {name!r}: a {user.role} cannot decide; needs the reviewer or admin role")
         if not can_decide(user.audience, archive, classified):
             need = " with clearance" if classified else ""
             raise UserError(f"--by {name!r}: does not review archive {archive!r}{need}")
@@ -155,8 +174,7 @@ class UserStore:
             row = conn.execute(select(users_table.c.id).where(users_table.c.name == name)).first()
             if row is None:
                 raise UserError(f"no user {name!r}")
-            conn.execute(users_table.update().where(users_table.c.id == row.id)
-                         .values(disabled=True))
+            conn.execute(users_table.update().where(users_table.c.id == row.id).values(disabled=True))
             conn.execute(delete(tokens_table).where(tokens_table.c.user_id == row.id))
             audit.append(conn, by, "user.disable", name)
 
@@ -176,9 +194,11 @@ class UserStore:
             raise UserError(f"no enabled user {name!r}")
         token = "lt_" + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            conn.execute(tokens_table.insert().values(
-                user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                created_at=_now()))
+            conn.execute(
+                tokens_table.insert().values(
+                    user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(), created_at=_now()
+                )
+            )
             audit.append(conn, by, "token.create", name)
         return token
 
@@ -187,8 +207,10 @@ class UserStore:
         digest = hashlib.sha256(token.encode()).hexdigest()
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(users_table).join(tokens_table, tokens_table.c.user_id == users_table.c.id)
-                .where(tokens_table.c.token_hash == digest)).first()
+                select(users_table)
+                .join(tokens_table, tokens_table.c.user_id == users_table.c.id)
+                .where(tokens_table.c.token_hash == digest)
+            ).first()
         user = _user(row) if row else None
         return user if user and not user.disabled else None
 
@@ -203,6 +225,9 @@ class UserStore:
     def too_many_failures(self, key: str, limit: int = 5, window: float = 300.0) -> bool:
         """True when ``key`` failed ``limit`` times within the last ``window`` seconds."""
         with self.engine.connect() as conn:
-            count = conn.execute(select(func.count()).select_from(attempts_table).where(
-                attempts_table.c.key == key, attempts_table.c.at > time.time() - window)).scalar()
+            count = conn.execute(
+                select(func.count())
+                .select_from(attempts_table)
+                .where(attempts_table.c.key == key, attempts_table.c.at > time.time() - window)
+            ).scalar()
         return (count or 0) >= limit

@@ -36,8 +36,14 @@ class SettingsError(ValueError):
 Check = Callable[[Any], str | None]  # the problem with a value, or None when it is fine
 
 
-def setting(default: Any, help: str, *, check: Check | None = None,
-            parse: Callable[[Any], Any] | None = None, allowed: str = "") -> Any:
+def setting(
+    default: Any,
+    help: str,
+    *,
+    check: Check | None = None,
+    parse: Callable[[Any], Any] | None = None,
+    allowed: str = "",
+) -> Any:
     """Declare one setting: its default, one line of help, a check of its value, and (for
     kinds other than the field's type) how to read it and how to name what it allows."""
     meta = {"help": help, "check": check, "parse": parse, "allowed": allowed}
@@ -51,8 +57,9 @@ def setting(default: Any, help: str, *, check: Check | None = None,
 
 def one_of(*choices: str) -> Check:
     """A check that allows only ``choices``."""
-    return lambda value: None if value in choices else \
-        f"{value!r} is not allowed; use one of {', '.join(choices)}"
+    return lambda value: (
+        None if value in choices else f"{value!r} is not allowed; use one of {', '.join(choices)}"
+    )
 
 
 def between(low: float, high: float) -> Check:
@@ -72,14 +79,18 @@ def _http_url(value: str) -> str | None:
 
 def _index_name(value: str) -> str | None:
     plain = value.replace("-", "").replace("_", "")
-    return None if plain.isalnum() and value == value.lower() else \
-        f"{value!r}: use lowercase letters, digits, - and _"
+    return (
+        None
+        if plain.isalnum() and value == value.lower()
+        else f"{value!r}: use lowercase letters, digits, - and _"
+    )
 
 
 def _database_url(value: str) -> str | None:
     if value and "://" not in value:
-        return (f"{value!r} is not a SQLAlchemy URL such as sqlite:///catalog.sqlite or "
-                "postgresql://user@host/db")
+        return (
+            f"{value!r} is not a SQLAlchemy URL such as sqlite:///catalog.sqlite or postgresql://user@host/db"
+        )
     if value.startswith(("postgresql", "postgres:")) and not _has_module("psycopg"):
         return "names PostgreSQL, whose driver is not installed: pip install 'lantai[postgres]'"
     return None
@@ -130,8 +141,12 @@ def _name_table(raw: Any) -> dict[str, dict[str, str]]:
         raise ValueError
     table = {}
     for archive, names in value.items():
-        if not isinstance(names, dict) or not str(names.get("zh") or "").strip() \
-                or set(names) - set(NAME_FIELDS) or not all(isinstance(v, str) for v in names.values()):
+        if (
+            not isinstance(names, dict)
+            or not str(names.get("zh") or "").strip()
+            or set(names) - set(NAME_FIELDS)
+            or not all(isinstance(v, str) for v in names.values())
+        ):
             raise ValueError
         table[str(archive)] = {k: names.get(k, "").strip() for k in NAME_FIELDS}
     return table
@@ -149,24 +164,36 @@ class Settings:
 
     data_dir: Path = setting(Path("./data"), "Where the catalog, the embedded index and caches live.")
     database_url: str = setting(
-        "", "SQLAlchemy URL of the catalog; empty: a SQLite file in data_dir "
-        "(postgresql://... needs lantai[postgres]).", check=_database_url)
-    backend: str = setting("sqlite", "Search backend: sqlite (embedded FTS5) or opensearch.",
-                           check=one_of(*BACKENDS))
-    opensearch_url: str = setting("http://127.0.0.1:9200", "URL of the OpenSearch node or cluster.",
-                                  check=_http_url)
+        "",
+        "SQLAlchemy URL of the catalog; empty: a SQLite file in data_dir "
+        "(postgresql://... needs lantai[postgres]).",
+        check=_database_url,
+    )
+    backend: str = setting(
+        "sqlite", "Search backend: sqlite (embedded FTS5) or opensearch.", check=one_of(*BACKENDS)
+    )
+    opensearch_url: str = setting(
+        "http://127.0.0.1:9200", "URL of the OpenSearch node or cluster.", check=_http_url
+    )
     index: str = setting("lantai", "Alias and index-name prefix on OpenSearch.", check=_index_name)
     search_timeout: float = setting(
-        5.0, "Seconds before a search backend call gives up (the API then answers 503).",
-        check=positive)
+        5.0, "Seconds before a search backend call gives up (the API then answers 503).", check=positive
+    )
     open_after_years: int = setting(
-        25, "Years after formation before a record is due for opening review (Archives Law: 25).",
-        check=between(0, 200))
+        25,
+        "Years after formation before a record is due for opening review (Archives Law: 25).",
+        check=between(0, 200),
+    )
     open_after_years_by_category: dict[str, int] = setting(
-        {}, 'Opening ages per 开放类别, e.g. {"经济" = 20} (JSON in the environment).',
-        check=_by_category, parse=_int_table, allowed='a JSON object of integers, e.g. {"经济": 20}')
+        {},
+        'Opening ages per 开放类别, e.g. {"经济" = 20} (JSON in the environment).',
+        check=_by_category,
+        parse=_int_table,
+        allowed='a JSON object of integers, e.g. {"经济": 20}',
+    )
     controlled_review_days: int = setting(
-        1825, "Days until a controlled (控制) record is due for review again.", check=positive)
+        1825, "Days until a controlled (控制) record is due for review again.", check=positive
+    )
     snippet_length: int = setting(160, "Snippet length in characters.", check=positive)
     page_size: int = setting(10, "Results per page by default.", check=positive)
     max_page_size: int = setting(100, "Most results per page a request may ask for.", check=positive)
@@ -175,28 +202,42 @@ class Settings:
     secret_key: str = setting("", "Secret key for sessions; generated into data_dir when empty.")
     secure_cookies: bool = setting(False, "Send the session cookie over HTTPS only (behind TLS).")
     ingest_entities: bool = setting(
-        True, "Extract persons, places and organizations at ingest (entity facets and pages; "
-        "`lantai ingest --no-entities` skips it for one run).")
+        True,
+        "Extract persons, places and organizations at ingest (entity facets and pages; "
+        "`lantai ingest --no-entities` skips it for one run).",
+    )
     exact_total_limit: int = setting(
-        10_000, "Totals up to this many matches are exact; above it a search says its total is "
-        "approximate (total_is_exact: false, 约 N).", check=positive)
+        10_000,
+        "Totals up to this many matches are exact; above it a search says its total is "
+        "approximate (total_is_exact: false, 约 N).",
+        check=positive,
+    )
     facet_sample_size: int = setting(
-        2_000, "Facets count the best-ranked this many matches when a search has more "
+        2_000,
+        "Facets count the best-ranked this many matches when a search has more "
         "(facets_sampled: true; the results page says so); the total still counts them all.",
-        check=positive)
+        check=positive,
+    )
     search_cache_size: int = setting(
-        1000, "Public answers kept per process by the embedded backend, keyed by request, "
+        1000,
+        "Public answers kept per process by the embedded backend, keyed by request, "
         "audience scope and index generation (any index write starts a new one); 0 is off.",
-        check=lambda value: None if value >= 0 else f"{value!r} must be 0 (off) or more")
+        check=lambda value: None if value >= 0 else f"{value!r} must be 0 (off) or more",
+    )
     entity_model: str = setting(
-        "", "Folder of the entity model (a spaCy pipeline, as `lantai train-ner` writes it); "
-        "empty: the model shipped with Lantai.", check=_model_folder)
+        "",
+        "Folder of the entity model (a spaCy pipeline, as `lantai train-ner` writes it); "
+        "empty: the model shipped with Lantai.",
+        check=_model_folder,
+    )
     archive_names: dict[str, dict[str, str]] = setting(
-        ARCHIVE_NAMES, "Names of the holding archives (馆藏单位) for pages and citations: "
+        ARCHIVE_NAMES,
+        "Names of the holding archives (馆藏单位) for pages and citations: "
         "zh (required), en and place, per archive id (JSON in the environment).",
         parse=_name_table,
         allowed='a table of archive names, e.g. {"baoji-city": {"zh": "宝鸡市档案馆", '
-                '"en": "Baoji Municipal Archives", "place": "宝鸡"}} ("zh" required)')
+        '"en": "Baoji Municipal Archives", "place": "宝鸡"}} ("zh" required)',
+    )
 
     @property
     def catalog_url(self) -> str:
@@ -208,7 +249,7 @@ class Settings:
         url = self.database_url or f"sqlite:///{self.data_dir / 'catalog.sqlite'}"
         for plain in ("postgresql://", "postgres://"):
             if url.startswith(plain):
-                return "postgresql+psycopg://" + url[len(plain):]
+                return "postgresql+psycopg://" + url[len(plain) :]
         return url
 
     @property
@@ -254,13 +295,21 @@ def declarations() -> list[Declaration]:
     out = []
     for f in fields(Settings):
         default = f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc,operator]
-        out.append(Declaration(f.name, default, kinds[f.name], f.metadata["help"],
-                               f.metadata["check"], f.metadata["parse"], f.metadata["allowed"]))
+        out.append(
+            Declaration(
+                f.name,
+                default,
+                kinds[f.name],
+                f.metadata["help"],
+                f.metadata["check"],
+                f.metadata["parse"],
+                f.metadata["allowed"],
+            )
+        )
     return out
 
 
-_NAMES = {int: "an integer", float: "a number", str: "a string", Path: "a path",
-          bool: "true or false"}
+_NAMES = {int: "an integer", float: "a number", str: "a string", Path: "a path", bool: "true or false"}
 
 
 def _coerce(declared: Declaration, raw: Any) -> Any:
@@ -322,11 +371,16 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     for name, key in known_env.items():
         if name in env:
             raw[key] = env[name]
-    stray = sorted(k for k in env if k.startswith("LANTAI_") and k not in known_env
-                   and k not in OTHER_ENV and not k.startswith(OTHER_ENV_PREFIXES))
+    stray = sorted(
+        k
+        for k in env
+        if k.startswith("LANTAI_")
+        and k not in known_env
+        and k not in OTHER_ENV
+        and not k.startswith(OTHER_ENV_PREFIXES)
+    )
     if stray:
-        raise SettingsError(
-            f"unknown environment variable {stray[0]}; known: {', '.join(sorted(known_env))}")
+        raise SettingsError(f"unknown environment variable {stray[0]}; known: {', '.join(sorted(known_env))}")
     raw.update(overrides)
     settings = _build(raw)
     return replace(settings, data_dir=settings.data_dir.expanduser())
@@ -338,17 +392,23 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_value(v)}"
-                               for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_value(v)}" for k, v in value.items())
+            + "}"
+        )
     return json.dumps(str(value), ensure_ascii=False)
 
 
 def defaults_toml() -> str:
     """``config/defaults.toml``: every setting with its help and default, as a settings file
     (``LANTAI_SETTINGS``) would give it."""
-    lines = ["# Lantai settings and their defaults, written by `python -m config defaults` from",
-             "# config/settings.py (where each setting is declared). Copy what you change into a",
-             "# settings file (LANTAI_SETTINGS=/path/to/settings.toml) or set LANTAI_<KEY>.", ""]
+    lines = [
+        "# Lantai settings and their defaults, written by `python -m config defaults` from",
+        "# config/settings.py (where each setting is declared). Copy what you change into a",
+        "# settings file (LANTAI_SETTINGS=/path/to/settings.toml) or set LANTAI_<KEY>.",
+        "",
+    ]
     tables = []
     for d in declarations():
         if isinstance(d.default, dict) and d.default and all(isinstance(v, dict) for v in d.default.values()):
@@ -366,7 +426,10 @@ def settings_table() -> str:
     """The README's settings table (Markdown): setting, environment variable, default, help."""
     rows = ["| setting | environment | default | what it sets |", "| --- | --- | --- | --- |"]
     for d in declarations():
-        default = "(see `config/defaults.toml`)" if isinstance(d.default, dict) and d.default \
+        default = (
+            "(see `config/defaults.toml`)"
+            if isinstance(d.default, dict) and d.default
             else f"`{_toml_value(d.default)}`"
+        )
         rows.append(f"| `{d.name}` | `{d.env}` | {default} | {d.help.replace('|', '/')} |")
     return "\n".join(rows)

@@ -15,8 +15,9 @@ from search.query_terms import TOKEN_SEPARATOR, prepare_words
 Entities = Mapping[str, Mapping[str, Sequence[str]]]
 
 
-def index_doc(record: Record, entities: Entities | None = None,
-              body: NormalizedText | None = None) -> IndexDoc:
+def index_doc(
+    record: Record, entities: Entities | None = None, body: NormalizedText | None = None
+) -> IndexDoc:
     """Analyse a record into an :class:`IndexDoc` with its public visibility precomputed.
 
     ``entities`` are the entity names ingest found (``ingest_entities``, on by default):
@@ -81,8 +82,15 @@ def doc_tokens(doc: IndexDoc) -> dict[str, str]:
     from analyzers.segment import index_tokens
 
     out = {}
-    texts = (doc.title_text, doc.creator_text, doc.meta_text, doc.body_text,
-             *doc.persons, *doc.places, *doc.orgs)  # entity names are segmented for the index too
+    texts = (
+        doc.title_text,
+        doc.creator_text,
+        doc.meta_text,
+        doc.body_text,
+        *doc.persons,
+        *doc.places,
+        *doc.orgs,
+    )  # entity names are segmented for the index too
     for text in dict.fromkeys(texts):
         if text and TOKEN_SEPARATOR not in text:  # (tokens are pieces of the text)
             out[text] = TOKEN_SEPARATOR.join(prepare_words(index_tokens(text)))

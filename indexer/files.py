@@ -75,8 +75,13 @@ class FileRead:
 def page_kind(path: Path) -> str | None:
     """``pdf``, ``text``, ``hocr``, ``alto`` or ``image`` for a page file; None otherwise."""
     suffix = path.suffix.lower()
-    for kind, suffixes in (("pdf", PDF_SUFFIXES), ("text", TEXT_SUFFIXES), ("hocr", HOCR_SUFFIXES),
-                           ("alto", ALTO_SUFFIXES), ("image", IMAGE_SUFFIXES)):
+    for kind, suffixes in (
+        ("pdf", PDF_SUFFIXES),
+        ("text", TEXT_SUFFIXES),
+        ("hocr", HOCR_SUFFIXES),
+        ("alto", ALTO_SUFFIXES),
+        ("image", IMAGE_SUFFIXES),
+    ):
         if suffix in suffixes:
             return kind
     return None
@@ -86,11 +91,14 @@ def check_size(path: Path, size: int, options: FileOptions) -> None:
     """Refuse, before reading it, a text file or PDF larger than its cap."""
     kind = page_kind(path)
     if kind == "text" and size > options.max_text_bytes:
-        raise ReadError(f"text file of {size:,} bytes is larger than the limit of "
-                        f"{options.max_text_bytes:,} bytes; refused (split it, or raise --max-text-mb)")
+        raise ReadError(
+            f"text file of {size:,} bytes is larger than the limit of "
+            f"{options.max_text_bytes:,} bytes; refused (split it, or raise --max-text-mb)"
+        )
     if kind == "pdf" and size > options.max_pdf_bytes:
-        raise ReadError(f"PDF of {size:,} bytes is larger than the limit of "
-                        f"{options.max_pdf_bytes:,} bytes; refused")
+        raise ReadError(
+            f"PDF of {size:,} bytes is larger than the limit of {options.max_pdf_bytes:,} bytes; refused"
+        )
 
 
 def read_page_file(path: Path, options: FileOptions, data: bytes | None = None) -> FileRead:
@@ -117,6 +125,7 @@ def read_page_file(path: Path, options: FileOptions, data: bytes | None = None) 
 
 
 # --------------------------------------------------------------------------- plain text
+
 
 def read_text_pages(path: Path, max_bytes: int) -> list[PageText]:
     """Pages of a plain text file: split at form feeds (``\\f``), as pdftotext writes them.
@@ -207,8 +216,7 @@ class _PageCollector:
             return
         self.line()
         number = len(self.pages) + 1
-        self.pages.append(PageText(number, "\n".join(self._lines), _mean(self._confidences),
-                                   method="hocr"))
+        self.pages.append(PageText(number, "\n".join(self._lines), _mean(self._confidences), method="hocr"))
         self._lines, self._confidences, self._open = [], [], False
 
 
@@ -223,7 +231,7 @@ def _word_confidence(title: str | None) -> float | None:
 
 def _is_xml(head: bytes) -> bool:
     head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"<?xml") or b"xmlns=\"http://www.w3.org/1999/xhtml\"" in head[:2048]
+    return head.startswith(b"<?xml") or b'xmlns="http://www.w3.org/1999/xhtml"' in head[:2048]
 
 
 def _refuse_entities(head: bytes) -> None:
@@ -267,14 +275,12 @@ def parse_hocr(stream: IO[bytes]) -> list[PageText]:
                 if "ocr_page" in classes:
                     collector.page()
                     saw_page = True
-                elif classes & {"ocr_line", "ocrx_line", "ocr_header", "ocr_caption",
-                                "ocr_textfloat"}:
+                elif classes & {"ocr_line", "ocrx_line", "ocr_header", "ocr_caption", "ocr_textfloat"}:
                     collector.line()
                 continue
             if "ocrx_word" in classes:
                 collector.word("".join(element.itertext()), _word_confidence(element.get("title")))
-            elif classes & {"ocr_line", "ocrx_line", "ocr_header", "ocr_caption", "ocr_textfloat",
-                            "ocr_par"}:
+            elif classes & {"ocr_line", "ocrx_line", "ocr_header", "ocr_caption", "ocr_textfloat", "ocr_par"}:
                 collector.line()
             elif "ocr_page" in classes:
                 collector.end_page()

@@ -49,19 +49,33 @@ OPTIMIZE_AFTER = 10_000  # records written by one ingest run: a bulk load
 class Ingester:
     """Stores and indexes records from files into one catalog and one backend."""
 
-    def __init__(self, store: CatalogStore, backend: SearchBackend, workers: int | None = None,
-                 options: FileOptions | None = None, entities: bool = True) -> None:
+    def __init__(
+        self,
+        store: CatalogStore,
+        backend: SearchBackend,
+        workers: int | None = None,
+        options: FileOptions | None = None,
+        entities: bool = True,
+    ) -> None:
         self.store = store
         self.backend = backend
         self.workers = workers
         self.options = options or FileOptions()
         self.entities = entities
 
-    def ingest(self, paths: Iterable[Path], archive: str | None = None, *, sync: bool = False,
-               dry_run: bool = False, workers: int | None = None,
-               options: FileOptions | None = None, entities: bool | None = None,
-               progress: ProgressCallback | None = None,
-               hooks: IngestHooks | None = None) -> IngestReport:
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        archive: str | None = None,
+        *,
+        sync: bool = False,
+        dry_run: bool = False,
+        workers: int | None = None,
+        options: FileOptions | None = None,
+        entities: bool | None = None,
+        progress: ProgressCallback | None = None,
+        hooks: IngestHooks | None = None,
+    ) -> IngestReport:
         """Ingest files and folders; never raises for bad input, reports it instead.
 
         ``sync`` also removes records whose sources under ``paths`` are gone (a catalog file
@@ -75,21 +89,39 @@ class Ingester:
         before stays, stored and indexed, and a later run goes on from there.
         """
         if not dry_run and (rebuild := self.store.rebuilding()) is not None:
-            raise IndexRebuilding(f"the search index is being rebuilt ({rebuild}); "
-                                  "run ingest again when it is done")
+            raise IndexRebuilding(
+                f"the search index is being rebuilt ({rebuild}); run ingest again when it is done"
+            )
         workers = workers if workers is not None else self.workers
         return run_ingest(
-            self.store, self.backend, [Path(p) for p in paths], archive=archive, sync=sync,
-            dry_run=dry_run, workers=max(1, workers or os.cpu_count() or 1),
+            self.store,
+            self.backend,
+            [Path(p) for p in paths],
+            archive=archive,
+            sync=sync,
+            dry_run=dry_run,
+            workers=max(1, workers or os.cpu_count() or 1),
             options=options or self.options,
             entities=self.entities if entities is None else entities,
-            progress=progress, hooks=hooks or IngestHooks())
+            progress=progress,
+            hooks=hooks or IngestHooks(),
+        )
 
 
-def run_ingest(store: CatalogStore, backend: SearchBackend, paths: list[Path], *,
-               archive: str | None, sync: bool, dry_run: bool, workers: int,
-               options: FileOptions, entities: bool, progress: ProgressCallback | None,
-               hooks: IngestHooks) -> IngestReport:
+def run_ingest(
+    store: CatalogStore,
+    backend: SearchBackend,
+    paths: list[Path],
+    *,
+    archive: str | None,
+    sync: bool,
+    dry_run: bool,
+    workers: int,
+    options: FileOptions,
+    entities: bool,
+    progress: ProgressCallback | None,
+    hooks: IngestHooks,
+) -> IngestReport:
     """One run, stage by stage: discover → plan → read and analyse in workers → write →
     report. Planning goes on while workers analyse and this process writes; each kind of
     unit (catalog rows, files named by 档号, --sync) is written before the next is planned,
@@ -98,8 +130,7 @@ def run_ingest(store: CatalogStore, backend: SearchBackend, paths: list[Path], *
     tally = Tally(IngestReport(dry_run=dry_run), progress)
     found = discover_inputs(paths)
     writer = Writer(store, backend, tally, hooks, input_files=found.pages)
-    analysis = Analysis(writer.accept, tally, workers=workers, options=options,
-                        entities=entities)
+    analysis = Analysis(writer.accept, tally, workers=workers, options=options, entities=entities)
     try:
         if not dry_run:
             writer.resume_pending()
@@ -109,8 +140,16 @@ def run_ingest(store: CatalogStore, backend: SearchBackend, paths: list[Path], *
             tally.problem(Problem(name, None, None, "unsupported file type"))
         for name in found.missing:
             tally.problem(Problem(name, None, None, "no such file or folder"))
-        planner = Planner(store, found, tally, archive=archive, sync=sync, dry_run=dry_run,
-                          entities=entities, options=options)
+        planner = Planner(
+            store,
+            found,
+            tally,
+            archive=archive,
+            sync=sync,
+            dry_run=dry_run,
+            entities=entities,
+            options=options,
+        )
 
         def drain() -> None:
             analysis.drain()

@@ -29,8 +29,9 @@ RENDER_DPI = 300
 @lru_cache(maxsize=4)
 def _installed_languages(binary: str) -> frozenset[str]:
     try:
-        done = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [binary, "--list-langs"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.TimeoutExpired):
         return frozenset()
     lines = (done.stdout + "\n" + done.stderr).splitlines()
@@ -66,8 +67,9 @@ def ocr_image(path: Path, options: FileOptions) -> list[PageText]:
     """Tesseract's pages of one image file (several for a multi-page TIFF)."""
     command = ["tesseract", str(path), "stdout", "-l", languages(options), "hocr"]
     try:
-        done = subprocess.run(command, capture_output=True, timeout=options.ocr_timeout,
-                              env=_env(), stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            command, capture_output=True, timeout=options.ocr_timeout, env=_env(), stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
         raise ReadError(f"OCR took longer than {options.ocr_timeout:.0f} s; gave up") from None
     except OSError as exc:
@@ -85,24 +87,40 @@ def ocr_image(path: Path, options: FileOptions) -> list[PageText]:
 def ocr_pdf_pages(path: Path, numbers: list[int], options: FileOptions) -> dict[int, PageText]:
     """OCR of some pages of a PDF (by number), rendered with pdftoppm."""
     if not shutil.which("pdftoppm"):
-        raise ReadError("scanned PDF needs pdftoppm to be OCR'd; "
-                        "run scripts/ensure-packages ocr (apt-get install poppler-utils)")
+        raise ReadError(
+            "scanned PDF needs pdftoppm to be OCR'd; "
+            "run scripts/ensure-packages ocr (apt-get install poppler-utils)"
+        )
     out: dict[int, PageText] = {}
     with tempfile.TemporaryDirectory(prefix="lantai-ocr-") as folder:
         for number in numbers:
             prefix = Path(folder) / f"p{number}"
-            command = ["pdftoppm", "-f", str(number), "-l", str(number), "-r", str(RENDER_DPI),
-                       "-gray", "-png", str(path), str(prefix)]
+            command = [
+                "pdftoppm",
+                "-f",
+                str(number),
+                "-l",
+                str(number),
+                "-r",
+                str(RENDER_DPI),
+                "-gray",
+                "-png",
+                str(path),
+                str(prefix),
+            ]
             try:
-                done = subprocess.run(command, capture_output=True, timeout=options.ocr_timeout,
-                                      stdin=subprocess.DEVNULL)
+                done = subprocess.run(
+                    command, capture_output=True, timeout=options.ocr_timeout, stdin=subprocess.DEVNULL
+                )
             except subprocess.TimeoutExpired:
                 raise ReadError(f"rendering page {number} took too long; gave up") from None
             images = sorted(Path(folder).glob(f"p{number}*.png"))
             if done.returncode != 0 or not images:
                 message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-                raise ReadError(f"page {number} could not be rendered for OCR: "
-                                + (message[-1] if message else f"exit {done.returncode}"))
+                raise ReadError(
+                    f"page {number} could not be rendered for OCR: "
+                    + (message[-1] if message else f"exit {done.returncode}")
+                )
             pages = ocr_image(images[0], options)
             images[0].unlink()
             text = "\n".join(p.text for p in pages)

@@ -41,9 +41,18 @@ class SyncPlan:
 class Planner:
     """Plans the units of one run; remembers which files and records the run took."""
 
-    def __init__(self, store: CatalogStore, found: Discovery, tally: Tally, *,
-                 archive: str | None = None, sync: bool = False, dry_run: bool = False,
-                 entities: bool = False, options: FileOptions | None = None) -> None:
+    def __init__(
+        self,
+        store: CatalogStore,
+        found: Discovery,
+        tally: Tally,
+        *,
+        archive: str | None = None,
+        sync: bool = False,
+        dry_run: bool = False,
+        entities: bool = False,
+        options: FileOptions | None = None,
+    ) -> None:
         self.store = store
         self.found = found
         self.tally = tally
@@ -84,15 +93,26 @@ class Planner:
                         continue
                     key = (record.archive, record.archive_code)
                     if key in seen:
-                        self.tally.problem(Problem(path, line, "archive_code",
-                                                   f"{record.archive_code!r} repeats line "
-                                                   f"{seen[key]} of this file"))
+                        self.tally.problem(
+                            Problem(
+                                path,
+                                line,
+                                "archive_code",
+                                f"{record.archive_code!r} repeats line {seen[key]} of this file",
+                            )
+                        )
                         continue
                     seen[key] = line
                     if key in self.rows:
-                        self.tally.problem(Problem(path, line, "archive_code",
-                                                   f"{record.archive_code!r} is also in "
-                                                   f"{self.rows[key]}; the first row was kept"))
+                        self.tally.problem(
+                            Problem(
+                                path,
+                                line,
+                                "archive_code",
+                                f"{record.archive_code!r} is also in "
+                                f"{self.rows[key]}; the first row was kept",
+                            )
+                        )
                         continue
                     self.rows[key] = f"{path}:{line}"
                     self.catalog_archives.setdefault(folder, set()).add(record.archive)
@@ -121,8 +141,9 @@ class Planner:
             for order, name in enumerate(record.files):
                 full = os.path.abspath(os.path.join(folder, name))
                 if full in self.claimed:
-                    self.tally.problem(Problem(path, line, "files",
-                                               f"{name} is already attached to another record"))
+                    self.tally.problem(
+                        Problem(path, line, "files", f"{name} is already attached to another record")
+                    )
                     continue
                 self.claimed.add(full)
                 sources.append(Source(full, "listed", order, origin=f"{path}:{line}"))
@@ -130,8 +151,9 @@ class Planner:
                 if full not in self.claimed and under(full, folder):
                     self.claimed.add(full)
                     sources.append(Source(full, "named", start))
-            plans.append(((record.archive, record.archive_code), record, content_hash(record),
-                          path, "row", sources))
+            plans.append(
+                ((record.archive, record.archive_code), record, content_hash(record), path, "row", sources)
+            )
         yield from self._finish(plans, states, stored_files)
 
     # -- every kind of unit ---------------------------------------------------------
@@ -154,8 +176,7 @@ class Planner:
                     if stored.path in self.claimed:
                         continue  # another unit of this run took it
                     self.claimed.add(stored.path)
-                sources.append(Source(stored.path, stored.attach or "named", stored.start or 1,
-                                      known=stored))
+                sources.append(Source(stored.path, stored.attach or "named", stored.start or 1, known=stored))
                 mine.add(stored.path)
             for s in sources:
                 if s.known is None:
@@ -164,24 +185,34 @@ class Planner:
                 if s.size is None and self.sync and s.known is not None:
                     drop.append(s.path)  # a deleted file's pages go
                     s.known = None
-            task = UnitTask(key, base, row_hash, source, kind, sources, drop_files=drop,
-                            entities=self.entities)
+            task = UnitTask(
+                key, base, row_hash, source, kind, sources, drop_files=drop, entities=self.entities
+            )
             self.processed.add(key)
             self.dropped.update(drop)
             # With entities on, a record stored without them is analysed again (its
             # files are not re-read: the stored pages are used), so switching on fills them.
-            if not drop and state is not None and state["source"] == source \
-                    and (state["has_entities"] or not self.entities) \
-                    and self._unchanged(task, state):
+            if (
+                not drop
+                and state is not None
+                and state["source"] == source
+                and (state["has_entities"] or not self.entities)
+                and self._unchanged(task, state)
+            ):
                 self.tally.report.unchanged += 1
                 self.tally.tick(sum(1 for s in sources if s.path in self.found.pages))
                 if kind == "orphan" or (kind == "attach" and not source):
                     self.tally.orphan(key, (s.path for s in sources))
                 continue
             tasks.append(task)
-        wanted = [(states[t.key]["pk"], [s.path for s in t.sources if s.known is not None
-                                         and s.known.status in ("ok", "needs_ocr")])
-                  for t in tasks if t.key in states]
+        wanted = [
+            (
+                states[t.key]["pk"],
+                [s.path for s in t.sources if s.known is not None and s.known.status in ("ok", "needs_ocr")],
+            )
+            for t in tasks
+            if t.key in states
+        ]
         stored_pages = self.store.pages_of_sources(wanted)
         for task in tasks:
             if task.key in states:
@@ -221,14 +252,18 @@ class Planner:
         for s in task.sources:
             if s.read or (s.known is None and s.size is not None):
                 return False
-            keys.append(source_key(s, s.known.sha256, s.known.status) if s.known
-                        else source_key(s, "", "missing"))
+            keys.append(
+                source_key(s, s.known.sha256, s.known.status) if s.known else source_key(s, "", "missing")
+            )
         if unit_hash(task.row_hash, keys) != state["source_hash"]:
             return False
         for s in task.sources:  # the same problems as last time, reported again
             if s.size is None:
-                self.tally.problem(Problem(s.origin or s.path, None, "files" if s.origin else None,
-                                           f"no such file: {s.path}"))
+                self.tally.problem(
+                    Problem(
+                        s.origin or s.path, None, "files" if s.origin else None, f"no such file: {s.path}"
+                    )
+                )
             if s.known and s.known.status == "failed":
                 self.tally.problem(Problem(s.path, None, None, s.known.reason))
             elif s.known and s.known.status == "needs_ocr":
@@ -256,9 +291,15 @@ class Planner:
         for path in self.found.unnamed:
             if path in self.claimed:
                 continue
-            self.tally.problem(Problem(path, None, None,
-                                       "not named by a 档号 (like J001-001-0001.pdf or "
-                                       "J001-001-0001_003.txt) and no catalog row lists it"))
+            self.tally.problem(
+                Problem(
+                    path,
+                    None,
+                    None,
+                    "not named by a 档号 (like J001-001-0001.pdf or "
+                    "J001-001-0001_003.txt) and no catalog row lists it",
+                )
+            )
             self.tally.tick(1)
         groups: dict[tuple[str, str], list[Source]] = {}
         for code in sorted(self.found.named):
@@ -267,9 +308,9 @@ class Planner:
                     continue
                 archive = self._archive_for(path, code)
                 if archive is None:
-                    self.tally.problem(Problem(path, None, None,
-                                               f"cannot tell which archive holds {code}; "
-                                               "give --archive"))
+                    self.tally.problem(
+                        Problem(path, None, None, f"cannot tell which archive holds {code}; give --archive")
+                    )
                     self.tally.tick(1)
                     continue
                 self.claimed.add(path)
@@ -277,10 +318,11 @@ class Planner:
         keys = sorted(groups)
         for start in range(0, len(keys), PLAN_CHUNK):
             if not self.dry_run:
-                yield from self._attach_units(keys[start:start + PLAN_CHUNK], groups)
+                yield from self._attach_units(keys[start : start + PLAN_CHUNK], groups)
 
-    def _attach_units(self, keys: list[tuple[str, str]],
-                      groups: dict[tuple[str, str], list[Source]]) -> Iterator[UnitTask]:
+    def _attach_units(
+        self, keys: list[tuple[str, str]], groups: dict[tuple[str, str], list[Source]]
+    ) -> Iterator[UnitTask]:
         """Units adding files to stored records, or making file-born records."""
         states = self.store.states(keys)
         stored = self.store.get_many(f"{a}/{c}" for a, c in keys if (a, c) in states)
@@ -296,13 +338,19 @@ class Planner:
                 kind = "attach"
             else:
                 try:
-                    record = record_from_row({"archive": key[0], "archive_code": key[1],
-                                              "title": key[1], "access": "unreviewed"})
+                    record = record_from_row(
+                        {"archive": key[0], "archive_code": key[1], "title": key[1], "access": "unreviewed"}
+                    )
                 except RecordError as exc:
                     for s in sources:
-                        self.tally.problem(Problem(s.path, None, None,
-                                                   f"file name {key[1]!r} is not a usable 档号: "
-                                                   f"{exc.message}"))
+                        self.tally.problem(
+                            Problem(
+                                s.path,
+                                None,
+                                None,
+                                f"file name {key[1]!r} is not a usable 档号: {exc.message}",
+                            )
+                        )
                     self.tally.tick(len(sources))
                     continue
                 row_hash, source, kind = content_hash(record), "", "orphan"
@@ -324,9 +372,12 @@ class Planner:
                 seen = self.catalog_seen.get(source, "absent")
                 if seen is None or self.bad_rows.get(source):
                     # An unreadable row may be a stored record's: removing it would lose data.
-                    self.tally.problem(Problem(source, None, None, "has rows that cannot be "
-                                               "read, so its records were not synced"),
-                                       failed=False)
+                    self.tally.problem(
+                        Problem(
+                            source, None, None, "has rows that cannot be read, so its records were not synced"
+                        ),
+                        failed=False,
+                    )
                     continue
                 if seen == "absent" and source in self.found.catalogs:
                     continue
@@ -336,8 +387,7 @@ class Planner:
         for root in self.found.roots:
             for state in self.store.files_under(root, kind="page"):
                 if state.path not in self.found.pages and state.path not in self.dropped:
-                    gone.setdefault((state.archive or "", state.archive_code or ""), []).append(
-                        state.path)
+                    gone.setdefault((state.archive or "", state.archive_code or ""), []).append(state.path)
         keys = sorted(k for k in gone if k not in remove and k not in self.processed)
         states = self.store.states(keys)
         stored_files = self.store.attached_files(keys)
@@ -351,10 +401,10 @@ class Planner:
             if not known["source"] and not left:
                 remove.add(key)  # a file-born record whose files are all gone
                 continue
-            plans.append((key, record, known["row_hash"] or content_hash(record),
-                          known["source"] or "", "attach", []))
-        plan.detached = sorted(p for key, paths in gone.items() if key not in remove
-                               for p in paths)
+            plans.append(
+                (key, record, known["row_hash"] or content_hash(record), known["source"] or "", "attach", [])
+            )
+        plan.detached = sorted(p for key, paths in gone.items() if key not in remove for p in paths)
         if not self.dry_run:
             plan.tasks = self._finish(plans, states, stored_files)
         return plan

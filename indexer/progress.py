@@ -44,10 +44,12 @@ class Progress:
             eta = _duration(elapsed * (total - done) / done)
         elif total and done >= total:
             eta = "0m00s"
-        return (f"{done}/{total} files, {records} records ({report.added} added, "
-                f"{report.updated} updated, {report.unchanged} unchanged, {report.failed} failed), "
-                f"{report.pages} pages, {records / elapsed:.1f} records/s, "
-                f"{report.pages / elapsed:.1f} pages/s, ETA {eta}")
+        return (
+            f"{done}/{total} files, {records} records ({report.added} added, "
+            f"{report.updated} updated, {report.unchanged} unchanged, {report.failed} failed), "
+            f"{report.pages} pages, {records / elapsed:.1f} records/s, "
+            f"{report.pages / elapsed:.1f} pages/s, ETA {eta}"
+        )
 
     def __call__(self, report: IngestReport, done: int, total: int) -> None:
         now = time.monotonic()
@@ -90,8 +92,7 @@ class RebuildProgress:
         elif total and done >= total:
             eta = "0m00s"
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return (f"{done}/{total} records, {done / elapsed:.1f} records/s, ETA {eta}, "
-                f"peak RSS {peak:.0f} MB")
+        return f"{done}/{total} records, {done / elapsed:.1f} records/s, ETA {eta}, peak RSS {peak:.0f} MB"
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()

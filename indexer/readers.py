@@ -102,8 +102,9 @@ def decode_bytes(data: bytes) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ReadError(f"not valid {encoding} text: bad bytes at offset {exc.start} "
-                        "(wrong or mixed encoding)") from None
+        raise ReadError(
+            f"not valid {encoding} text: bad bytes at offset {exc.start} (wrong or mixed encoding)"
+        ) from None
 
 
 def open_text(path: Path) -> TextIO:
@@ -131,8 +132,9 @@ def _jsonl_rows(stream: TextIO, path: Path) -> Rows:
         try:
             line = stream.readline()
         except UnicodeDecodeError as exc:
-            raise ReadError(f"after line {number}: not valid {stream.encoding} text "
-                            "(wrong or mixed encoding)") from exc
+            raise ReadError(
+                f"after line {number}: not valid {stream.encoding} text (wrong or mixed encoding)"
+            ) from exc
         if not line:
             return
         number += 1
@@ -174,13 +176,13 @@ def _csv_rows(stream: TextIO) -> Rows:
             yield reader.line_num, RowProblem(f"unreadable CSV: {exc}")
             continue
         except UnicodeDecodeError:
-            raise ReadError(f"after line {reader.line_num}: not valid {stream.encoding} text "
-                            "(wrong or mixed encoding)") from None
+            raise ReadError(
+                f"after line {reader.line_num}: not valid {stream.encoding} text (wrong or mixed encoding)"
+            ) from None
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(header):
-            yield reader.line_num, RowProblem(
-                f"{len(values)} columns, but the header has {len(header)}")
+            yield reader.line_num, RowProblem(f"{len(values)} columns, but the header has {len(header)}")
             continue
         yield reader.line_num, dict(zip(header, values, strict=False))
 

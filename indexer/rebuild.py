@@ -48,8 +48,9 @@ def analyse_batch(items: list[tuple[Record, dict | None]]) -> Analysed:
     return out
 
 
-def analysed_in_order(batches: Iterable[list[tuple[Record, dict | None]]],
-                      workers: int) -> Iterator[Analysed]:
+def analysed_in_order(
+    batches: Iterable[list[tuple[Record, dict | None]]], workers: int
+) -> Iterator[Analysed]:
     """Each batch analysed (:func:`analyse_batch`), in the order given: in this process
     with one worker, else in a pool of ``workers`` processes with a few batches ahead
     (memory stays bounded whatever the count)."""
@@ -69,9 +70,14 @@ def analysed_in_order(batches: Iterable[list[tuple[Record, dict | None]]],
             yield pending.popleft().result()
 
 
-def reindex(store: CatalogStore, backend: SearchBackend, batch: int = BATCH,
-            progress: Callable[[int, int], None] | None = None,
-            workers: int | None = None, inline_records: int = INLINE_RECORDS) -> int:
+def reindex(
+    store: CatalogStore,
+    backend: SearchBackend,
+    batch: int = BATCH,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    inline_records: int = INLINE_RECORDS,
+) -> int:
     """Rebuild the index from the catalog; returns the number of records indexed.
 
     The backend builds a new index beside the old one and switches to it atomically
@@ -98,8 +104,9 @@ def reindex(store: CatalogStore, backend: SearchBackend, batch: int = BATCH,
         done = 0
         for analysed in analysed_in_order(batched(records(), batch), workers):
             stack = ExitStack()
-            stack.enter_context(prepared_tokens(
-                {text: joined for _, tokens in analysed for text, joined in tokens.items()}))
+            stack.enter_context(
+                prepared_tokens({text: joined for _, tokens in analysed for text, joined in tokens.items()})
+            )
             registered.append(stack)
             while len(registered) > KEPT:
                 registered.popleft().close()

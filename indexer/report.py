@@ -42,15 +42,27 @@ class IngestReport:
     def as_json(self) -> dict:
         """The summary as a JSON-ready dict."""
         return {
-            "files": self.files, "added": self.added, "updated": self.updated,
-            "unchanged": self.unchanged, "entities_added": self.entities_added,
-            "failed": self.failed, "not_indexed": self.not_indexed,
-            "pages": self.pages, "low_quality_pages": self.low_quality_pages,
-            "needs_ocr": self.needs_ocr, "needs_ocr_files": self.needs_ocr_files,
-            "orphans": self.orphans, "removed": self.removed, "detached": self.detached,
-            "reindexed": self.reindexed, "dry_run": self.dry_run, "seconds": round(self.seconds, 3),
-            "errors": [{"file": p.file, "line": p.line, "field": p.field, "reason": p.message,
-                        "message": p.message} for p in self.errors],
+            "files": self.files,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "entities_added": self.entities_added,
+            "failed": self.failed,
+            "not_indexed": self.not_indexed,
+            "pages": self.pages,
+            "low_quality_pages": self.low_quality_pages,
+            "needs_ocr": self.needs_ocr,
+            "needs_ocr_files": self.needs_ocr_files,
+            "orphans": self.orphans,
+            "removed": self.removed,
+            "detached": self.detached,
+            "reindexed": self.reindexed,
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 3),
+            "errors": [
+                {"file": p.file, "line": p.line, "field": p.field, "reason": p.message, "message": p.message}
+                for p in self.errors
+            ],
         }
 
 

@@ -129,12 +129,24 @@ def analyze_task(tasks: list[UnitTask], options: FileOptions) -> list[UnitResult
             out.append(analyze_unit(task, options))
         except Exception as exc:  # noqa: BLE001 - one bad unit must not stop the batch
             names = ", ".join(s.path for s in task.sources) or task.source or task.key[1]
-            out.append(UnitResult(
-                key=task.key, kind=task.kind, record=task.base, doc=None, pages=[], files=[],
-                drop_files=[], source=task.source, row_hash=task.row_hash, source_hash="",
-                problems=[Problem(names, None, None,
-                                  f"could not be analysed: {type(exc).__name__}: {exc}")],
-                needs_ocr=[]))
+            out.append(
+                UnitResult(
+                    key=task.key,
+                    kind=task.kind,
+                    record=task.base,
+                    doc=None,
+                    pages=[],
+                    files=[],
+                    drop_files=[],
+                    source=task.source,
+                    row_hash=task.row_hash,
+                    source_hash="",
+                    problems=[
+                        Problem(names, None, None, f"could not be analysed: {type(exc).__name__}: {exc}")
+                    ],
+                    needs_ocr=[],
+                )
+            )
     return out
 
 
@@ -142,14 +154,24 @@ def _relative(pages: list[Page], start: int) -> list[PageText]:
     return [PageText(p.number - start + 1, p.text, p.confidence, p.method) for p in pages]
 
 
-def _read_source(source: Source, task: UnitTask, options: FileOptions,
-                 problems: list[Problem], needs_ocr: list[tuple[str, int]]
-                 ) -> tuple[list[PageText], FileState | None, str, str]:
+def _read_source(
+    source: Source,
+    task: UnitTask,
+    options: FileOptions,
+    problems: list[Problem],
+    needs_ocr: list[tuple[str, int]],
+) -> tuple[list[PageText], FileState | None, str, str]:
     """Pages of one source, its new file state, and its hash and status for the unit hash."""
     known = source.known
     if source.size is None:
-        problems.append(Problem(source.origin or source.path, None, "files" if source.origin else None,
-                                f"no such file: {source.path}"))
+        problems.append(
+            Problem(
+                source.origin or source.path,
+                None,
+                "files" if source.origin else None,
+                f"no such file: {source.path}",
+            )
+        )
     if not source.read and known is not None:  # unchanged, or gone and kept: the stored pages
         pages = _relative(task.stored_pages.get(source.path, []), known.start or 1)
         if known.status == "failed":
@@ -159,8 +181,15 @@ def _read_source(source: Source, task: UnitTask, options: FileOptions,
         return pages, None, known.sha256, known.status
     if source.size is None:
         return [], None, "", "missing"
-    state = FileState(path=source.path, kind="page", size=source.size, mtime_ns=source.mtime_ns or 0,
-                      archive=task.key[0], archive_code=task.key[1], attach=source.attach)
+    state = FileState(
+        path=source.path,
+        kind="page",
+        size=source.size,
+        mtime_ns=source.mtime_ns or 0,
+        archive=task.key[0],
+        archive_code=task.key[1],
+        attach=source.attach,
+    )
     sha = ""
     try:
         stat = os.stat(source.path)
@@ -176,8 +205,12 @@ def _read_source(source: Source, task: UnitTask, options: FileOptions,
             sha = hashlib.sha256(data).hexdigest()
         else:
             sha = file_hash(source.path)
-        if known is not None and known.sha256 == sha and known.status == "ok" \
-                and source.path in task.stored_pages:  # touched, not changed
+        if (
+            known is not None
+            and known.sha256 == sha
+            and known.status == "ok"
+            and source.path in task.stored_pages
+        ):  # touched, not changed
             pages = _relative(task.stored_pages[source.path], known.start or 1)
             return pages, replace(state, sha256=sha, pages=len(pages)), sha, "ok"
         read = read_page_file(Path(source.path), options, data=data)
@@ -195,9 +228,19 @@ def _read_source(source: Source, task: UnitTask, options: FileOptions,
         wanted = set(read.needs_ocr)
         pages = [replace(p, method="needs_ocr") if p.number in wanted else p for p in pages]
         needs_ocr.append((source.path, len(wanted)))
-    return pages, replace(state, sha256=sha, pages=len(pages), status=status,
-                          reason=read.ocr_reason if read.needs_ocr else "",
-                          needs_ocr=len(read.needs_ocr)), sha, status
+    return (
+        pages,
+        replace(
+            state,
+            sha256=sha,
+            pages=len(pages),
+            status=status,
+            reason=read.ocr_reason if read.needs_ocr else "",
+            needs_ocr=len(read.needs_ocr),
+        ),
+        sha,
+        status,
+    )
 
 
 def _quality(page: PageText) -> float:
@@ -211,8 +254,9 @@ def _quality(page: PageText) -> float:
     return round(quality, 4)
 
 
-def build_pages(numbered: dict[int, tuple[PageText, str]], base_text: str
-                ) -> tuple[str, NormalizedText, list[Page], set[str]]:
+def build_pages(
+    numbered: dict[int, tuple[PageText, str]], base_text: str
+) -> tuple[str, NormalizedText, list[Page], set[str]]:
     """The record text (pages joined), its normalized form with personal data masked (one
     pass for the whole record, as the index gets it), the pages, whose search text is
     their slice of that normalized form, and the kinds of personal data in the text."""
@@ -247,9 +291,18 @@ def build_pages(numbered: dict[int, tuple[PageText, str]], base_text: str
             hi = bisect_left(offsets, end, lo, limit)
             search = body.text[lo:hi]
             kinds = tuple(sorted({p.kind for p in found if p.start < end and p.end > start}))
-        pages.append(Page(number=number, text=page.text, search_text=search, quality=_quality(page),
-                          confidence=page.confidence, method=page.method, source=source,
-                          personal_data=kinds))
+        pages.append(
+            Page(
+                number=number,
+                text=page.text,
+                search_text=search,
+                quality=_quality(page),
+                confidence=page.confidence,
+                method=page.method,
+                source=source,
+                personal_data=kinds,
+            )
+        )
     return text, body, pages, {p.kind for p in found}
 
 
@@ -271,9 +324,15 @@ def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
         clash = sorted(set(numbers) & set(numbered))
         if clash:
             owner = numbered[clash[0]][1]
-            problems.append(Problem(source.path, None, None,
-                                    f"page {clash[0]} of {task.key[0]}/{task.key[1]} is also given "
-                                    f"by {owner}; this file was skipped"))
+            problems.append(
+                Problem(
+                    source.path,
+                    None,
+                    None,
+                    f"page {clash[0]} of {task.key[0]}/{task.key[1]} is also given "
+                    f"by {owner}; this file was skipped",
+                )
+            )
             read, numbers = [], []
             if state is not None:
                 state = replace(state, status="failed", reason="page numbers clash")
@@ -291,15 +350,31 @@ def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
     entities = find_entities(record) if task.entities else None
     # The words the writer learns from this record before indexing it (subjects, creator,
     # entity names), learned here too, so the index tokens split them as queries will.
-    add_words([w for w in (*record.subjects, record.creator, *entity_words(entities))
-               if 2 <= len(w.strip()) <= MAX_WORD and " " not in w.strip()])
+    add_words(
+        [
+            w
+            for w in (*record.subjects, record.creator, *entity_words(entities))
+            if 2 <= len(w.strip()) <= MAX_WORD and " " not in w.strip()
+        ]
+    )
     doc = index_doc(record, entities, body=body)
     return UnitResult(
-        key=task.key, kind=task.kind, record=record, doc=doc, pages=pages,
-        files=files, drop_files=task.drop_files, source=task.source, row_hash=task.row_hash,
-        source_hash=unit_hash(task.row_hash, keys), problems=problems, needs_ocr=needs_ocr,
-        entities=entities, tokens=doc_tokens(doc),
-        values=row_values(record, personal))
+        key=task.key,
+        kind=task.kind,
+        record=record,
+        doc=doc,
+        pages=pages,
+        files=files,
+        drop_files=task.drop_files,
+        source=task.source,
+        row_hash=task.row_hash,
+        source_hash=unit_hash(task.row_hash, keys),
+        problems=problems,
+        needs_ocr=needs_ocr,
+        entities=entities,
+        tokens=doc_tokens(doc),
+        values=row_values(record, personal),
+    )
 
 
 def entity_words(entities: dict | None) -> list[str]:
@@ -318,6 +393,9 @@ def find_entities(record: Record) -> dict:
     catalog = " ".join([record.title, *record.subjects, record.description])
     texts = [mask_personal_data(catalog), mask_personal_data(record.text)]
     found = entities_of_normalized([(t, normalize(t)) for t in texts])
-    return {part: {facet: names for facet, names in entity_names(ents).items()
-                   if facet in ("person", "place", "org")}
-            for part, ents in zip(("catalog", "text"), found, strict=True)}
+    return {
+        part: {
+            facet: names for facet, names in entity_names(ents).items() if facet in ("person", "place", "org")
+        }
+        for part, ents in zip(("catalog", "text"), found, strict=True)
+    }

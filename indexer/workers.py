@@ -32,9 +32,15 @@ TASK_COST = 8  # units (a file to read counts 2 more) handed to a worker at once
 class Analysis:
     """Units in, built records out: a worker pool (started when there is enough work)."""
 
-    def __init__(self, accept: Callable[[list[UnitResult]], None], tally: Tally, *,
-                 workers: int = 1, options: FileOptions | None = None,
-                 entities: bool = False) -> None:
+    def __init__(
+        self,
+        accept: Callable[[list[UnitResult]], None],
+        tally: Tally,
+        *,
+        workers: int = 1,
+        options: FileOptions | None = None,
+        entities: bool = False,
+    ) -> None:
         self.accept = accept
         self.tally = tally
         self.workers = max(1, workers)
@@ -74,8 +80,9 @@ class Analysis:
             load_pipeline()
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_init,
-                                        initargs=(os.getpid(),))
+        self.pool = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+        )
 
     def _dispatch(self) -> None:
         tasks, self.waiting = self.waiting, []
@@ -96,8 +103,9 @@ class Analysis:
         except BrokenProcessPool as exc:
             for task in tasks:
                 names = ", ".join(s.path for s in task.sources) or task.source
-                self.tally.problem(Problem(names, None, None,
-                                           f"a worker process died while reading this ({exc})"))
+                self.tally.problem(
+                    Problem(names, None, None, f"a worker process died while reading this ({exc})")
+                )
             if self.pool is not None:
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = None

@@ -45,8 +45,14 @@ class IngestHooks:
 class Writer:
     """Writes built records in batches into one catalog and one backend."""
 
-    def __init__(self, store: CatalogStore, backend: SearchBackend, tally: Tally,
-                 hooks: IngestHooks | None = None, input_files: Container[str] = ()) -> None:
+    def __init__(
+        self,
+        store: CatalogStore,
+        backend: SearchBackend,
+        tally: Tally,
+        hooks: IngestHooks | None = None,
+        input_files: Container[str] = (),
+    ) -> None:
         self.store = store
         self.backend = backend
         self.tally = tally
@@ -68,8 +74,11 @@ class Writer:
                 continue
             self.results.append(result)
             self.pages += len(result.pages)
-        if len(self.results) >= self.hooks.batch or self.pages >= BATCH_PAGES \
-                or time.monotonic() - self.since >= FLUSH_SECONDS:
+        if (
+            len(self.results) >= self.hooks.batch
+            or self.pages >= BATCH_PAGES
+            or time.monotonic() - self.since >= FLUSH_SECONDS
+        ):
             self.flush()
 
     def flush(self) -> None:
@@ -79,9 +88,20 @@ class Writer:
         if not results:
             return
         report = self.tally.report
-        writes = [RecordWrite(record=r.record, pages=r.pages, source=r.source, row_hash=r.row_hash,
-                              source_hash=r.source_hash, files=r.files, drop_files=r.drop_files,
-                              entities=r.entities, values=r.values) for r in results]
+        writes = [
+            RecordWrite(
+                record=r.record,
+                pages=r.pages,
+                source=r.source,
+                row_hash=r.row_hash,
+                source_hash=r.source_hash,
+                files=r.files,
+                drop_files=r.drop_files,
+                entities=r.entities,
+                values=r.values,
+            )
+            for r in results
+        ]
         outcomes = self.store.write(writes)
         self.written += len(outcomes)
         self.hooks.at_stage("catalog", self.written)
@@ -99,11 +119,15 @@ class Writer:
             if outcome.status != "unchanged":
                 report.pages += len(result.pages)
                 report.low_quality_pages += sum(
-                    1 for p in result.pages if p.low_quality and p.method != "needs_ocr")
+                    1 for p in result.pages if p.low_quality and p.method != "needs_ocr"
+                )
                 changed_records.append(outcome.record)
             if outcome.needs_index:
-                doc = result.doc if outcome.record == result.record and result.doc else index_doc(
-                    outcome.record, result.entities)
+                doc = (
+                    result.doc
+                    if outcome.record == result.record and result.doc
+                    else index_doc(outcome.record, result.entities)
+                )
                 docs.append(doc)
                 marks.append((outcome.pk, outcome.content_hash))
             self.tally.tick(sum(1 for f in result.files if f.path in self.input_files))
@@ -118,10 +142,16 @@ class Writer:
                 self.backend.index(docs)
         except Exception as exc:  # the catalog is intact; the next run indexes them
             report.not_indexed += len(docs)
-            self.tally.problem(Problem(
-                results[0].source or results[0].key[1], None, None,
-                f"{len(docs)} records stored but not indexed ({exc}); the next ingest indexes "
-                "them, or run 'lantai reindex'"), failed=False)
+            self.tally.problem(
+                Problem(
+                    results[0].source or results[0].key[1],
+                    None,
+                    None,
+                    f"{len(docs)} records stored but not indexed ({exc}); the next ingest indexes "
+                    "them, or run 'lantai reindex'",
+                ),
+                failed=False,
+            )
             return
         self.hooks.at_stage("index", self.written)
         self.store.mark_indexed(marks)
@@ -135,10 +165,17 @@ class Writer:
                 self.backend.index(docs)
             except Exception as exc:  # the catalog is intact; the next run tries again
                 self.tally.report.not_indexed += len(docs)
-                self.tally.problem(Problem("(catalog)", None, None,
-                                           f"{len(docs)} stored records could not be indexed "
-                                           f"({exc}); the next ingest tries again, or run "
-                                           "'lantai reindex'"), failed=False)
+                self.tally.problem(
+                    Problem(
+                        "(catalog)",
+                        None,
+                        None,
+                        f"{len(docs)} stored records could not be indexed "
+                        f"({exc}); the next ingest tries again, or run "
+                        "'lantai reindex'",
+                    ),
+                    failed=False,
+                )
                 return
             self.store.mark_indexed((pk, digest) for pk, digest, _, _ in batch)
             self.tally.report.reindexed += len(docs)
@@ -150,9 +187,15 @@ class Writer:
         try:
             self.backend.delete(ids)
         except Exception as exc:
-            self.tally.problem(Problem("(index)", None, None,
-                                       f"{len(ids)} records not removed from the index ({exc}); "
-                                       "they stay in the catalog until the next --sync"))
+            self.tally.problem(
+                Problem(
+                    "(index)",
+                    None,
+                    None,
+                    f"{len(ids)} records not removed from the index ({exc}); "
+                    "they stay in the catalog until the next --sync",
+                )
+            )
             return
         self.store.remove(sorted(keys))
         try:  # the index holds nothing the catalog lacks

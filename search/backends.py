@@ -12,9 +12,12 @@ def _sqlite(settings: Settings) -> SearchBackend:
     from search.sqlite_fts import SqliteBackend
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteBackend(settings.index_path, exact_total_limit=settings.exact_total_limit,
-                         facet_sample_size=settings.facet_sample_size,
-                         cache_size=settings.search_cache_size)
+    return SqliteBackend(
+        settings.index_path,
+        exact_total_limit=settings.exact_total_limit,
+        facet_sample_size=settings.facet_sample_size,
+        cache_size=settings.search_cache_size,
+    )
 
 
 def _opensearch(settings: Settings) -> SearchBackend:
@@ -23,8 +26,7 @@ def _opensearch(settings: Settings) -> SearchBackend:
     return OpenSearchBackend(settings)
 
 
-BACKENDS: dict[str, Callable[[Settings], SearchBackend]] = {
-    "sqlite": _sqlite, "opensearch": _opensearch}
+BACKENDS: dict[str, Callable[[Settings], SearchBackend]] = {"sqlite": _sqlite, "opensearch": _opensearch}
 
 
 def open_backend(settings: Settings) -> SearchBackend:

@@ -54,21 +54,51 @@ from search.query_terms import (
 )
 
 #: Field boosts; the same weights the SQLite backend gives its bm25 columns.
-BOOSTS = {"title_words": 10.0, "code_chars": 10.0, "creator_words": 3.0, "meta_words": 2.0,
-          "body_words": 1.0, "person_words": 3.0, "place_words": 3.0, "org_words": 3.0,
-          "pinyin": 2.0, "year_terms": 0.5, "title_chars": 5.0, "meta_chars": 1.5,
-          "body_chars": 1.0}
-TERM_FIELDS = {
-    True: ("title_words", "code_chars", "creator_words", "meta_words", "body_words",
-           "person_words", "place_words", "org_words"),
-    False: ("title_words", "code_chars", "creator_words", "meta_words", "person_words",
-            "place_words", "org_words"),
+BOOSTS = {
+    "title_words": 10.0,
+    "code_chars": 10.0,
+    "creator_words": 3.0,
+    "meta_words": 2.0,
+    "body_words": 1.0,
+    "person_words": 3.0,
+    "place_words": 3.0,
+    "org_words": 3.0,
+    "pinyin": 2.0,
+    "year_terms": 0.5,
+    "title_chars": 5.0,
+    "meta_chars": 1.5,
+    "body_chars": 1.0,
 }
-PHRASE_FIELDS = {True: ("title_chars", "meta_chars", "body_chars"),
-                 False: ("title_chars", "meta_chars")}
-FIELD_FIELDS = {"title": ("title_words",), "creator": ("creator_words",),
-                "person": ("person_words",), "place": ("place_words",), "org": ("org_words",),
-                "code": ("code_chars",)}
+TERM_FIELDS = {
+    True: (
+        "title_words",
+        "code_chars",
+        "creator_words",
+        "meta_words",
+        "body_words",
+        "person_words",
+        "place_words",
+        "org_words",
+    ),
+    False: (
+        "title_words",
+        "code_chars",
+        "creator_words",
+        "meta_words",
+        "person_words",
+        "place_words",
+        "org_words",
+    ),
+}
+PHRASE_FIELDS = {True: ("title_chars", "meta_chars", "body_chars"), False: ("title_chars", "meta_chars")}
+FIELD_FIELDS = {
+    "title": ("title_words",),
+    "creator": ("creator_words",),
+    "person": ("person_words",),
+    "place": ("place_words",),
+    "org": ("org_words",),
+    "code": ("code_chars",),
+}
 TOKEN_FIELDS = tuple(BOOSTS)
 ENTITY_FIELDS = {"person": "persons", "place": "places", "org": "orgs"}
 FACET_FIELDS = {"archive": "archive", "year": "year", "record_type": "record_type"}
@@ -104,8 +134,7 @@ INDEX_SETTINGS: dict[str, Any] = {
     "analysis": {
         "analyzer": {
             # Tokens come pre-segmented from search.query_terms, one space between them.
-            "lantai_tokens": {"type": "custom", "tokenizer": "whitespace",
-                              "filter": ["lowercase"]},
+            "lantai_tokens": {"type": "custom", "tokenizer": "whitespace", "filter": ["lowercase"]},
         },
     },
 }
@@ -123,8 +152,7 @@ MAPPINGS: dict[str, Any] = {
         "title_text": {"type": "keyword", "ignore_above": 4096},  # normalized: suggestions
         "title_length": {"type": "integer"},
         "date": _KEYWORD,  # ISO text (1949, 1949-07, 1949-07-14): sorts like the catalog
-        "date_value": {"type": "date", "format": "yyyy-MM-dd||yyyy-MM||yyyy",
-                       "ignore_malformed": True},
+        "date_value": {"type": "date", "format": "yyyy-MM-dd||yyyy-MM||yyyy", "ignore_malformed": True},
         "year": {"type": "integer"},
         "record_type": _KEYWORD,
         "visibility": _KEYWORD,
@@ -134,8 +162,7 @@ MAPPINGS: dict[str, Any] = {
         "orgs": _KEYWORD,
         **{name: _token_field(name) for name in TOKEN_FIELDS},
         # Matching only (no frequencies, positions or norms): the compact query form.
-        **{name: {**_TOKENS, "index_options": "docs", "norms": False}
-           for name in COMBINED_FIELDS.values()},
+        **{name: {**_TOKENS, "index_options": "docs", "norms": False} for name in COMBINED_FIELDS.values()},
     },
 }
 
@@ -192,8 +219,7 @@ def source_of(doc: IndexDoc) -> dict[str, Any]:
 
 
 def _any_of(queries: list[dict]) -> dict:
-    return queries[0] if len(queries) == 1 else {
-        "bool": {"should": queries, "minimum_should_match": 1}}
+    return queries[0] if len(queries) == 1 else {"bool": {"should": queries, "minimum_should_match": 1}}
 
 
 class QueryBuilder:
@@ -213,8 +239,7 @@ class QueryBuilder:
     def leaf(self, node: Term | Phrase | YearRange) -> dict | None:
         """DSL for one term, phrase or year range; None when it has no tokens."""
         if isinstance(node, YearRange):
-            return {"terms": {"year_terms": year_terms(node.start, node.end),
-                              "boost": BOOSTS["year_terms"]}}
+            return {"terms": {"year_terms": year_terms(node.start, node.end), "boost": BOOSTS["year_terms"]}}
         field = node.field
         if field == "code":
             tokens = char_tokens(node.text)
@@ -239,30 +264,39 @@ class QueryBuilder:
 
     @staticmethod
     def _phrase(fields: Sequence[str], tokens: list[str]) -> dict:
-        return _any_of([{"match_phrase": {f: {"query": _joined(tokens), "boost": BOOSTS[f]}}}
-                        for f in fields])
+        return _any_of(
+            [{"match_phrase": {f: {"query": _joined(tokens), "boost": BOOSTS[f]}}} for f in fields]
+        )
 
     def _terms(self, fields: Sequence[str], tokens: list[str]) -> dict:
         if self.compact and tuple(fields) == TERM_FIELDS[self.text_visible]:
             field = COMBINED_FIELDS[self.text_visible]
             return {"match": {field: {"query": _joined(tokens), "operator": "and"}}}
         if len(fields) == 1:
-            return {"match": {fields[0]: {"query": _joined(tokens), "operator": "and",
-                                          "boost": BOOSTS[fields[0]]}}}
+            return {
+                "match": {
+                    fields[0]: {"query": _joined(tokens), "operator": "and", "boost": BOOSTS[fields[0]]}
+                }
+            }
         # cross_fields with operator "and": every token must occur in one of the fields.
-        return {"multi_match": {"query": _joined(tokens), "type": "cross_fields",
-                                "operator": "and",
-                                "fields": [f"{f}^{BOOSTS[f]:g}" for f in fields]}}
+        return {
+            "multi_match": {
+                "query": _joined(tokens),
+                "type": "cross_fields",
+                "operator": "and",
+                "fields": [f"{f}^{BOOSTS[f]:g}" for f in fields],
+            }
+        }
 
     def positive(self, node: Node) -> dict | None:
         """DSL for ``node``; None when it has nothing positive to match."""
         if isinstance(node, And):
-            must = [p for c in node.children if not isinstance(c, Not)
-                    if (p := self.positive(c)) is not None]
+            must = [p for c in node.children if not isinstance(c, Not) if (p := self.positive(c)) is not None]
             if not must:
                 return None
-            must_not = [n for c in node.children if isinstance(c, Not)
-                        if (n := self.positive(c.child)) is not None]
+            must_not = [
+                n for c in node.children if isinstance(c, Not) if (n := self.positive(c.child)) is not None
+            ]
             if len(must) == 1 and not must_not:
                 return must[0]
             query: dict[str, Any] = {"must": must}
@@ -270,8 +304,9 @@ class QueryBuilder:
                 query["must_not"] = must_not
             return {"bool": query}
         if isinstance(node, Or):
-            parts = [p for c in node.children if not isinstance(c, Not)
-                     if (p := self.positive(c)) is not None]
+            parts = [
+                p for c in node.children if not isinstance(c, Not) if (p := self.positive(c)) is not None
+            ]
             return _any_of(parts) if parts else None
         if isinstance(node, Not):
             return None
@@ -327,8 +362,7 @@ def clause_count(query: Any) -> int:
         elif key == "match":
             total += sum(len(v["query"].split()) for v in value.values())
         elif key == "terms":
-            total += min(16, max((len(v) for v in value.values() if isinstance(v, list)),
-                                 default=1))
+            total += min(16, max((len(v) for v in value.values() if isinstance(v, list)), default=1))
         elif key in ("match_phrase", "term", "range", "wildcard", "match_all", "match_none"):
             total += 1
         else:
@@ -350,8 +384,10 @@ def visibility_query(node: Node | None, scope: Scope) -> dict:
 
 def _visibility_query(node: Node | None, scope: Scope, compact: bool) -> dict:
     branches = []
-    for name, visible, text_visible in ((FULL, text_visible_filter(scope), True),
-                                        (CATALOG, catalog_filter(scope), False)):
+    for name, visible, text_visible in (
+        (FULL, text_visible_filter(scope), True),
+        (CATALOG, catalog_filter(scope), False),
+    ):
         if visible is None:
             continue
         builder = QueryBuilder(text_visible, compact)
@@ -395,20 +431,27 @@ def facet_aggs(sample_size: int) -> dict[str, Any]:
     """Terms aggregations for the facets, with the SQLite backend's limits and order,
     over the best-ranked ``sample_size`` matches (all of them when there are fewer)."""
     order = [{"_count": "desc"}, {"_key": "asc"}]
-    aggs = {facet: {"terms": {"field": field, "size": FACET_LIMIT, "order": order}}
-            for facet, field in FACET_FIELDS.items()}
+    aggs = {
+        facet: {"terms": {"field": field, "size": FACET_LIMIT, "order": order}}
+        for facet, field in FACET_FIELDS.items()
+    }
     for facet in ENTITY_LABELS:
-        aggs[facet] = {"terms": {"field": ENTITY_FIELDS[facet], "size": ENTITY_FACET_LIMIT,
-                                 "order": order}}
+        aggs[facet] = {"terms": {"field": ENTITY_FIELDS[facet], "size": ENTITY_FACET_LIMIT, "order": order}}
     return {SAMPLE: {"sampler": {"shard_size": sample_size}, "aggs": aggs}}
 
 
 def _code_first_sort(code: str) -> dict:
-    return {"_script": {"type": "number", "order": "asc", "script": {
-        "lang": "painless",
-        "source": "doc['code_lower'].size() > 0 && doc['code_lower'].value == params.code"
-                  " ? 0 : 1",
-        "params": {"code": code}}}}
+    return {
+        "_script": {
+            "type": "number",
+            "order": "asc",
+            "script": {
+                "lang": "painless",
+                "source": "doc['code_lower'].size() > 0 && doc['code_lower'].value == params.code ? 0 : 1",
+                "params": {"code": code},
+            },
+        }
+    }
 
 
 class OpenSearchBackend:
@@ -424,7 +467,10 @@ class OpenSearchBackend:
         self.facet_sample_size = settings.facet_sample_size
         # One pool of kept-alive HTTP connections per process, shared by its threads.
         self.client = OpenSearch(
-            hosts=[self.url], timeout=self.timeout, retry_on_timeout=False, max_retries=1,
+            hosts=[self.url],
+            timeout=self.timeout,
+            retry_on_timeout=False,
+            max_retries=1,
             maxsize=POOL_SIZE,
         )
         self._ready = False
@@ -444,8 +490,7 @@ class OpenSearchBackend:
         except TransportError as exc:
             if exc.status_code in (429, 502, 503, 504):
                 raise BackendUnavailable(
-                    f"OpenSearch at {self.url} cannot {what} now (HTTP {exc.status_code}: "
-                    f"{exc.error})"
+                    f"OpenSearch at {self.url} cannot {what} now (HTTP {exc.status_code}: {exc.error})"
                 ) from exc
             raise
 
@@ -458,7 +503,8 @@ class OpenSearchBackend:
                 if self.client.indices.exists(index=self.alias):
                     raise RuntimeError(
                         f"OpenSearch index {self.alias!r} exists but is not an alias; "
-                        "rename it or choose another 'index' setting")
+                        "rename it or choose another 'index' setting"
+                    )
                 try:
                     self._create_index(self._next_index_name(), alias=True)
                 except RequestError as exc:  # another process created it first
@@ -470,11 +516,13 @@ class OpenSearchBackend:
 
     def _versions(self) -> dict[str, int]:
         """This installation's versioned index names, with their numbers."""
-        found = self.client.indices.get(index=f"{self.alias}-v*", allow_no_indices=True,
-                                        expand_wildcards="open,closed",
-                                        request_timeout=BULK_TIMEOUT)
-        return {name: int(m.group(1)) for name in found
-                if (m := self._version_pattern.match(name))}
+        found = self.client.indices.get(
+            index=f"{self.alias}-v*",
+            allow_no_indices=True,
+            expand_wildcards="open,closed",
+            request_timeout=BULK_TIMEOUT,
+        )
+        return {name: int(m.group(1)) for name in found if (m := self._version_pattern.match(name))}
 
     def _next_index_name(self) -> str:
         return f"{self.alias}-v{max(self._versions().values(), default=0) + 1}"
@@ -491,8 +539,7 @@ class OpenSearchBackend:
     def _aliased(self) -> list[str]:
         """The indices the alias points to now."""
         try:
-            return sorted(self.client.indices.get_alias(name=self.alias,
-                                                        request_timeout=BULK_TIMEOUT))
+            return sorted(self.client.indices.get_alias(name=self.alias, request_timeout=BULK_TIMEOUT))
         except NotFoundError:
             return []
 
@@ -503,9 +550,16 @@ class OpenSearchBackend:
         done = 0
         failed: list[dict] = []
         for ok, item in helpers.streaming_bulk(
-                self.client, actions, index=index, chunk_size=500,
-                max_chunk_bytes=20 * 1024 * 1024, max_retries=3, initial_backoff=1,
-                raise_on_error=False, request_timeout=BULK_TIMEOUT):
+            self.client,
+            actions,
+            index=index,
+            chunk_size=500,
+            max_chunk_bytes=20 * 1024 * 1024,
+            max_retries=3,
+            initial_backoff=1,
+            raise_on_error=False,
+            request_timeout=BULK_TIMEOUT,
+        ):
             if ok:
                 done += 1
             else:
@@ -514,8 +568,9 @@ class OpenSearchBackend:
                     failed.append(op)
         if failed:
             first = failed[0]
-            raise RuntimeError(f"OpenSearch refused {len(failed)} documents; first: "
-                               f"{first.get('_id')}: {first.get('error')}")
+            raise RuntimeError(
+                f"OpenSearch refused {len(failed)} documents; first: {first.get('_id')}: {first.get('error')}"
+            )
         return done
 
     def index(self, docs: Sequence[IndexDoc]) -> None:
@@ -544,33 +599,34 @@ class OpenSearchBackend:
         and the alias still points to the old one.
         """
         with self._answering("a rebuild"):
-            if not self.client.indices.exists_alias(name=self.alias) \
-                    and self.client.indices.exists(index=self.alias):
+            if not self.client.indices.exists_alias(name=self.alias) and self.client.indices.exists(
+                index=self.alias
+            ):
                 raise RuntimeError(f"OpenSearch index {self.alias!r} exists but is not an alias")
             new = self._next_index_name()
             self._create_index(new, alias=False, building=True)
             try:
                 count = self._bulk(({"_id": d.id, "_source": source_of(d)} for d in docs), new)
                 self.client.indices.put_settings(
-                    index=new, body={"index": {"refresh_interval": None}},
-                    request_timeout=BULK_TIMEOUT)
+                    index=new, body={"index": {"refresh_interval": None}}, request_timeout=BULK_TIMEOUT
+                )
                 self.client.indices.refresh(index=new, request_timeout=BULK_TIMEOUT)
                 old = self._aliased()
-                actions: list[dict] = [{"remove": {"index": o, "alias": self.alias}}
-                                       for o in old]
+                actions: list[dict] = [{"remove": {"index": o, "alias": self.alias}} for o in old]
                 actions.append({"add": {"index": new, "alias": self.alias}})
-                self.client.indices.update_aliases(body={"actions": actions},
-                                                   request_timeout=BULK_TIMEOUT)
+                self.client.indices.update_aliases(body={"actions": actions}, request_timeout=BULK_TIMEOUT)
             except BaseException:
                 try:
-                    self.client.indices.delete(index=new, ignore_unavailable=True,
-                                               request_timeout=BULK_TIMEOUT)
+                    self.client.indices.delete(
+                        index=new, ignore_unavailable=True, request_timeout=BULK_TIMEOUT
+                    )
                 except TransportError:
                     pass  # the node went away too; the unused index is harmless
                 raise
             if old:
-                self.client.indices.delete(index=",".join(old), ignore_unavailable=True,
-                                           request_timeout=BULK_TIMEOUT)
+                self.client.indices.delete(
+                    index=",".join(old), ignore_unavailable=True, request_timeout=BULK_TIMEOUT
+                )
         self._ready = True
         return count
 
@@ -587,17 +643,26 @@ class OpenSearchBackend:
         with self._answering("a delete-index request"):
             names = sorted(self._versions())
             if names:
-                self.client.indices.delete(index=",".join(names), ignore_unavailable=True,
-                                           request_timeout=BULK_TIMEOUT)
+                self.client.indices.delete(
+                    index=",".join(names), ignore_unavailable=True, request_timeout=BULK_TIMEOUT
+                )
         self._ready = False
 
     def ids(self) -> set[str]:
         """All document ids in the index."""
         self._ensure()
         with self._answering("a scan"):
-            return {hit["_id"] for hit in helpers.scan(
-                self.client, index=self.alias, query={"query": {"match_all": {}}},
-                _source=False, size=2000, request_timeout=BULK_TIMEOUT)}
+            return {
+                hit["_id"]
+                for hit in helpers.scan(
+                    self.client,
+                    index=self.alias,
+                    query={"query": {"match_all": {}}},
+                    _source=False,
+                    size=2000,
+                    request_timeout=BULK_TIMEOUT,
+                )
+            }
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -610,8 +675,7 @@ class OpenSearchBackend:
         self._ensure()
         body = {**body, "timeout": f"{max(1, int(self.timeout * 1000))}ms"}
         with self._answering(what):
-            response = self.client.search(index=self.alias, body=body,
-                                          request_timeout=self.timeout, **params)
+            response = self.client.search(index=self.alias, body=body, request_timeout=self.timeout, **params)
         shards = response.get("_shards", {})
         if response.get("timed_out") or shards.get("failed"):
             raise BackendUnavailable(f"OpenSearch at {self.url} answered {what} only partially")
@@ -627,15 +691,25 @@ class OpenSearchBackend:
         if request.sort not in ("date", "date_desc"):
             should = []
             if code:
-                should.append({"constant_score": {
-                    "filter": {"term": {"code_lower": _ascii_lower(code)}},
-                    "boost": CODE_BOOST, "_name": CODE}})
-            titles = [{"match_phrase": {"title_chars": _joined(tokens)}}
-                      for term in positive_terms(request.query) if (tokens := char_tokens(term))]
+                should.append(
+                    {
+                        "constant_score": {
+                            "filter": {"term": {"code_lower": _ascii_lower(code)}},
+                            "boost": CODE_BOOST,
+                            "_name": CODE,
+                        }
+                    }
+                )
+            titles = [
+                {"match_phrase": {"title_chars": _joined(tokens)}}
+                for term in positive_terms(request.query)
+                if (tokens := char_tokens(term))
+            ]
             if titles:
                 # Breaks ties only (taken off the score shown): a title holding a term first.
-                should.append({"constant_score": {"filter": _any_of(titles),
-                                                  "boost": TITLE_TIE_BOOST, "_name": TITLE}})
+                should.append(
+                    {"constant_score": {"filter": _any_of(titles), "boost": TITLE_TIE_BOOST, "_name": TITLE}}
+                )
             if should:
                 query["should"] = should
         return {"bool": query}
@@ -650,15 +724,17 @@ class OpenSearchBackend:
             keys: list[Any] = [_code_first_sort(_ascii_lower(code))] if code else []
             return keys + [{"date": {"order": order, "missing": "_last"}}, {"id": "asc"}]
         # In the catalog's order an empty date sorts before every date.
-        return [{"_score": "desc"}, {"date": {"order": "asc", "missing": "_first"}},
-                {"id": "asc"}]
+        return [{"_score": "desc"}, {"date": {"order": "asc", "missing": "_first"}}, {"id": "asc"}]
 
     def search_body(self, request: SearchRequest, scope: Scope) -> dict[str, Any]:
         """The one request a search sends (query, sort, facet aggregations), first page
         window included; what the benchmark sends straight to the node as its floor."""
-        body: dict[str, Any] = {"query": self.query(request, scope),
-                                "sort": self.sort(request), "track_total_hits": True,
-                                "_source": False}
+        body: dict[str, Any] = {
+            "query": self.query(request, scope),
+            "sort": self.sort(request),
+            "track_total_hits": True,
+            "_source": False,
+        }
         if request.sort in ("date", "date_desc"):
             body["track_scores"] = True
         if request.with_facets:
@@ -681,9 +757,13 @@ class OpenSearchBackend:
             if isinstance(agg, dict) and "buckets" in agg:
                 facets[facet] = {str(b["key"]): b["doc_count"] for b in agg["buckets"]}
         total = head["hits"]["total"]["value"]
-        return SearchResult(total=total, hits=hits, facets=facets,
-                            total_is_exact=total <= self.exact_total_limit,
-                            facets_sampled=request.with_facets and total > self.facet_sample_size)
+        return SearchResult(
+            total=total,
+            hits=hits,
+            facets=facets,
+            total_is_exact=total <= self.exact_total_limit,
+            facets_sampled=request.with_facets and total > self.facet_sample_size,
+        )
 
     def _deep_page(self, body: dict, offset: int, size: int) -> tuple[dict, dict]:
         """A page beyond ``MAX_WINDOW``: walk with search_after on the sort (ending in id)."""
@@ -698,8 +778,9 @@ class OpenSearchBackend:
                 walk["track_total_hits"] = False
             if after is not None:
                 walk["search_after"] = after
-            response = self._search(walk, filter_path=[
-                "hits.hits.sort", "hits.total", "aggregations", "timed_out", "_shards"])
+            response = self._search(
+                walk, filter_path=["hits.hits.sort", "hits.total", "aggregations", "timed_out", "_shards"]
+            )
             head = head or response
             page = response.get("hits", {}).get("hits", [])
             if not page:
@@ -725,8 +806,7 @@ class OpenSearchBackend:
             score = max(score - CODE_BOOST, 0.0)
         if TITLE in matched:
             score = max(score - TITLE_TIE_BOOST, 0.0)
-        return Hit(id=hit["_id"], score=round(score, 4),
-                   visibility="full" if FULL in matched else "catalog")
+        return Hit(id=hit["_id"], score=round(score, 4), visibility="full" if FULL in matched else "catalog")
 
     def suggest(self, prefix: str, scope: Scope, size: int = 8) -> list[str]:
         """Visible titles containing the normalized prefix: earliest position first,
@@ -736,15 +816,27 @@ class OpenSearchBackend:
             return []
         pattern = "*" + re.sub(r"([*?\\])", r"\\\1", prefix) + "*"
         body = {
-            "query": {"bool": {"filter": [visible_filter(scope),
-                                          {"wildcard": {"title_text": {"value": pattern}}}]}},
+            "query": {
+                "bool": {"filter": [visible_filter(scope), {"wildcard": {"title_text": {"value": pattern}}}]}
+            },
             "sort": [
-                {"_script": {"type": "number", "order": "asc", "script": {
-                    "lang": "painless",
-                    "source": "doc['title_text'].value.indexOf(params.prefix)",
-                    "params": {"prefix": prefix}}}},
-                {"title_length": "asc"}, {"title": "asc"}],
-            "size": size * 3, "_source": ["title"], "track_total_hits": False,
+                {
+                    "_script": {
+                        "type": "number",
+                        "order": "asc",
+                        "script": {
+                            "lang": "painless",
+                            "source": "doc['title_text'].value.indexOf(params.prefix)",
+                            "params": {"prefix": prefix},
+                        },
+                    }
+                },
+                {"title_length": "asc"},
+                {"title": "asc"},
+            ],
+            "size": size * 3,
+            "_source": ["title"],
+            "track_total_hits": False,
         }
         response = self._search(body, "a suggestion request")
         titles = [h["_source"]["title"] for h in response["hits"]["hits"]]

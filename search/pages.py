@@ -59,8 +59,9 @@ def page_matches(search_text: str, groups: Sequence[Sequence[str]]) -> bool:
     return any(group and all(piece.lower() in text for piece in group) for group in groups)
 
 
-def hit_pages(store: CatalogStore, record_ids: Sequence[str], terms: Sequence[str],
-              limit: int = MAX_HIT_PAGES) -> dict[str, list[int]]:
+def hit_pages(
+    store: CatalogStore, record_ids: Sequence[str], terms: Sequence[str], limit: int = MAX_HIT_PAGES
+) -> dict[str, list[int]]:
     """Matched page numbers per record id (records without pages or matches are left out)."""
     groups = term_groups(terms)
     if not groups or not record_ids:

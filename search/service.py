@@ -87,12 +87,20 @@ def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
     if sort not in SORTS:
         raise ParamError("sort", f"{sort!r}: use one of {', '.join(SORTS)}")
     archives = _list(args, "archive")
-    entities = tuple((facet, normalize(name).text) for facet in ("person", "place", "org")
-                     for name in _list(args, facet))
+    entities = tuple(
+        (facet, normalize(name).text) for facet in ("person", "place", "org") for name in _list(args, facet)
+    )
     return SearchRequest(
-        query=parse_query(q), raw_query=q, page=page or 1, size=size or settings.page_size,
-        archives=archives, record_types=_list(args, "type"), year_from=year_from,
-        year_to=year_to, entities=entities, sort=sort,
+        query=parse_query(q),
+        raw_query=q,
+        page=page or 1,
+        size=size or settings.page_size,
+        archives=archives,
+        record_types=_list(args, "type"),
+        year_from=year_from,
+        year_to=year_to,
+        entities=entities,
+        sort=sort,
     )
 
 
@@ -124,8 +132,9 @@ class SearchService:
         known = self.known_archives()
         for archive in archives:
             if archive not in known:
-                raise ParamError("archive", f"{archive!r} is not an archive id; known: "
-                                 f"{', '.join(known) or 'none yet'}")
+                raise ParamError(
+                    "archive", f"{archive!r} is not an archive id; known: {', '.join(known) or 'none yet'}"
+                )
 
     def search(self, request: SearchRequest, audience: Audience) -> dict:
         """Search JSON as DESIGN.md fixes it (``query, total, page, size, hits, facets``).
@@ -141,23 +150,32 @@ class SearchService:
         records = self.store.get_many(h.id for h in result.hits)
         views = {i: self.view(audience, r) for i, r in records.items()}
         # Hidden now, or matched on a text the caller may no longer read: stale either way.
-        stale = [h.id for h in result.hits if h.id not in views or not views[h.id].shown
-                 or (h.visibility == "full" and not views[h.id].text)]
+        stale = [
+            h.id
+            for h in result.hits
+            if h.id not in views or not views[h.id].shown or (h.visibility == "full" and not views[h.id].text)
+        ]
         if stale:
             stale_log.warning("index shows what the catalog hides; reindex: %s", ", ".join(stale))
         terms = positive_terms(request.query)
         # Pages where the terms are, for hits whose text this audience may see (display only).
-        matched = hit_pages(self.store, [h.id for h in result.hits
-                                                if h.visibility == "full" and h.id in views
-                                                and views[h.id].text], terms)
+        matched = hit_pages(
+            self.store,
+            [h.id for h in result.hits if h.visibility == "full" and h.id in views and views[h.id].text],
+            terms,
+        )
         hits = []
         for hit in result.hits:
             if hit.id in stale:
                 continue
             record, view = records[hit.id], views[hit.id]
             hit_json = {
-                "id": record.id, "archive": record.archive, "archive_code": record.archive_code,
-                "title": record.title, "date": record.date, "record_type": record.record_type,
+                "id": record.id,
+                "archive": record.archive,
+                "archive_code": record.archive_code,
+                "title": record.title,
+                "date": record.date,
+                "record_type": record.record_type,
                 "visibility": hit.visibility,
                 "snippet": self._snippet(record, hit.visibility, terms, view.own),
                 "pages": matched.get(hit.id, []) if hit.visibility == "full" else [],
@@ -167,10 +185,16 @@ class SearchService:
                 hit_json.update(access=record.access, classification=record.classification)
             hits.append(hit_json)
         facets = {name: result.facets.get(name, {}) for name in FACETS}
-        return {"query": request.raw_query, "total": max(0, result.total - len(stale)),
-                "total_is_exact": result.total_is_exact,
-                "facets_sampled": result.facets_sampled, "page": request.page,
-                "size": request.size, "hits": hits, "facets": facets}
+        return {
+            "query": request.raw_query,
+            "total": max(0, result.total - len(stale)),
+            "total_is_exact": result.total_is_exact,
+            "facets_sampled": result.facets_sampled,
+            "page": request.page,
+            "size": request.size,
+            "hits": hits,
+            "facets": facets,
+        }
 
     def _snippet(self, record: Record, visibility: str, terms: list[str], unmasked: bool) -> str:
         length = self.settings.snippet_length
@@ -193,8 +217,9 @@ class SearchService:
         found = self._visible(record_id, audience)
         return None if found is None else self._record_answer(*found, audience)
 
-    def reading(self, record_id: str, audience: Audience,
-                terms: str | Sequence[str] | None = None) -> dict | None:
+    def reading(
+        self, record_id: str, audience: Audience, terms: str | Sequence[str] | None = None
+    ) -> dict | None:
         """What a record page shows, from one lookup and one read of the pages:
         ``{"record", "pages", "originals"}`` as :meth:`record`, :meth:`pages` and
         :meth:`originals` answer them; None exactly when :meth:`record` is None."""
@@ -202,9 +227,11 @@ class SearchService:
         if found is None:
             return None
         rows = self._page_rows(*found)
-        return {"record": self._record_answer(*found, audience),
-                "pages": self._pages_answer(*found, audience, terms, rows),
-                "originals": self._originals_answer(*found, rows)}
+        return {
+            "record": self._record_answer(*found, audience),
+            "pages": self._pages_answer(*found, audience, terms, rows),
+            "originals": self._originals_answer(*found, rows),
+        }
 
     def _page_rows(self, record: Record, view: View) -> list:
         if not view.text:
@@ -215,19 +242,28 @@ class SearchService:
         own = view.own
         shown = (lambda text: text) if own else mask_personal_data
         data = {
-            "id": record.id, "archive": record.archive, "archive_code": record.archive_code,
-            "fonds": record.fonds, "title": record.title, "creator": record.creator,
-            "date": record.date, "record_type": record.record_type, "category": record.category,
-            "retention": record.retention, "subjects": list(record.subjects),
-            "description": shown(record.description), "visibility": view.visibility,
+            "id": record.id,
+            "archive": record.archive,
+            "archive_code": record.archive_code,
+            "fonds": record.fonds,
+            "title": record.title,
+            "creator": record.creator,
+            "date": record.date,
+            "record_type": record.record_type,
+            "category": record.category,
+            "retention": record.retention,
+            "subjects": list(record.subjects),
+            "description": shown(record.description),
+            "visibility": view.visibility,
             "text": shown(record.text) if view.text else None,
         }
         if own:
             data.update(access=record.access, classification=record.classification)
         return data
 
-    def pages(self, record_id: str, audience: Audience,
-              terms: str | Sequence[str] | None = None) -> dict | None:
+    def pages(
+        self, record_id: str, audience: Audience, terms: str | Sequence[str] | None = None
+    ) -> dict | None:
         """A record's pages as ``audience`` may read them, and where ``terms`` match.
 
         ``terms`` is the query string (its positive terms are used) or a list of terms.
@@ -244,11 +280,17 @@ class SearchService:
             return None
         return self._pages_answer(*found, audience, terms, self._page_rows(*found))
 
-    def _pages_answer(self, record: Record, view: View, audience: Audience,
-                      terms: str | Sequence[str] | None, rows: list) -> dict:
+    def _pages_answer(
+        self, record: Record, view: View, audience: Audience, terms: str | Sequence[str] | None, rows: list
+    ) -> dict:
         answer: dict[str, Any] = {
-            "id": record.id, "visibility": view.visibility, "count": 0, "first_match": None,
-            "matches": [], "pages": []}
+            "id": record.id,
+            "visibility": view.visibility,
+            "count": 0,
+            "first_match": None,
+            "matches": [],
+            "pages": [],
+        }
         if not view.text:
             return answer
         own = view.own
@@ -257,11 +299,17 @@ class SearchService:
         for page in rows:
             text = page.text if own else mask_personal_data(page.text)
             match = page_matches(page.search_text, groups)
-            answer["pages"].append({
-                "number": page.number, "text": text,
-                "html": highlight_full(text, wanted),
-                "quality": page.quality, "low_quality": page.low_quality, "method": page.method,
-                "match": match})
+            answer["pages"].append(
+                {
+                    "number": page.number,
+                    "text": text,
+                    "html": highlight_full(text, wanted),
+                    "quality": page.quality,
+                    "low_quality": page.low_quality,
+                    "method": page.method,
+                    "match": match,
+                }
+            )
             if match:
                 answer["matches"].append(page.number)
         answer["count"] = len(answer["pages"])
@@ -290,25 +338,40 @@ class SearchService:
 
     def _originals_answer(self, record: Record, view: View, rows: list) -> dict:
         answer: dict[str, Any] = {
-            "id": record.id, "archive_code": record.archive_code, "access": record.access,
-            "classification": record.classification, "files": [], "pages": {}}
+            "id": record.id,
+            "archive_code": record.archive_code,
+            "access": record.access,
+            "classification": record.classification,
+            "files": [],
+            "pages": {},
+        }
         if not view.text:
             return answer
         states = self.store.page_files_of(record.archive, record.archive_code)
         by_path: dict[str, dict[str, Any]] = {}
         for number, state in enumerate(sorted(states, key=lambda s: (s.start or 0, s.path)), start=1):
             by_path[state.path] = {
-                "number": number, "path": state.path, "sha256": state.sha256, "size": state.size,
-                "mtime_ns": state.mtime_ns, "status": state.status, "start": state.start or 1,
-                "pages": [], "personal_data": [], "unread": bool(state.needs_ocr)}
+                "number": number,
+                "path": state.path,
+                "sha256": state.sha256,
+                "size": state.size,
+                "mtime_ns": state.mtime_ns,
+                "status": state.status,
+                "start": state.start or 1,
+                "pages": [],
+                "personal_data": [],
+                "unread": bool(state.needs_ocr),
+            }
         for page in rows:
             file = by_path.get(page.source)
             unread = page.method == "needs_ocr"
             answer["pages"][page.number] = {
                 "file": file["number"] if file else None,
                 "index": page.number - file["start"] if file else None,
-                "personal_data": list(page.personal_data), "unread": unread,
-                "original": view.original(page.personal_data, unread)}
+                "personal_data": list(page.personal_data),
+                "unread": unread,
+                "original": view.original(page.personal_data, unread),
+            }
             if file:
                 file["pages"].append(page.number)
                 file["personal_data"] = sorted({*file["personal_data"], *page.personal_data})
@@ -323,14 +386,16 @@ class SearchService:
         shows the full text and status when ``view.own``); None when missing or closed."""
         return self._visible(record_id, audience)
 
-    def status(self, archive: str, codes: Sequence[str], audience: Audience,
-               today: date | None = None) -> list[dict]:
+    def status(
+        self, archive: str, codes: Sequence[str], audience: Audience, today: date | None = None
+    ) -> list[dict]:
         """Disclosure status (开放状态) of each 档号 as ``audience`` may learn it: in full for
         the record's own staff; that it exists and needs clearance for staff of its
         archive without clearance; as not found for anyone else (see
         :meth:`catalog.review.ReviewDesk.status`)."""
-        return self._desk().status(archive, list(codes), today,
-                                   view=lambda record: self.view(audience, record))
+        return self._desk().status(
+            archive, list(codes), today, view=lambda record: self.view(audience, record)
+        )
 
     def queue(self, audience: Audience, today: date | None = None, **filters) -> list[QueueItem]:
         """The review queue (待审队列) of ``audience``: due records of the archives they
@@ -339,8 +404,11 @@ class SearchService:
         if not audience.is_staff:
             return []
         items = self._desk().queue(
-            today=today, archives=None if audience.all_archives else audience.archives,
-            clearance=audience.clearance, **filters)
+            today=today,
+            archives=None if audience.all_archives else audience.archives,
+            clearance=audience.clearance,
+            **filters,
+        )
         return [item for item in items if self.view(audience, item.record).own]
 
     def _desk(self) -> ReviewDesk:
@@ -359,12 +427,18 @@ class SearchService:
                 shown.add(row.title)
         dropped = [t for t in titles if t not in shown]
         if dropped:
-            stale_log.warning("index suggests titles the catalog hides; reindex: %s",
-                              ", ".join(dropped))
+            stale_log.warning("index suggests titles the catalog hides; reindex: %s", ", ".join(dropped))
         return [t for t in titles if t in shown]
 
-    def entity(self, kind: str, name: str, audience: Audience, page: int = 1,
-               size: int | None = None, sort: str = "date") -> dict | None:
+    def entity(
+        self,
+        kind: str,
+        name: str,
+        audience: Audience,
+        page: int = 1,
+        size: int | None = None,
+        sort: str = "date",
+    ) -> dict | None:
         """Records visible to ``audience`` that mention an entity, for an entity page.
 
         ``kind`` is ``person``, ``place`` or ``org``. Answers ``{"kind", "name", "first_year",
@@ -374,17 +448,18 @@ class SearchService:
         name = normalize(name[:MAX_QUERY_LENGTH]).text.strip()
         if kind not in ("person", "place", "org") or not name or sort not in SORTS:
             return None
-        request = SearchRequest(query=None, page=max(1, min(page, MAX_PAGE)),
-                                size=size or self.settings.page_size,
-                                entities=((kind, name),), sort=sort)
+        request = SearchRequest(
+            query=None,
+            page=max(1, min(page, MAX_PAGE)),
+            size=size or self.settings.page_size,
+            entities=((kind, name),),
+            sort=sort,
+        )
         result = self.search(request, audience)
         if not result["total"]:
             return None
         years = []
         for order in ("date", "date_desc"):
-            edge = self.search(replace(request, page=1, size=1, sort=order, with_facets=False),
-                               audience)
-            years.append(next((int(h["date"][:4]) for h in edge["hits"]
-                               if h["date"][:4].isdigit()), None))
-        return {"kind": kind, "name": name, "first_year": years[0], "last_year": years[1],
-                "result": result}
+            edge = self.search(replace(request, page=1, size=1, sort=order, with_facets=False), audience)
+            years.append(next((int(h["date"][:4]) for h in edge["hits"] if h["date"][:4].isdigit()), None))
+        return {"kind": kind, "name": name, "first_year": years[0], "last_year": years[1], "result": result}

@@ -33,7 +33,8 @@ from search.sqlite_query import COLUMNS, MATCH_COLUMNS, MATCHES_TABLE, matched_s
 FACET_LIMIT = 100  # archive, year, record_type
 ENTITY_FACET_LIMIT = 30
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS docs{next} (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -52,9 +53,12 @@ CREATE TABLE IF NOT EXISTS doc_entities{next} (
     facet TEXT NOT NULL,
     name TEXT NOT NULL
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5(""" + ", ".join(COLUMNS) + """,
+CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5("""
+    + ", ".join(COLUMNS)
+    + """,
     tokenize='unicode61');
 """
+)
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
 # Indexes of the tables above, built after a rebuild's bulk load (and created here when
 # missing). The code index serves the code-first rule; entities are read by record.
@@ -89,8 +93,13 @@ class SqliteBackend:
 
     name = "sqlite"
 
-    def __init__(self, path: Path | str, exact_total_limit: int = 10_000,
-                 facet_sample_size: int = 2_000, cache_size: int = 0) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        exact_total_limit: int = 10_000,
+        facet_sample_size: int = 2_000,
+        cache_size: int = 0,
+    ) -> None:
         self.path = str(path)
         self.exact_total_limit = exact_total_limit
         self.facet_sample_size = facet_sample_size
@@ -100,10 +109,11 @@ class SqliteBackend:
         self._readers: list[sqlite3.Connection] = []
         with self._connect() as conn:
             conn.executescript(SCHEMA.format(next="") + META + ";")
-            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
-                         (random.randrange(1 << 40),))
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_code_lower'"
-                            ).fetchone() is None:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
+                (random.randrange(1 << 40),),
+            )
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_code_lower'").fetchone() is None:
                 conn.executescript(INDEXES)
                 for name in OLD_INDEXES:
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
@@ -122,8 +132,7 @@ class SqliteBackend:
         """This thread's reading connection (kept open: its page cache stays warm)."""
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages
@@ -156,14 +165,23 @@ class SqliteBackend:
                 raise
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, rows: list[tuple[IndexDoc, tuple[str, ...]]],
-                suffix: str) -> None:
+    def _insert(conn: sqlite3.Connection, rows: list[tuple[IndexDoc, tuple[str, ...]]], suffix: str) -> None:
         for doc, values in rows:
             cur = conn.execute(
                 f"INSERT INTO docs{suffix} (id, archive, archive_code, title, title_text, date,"
                 " year, record_type, visibility, classified) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (doc.id, doc.archive, doc.archive_code, doc.title, doc.title_text,
-                 doc.date, doc.year, doc.record_type, doc.visibility, int(doc.classified)),
+                (
+                    doc.id,
+                    doc.archive,
+                    doc.archive_code,
+                    doc.title,
+                    doc.title_text,
+                    doc.date,
+                    doc.year,
+                    doc.record_type,
+                    doc.visibility,
+                    int(doc.classified),
+                ),
             )
             rowid = cur.lastrowid
             conn.execute(
@@ -173,10 +191,11 @@ class SqliteBackend:
             )
             conn.executemany(
                 f"INSERT INTO doc_entities{suffix} (rowid, facet, name) VALUES (?,?,?)",
-                [(rowid, facet, name)
-                 for facet, names in (("person", doc.persons), ("place", doc.places),
-                                      ("org", doc.orgs))
-                 for name in dict.fromkeys(names)],
+                [
+                    (rowid, facet, name)
+                    for facet, names in (("person", doc.persons), ("place", doc.places), ("org", doc.orgs))
+                    for name in dict.fromkeys(names)
+                ],
             )
 
     @staticmethod
@@ -193,11 +212,18 @@ class SqliteBackend:
             return " ".join(" ".join([*word_tokens(v), v]) for v in values)
 
         return (
-            words(doc.title_text), " ".join(char_tokens(doc.archive_code)),
-            words(doc.creator_text), words(doc.meta_text), words(doc.body_text),
-            names(doc.persons), names(doc.places), names(doc.orgs), " ".join(doc.pinyin),
+            words(doc.title_text),
+            " ".join(char_tokens(doc.archive_code)),
+            words(doc.creator_text),
+            words(doc.meta_text),
+            words(doc.body_text),
+            names(doc.persons),
+            names(doc.places),
+            names(doc.orgs),
+            " ".join(doc.pinyin),
             f"y{doc.year}" if doc.year else "",
-            " ".join(char_tokens(doc.title_text)), " ".join(char_tokens(doc.meta_text)),
+            " ".join(char_tokens(doc.title_text)),
+            " ".join(char_tokens(doc.meta_text)),
             " ".join(char_tokens(doc.body_text)),
         )
 
@@ -320,8 +346,7 @@ class SqliteBackend:
         key = None
         conn.execute("BEGIN")
         try:
-            generation = conn.execute(
-                "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+            generation = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
             if scope.is_public:
                 key = repr((replace(request, raw_query=request.raw_query.strip()), scope))
                 cached = self._cache.get(key, generation)
@@ -336,17 +361,19 @@ class SqliteBackend:
             self._cache.put(key, generation, result)
         return result
 
-    def _search(self, conn: sqlite3.Connection, request: SearchRequest,
-                scope: Scope) -> SearchResult:
+    def _search(self, conn: sqlite3.Connection, request: SearchRequest, scope: Scope) -> SearchResult:
         matched, params = matched_sql(request, scope)
-        conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched}",
-                     params)
+        conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched}", params)
         total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
         hits = self._page(conn, request, total)
         facets = self._facets(conn, total) if request.with_facets else {}
-        return SearchResult(total=total, hits=hits, facets=facets,
-                            total_is_exact=total <= self.exact_total_limit,
-                            facets_sampled=request.with_facets and total > self.facet_sample_size)
+        return SearchResult(
+            total=total,
+            hits=hits,
+            facets=facets,
+            total_is_exact=total <= self.exact_total_limit,
+            facets_sampled=request.with_facets and total > self.facet_sample_size,
+        )
 
     def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
         """The requested page of the matches, in the requested order.
@@ -359,17 +386,24 @@ class SqliteBackend:
         if offset >= total:
             return []
         code = request.raw_query.strip()
-        code_first = ("CASE WHEN m.rid IN (SELECT rowid FROM docs WHERE lower(archive_code) = "
-                      "lower(?)) THEN 0 ELSE 1 END")
+        code_first = (
+            "CASE WHEN m.rid IN (SELECT rowid FROM docs WHERE lower(archive_code) = "
+            "lower(?)) THEN 0 ELSE 1 END"
+        )
         terms = positive_terms(request.query)
         if request.sort in ("date", "date_desc") or not terms:
             # Ordered in the matches table (it keeps date and id): no row is read again.
             direction = " DESC" if request.sort == "date_desc" else ""
-            order = (f"CASE WHEN m.date = '' THEN 1 ELSE 0 END, m.date{direction}, m.id"
-                     if request.sort != "relevance" else "round(m.score, 4) DESC, m.date, m.id")
+            order = (
+                f"CASE WHEN m.date = '' THEN 1 ELSE 0 END, m.date{direction}, m.id"
+                if request.sort != "relevance"
+                else "round(m.score, 4) DESC, m.date, m.id"
+            )
             rows = conn.execute(
                 f"SELECT m.id, m.score, m.vis FROM temp.matches m ORDER BY {code_first}, {order} "
-                "LIMIT ? OFFSET ?", (code, request.size, offset)).fetchall()
+                "LIMIT ? OFFSET ?",
+                (code, request.size, offset),
+            ).fetchall()
             return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
         # Relevance with query terms: ties go to a title holding a term, which needs the
         # row; only the matches that can reach the page (score at or above the page's
@@ -378,16 +412,20 @@ class SqliteBackend:
         source, source_params = "temp.matches", []
         wanted = offset + request.size
         if total > wanted:
-            edge = conn.execute("SELECT round(score, 4) FROM temp.matches "
-                                "ORDER BY score DESC LIMIT 1 OFFSET ?", (wanted - 1,)).fetchone()[0]
-            source = ("(SELECT * FROM temp.matches WHERE round(score, 4) >= ? OR rid IN "
-                      "(SELECT rowid FROM docs WHERE lower(archive_code) = lower(?)))")
+            edge = conn.execute(
+                "SELECT round(score, 4) FROM temp.matches ORDER BY score DESC LIMIT 1 OFFSET ?", (wanted - 1,)
+            ).fetchone()[0]
+            source = (
+                "(SELECT * FROM temp.matches WHERE round(score, 4) >= ? OR rid IN "
+                "(SELECT rowid FROM docs WHERE lower(archive_code) = lower(?)))"
+            )
             source_params = [edge, code]
         rows = conn.execute(
             f"SELECT m.id, m.score, m.vis FROM {source} m CROSS JOIN docs d ON d.rowid = m.rid "
             f"ORDER BY {code_first}, round(m.score, 4) DESC, "
             f"CASE WHEN {in_title} THEN 0 ELSE 1 END, m.date, m.id LIMIT ? OFFSET ?",
-            [*source_params, code, *terms, request.size, offset]).fetchall()
+            [*source_params, code, *terms, request.size, offset],
+        ).fetchall()
         return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
 
     def _facets(self, conn: sqlite3.Connection, total: int) -> dict[str, dict[str, int]]:
@@ -395,24 +433,27 @@ class SqliteBackend:
         them when there are more): one GROUP BY for the catalog columns, one for entities."""
         source, ranked = "temp.matches", "temp.matches"
         if total > self.facet_sample_size:  # the sample is ranked once, for both statements
-            conn.execute("INSERT INTO temp.sample (rid) SELECT rid FROM temp.matches "
-                         "ORDER BY score DESC, rid LIMIT ?", (self.facet_sample_size,))
+            conn.execute(
+                "INSERT INTO temp.sample (rid) SELECT rid FROM temp.matches ORDER BY score DESC, rid LIMIT ?",
+                (self.facet_sample_size,),
+            )
             source = "(SELECT m.* FROM temp.sample s CROSS JOIN temp.matches m ON m.rid = s.rid)"
             ranked = "temp.sample"
         columns: dict[str, dict] = {"archive": {}, "year": {}, "record_type": {}}
         for archive, year, record_type, n in conn.execute(
-                f"SELECT archive, year, record_type, count(*) FROM {source} GROUP BY 1, 2, 3"):
-            for facet, value in (("archive", archive), ("year", year),
-                                 ("record_type", record_type)):
+            f"SELECT archive, year, record_type, count(*) FROM {source} GROUP BY 1, 2, 3"
+        ):
+            for facet, value in (("archive", archive), ("year", year), ("record_type", record_type)):
                 if value is not None and value != "":
                     columns[facet][value] = columns[facet].get(value, 0) + n
         facets = {facet: _top(counts, FACET_LIMIT) for facet, counts in columns.items()}
         entities: dict[str, dict[str, int]] = {facet: {} for facet in ENTITY_LABELS}
         for facet, name, n in conn.execute(
-                "SELECT facet, name, n FROM (SELECT e.facet, e.name, count(*) AS n, "
-                "row_number() OVER (PARTITION BY e.facet ORDER BY count(*) DESC, e.name) AS r "
-                f"FROM {ranked} m CROSS JOIN doc_entities e ON e.rowid = m.rid "
-                f"GROUP BY e.facet, e.name) WHERE r <= {ENTITY_FACET_LIMIT} ORDER BY facet, r"):
+            "SELECT facet, name, n FROM (SELECT e.facet, e.name, count(*) AS n, "
+            "row_number() OVER (PARTITION BY e.facet ORDER BY count(*) DESC, e.name) AS r "
+            f"FROM {ranked} m CROSS JOIN doc_entities e ON e.rowid = m.rid "
+            f"GROUP BY e.facet, e.name) WHERE r <= {ENTITY_FACET_LIMIT} ORDER BY facet, r"
+        ):
             if facet in entities:
                 entities[facet][name] = n
         facets.update(entities)
@@ -425,9 +466,13 @@ class SqliteBackend:
             return []
         text_sql, text_params = visibility_sql(scope)
         visible = f"({text_sql} OR d.visibility = 'catalog')"
-        rows = self._reader().execute(
-            f"SELECT d.title FROM docs d WHERE {visible} AND instr(d.title_text, ?) > 0 "
-            "ORDER BY instr(d.title_text, ?), length(d.title), d.title LIMIT ?",
-            [*text_params, prefix, prefix, size * 3],
-        ).fetchall()
+        rows = (
+            self._reader()
+            .execute(
+                f"SELECT d.title FROM docs d WHERE {visible} AND instr(d.title_text, ?) > 0 "
+                "ORDER BY instr(d.title_text, ?), length(d.title), d.title LIMIT ?",
+                [*text_params, prefix, prefix, size * 3],
+            )
+            .fetchall()
+        )
         return list(dict.fromkeys(row[0] for row in rows))[:size]

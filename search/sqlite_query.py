@@ -12,20 +12,43 @@ from catalog.policy import Scope
 from search.base import SearchRequest
 from search.query_terms import char_tokens, needs_string_match, pinyin_term, term_tokens, year_terms
 
-COLUMNS = ("title", "code", "creator", "meta", "body", "person", "place", "org", "pinyin",
-           "year", "title_chars", "meta_chars", "body_chars")
+COLUMNS = (
+    "title",
+    "code",
+    "creator",
+    "meta",
+    "body",
+    "person",
+    "place",
+    "org",
+    "pinyin",
+    "year",
+    "title_chars",
+    "meta_chars",
+    "body_chars",
+)
 WEIGHTS = (10.0, 10.0, 3.0, 2.0, 1.0, 3.0, 3.0, 3.0, 2.0, 0.5, 5.0, 1.5, 1.0)
-TERM_COLUMNS = {True: "title code creator meta body person place org",
-                False: "title code creator meta person place org"}
+TERM_COLUMNS = {
+    True: "title code creator meta body person place org",
+    False: "title code creator meta person place org",
+}
 PHRASE_COLUMNS = {True: "title_chars meta_chars body_chars", False: "title_chars meta_chars"}
-FIELD_COLUMNS = {"title": "title", "creator": "creator", "person": "person", "place": "place",
-                 "org": "org", "code": "code"}
+FIELD_COLUMNS = {
+    "title": "title",
+    "creator": "creator",
+    "person": "person",
+    "place": "place",
+    "org": "org",
+    "code": "code",
+}
 #: The temporary table a search's matches are read into, and the row columns kept in it.
 MATCH_COLUMNS = "rid, score, vis, id, date, archive, year, record_type"
 KEPT = "d.id, d.date, d.archive, d.year, d.record_type"
-MATCHES_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS matches (rid INTEGER PRIMARY KEY, "
-                 "score REAL NOT NULL, vis TEXT NOT NULL, id TEXT NOT NULL, date TEXT NOT NULL, "
-                 "archive TEXT NOT NULL, year INTEGER, record_type TEXT NOT NULL)")
+MATCHES_TABLE = (
+    "CREATE TEMP TABLE IF NOT EXISTS matches (rid INTEGER PRIMARY KEY, "
+    "score REAL NOT NULL, vis TEXT NOT NULL, id TEXT NOT NULL, date TEXT NOT NULL, "
+    "archive TEXT NOT NULL, year INTEGER, record_type TEXT NOT NULL)"
+)
 BM25 = "-bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
 
 
@@ -52,8 +75,7 @@ class Translator:
             return f"{{{columns}}} : {_quote(' '.join(tokens))}" if tokens else None
         tokens = term_tokens(node.text)
         columns = FIELD_COLUMNS.get(field or "", TERM_COLUMNS[self.text_visible])
-        expr = (f"{{{columns}}} : (" + " AND ".join(_quote(t) for t in tokens) + ")"
-                if tokens else None)
+        expr = f"{{{columns}}} : (" + " AND ".join(_quote(t) for t in tokens) + ")" if tokens else None
         if expr and field in (None, "title") and needs_string_match(node.text):
             # The term as a string too: texts indexed before a word was learned still match.
             chars = char_tokens(node.text)
@@ -68,8 +90,7 @@ class Translator:
     def positive(self, node: Node) -> str | None:
         """FTS expression for ``node``; None when it has nothing positive to match."""
         if isinstance(node, And):
-            pos = [p for c in node.children if not isinstance(c, Not)
-                   if (p := self.positive(c)) is not None]
+            pos = [p for c in node.children if not isinstance(c, Not) if (p := self.positive(c)) is not None]
             if not pos:
                 return None
             expr = " AND ".join(f"({p})" for p in pos)
@@ -79,8 +100,9 @@ class Translator:
             return expr
         if isinstance(node, Or):
             # A bare NOT inside OR cannot be expressed; it is left out.
-            parts = [p for c in node.children if not isinstance(c, Not)
-                     if (p := self.positive(c)) is not None]
+            parts = [
+                p for c in node.children if not isinstance(c, Not) if (p := self.positive(c)) is not None
+            ]
             return " OR ".join(f"({p})" for p in parts) if parts else None
         if isinstance(node, Not):
             return None
@@ -103,9 +125,9 @@ def visibility_sql(scope: Scope) -> tuple[str, list]:
     if scope.own_archives:
         marks = ", ".join("?" * len(scope.own_archives))
         clearance = "" if scope.clearance else " AND d.classified = 0"
-        return (f"(d.visibility = 'full' OR (d.archive IN ({marks}){clearance}))",
-                sorted(scope.own_archives))
+        return (f"(d.visibility = 'full' OR (d.archive IN ({marks}){clearance}))", sorted(scope.own_archives))
     return "(d.visibility = 'full')", []
+
 
 def matched_sql(request: SearchRequest, scope: Scope) -> tuple[str, list]:
     """A SELECT of (rid, score, vis, id, date, archive, year, record_type) for every
@@ -127,20 +149,23 @@ def matched_sql(request: SearchRequest, scope: Scope) -> tuple[str, list]:
         positive = translator.positive(node) if node is not None else None
         negative = translator.negative(node) if node is not None else None
         if positive is not None:
-            parts.append(f"SELECT fts.rowid, {BM25}, {vis}, {KEPT} FROM fts CROSS JOIN docs d "
-                         f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where} AND {filters}")
+            parts.append(
+                f"SELECT fts.rowid, {BM25}, {vis}, {KEPT} FROM fts CROSS JOIN docs d "
+                f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where} AND {filters}"
+            )
             params += [positive, *text_params, *filter_params]
         elif node is None or negative is not None:
             exclude = ""
             if negative is not None:
                 exclude = " AND d.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
-            parts.append(f"SELECT d.rowid, 0.0, {vis}, {KEPT} FROM docs d "
-                         f"WHERE {where} AND {filters}{exclude}")
-            params += [*text_params, *filter_params] + (
-                [negative] if negative is not None else [])
+            parts.append(
+                f"SELECT d.rowid, 0.0, {vis}, {KEPT} FROM docs d WHERE {where} AND {filters}{exclude}"
+            )
+            params += [*text_params, *filter_params] + ([negative] if negative is not None else [])
     if not parts:
         return "SELECT NULL, 0.0, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0", []
     return " UNION ALL ".join(parts), params
+
 
 def filter_sql(request: SearchRequest) -> tuple[str, list]:
     clauses: list[str] = []

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.runtime import Lantai, open_lantai
@@ -24,13 +27,13 @@ CATALOGS = ("sqlite", "postgresql")
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "both_catalogs: run the module's tests on a SQLite and on a PostgreSQL catalog")
+        "markers", "both_catalogs: run the module's tests on a SQLite and on a PostgreSQL catalog"
+    )
 
 
 def pytest_generate_tests(metafunc):
     """Tests of modules marked ``both_catalogs`` run once per catalog store."""
-    if "catalog_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
-            "both_catalogs"):
+    if "catalog_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_catalogs"):
         metafunc.parametrize("catalog_url", CATALOGS, indirect=True)
 
 
@@ -43,15 +46,22 @@ def started_url(script: str, run: Callable[[], subprocess.CompletedProcess]) -> 
         pytest.fail(f"scripts/{script} start could not run: {exc}", pytrace=False)
     lines = started.stdout.strip().splitlines()
     if started.returncode != 0 or not lines:
-        pytest.fail(f"scripts/{script} start failed (exit {started.returncode}):\n"
-                    f"{started.stderr.strip()[-3000:]}", pytrace=False)
+        pytest.fail(
+            f"scripts/{script} start failed (exit {started.returncode}):\n{started.stderr.strip()[-3000:]}",
+            pytrace=False,
+        )
     return lines[-1].strip()
 
 
 def postgres_script(command: str, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run ``scripts/postgres start|stop|status`` (the project's way to run PostgreSQL)."""
-    return subprocess.run([str(REPO / "scripts" / "postgres"), command], capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(REPO / "scripts" / "postgres"), command],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -94,16 +104,20 @@ def settings(tmp_path: Path, catalog_url: str) -> Settings:
     not look at entities and the model is slow; tests of entities use
     :func:`default_settings`.
     """
-    return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="sqlite",
-                         ingest_entities=False, database_url=catalog_url)
+    return load_settings(
+        env={},
+        data_dir=str(tmp_path / "data"),
+        backend="sqlite",
+        ingest_entities=False,
+        database_url=catalog_url,
+    )
 
 
 @pytest.fixture
 def default_settings(tmp_path: Path, catalog_url: str) -> Settings:
     """Settings as an installation gets them (entities extracted at ingest), on an empty
     data dir with the embedded backend."""
-    return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="sqlite",
-                         database_url=catalog_url)
+    return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="sqlite", database_url=catalog_url)
 
 
 @pytest.fixture
@@ -127,19 +141,65 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def free_port(candidates: Iterable[int] = (0,)) -> int:
+    """A local TCP port no process listens on: one the system picks, or the first free one of
+    ``candidates``; the test fails when none is free."""
+    for port in candidates:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind theirs
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    pytest.fail(f"no free local port among {candidates}", pytrace=False)
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the (first) form on an HTML page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def csrf(client, url: str = "/login") -> str:
+    """The CSRF token a Flask test client's session gets on page ``url``."""
+    return csrf_token(client.get(url).get_data(as_text=True))
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     """Write rows as a JSON lines file and return its path."""
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
 
 
 def record(code: str, title: str, **fields) -> dict:
     """An input row for archive ``test-city`` with sensible defaults (open, unclassified)."""
-    row = {"archive": "test-city", "archive_code": code, "title": title, "date": "1950-03-01",
-           "record_type": "文书", "access": "open", "classification": "无"}
+    row = {
+        "archive": "test-city",
+        "archive_code": code,
+        "title": title,
+        "date": "1950-03-01",
+        "record_type": "文书",
+        "access": "open",
+        "classification": "无",
+    }
     row.update(fields)
     return row
+
+
+class BufferedClient(FlaskClient):
+    """A test client that reads each answer whole and closes its body (a sent file, say)."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):  # type: ignore[override]
+        """As :meth:`FlaskClient.open`, buffered unless told otherwise."""
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+def buffered_client(app) -> BufferedClient:
+    """A :class:`BufferedClient` of ``app``."""
+    app.test_client_class = BufferedClient
+    return app.test_client()
 
 
 @pytest.fixture
@@ -147,7 +207,7 @@ def client(settings: Settings):
     """A Flask test client on a fresh data dir."""
     app = create_app(settings)
     app.config.update(TESTING=True)
-    return app.test_client()
+    return buffered_client(app)
 
 
 def answer_without_path(response, path: str) -> tuple[int, bytes, dict]:
@@ -164,11 +224,13 @@ def answer_without_path(response, path: str) -> tuple[int, bytes, dict]:
 def tokens_in_a_fresh_process(settings: Settings, text: str) -> list[str]:
     """How a new process, having opened the catalog of ``settings``, segments ``text`` for a
     query (learned words come from the catalog, not from this process's memory)."""
-    code = ("import json; from app.runtime import open_lantai; from config import load_settings;"
-            "from analyzers.segment import query_tokens;"
-            f"open_lantai(load_settings(env={{}}, data_dir={str(settings.data_dir)!r}, "
-            f"database_url={settings.database_url!r}));"
-            f"print(json.dumps(query_tokens({text!r})))")
+    code = (
+        "import json; from app.runtime import open_lantai; from config import load_settings;"
+        "from analyzers.segment import query_tokens;"
+        f"open_lantai(load_settings(env={{}}, data_dir={str(settings.data_dir)!r}, "
+        f"database_url={settings.database_url!r}));"
+        f"print(json.dumps(query_tokens({text!r})))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
@@ -176,11 +238,18 @@ def tokens_in_a_fresh_process(settings: Settings, text: str) -> list[str]:
 OPENSEARCH_SCRIPT = REPO / "scripts" / "opensearch"
 
 
-def opensearch_script(command: str, timeout: float,
-                      env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def opensearch_script(
+    command: str, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run ``scripts/opensearch start|stop|status`` (the project's way to run a node)."""
-    return subprocess.run([str(OPENSEARCH_SCRIPT), command], env=env, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(OPENSEARCH_SCRIPT), command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def start_opensearch(env: dict[str, str] | None = None) -> str:

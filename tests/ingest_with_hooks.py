@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     hooks_parser.add_argument("--progress-interval", type=float, default=None)
     split = argv.index("--") if "--" in argv else len(argv)
     given = hooks_parser.parse_args(argv[:split])
-    args = build_parser().parse_args(["ingest", *argv[split + 1:]])
+    args = build_parser().parse_args(["ingest", *argv[split + 1 :]])
 
     def at_stage(stage: str, written: int) -> None:
         if given.kill_after and written >= given.kill_after and stage == given.kill_at:
@@ -43,8 +43,7 @@ def main(argv: list[str]) -> int:
             time.sleep(given.flush_delay)
 
     hooks = IngestHooks(batch=given.batch, at_stage=at_stage)
-    return cmd_ingest(args, load_settings(), hooks=hooks,
-                      progress=Progress(interval=given.progress_interval))
+    return cmd_ingest(args, load_settings(), hooks=hooks, progress=Progress(interval=given.progress_interval))
 
 
 if __name__ == "__main__":

@@ -22,12 +22,23 @@ PASSWORD = "correct horse battery"
 ROWS = [
     record("J1-1", "宝鸡县土地改革工作报告", date="1950-03-01", files=["J1-1.pdf"]),
     record("J1-2", "凤翔县土地改革总结", date="1951", text="土地改革胜利结束。"),
-    record("J1-3", "土地改革中机要情况的通报", date="1951", access="unreviewed",
-           classification="机密", text="土地改革机要"),
-    record("J1-4", "关于土地改革复查的报告", date="1952", access="catalog_only",
-           text="复查材料", description="土地改革复查"),
-    record("J1-5", "土地改革遗留问题的处理意见", date="1953", access="unreviewed",
-           text="土地改革遗留问题"),
+    record(
+        "J1-3",
+        "土地改革中机要情况的通报",
+        date="1951",
+        access="unreviewed",
+        classification="机密",
+        text="土地改革机要",
+    ),
+    record(
+        "J1-4",
+        "关于土地改革复查的报告",
+        date="1952",
+        access="catalog_only",
+        text="复查材料",
+        description="土地改革复查",
+    ),
+    record("J1-5", "土地改革遗留问题的处理意见", date="1953", access="unreviewed", text="土地改革遗留问题"),
     record("J1-6", "未注日期的土地改革会议记录", date="", access="unreviewed"),
 ]
 TITLES = {f"test-city/{row['archive_code']}": row["title"] for row in ROWS}
@@ -38,24 +49,30 @@ RECORD_ROUTES = {
     "public.home": [("GET", "/", None, None, ())],
     "public.search": [("GET", "/search?q=土地改革", None, None, ("test-city/J1-1",))],
     "public.record": [("GET", "/records/test-city/J1-1", None, None, ("test-city/J1-1",))],
-    "public.page_image": [("GET", "/records/test-city/J1-1/pages/1.png", None, None,
-                           ("test-city/J1-1",))],
-    "public.original_file": [("GET", "/records/test-city/J1-1/files/1", None, None,
-                              ("test-city/J1-1",))],
+    "public.page_image": [("GET", "/records/test-city/J1-1/pages/1.png", None, None, ("test-city/J1-1",))],
+    "public.original_file": [("GET", "/records/test-city/J1-1/files/1", None, None, ("test-city/J1-1",))],
     "public.entity": [("GET", "/entities/person/李有财", None, None, ("test-city/J1-2",))],
     "api.search": [("GET", "/api/v1/search?q=土地改革", None, None, ("test-city/J1-2",))],
     "api.record": [("GET", "/api/v1/records/test-city/J1-4", None, None, ("test-city/J1-4",))],
     "api.suggest": [("GET", "/api/v1/suggest?q=土地改革", None, None, ())],
     "staff.search": [("GET", "/staff/search?q=土地改革", "clerk1", None, ("test-city/J1-5",))],
-    "staff.queue": [("GET", "/staff/queue", "clerk1", None, ("test-city/J1-5",)),
-                    ("GET", "/staff/queue?undated=1", "clerk1", None, ())],
-    "staff.record": [("GET", "/staff/records/test-city/J1-5", "clerk1", None,
-                      ("test-city/J1-5",)),
-                     ("GET", "/staff/records/test-city/J1-3", "clerk1", None,
-                      ("test-city/J1-3",))],
-    "staff.status": [("POST", "/staff/status", "clerk1",
-                      {"archive": "test-city", "codes": "J1-3 J1-5 J1-1"},
-                      ("test-city/J1-3", "test-city/J1-5"))],
+    "staff.queue": [
+        ("GET", "/staff/queue", "clerk1", None, ("test-city/J1-5",)),
+        ("GET", "/staff/queue?undated=1", "clerk1", None, ()),
+    ],
+    "staff.record": [
+        ("GET", "/staff/records/test-city/J1-5", "clerk1", None, ("test-city/J1-5",)),
+        ("GET", "/staff/records/test-city/J1-3", "clerk1", None, ("test-city/J1-3",)),
+    ],
+    "staff.status": [
+        (
+            "POST",
+            "/staff/status",
+            "clerk1",
+            {"archive": "test-city", "codes": "J1-3 J1-5 J1-1"},
+            ("test-city/J1-3", "test-city/J1-5"),
+        )
+    ],
 }
 #: Routes that answer no record data, and why.
 NO_RECORD_DATA = {
@@ -107,8 +124,11 @@ def unasked_records(client, monkeypatch, routes) -> list:
             asked.clear()
             response = client.open(url, method=method, data=form, headers=headers)
             assert response.status_code in (200, 404), (endpoint, url, response.status_code)
-            body = response.get_data(as_text=True) if response.mimetype.startswith(
-                ("text/", "application/json")) else ""
+            body = (
+                response.get_data(as_text=True)
+                if response.mimetype.startswith(("text/", "application/json"))
+                else ""
+            )
             shown = {i for i, title in TITLES.items() if title in body}
             missing = (shown | set(must_ask)) - set(asked)
             if missing or not asked:
@@ -118,8 +138,10 @@ def unasked_records(client, monkeypatch, routes) -> list:
 
 def test_every_route_is_classified(site):
     unknown = unclassified_routes(site.application)
-    assert not unknown, f"routes that answer with record data must ask catalog.policy.view_of " \
-                        f"(add them to RECORD_ROUTES) or say why not (NO_RECORD_DATA): {unknown}"
+    assert not unknown, (
+        f"routes that answer with record data must ask catalog.policy.view_of "
+        f"(add them to RECORD_ROUTES) or say why not (NO_RECORD_DATA): {unknown}"
+    )
     endpoints = {rule.endpoint for rule in site.application.url_map.iter_rules()}
     assert not (set(RECORD_ROUTES) | set(NO_RECORD_DATA)) - endpoints
 
@@ -139,4 +161,5 @@ def test_a_route_that_forgets_the_policy_fails_both_checks(site, monkeypatch):
     assert unclassified_routes(app) == {"careless"}
     rogue = {"careless": [("GET", "/careless/test-city/J1-5", None, None, ())]}
     assert unasked_records(site, monkeypatch, rogue) == [
-        ("careless", "/careless/test-city/J1-5", ["test-city/J1-5"])]
+        ("careless", "/careless/test-city/J1-5", ["test-city/J1-5"])
+    ]

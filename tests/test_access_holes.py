@@ -5,7 +5,6 @@ ids, and review dates of controlled and undated records."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from app import lantai_of
 from app.cli import main
 from catalog import audit
-from tests.conftest import record, write_jsonl
+from tests.conftest import csrf, record, write_jsonl
 
 PASSWORD = "correct horse battery"
 SECRET_TITLE = "机要电报汇编"
@@ -22,14 +21,17 @@ SECRET_TITLE = "机要电报汇编"
 @pytest.fixture
 def site(client, tmp_path):
     lantai = lantai_of(client.application)
-    path = write_jsonl(tmp_path / "s.jsonl", [
-        record("J1-1", "一九五〇年春耕生产通知", date="1950-03-01", access="unreviewed"),
-        record("J1-2", "一九五二年扫盲总结", date="1952", access="open"),
-        record("J1-3", SECRET_TITLE, date="1950", access="unreviewed", classification="机密"),
-        record("J1-4", "未注日期的会议记录", date="", access="unreviewed"),
-        record("J1-5", "控制使用的人事档案", date="1990", access="controlled"),
-        record("K1-1", "县里的未审档案", date="1950", access="unreviewed", archive="fx-county"),
-    ])
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            record("J1-1", "一九五〇年春耕生产通知", date="1950-03-01", access="unreviewed"),
+            record("J1-2", "一九五二年扫盲总结", date="1952", access="open"),
+            record("J1-3", SECRET_TITLE, date="1950", access="unreviewed", classification="机密"),
+            record("J1-4", "未注日期的会议记录", date="", access="unreviewed"),
+            record("J1-5", "控制使用的人事档案", date="1990", access="controlled"),
+            record("K1-1", "县里的未审档案", date="1950", access="unreviewed", archive="fx-county"),
+        ],
+    )
     assert lantai.ingester.ingest([path]).failed == 0
     lantai.users.add("reviewer1", "reviewer", PASSWORD, ("test-city",))
     lantai.users.add("clerk1", "staff", PASSWORD, ("test-city",))
@@ -39,11 +41,6 @@ def site(client, tmp_path):
     lantai.users.add("gone1", "reviewer", PASSWORD, ("test-city",))
     lantai.users.disable("gone1")
     return client
-
-
-def csrf(client, url="/login"):
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def login(client, name, next_url=None):
@@ -63,8 +60,10 @@ def bearer(client, name):
 
 def test_staff_without_clearance_learn_only_that_a_classified_code_exists(site):
     login(site, "clerk1")
-    page = site.post("/staff/status", data={"archive": "test-city", "codes": "J1-3\nJ1-1",
-                                            "csrf_token": csrf(site, "/staff/status")})
+    page = site.post(
+        "/staff/status",
+        data={"archive": "test-city", "codes": "J1-3\nJ1-1", "csrf_token": csrf(site, "/staff/status")},
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert SECRET_TITLE not in html and "机密" not in html
@@ -74,23 +73,26 @@ def test_staff_without_clearance_learn_only_that_a_classified_code_exists(site):
 
 def test_staff_with_clearance_see_the_classified_status(site):
     login(site, "cleared1")
-    page = site.post("/staff/status", data={"archive": "test-city", "codes": "J1-3",
-                                            "csrf_token": csrf(site, "/staff/status")})
+    page = site.post(
+        "/staff/status",
+        data={"archive": "test-city", "codes": "J1-3", "csrf_token": csrf(site, "/staff/status")},
+    )
     assert SECRET_TITLE in page.get_data(as_text=True)
 
 
 def test_cli_status_as_a_user_follows_the_policy(site, capsys, monkeypatch):
     monkeypatch.setenv("LANTAI_DATA_DIR", str(lantai_of(site.application).settings.data_dir))
     monkeypatch.setenv("LANTAI_INGEST_ENTITIES", "false")
-    assert main(["review", "status", "J1-3", "J1-1", "--archive", "test-city", "--user",
-                 "clerk1", "--json"]) == 0
+    assert (
+        main(["review", "status", "J1-3", "J1-1", "--archive", "test-city", "--user", "clerk1", "--json"])
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)
     assert rows[0] == {"archive_code": "J1-3", "found": True, "needs_clearance": True}
     assert rows[1]["title"] == "一九五〇年春耕生产通知"
     # Staff of another archive learn nothing of it; the operator (no --user) sees all.
     lantai_of(site.application).users.add("county1", "staff", PASSWORD, ("fx-county",))
-    assert main(["review", "status", "J1-3", "--archive", "test-city", "--user", "county1",
-                 "--json"]) == 0
+    assert main(["review", "status", "J1-3", "--archive", "test-city", "--user", "county1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"archive_code": "J1-3", "found": False}]
     assert main(["review", "status", "J1-3", "--archive", "test-city", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["title"] == SECRET_TITLE
@@ -100,21 +102,25 @@ def test_cli_status_as_a_user_follows_the_policy(site, capsys, monkeypatch):
 # -- 7. who decided ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("by", "code", "why"), [
-    ("nobody", "J1-1", "no such user"),
-    ("gone1", "J1-1", "disabled"),
-    ("clerk1", "J1-1", "reviewer or admin role"),
-    ("reviewer1", "K1-1", "does not review archive"),
-    ("reviewer1", "J1-3", "with clearance"),  # classified, and reviewer1 has no clearance
-])
-def test_review_by_must_name_an_enabled_reviewer_of_that_archive(site, capsys, monkeypatch,
-                                                                 by, code, why):
+@pytest.mark.parametrize(
+    ("by", "code", "why"),
+    [
+        ("nobody", "J1-1", "no such user"),
+        ("gone1", "J1-1", "disabled"),
+        ("clerk1", "J1-1", "reviewer or admin role"),
+        ("reviewer1", "K1-1", "does not review archive"),
+        ("reviewer1", "J1-3", "with clearance"),  # classified, and reviewer1 has no clearance
+    ],
+)
+def test_review_by_must_name_an_enabled_reviewer_of_that_archive(site, capsys, monkeypatch, by, code, why):
     lantai = lantai_of(site.application)
     monkeypatch.setenv("LANTAI_DATA_DIR", str(lantai.settings.data_dir))
     archive = "fx-county" if code.startswith("K") else "test-city"
     before = audit.entries(lantai.store.engine, action="decision")
-    assert main(["review", code, "--archive", archive, "--decision", "open", "--reason", "到期",
-                 "--by", by]) == 1
+    assert (
+        main(["review", code, "--archive", archive, "--decision", "open", "--reason", "到期", "--by", by])
+        == 1
+    )
     assert why in capsys.readouterr().err
     assert lantai.store.get(archive, code).access == "unreviewed"  # nothing stored
     assert audit.entries(lantai.store.engine, action="decision") == before
@@ -124,21 +130,62 @@ def test_review_by_must_name_an_enabled_reviewer_of_that_archive(site, capsys, m
 def test_review_by_an_enabled_reviewer_is_stored(site, monkeypatch):
     lantai = lantai_of(site.application)
     monkeypatch.setenv("LANTAI_DATA_DIR", str(lantai.settings.data_dir))
-    assert main(["review", "J1-1", "--archive", "test-city", "--decision", "open", "--reason",
-                 "到期", "--by", "reviewer1"]) == 0
+    assert (
+        main(
+            [
+                "review",
+                "J1-1",
+                "--archive",
+                "test-city",
+                "--decision",
+                "open",
+                "--reason",
+                "到期",
+                "--by",
+                "reviewer1",
+            ]
+        )
+        == 0
+    )
     assert lantai.review.last_decision("test-city", "J1-1")["by"] == "reviewer1"
-    assert main(["review", "K1-1", "--archive", "fx-county", "--decision", "open", "--reason",
-                 "到期", "--by", "admin1"]) == 0
+    assert (
+        main(
+            [
+                "review",
+                "K1-1",
+                "--archive",
+                "fx-county",
+                "--decision",
+                "open",
+                "--reason",
+                "到期",
+                "--by",
+                "admin1",
+            ]
+        )
+        == 0
+    )
 
 
 # -- 8. the sign-in redirect ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", [
-    "/\\example.com", "/\\/example.com", "//example.com", "///example.com", "https://example.com",
-    "javascript:alert(1)", "/%0d%0aLocation:%20http://x", "/\texample.com", "example.com",
-    "/no-such-page", "/staff/decisions",  # POST only
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\\example.com",
+        "/\\/example.com",
+        "//example.com",
+        "///example.com",
+        "https://example.com",
+        "javascript:alert(1)",
+        "/%0d%0aLocation:%20http://x",
+        "/\texample.com",
+        "example.com",
+        "/no-such-page",
+        "/staff/decisions",  # POST only
+    ],
+)
 def test_sign_in_returns_only_to_a_page_of_this_app(site, target):
     from urllib.parse import urlencode
 
@@ -209,13 +256,15 @@ def test_controlled_records_imported_without_a_decision_come_due(site):
     today = date.today()
     before = [i.record.archive_code for i in lantai.review.queue(today=today + timedelta(days - 1))]
     assert "J1-5" not in before
-    due = [i for i in lantai.review.queue(today=today + timedelta(days + 1))
-           if i.record.archive_code == "J1-5"]
-    assert [(i.why, i.due) for i in due] in ([("re-review", today + timedelta(days))],
-                                             [("re-review", today + timedelta(days - 1))])
+    due = [
+        i for i in lantai.review.queue(today=today + timedelta(days + 1)) if i.record.archive_code == "J1-5"
+    ]
+    assert [(i.why, i.due) for i in due] in (
+        [("re-review", today + timedelta(days))],
+        [("re-review", today + timedelta(days - 1))],
+    )
     status = lantai.review.status("test-city", ["J1-5"])[0]
-    assert status["due"] in ((today + timedelta(days)).isoformat(),
-                             (today + timedelta(days - 1)).isoformat())
+    assert status["due"] in ((today + timedelta(days)).isoformat(), (today + timedelta(days - 1)).isoformat())
 
 
 def test_undated_records_are_listed_under_their_own_filter(site):

@@ -25,12 +25,10 @@ AUDIENCES = {
 }
 # For each audience and (archive, classification): the view per status, in ACCESS order.
 # O = originals (text and page images / files), T = text, C = catalog fields, - = nothing.
-PUBLIC_ROW = {(A, "none"): "OC--", (A, "secret"): "----", (B, "none"): "OC--",
-              (B, "secret"): "----"}
+PUBLIC_ROW = {(A, "none"): "OC--", (A, "secret"): "----", (B, "none"): "OC--", (B, "secret"): "----"}
 OWN_A = {**PUBLIC_ROW, (A, "none"): "OTTT"}
 OWN_A_CLEARED = {**OWN_A, (A, "secret"): "TTTT"}
-EVERYTHING = {(A, "none"): "OTTT", (A, "secret"): "TTTT", (B, "none"): "OTTT",
-              (B, "secret"): "TTTT"}
+EVERYTHING = {(A, "none"): "OTTT", (A, "secret"): "TTTT", (B, "none"): "OTTT", (B, "secret"): "TTTT"}
 TABLE = {
     "public": PUBLIC_ROW,
     "researcher": PUBLIC_ROW,
@@ -41,9 +39,12 @@ TABLE = {
     "admin without archives": PUBLIC_ROW,
 }
 LEVELS = {"O": "originals", "T": "text", "C": "catalog", "-": "none"}
-CASES = [(who, archive, classification, access, LEVELS[views[i]])
-         for who, rows in TABLE.items() for (archive, classification), views in rows.items()
-         for i, access in enumerate(ACCESS)]
+CASES = [
+    (who, archive, classification, access, LEVELS[views[i]])
+    for who, rows in TABLE.items()
+    for (archive, classification), views in rows.items()
+    for i, access in enumerate(ACCESS)
+]
 
 
 def test_the_table_covers_every_audience_and_record():
@@ -55,8 +56,11 @@ def test_view_of(who, archive, classification, access, expected):
     record = SimpleNamespace(archive=archive, access=access, classification=classification)
     view = view_of(AUDIENCES[who], record)
     assert view.level == expected
-    serves = who in ("staff of A", "staff of A with clearance", "reviewer of A") and archive == A \
+    serves = (
+        who in ("staff of A", "staff of A with clearance", "reviewer of A")
+        and archive == A
         or who == "admin of every archive"
+    )
     cleared = classification == "none" or "clearance" in who or who.startswith("admin")
     assert view.own == (serves and cleared)
     # Staff of the archive without clearance may learn that a classified 档号 exists: no more.
@@ -64,11 +68,14 @@ def test_view_of(who, archive, classification, access, expected):
     assert view.text == (expected in ("text", "originals"))
 
 
-@pytest.mark.parametrize("record", [
-    SimpleNamespace(archive=A, access="open", classification="garbled"),
-    SimpleNamespace(archive=A, access="opened?", classification="none"),
-    SimpleNamespace(archive=A, access=None, classification=None),
-])
+@pytest.mark.parametrize(
+    "record",
+    [
+        SimpleNamespace(archive=A, access="open", classification="garbled"),
+        SimpleNamespace(archive=A, access="opened?", classification="none"),
+        SimpleNamespace(archive=A, access=None, classification=None),
+    ],
+)
 def test_unreadable_status_or_classification_fails_closed(record):
     assert view_of(PUBLIC, record).level == "none"
     assert view_of(audience_for("staff", [A]), record).level in ("none", "text")
@@ -88,12 +95,14 @@ def test_every_archive_is_for_admins_only():
     assert view_of(audience_for("admin", ["*"]), record).level == "text"
 
 
-@pytest.mark.parametrize(("personal_data", "unread", "expected"), [
-    ((), False, "shown"), (("mobile",), False, "withheld"), ((), True, "withheld")])
+@pytest.mark.parametrize(
+    ("personal_data", "unread", "expected"),
+    [((), False, "shown"), (("mobile",), False, "withheld"), ((), True, "withheld")],
+)
 def test_originals_of_public_records_are_withheld_where_personal_data_or_unread(
-        personal_data, unread, expected):
+    personal_data, unread, expected
+):
     view = view_of(PUBLIC, SimpleNamespace(archive=A, access="open", classification="none"))
     assert view.original(personal_data, unread) == expected
-    closed = view_of(PUBLIC, SimpleNamespace(archive=A, access="catalog_only",
-                                             classification="none"))
+    closed = view_of(PUBLIC, SimpleNamespace(archive=A, access="catalog_only", classification="none"))
     assert closed.original(personal_data, unread) == "none"

@@ -46,13 +46,23 @@ def test_the_log_refuses_updates_and_deletes(lantai):
             c.execute(text(statement))
 
 
-@pytest.mark.parametrize(("statements", "first_bad", "says"), [
-    (["UPDATE audit_log SET detail = '{\"to\": \"controlled\"}' WHERE seq = 3"], 3, "edited"),
-    (["DELETE FROM audit_log WHERE seq = 2"], 3, "missing"),
-    (["UPDATE audit_log SET seq = 99 WHERE seq = 2", "UPDATE audit_log SET seq = 2 WHERE seq = 3",
-      "UPDATE audit_log SET seq = 3 WHERE seq = 99"], 2, "does not follow"),
-    (["DELETE FROM audit_log WHERE seq = 5"], 5, "deleted"),
-])
+@pytest.mark.parametrize(
+    ("statements", "first_bad", "says"),
+    [
+        (['UPDATE audit_log SET detail = \'{"to": "controlled"}\' WHERE seq = 3'], 3, "edited"),
+        (["DELETE FROM audit_log WHERE seq = 2"], 3, "missing"),
+        (
+            [
+                "UPDATE audit_log SET seq = 99 WHERE seq = 2",
+                "UPDATE audit_log SET seq = 2 WHERE seq = 3",
+                "UPDATE audit_log SET seq = 3 WHERE seq = 99",
+            ],
+            2,
+            "does not follow",
+        ),
+        (["DELETE FROM audit_log WHERE seq = 5"], 5, "deleted"),
+    ],
+)
 def test_verify_reports_the_first_tampered_entry(lantai, statements, first_bad, says):
     fill(lantai)
     tamper(lantai, *statements)

@@ -23,8 +23,9 @@ def python_files() -> Iterator[str]:
     """Paths (relative, with ``/``) of the project's Python files outside the catalog."""
     for path in sorted(ROOT.rglob("*.py")):
         parts = path.relative_to(ROOT).parts
-        if parts[0] in SKIPPED or any(p.startswith(".") or p == "__pycache__"
-                                      or p.endswith(".egg-info") for p in parts[:-1]):
+        if parts[0] in SKIPPED or any(
+            p.startswith(".") or p == "__pycache__" or p.endswith(".egg-info") for p in parts[:-1]
+        ):
             continue
         yield "/".join(parts)
 
@@ -69,8 +70,7 @@ def back_doors(source: str, filename: str = "<source>") -> list[str]:
             elif _catalog_module(module):
                 for alias in node.names:
                     if alias.name == "schema":
-                        found.append((node.lineno,
-                                      "imports the catalog's tables (catalog.schema)"))
+                        found.append((node.lineno, "imports the catalog's tables (catalog.schema)"))
                     elif _hidden(alias.name):
                         found.append((node.lineno, f"imports {alias.name} from {module}"))
                     elif module == "catalog":
@@ -81,9 +81,14 @@ def back_doors(source: str, filename: str = "<source>") -> list[str]:
                 found.append((node.lineno, "uses .engine"))
             elif _hidden(node.attr) and _root(node) in catalog_aliases:
                 found.append((node.lineno, f"uses {ast.unparse(node)}"))
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-              and node.func.id == "getattr" and len(node.args) >= 2
-              and isinstance(node.args[1], ast.Constant) and node.args[1].value == "engine"):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value == "engine"
+        ):
             found.append((node.lineno, "uses getattr(..., 'engine')"))
     return [f"{filename}:{line}: {what}" for line, what in sorted(set(found))]
 
@@ -94,57 +99,82 @@ def _back_doors_of(relative: str) -> list[str]:
 
 def test_no_module_outside_the_catalog_uses_its_engine_tables_or_private_names():
     found = [door for relative in python_files() for door in _back_doors_of(relative)]
-    assert not found, ("code outside catalog/ reaches past the store; add a CatalogStore "
-                       "method (catalog/queries.py) instead:\n" + "\n".join(found))
+    assert not found, (
+        "code outside catalog/ reaches past the store; add a CatalogStore "
+        "method (catalog/queries.py) instead:\n" + "\n".join(found)
+    )
 
 
 def test_the_walk_reads_the_layers_above_the_catalog_and_not_the_catalog():
     files = set(python_files())
-    assert {"app/cli.py", "app/runtime.py", "app/staff.py", "search/service.py",
-            "search/pages.py", "indexer/ingest.py", "indexer/plan.py", "indexer/write.py",
-            "bench/bulk.py"} <= files
+    assert {
+        "app/cli.py",
+        "app/runtime.py",
+        "app/staff.py",
+        "search/service.py",
+        "search/pages.py",
+        "indexer/ingest.py",
+        "indexer/plan.py",
+        "indexer/write.py",
+        "bench/bulk.py",
+    } <= files
     assert not any(f.startswith(("catalog/", "tests/", ".venv/")) for f in files)
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("store = open_store()\nwith store.engine.connect() as conn:\n    pass\n",
-     ["<source>:2: uses .engine"]),
-    ("x = 1\nfrom sqlalchemy import select\n", ["<source>:2: imports from sqlalchemy"]),
-    ("import sqlalchemy.engine\n", ["<source>:1: imports sqlalchemy.engine"]),
-    ("from catalog.store import CatalogStore, _record\n",
-     ["<source>:1: imports _record from catalog.store"]),
-    ("from catalog.store import records_table\n",
-     ["<source>:1: imports records_table from catalog.store"]),
-    ("from catalog.schema import metadata\n",
-     ["<source>:1: imports the catalog's tables (catalog.schema)"]),
-    ("from catalog import schema\n",
-     ["<source>:1: imports the catalog's tables (catalog.schema)"]),
-    ("from catalog import pages as p\n\nrows = p.pages_table\n",
-     ["<source>:3: uses p.pages_table"]),
-    ("import catalog.store as cs\nrecord = cs._record(row)\n",
-     ["<source>:2: uses cs._record"]),
-    ("import catalog.store\nrows = catalog.store.records_table\n",
-     ["<source>:2: uses catalog.store.records_table"]),
-    ("engine = getattr(lantai.store, 'engine')\n",
-     ["<source>:1: uses getattr(..., 'engine')"]),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "store = open_store()\nwith store.engine.connect() as conn:\n    pass\n",
+            ["<source>:2: uses .engine"],
+        ),
+        ("x = 1\nfrom sqlalchemy import select\n", ["<source>:2: imports from sqlalchemy"]),
+        ("import sqlalchemy.engine\n", ["<source>:1: imports sqlalchemy.engine"]),
+        (
+            "from catalog.store import CatalogStore, _record\n",
+            ["<source>:1: imports _record from catalog.store"],
+        ),
+        (
+            "from catalog.store import records_table\n",
+            ["<source>:1: imports records_table from catalog.store"],
+        ),
+        (
+            "from catalog.schema import metadata\n",
+            ["<source>:1: imports the catalog's tables (catalog.schema)"],
+        ),
+        ("from catalog import schema\n", ["<source>:1: imports the catalog's tables (catalog.schema)"]),
+        ("from catalog import pages as p\n\nrows = p.pages_table\n", ["<source>:3: uses p.pages_table"]),
+        ("import catalog.store as cs\nrecord = cs._record(row)\n", ["<source>:2: uses cs._record"]),
+        (
+            "import catalog.store\nrows = catalog.store.records_table\n",
+            ["<source>:2: uses catalog.store.records_table"],
+        ),
+        ("engine = getattr(lantai.store, 'engine')\n", ["<source>:1: uses getattr(..., 'engine')"]),
+    ],
+)
 def test_the_check_finds_each_kind_of_back_door(source, expected):
     assert back_doors(source) == expected
 
 
 def test_the_check_passes_code_that_uses_the_front_door():
-    source = ("from catalog.store import CatalogStore\nfrom catalog import policy\n\n"
-              "store = CatalogStore(url)\npages = store.pages_of('a', 'J1-1')\n"
-              "shown = policy.view_of(audience, record)\nengine = 'jieba'\n")
+    source = (
+        "from catalog.store import CatalogStore\nfrom catalog import policy\n\n"
+        "store = CatalogStore(url)\npages = store.pages_of('a', 'J1-1')\n"
+        "shown = policy.view_of(audience, record)\nengine = 'jieba'\n"
+    )
     assert back_doors(source) == []
 
 
 def test_no_product_module_reads_a_test_setting():
     """Test seams are callbacks passed in (indexer.write.IngestHooks), never read from the
     environment by the product."""
-    found = [f"{relative}:{node.lineno}: {node.value}" for relative in python_files()
-             if not relative.startswith(("bench/", "config/"))
-             for node in ast.walk(ast.parse((ROOT / relative).read_text(encoding="utf-8")))
-             if isinstance(node, ast.Constant) and isinstance(node.value, str)
-             and node.value.startswith("LANTAI_TEST")]
+    found = [
+        f"{relative}:{node.lineno}: {node.value}"
+        for relative in python_files()
+        if not relative.startswith(("bench/", "config/"))
+        for node in ast.walk(ast.parse((ROOT / relative).read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith("LANTAI_TEST")
+    ]
     assert not found, "\n".join(found)

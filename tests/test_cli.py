@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,27 +14,30 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import record, write_jsonl
+from tests.conftest import free_port, record, write_jsonl
 from tests.fixtures.ingest import make
 
 LANTAI = str(Path(sys.executable).with_name("lantai"))
 
 
-def lantai(*args: str, data_dir: Path, stdin: str | None = None,
-           **settings: str) -> subprocess.CompletedProcess:
+def lantai(
+    *args: str, data_dir: Path, stdin: str | None = None, **settings: str
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env["LANTAI_DATA_DIR"] = str(data_dir)
     env.update({f"LANTAI_{k.upper()}": v for k, v in settings.items()})
-    return subprocess.run([LANTAI, *args], env=env, capture_output=True, text=True, input=stdin,
-                          timeout=300)
+    return subprocess.run([LANTAI, *args], env=env, capture_output=True, text=True, input=stdin, timeout=300)
 
 
 def test_ingest_then_search_json(tmp_path):
     data = tmp_path / "data"
-    path = write_jsonl(tmp_path / "rows.jsonl", [
-        record("J001-001-0001", "宝鸡市关于土地改革的通知", text="寶雞土地改革"),
-        record("J001-001-0002", "关于赵秘云的审查", access="unreviewed", text="土地改革"),
-    ])
+    path = write_jsonl(
+        tmp_path / "rows.jsonl",
+        [
+            record("J001-001-0001", "宝鸡市关于土地改革的通知", text="寶雞土地改革"),
+            record("J001-001-0002", "关于赵秘云的审查", access="unreviewed", text="土地改革"),
+        ],
+    )
     done = lantai("ingest", str(path), "--json", data_dir=data, ingest_entities="false")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
@@ -55,8 +57,16 @@ def test_ingest_json_summary_counts_pages_and_names_each_bad_file(tmp_path):
     (delivery / "J1-1_002.txt").write_text("第二页：兴修水利。", encoding="utf-8")
     (delivery / "J1-2.txt").write_text("□□□□□□□□□□▯▯▯▯�����土", encoding="utf-8")  # OCR debris
     make.corrupt_pdf(delivery / "J1-3.pdf")
-    done = lantai("ingest", str(delivery), "--json", "--quiet", "--archive", "fx-county",
-                  data_dir=tmp_path / "data", ingest_entities="false")
+    done = lantai(
+        "ingest",
+        str(delivery),
+        "--json",
+        "--quiet",
+        "--archive",
+        "fx-county",
+        data_dir=tmp_path / "data",
+        ingest_entities="false",
+    )
     assert done.returncode == 1  # a file failed
     summary = json.loads(done.stdout)
     # Three files named by 档号 and no catalog: three records, one of them for the unreadable PDF.
@@ -64,16 +74,33 @@ def test_ingest_json_summary_counts_pages_and_names_each_bad_file(tmp_path):
     assert (summary["pages"], summary["low_quality_pages"]) == (3, 1)
     [error] = summary["errors"]
     assert Path(error["file"]).name == "J1-3.pdf" and "corrupt PDF" in error["reason"]
-    again = json.loads(lantai("ingest", str(delivery), "--json", "--quiet", "--archive", "fx-county",
-                              data_dir=tmp_path / "data", ingest_entities="false").stdout)
+    again = json.loads(
+        lantai(
+            "ingest",
+            str(delivery),
+            "--json",
+            "--quiet",
+            "--archive",
+            "fx-county",
+            data_dir=tmp_path / "data",
+            ingest_entities="false",
+        ).stdout
+    )
     assert (again["added"], again["updated"], again["failed"]) == (0, 0, 1)
 
 
 def test_ingest_reports_bad_rows_on_stderr_and_fails(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("档号,题名\n,无档号\nJ1-1,有档号\n", encoding="utf-8")
-    done = lantai("ingest", str(path), "--archive", "fx-county", "--json", data_dir=tmp_path / "d",
-                  ingest_entities="false")
+    done = lantai(
+        "ingest",
+        str(path),
+        "--archive",
+        "fx-county",
+        "--json",
+        data_dir=tmp_path / "d",
+        ingest_entities="false",
+    )
     assert done.returncode == 1
     assert f"{path}:2: field 'archive_code'" in done.stderr
     assert json.loads(done.stdout)["added"] == 1
@@ -81,9 +108,13 @@ def test_ingest_reports_bad_rows_on_stderr_and_fails(tmp_path):
 
 def test_ingest_extracts_entities_unless_told_not_to(tmp_path):
     data = tmp_path / "data"
-    path = write_jsonl(tmp_path / "rows.jsonl", [
-        record("J001-001-0001", "群众来信摘编", text="來信人梁淑貞反映其父歷史問題，梁淑貞要求複查。"),
-        record("J001-001-0002", "关于会议的记录", text="毛澤東在延安召開會議。")])
+    path = write_jsonl(
+        tmp_path / "rows.jsonl",
+        [
+            record("J001-001-0001", "群众来信摘编", text="來信人梁淑貞反映其父歷史問題，梁淑貞要求複查。"),
+            record("J001-001-0002", "关于会议的记录", text="毛澤東在延安召開會議。"),
+        ],
+    )
 
     def persons() -> dict:
         return json.loads(lantai("search", "", "--json", data_dir=data).stdout)["facets"]["person"]
@@ -100,8 +131,7 @@ def test_ingest_extracts_entities_unless_told_not_to(tmp_path):
     assert (summary["unchanged"], summary["entities_added"], summary["updated"]) == (0, 2, 0)
     assert "2 given entities" in on.stderr
     assert persons() == {"梁淑贞": 1, "毛泽东": 1}
-    forced = lantai("ingest", str(path), "--entities", "--json", data_dir=data,
-                    ingest_entities="false")
+    forced = lantai("ingest", str(path), "--entities", "--json", data_dir=data, ingest_entities="false")
     assert json.loads(forced.stdout)["unchanged"] == 2
 
 
@@ -122,19 +152,13 @@ def test_analyze_jsonl_keeps_order(tmp_path):
     assert [json.loads(line)["normalized"] for line in done.stdout.splitlines()] == ["档案", "宝鸡"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"server exited: {process.stderr.read()}")
         try:
-            urllib.request.urlopen(url, timeout=10)
+            urllib.request.urlopen(url, timeout=10).close()
             return
         except OSError:  # refused, reset, or slow to answer while it starts (URLError too)
             time.sleep(0.3)
@@ -146,15 +170,20 @@ def demo_server(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env["LANTAI_DATA_DIR"] = str(tmp_path / "unused")
-    process = subprocess.Popen([LANTAI, "demo", "--port", str(port), "--workers", "1"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/", process, seconds=240)  # it ingests the samples (entities) first
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with subprocess.Popen(
+        [LANTAI, "demo", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(base + "/", process, seconds=240)  # it ingests the samples (entities) first
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def test_demo_serves_the_samples_with_gunicorn(demo_server):

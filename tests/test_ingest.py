@@ -16,10 +16,13 @@ def search(lantai, q, audience=PUBLIC):
 
 
 def test_jsonl_rows_are_stored_and_searchable(lantai, tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", [
-        record("J001-001-0001", "宝鸡市人民政府关于土地改革的通知", text="全市土地改革工作全面展开。"),
-        record("J001-001-0002", "关于修建水库的报告"),
-    ])
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            record("J001-001-0001", "宝鸡市人民政府关于土地改革的通知", text="全市土地改革工作全面展开。"),
+            record("J001-001-0002", "关于修建水库的报告"),
+        ],
+    )
     report = lantai.ingester.ingest([path])
     assert (report.added, report.failed, report.errors) == (2, 0, [])
     assert lantai.store.count() == 2

@@ -5,7 +5,6 @@ with all its pages, and never shows a half-written record to search."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +18,7 @@ from catalog.pages import pages_of
 from catalog.store import CatalogStore
 from config import load_settings
 from search.sqlite_fts import SqliteBackend
+from tests.conftest import cli_env
 from tests.fixtures.ingest import make
 
 pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
@@ -40,8 +40,9 @@ def delivery(tmp_path) -> tuple[Path, dict[str, int]]:
     expected = {}
     for n in range(1, ROWS + 1):
         code = f"J100-001-{n:04d}"
-        lines.append(f"crash-city,{code},关于第{n}批土地改革工作的报告,1950,开放,"
-                     f"pages/p{n}-1.txt;pages/p{n}-2.txt")
+        lines.append(
+            f"crash-city,{code},关于第{n}批土地改革工作的报告,1950,开放,pages/p{n}-1.txt;pages/p{n}-2.txt"
+        )
         (root / "pages" / f"p{n}-1.txt").write_text(f"第{n}号档案第一页：土地改革。", encoding="utf-8")
         (root / "pages" / f"p{n}-2.txt").write_bytes(f"第{n}号档案第二页：农民协会。".encode("gb18030"))
         expected[f"crash-city/{code}"] = 2
@@ -56,18 +57,32 @@ def delivery(tmp_path) -> tuple[Path, dict[str, int]]:
     return root, expected
 
 
-def run(root: Path, data: Path, catalog_url: str, entities: bool = False, *hooks: str
-        ) -> subprocess.Popen:
+def run(root: Path, data: Path, catalog_url: str, entities: bool = False, *hooks: str) -> subprocess.Popen:
     """``lantai ingest`` of ``root`` in a process (tests/ingest_with_hooks.py: batches of 4
     records, and ``hooks``), on the catalog ``catalog_url`` (``""``: a SQLite file in
     ``data``); entity extraction (the default of an installation) only when asked, as the
     model is slow to load."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    clean.update(LANTAI_DATA_DIR=str(data), LANTAI_DATABASE_URL=catalog_url,
-                 LANTAI_INGEST_ENTITIES=str(entities).lower())
-    return subprocess.Popen([sys.executable, WITH_HOOKS, "--batch", "4", *hooks, "--",
-                             str(root), "--json", "--workers", "2", "--no-ocr"],
-                            env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    settings = load_settings(env={}, data_dir=str(data), database_url=catalog_url)
+    clean = cli_env(settings, LANTAI_INGEST_ENTITIES=str(entities).lower())
+    return subprocess.Popen(
+        [
+            sys.executable,
+            WITH_HOOKS,
+            "--batch",
+            "4",
+            *hooks,
+            "--",
+            str(root),
+            "--json",
+            "--workers",
+            "2",
+            "--no-ocr",
+        ],
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(process: subprocess.Popen) -> tuple[int, str, str]:
@@ -80,8 +95,7 @@ def catalog_of(data: Path, catalog_url: str) -> CatalogStore:
     return CatalogStore(load_settings(env={}, data_dir=str(data), database_url=catalog_url).catalog_url)
 
 
-def check_consistent(data: Path, catalog_url: str, expected: dict[str, int], complete: bool
-                     ) -> set[str]:
+def check_consistent(data: Path, catalog_url: str, expected: dict[str, int], complete: bool) -> set[str]:
     """Every record in the catalog has all its pages; the index holds only such records.
     With ``complete``, catalog and index hold exactly the expected records, once each.
     Returns the ids in the catalog."""
@@ -126,13 +140,15 @@ def wait_gone(root: Path, seconds: float = 10) -> None:
     assert workers_of(root) == [], "worker processes outlived the killed ingest"
 
 
-@pytest.mark.parametrize("stage,after,entities", [("catalog", 9, False), ("index", 17, True),
-                                                  ("marked", 30, False)])
+@pytest.mark.parametrize(
+    "stage,after,entities", [("catalog", 9, False), ("index", 17, True), ("marked", 30, False)]
+)
 def test_killed_at_a_stage_then_run_again(delivery, tmp_path, catalog_url, stage, after, entities):
     root, expected = delivery
     data = tmp_path / "data"
-    code, _, err = finish(run(root, data, catalog_url, entities,
-                              "--kill-after", str(after), "--kill-at", stage))
+    code, _, err = finish(
+        run(root, data, catalog_url, entities, "--kill-after", str(after), "--kill-at", stage)
+    )
     assert code == -signal.SIGKILL, err
     wait_gone(root)
     check_consistent(data, catalog_url, expected, complete=False)
@@ -140,8 +156,10 @@ def test_killed_at_a_stage_then_run_again(delivery, tmp_path, catalog_url, stage
     code, out, err = finish(run(root, data, catalog_url, entities))
     assert code == 0, err
     summary = json.loads(out)
-    assert summary["failed"] == 0 and summary["added"] + summary["unchanged"] + summary["updated"] \
-        >= len(expected) - summary["added"]
+    assert (
+        summary["failed"] == 0
+        and summary["added"] + summary["unchanged"] + summary["updated"] >= len(expected) - summary["added"]
+    )
     check_consistent(data, catalog_url, expected, complete=True)
     if entities:  # the records written before the kill have theirs too
         store = catalog_of(data, catalog_url)
@@ -160,8 +178,7 @@ def test_killed_at_a_stage_then_run_again(delivery, tmp_path, catalog_url, stage
 def test_killed_from_outside_after_progress_lines(delivery, tmp_path, catalog_url):
     root, expected = delivery
     data = tmp_path / "data"
-    process = run(root, data, catalog_url, False, "--progress-interval", "0",
-                  "--flush-delay", "0.15")
+    process = run(root, data, catalog_url, False, "--progress-interval", "0", "--flush-delay", "0.15")
     progress = 0
     assert process.stderr is not None
     for line in process.stderr:
@@ -171,6 +188,8 @@ def test_killed_from_outside_after_progress_lines(delivery, tmp_path, catalog_ur
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=60)
+    process.stdout.close()  # the rest of what the killed process wrote is not read
+    process.stderr.close()
     assert process.returncode == -signal.SIGKILL, "ingest ended before it could be killed"
     wait_gone(root)
     stored = check_consistent(data, catalog_url, expected, complete=False)

@@ -17,14 +17,22 @@ from tests.conftest import record, tokens_in_a_fresh_process, write_jsonl
 
 ROWS = [
     # Traditional script, a person and a place mentioned twice each.
-    record("J7-1", "關於中國人民解放軍進駐寶雞的報告", date="1949-07-14",
-           text="毛澤東在延安召開會議。毛澤東離開延安後到達西柏坡。"),
+    record(
+        "J7-1",
+        "關於中國人民解放軍進駐寶雞的報告",
+        date="1949-07-14",
+        text="毛澤東在延安召開會議。毛澤東離開延安後到達西柏坡。",
+    ),
     # A name jieba does not know: learned from the entity model.
-    record("J7-2", "群众来信摘编", date="1975-09-30",
-           text="來信人梁淑貞反映其父歷史問題，梁淑貞要求複查。"),
+    record("J7-2", "群众来信摘编", date="1975-09-30", text="來信人梁淑貞反映其父歷史問題，梁淑貞要求複查。"),
     # Closed: its names must never reach the public.
-    record("J7-3", "关于一野进驻的材料", access="unreviewed", date="1949-07-20",
-           text="彭德懷率領第一野戰軍解放寶雞。"),
+    record(
+        "J7-3",
+        "关于一野进驻的材料",
+        access="unreviewed",
+        date="1949-07-20",
+        text="彭德懷率領第一野戰軍解放寶雞。",
+    ),
 ]
 
 
@@ -82,12 +90,10 @@ def test_entities_are_facets_of_the_public_search_api(default_settings, delivery
     assert [h["archive_code"] for h in narrowed["hits"]] == ["J7-1"]
 
 
-def test_learned_names_segment_as_one_word_in_a_fresh_process(default_lantai, delivery,
-                                                              default_settings):
+def test_learned_names_segment_as_one_word_in_a_fresh_process(default_lantai, delivery, default_settings):
     default_lantai.ingester.ingest([delivery])
-    assert tokens_in_a_fresh_process(default_settings, '梁淑贞') == ['梁淑贞']
-    result = default_lantai.search.search(parse_request({"q": "梁淑贞"}, default_lantai.settings),
-                                          PUBLIC)
+    assert tokens_in_a_fresh_process(default_settings, "梁淑贞") == ["梁淑贞"]
+    result = default_lantai.search.search(parse_request({"q": "梁淑贞"}, default_lantai.settings), PUBLIC)
     assert [h["archive_code"] for h in result["hits"]] == ["J7-2"]
 
 
@@ -112,12 +118,14 @@ def test_without_entities_none_are_stored_and_switching_on_fills_them(default_la
     assert facets(default_lantai, "报告")["person"] == {"毛泽东": 1}
 
 
-def test_switching_on_fills_records_made_of_page_files_without_reading_them(default_lantai,
-                                                                           tmp_path, monkeypatch):
+def test_switching_on_fills_records_made_of_page_files_without_reading_them(
+    default_lantai, tmp_path, monkeypatch
+):
     root = tmp_path / "in"
     root.mkdir()
-    (root / "catalog.csv").write_text("馆藏单位,档号,题名,日期,开放状态\n"
-                                      "test-city,J8-1,关于会议的记录,1949,开放\n", encoding="utf-8")
+    (root / "catalog.csv").write_text(
+        "馆藏单位,档号,题名,日期,开放状态\ntest-city,J8-1,关于会议的记录,1949,开放\n", encoding="utf-8"
+    )
     (root / "J8-1_001.txt").write_text("毛澤東在延安召開會議。", encoding="utf-8")
     (root / "J8-1_002.txt").write_text("會議在西柏坡結束。", encoding="utf-8")
     first = default_lantai.ingester.ingest([root], entities=False)
@@ -150,8 +158,7 @@ def test_the_entity_model_setting_names_the_model_ingest_uses(tmp_path):
     meta = json.loads((mine / "meta.json").read_text(encoding="utf-8"))
     (mine / "meta.json").write_text(json.dumps({**meta, "name": "county_retrained"}), encoding="utf-8")
     try:
-        lantai = open_lantai(load_settings(env={}, data_dir=str(tmp_path / "data"),
-                                           entity_model=str(mine)))
+        lantai = open_lantai(load_settings(env={}, data_dir=str(tmp_path / "data"), entity_model=str(mine)))
         lantai.close()
         assert load_pipeline().meta["name"] == "county_retrained"
         open_lantai(load_settings(env={}, data_dir=str(tmp_path / "data"))).close()

@@ -56,16 +56,22 @@ def holdings(tmp_path) -> Path:
         "baoji-city,J001-001-0002,关于修建水库的报告,1951,开放,\n"
         "baoji-city,J001-001-0003,农民协会的OCR稿,1952,开放,\n"
         "baoji-city,J001-001-0004,关于扫盲运动的总结,1953,目录开放,\n",
-        encoding="utf-8")
-    make.text_pdf(root / "scans" / "notice.pdf",
-                  ["第一页：宝鸡市人民政府通知。", "第二页：全市土地改革工作全面展开。", "第三页：此致。"])
+        encoding="utf-8",
+    )
+    make.text_pdf(
+        root / "scans" / "notice.pdf",
+        ["第一页：宝鸡市人民政府通知。", "第二页：全市土地改革工作全面展开。", "第三页：此致。"],
+    )
     (root / "scans" / "annex.txt").write_bytes("附件：各县成立农民协会的名单。".encode("gb18030"))
     (root / "J001-001-0002_002.txt").write_bytes("寶雞縣修建水庫的報告。".encode("big5"))
     (root / "J001-001-0002_001.txt").write_text("水利工程第一页", encoding="utf-8")
-    make.hocr(root / "J001-001-0003.hocr", [
-        [[("农民", 95), ("协会", 91)], [("成立", 93), ("大会", 90)]],
-        [[("模糊", 30), ("字迹", 25)]],
-    ])
+    make.hocr(
+        root / "J001-001-0003.hocr",
+        [
+            [[("农民", 95), ("协会", 91)], [("成立", 93), ("大会", 90)]],
+            [[("模糊", 30), ("字迹", 25)]],
+        ],
+    )
     make.alto(root / "J001-001-0004.xml", [[[("扫盲", 0.9), ("运动", 0.95)], [("识字班", 0.9)]]])
     (root / "J009-009-0009.txt").write_text("没有目录的文件：延安来信。", encoding="utf-8")
     return root
@@ -76,18 +82,23 @@ def test_a_delivery_becomes_records_with_numbered_pages(lantai, holdings):
     assert report.failed == 0, report.errors
     assert (report.added, report.updated, report.unchanged) == (5, 0, 0)
     assert page_texts(lantai, "J001-001-0001") == {
-        1: "第一页：宝鸡市人民政府通知。", 2: "第二页：全市土地改革工作全面展开。", 3: "第三页：此致。",
-        4: "附件：各县成立农民协会的名单。"}  # listed files in order; GB18030 detected
+        1: "第一页：宝鸡市人民政府通知。",
+        2: "第二页：全市土地改革工作全面展开。",
+        3: "第三页：此致。",
+        4: "附件：各县成立农民协会的名单。",
+    }  # listed files in order; GB18030 detected
     assert page_texts(lantai, "J001-001-0002") == {1: "水利工程第一页", 2: "寶雞縣修建水庫的報告。"}
     record = lantai.store.get("baoji-city", "J001-001-0001")
     assert record.text.startswith("第一页：宝鸡市人民政府通知。") and "农民协会" in record.text
     assert report.pages == 4 + 2 + 2 + 1 + 1
     orphan = lantai.store.get("baoji-city", "J009-009-0009")
     assert (orphan.title, orphan.access) == ("J009-009-0009", "unreviewed")
-    assert report.orphans == [{"id": "baoji-city/J009-009-0009",
-                               "files": [str(holdings / "J009-009-0009.txt")]}]
+    assert report.orphans == [
+        {"id": "baoji-city/J009-009-0009", "files": [str(holdings / "J009-009-0009.txt")]}
+    ]
     assert consistent(lantai) == {f"baoji-city/J001-001-000{n}" for n in range(1, 5)} | {
-        "baoji-city/J009-009-0009"}
+        "baoji-city/J009-009-0009"
+    }
 
 
 def test_page_numbers_in_file_names_and_clashes(lantai, tmp_path):
@@ -177,8 +188,9 @@ def test_rerun_reads_nothing_changed_and_a_change_is_reindexed(lantai, holdings,
     first = time.monotonic() - first_started
     reads = []
     real = units.read_page_file
-    monkeypatch.setattr(units, "read_page_file",
-                        lambda path, options, **kw: reads.append(path) or real(path, options, **kw))
+    monkeypatch.setattr(
+        units, "read_page_file", lambda path, options, **kw: reads.append(path) or real(path, options, **kw)
+    )
     again_started = time.monotonic()
     again = ingest(lantai, holdings)
     again_time = time.monotonic() - again_started
@@ -219,8 +231,14 @@ def test_sync_removes_records_whose_sources_are_gone(lantai, holdings):
     (holdings / "J001-001-0002_002.txt").unlink()  # one page file of a record
     (holdings / "J001-001-0004.xml").unlink()  # a record deleted from the catalog, with its scan
     catalog = holdings / "catalog.csv"
-    catalog.write_text("".join(line for line in catalog.read_text(encoding="utf-8").splitlines(True)
-                               if "J001-001-0004" not in line), encoding="utf-8")
+    catalog.write_text(
+        "".join(
+            line
+            for line in catalog.read_text(encoding="utf-8").splitlines(True)
+            if "J001-001-0004" not in line
+        ),
+        encoding="utf-8",
+    )
     plain = ingest(lantai, holdings)  # without --sync nothing goes
     assert plain.removed == [] and lantai.store.count() == 5
     listed = ingest(lantai, holdings, sync=True, dry_run=True)
@@ -282,8 +300,13 @@ def test_scans_need_ocr_without_tesseract(lantai, tmp_path):
 @pytest.fixture(scope="session")
 def tesseract():
     """Tesseract with the Chinese models, installed by scripts/ensure-packages when missing."""
-    done = subprocess.run([str(REPO / "scripts" / "ensure-packages"), "ocr"], capture_output=True,
-                          text=True, timeout=900, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(REPO / "scripts" / "ensure-packages"), "ocr"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0 or not shutil.which("tesseract"):
         pytest.fail(f"scripts/ensure-packages ocr failed:\n{done.stderr[-2000:]}", pytrace=False)
 
@@ -312,9 +335,12 @@ def test_hits_and_record_pages_show_where_the_terms_are(lantai, tmp_path):
         '{"archive": "baoji-city", "archive_code": "J3-1", "title": "关于土地改革的档案", "access": "open"}\n'
         '{"archive": "baoji-city", "archive_code": "J3-2", "title": "目录开放的档案", '
         '"access": "catalog_only", "description": "土地改革"}\n'
-        '{"archive": "baoji-city", "archive_code": "J3-3", "title": "未审核的档案"}\n', encoding="utf-8")
-    (root / "J3-1.txt").write_text("封面\f寶雞縣土地改革，聯繫電話13912345678。\f結束\f土地改革總結",
-                                   encoding="utf-8")
+        '{"archive": "baoji-city", "archive_code": "J3-3", "title": "未审核的档案"}\n',
+        encoding="utf-8",
+    )
+    (root / "J3-1.txt").write_text(
+        "封面\f寶雞縣土地改革，聯繫電話13912345678。\f結束\f土地改革總結", encoding="utf-8"
+    )
     (root / "J3-2.txt").write_text("土地改革的内容", encoding="utf-8")
     (root / "J3-3.txt").write_text("土地改革的内容", encoding="utf-8")
     ingest(lantai, root)
@@ -323,7 +349,8 @@ def test_hits_and_record_pages_show_where_the_terms_are(lantai, tmp_path):
     staff = {h["id"]: h["pages"] for h in search(lantai, "土地改革", STAFF)["hits"]}
     assert staff["baoji-city/J3-3"] == [1]
     assert {h["id"]: h["pages"] for h in search(lantai, "13912345678 OR 结束")["hits"]} == {
-        "baoji-city/J3-1": [3]}  # personal data never matches
+        "baoji-city/J3-1": [3]
+    }  # personal data never matches
 
     seen = lantai.search.pages("baoji-city/J3-1", PUBLIC, "土地改革 NOT 草案")
     assert (seen["count"], seen["first_match"], seen["matches"]) == (4, 2, [2, 4])
@@ -346,8 +373,10 @@ def test_the_index_ingest_writes_is_the_one_reindex_builds(lantai, holdings):
 
     def snapshot():
         with sqlite3.connect(lantai.settings.index_path) as conn:
-            return conn.execute("SELECT d.id, f.title, f.creator, f.meta, f.body, f.body_chars "
-                                "FROM docs d JOIN fts f ON f.rowid = d.rowid ORDER BY d.id").fetchall()
+            return conn.execute(
+                "SELECT d.id, f.title, f.creator, f.meta, f.body, f.body_chars "
+                "FROM docs d JOIN fts f ON f.rowid = d.rowid ORDER BY d.id"
+            ).fetchall()
 
     ingest(lantai, holdings)
     ingested = snapshot()
@@ -361,8 +390,9 @@ def test_entities_are_stored_and_text_ones_never_index_a_catalog_only_record(lan
 
     root = tmp_path / "in"
     root.mkdir()
-    (root / "J6-1.txt").write_text("国家主席江泽民今天上午在北京人民大会堂会见了美国总统克林顿。",
-                                   encoding="utf-8")
+    (root / "J6-1.txt").write_text(
+        "国家主席江泽民今天上午在北京人民大会堂会见了美国总统克林顿。", encoding="utf-8"
+    )
     report = ingest(lantai, root, archive="test-city", entities=True)
     assert report.failed == 0
     stored = lantai.store.entities("test-city", "J6-1")
@@ -381,8 +411,9 @@ def test_a_pdf_font_is_parsed_once_per_file_with_the_same_text(tmp_path, monkeyp
 
     from indexer.files import read_pdf
 
-    path = make.text_pdf(tmp_path / "J5-1.pdf",
-                         ["第一页：土地改革。", "第二页：兴修水利。", "第三页：扫盲。"])
+    path = make.text_pdf(
+        tmp_path / "J5-1.pdf", ["第一页：土地改革。", "第二页：兴修水利。", "第三页：扫盲。"]
+    )
     plain = [(page.extract_text() or "").rstrip() for page in PdfReader(path).pages]
     parsed = []
     real = _font.get_encoding

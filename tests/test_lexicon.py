@@ -14,15 +14,18 @@ pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQ
 
 def test_learned_words_are_stored_once(lantai):
     assert lexicon.learn(lantai.store.engine, ["麦秸岭民兵连", "麦秸岭民兵连", "x"], "test") == [
-        "麦秸岭民兵连"]
+        "麦秸岭民兵连"
+    ]
     assert lexicon.learn(lantai.store.engine, ["麦秸岭民兵连"], "test") == []
 
 
 def test_a_fresh_process_segments_with_the_learned_words(lantai, tmp_path, settings):
-    path = write_jsonl(tmp_path / "a.jsonl", [
-        record("J1-1", "关于民兵整训的报告", subjects=["槐芽镇民兵营"], text="槐芽镇民兵营整训。")])
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [record("J1-1", "关于民兵整训的报告", subjects=["槐芽镇民兵营"], text="槐芽镇民兵营整训。")],
+    )
     lantai.ingester.ingest([path])
-    assert tokens_in_a_fresh_process(settings, '槐芽镇民兵营') == ['槐芽镇民兵营']
+    assert tokens_in_a_fresh_process(settings, "槐芽镇民兵营") == ["槐芽镇民兵营"]
 
 
 def test_texts_indexed_before_a_word_was_learned_still_match(lantai, tmp_path):

@@ -21,8 +21,13 @@ pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQ
 
 @pytest.fixture
 def stored(lantai, tmp_path):
-    report = lantai.ingester.ingest([write_jsonl(tmp_path / "in.jsonl", [
-        record("J001-001-0001", "关于土地改革的通知", access="unreviewed")])])
+    report = lantai.ingester.ingest(
+        [
+            write_jsonl(
+                tmp_path / "in.jsonl", [record("J001-001-0001", "关于土地改革的通知", access="unreviewed")]
+            )
+        ]
+    )
     assert report.failed == 0
     return lantai
 
@@ -65,8 +70,11 @@ def test_a_lock_left_by_a_killed_rebuild_is_taken_over(stored):
     with index_rebuild(stored.store.engine):
         pass
     with stored.store.engine.begin() as conn:
-        conn.execute(maintenance_table.update().values(
-            holder=f"{socket.gethostname()}:{gone.pid} (reindex)", since="2026-01-01T00:00:00+00:00"))
+        conn.execute(
+            maintenance_table.update().values(
+                holder=f"{socket.gethostname()}:{gone.pid} (reindex)", since="2026-01-01T00:00:00+00:00"
+            )
+        )
     assert rebuilding(stored.store.engine) == "reindex, since 2026-01-01T00:00:00+00:00"
     with pytest.raises(ReviewError, match="being rebuilt"):
         stored.decide("test-city", "J001-001-0001", "open", "到期开放", "reviewer")
@@ -91,9 +99,13 @@ def test_ingest_waits_for_a_rebuild_and_keeps_what_it_wrote(stored, tmp_path, mo
 def test_the_ingest_command_says_why_it_stopped(stored, tmp_path):
     rows = write_jsonl(tmp_path / "more.jsonl", [record("J001-001-0002", "关于兴修水利的报告")])
     with index_rebuild(stored.store.engine, holder="reindex"):
-        done = subprocess.run([str(Path(sys.executable).with_name("lantai")), "ingest", str(rows),
-                               "--quiet"], capture_output=True, text=True, timeout=300,
-                              env=cli_env(stored.settings, LANTAI_INGEST_ENTITIES="false"))
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("lantai")), "ingest", str(rows), "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=cli_env(stored.settings, LANTAI_INGEST_ENTITIES="false"),
+        )
     assert done.returncode == 1
     assert "lantai ingest: the search index is being rebuilt (reindex, since" in done.stderr
     assert "Traceback" not in done.stderr

@@ -27,8 +27,13 @@ pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQ
 
 
 def lantai(settings, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([LANTAI, *args], env=cli_env(settings, LANTAI_INGEST_ENTITIES="false"),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [LANTAI, *args],
+        env=cli_env(settings, LANTAI_INGEST_ENTITIES="false"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -43,8 +48,9 @@ def release_0_1(tmp_path):
 def test_a_catalog_of_release_0_1_upgrades_and_keeps_everything(release_0_1):
     engine = create_engine(release_0_1.catalog_url)
     with engine.connect() as conn:
-        assert "alembic_version" not in {r[0] for r in conn.execute(
-            text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+        assert "alembic_version" not in {
+            r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        }
     engine.dispose()
 
     upgraded = lantai(release_0_1, "db", "upgrade")
@@ -57,8 +63,9 @@ def test_a_catalog_of_release_0_1_upgrades_and_keeps_everything(release_0_1):
     assert verify.returncode == 0 and "5 entries, chain intact" in verify.stderr
     users = json.loads(lantai(release_0_1, "user", "list", "--json").stdout)
     assert {(u["name"], u["role"]) for u in users} == {("shen", "reviewer"), ("admin1", "admin")}
-    status = lantai(release_0_1, "review", "status", "J001-004-0004", "J001-004-0001",
-                    "--archive", "baoji-city", "--json")
+    status = lantai(
+        release_0_1, "review", "status", "J001-004-0004", "J001-004-0001", "--archive", "baoji-city", "--json"
+    )
     assert [s["access"] for s in json.loads(status.stdout)] == ["open", "controlled"]
 
     reindexed = lantai(release_0_1, "reindex")
@@ -123,8 +130,7 @@ def test_ingest_on_a_catalog_of_release_0_1_upgrades_it_first(release_0_1, tmp_p
     engine = create_engine(release_0_1.catalog_url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == \
-                head_revision()
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
             assert conn.execute(text("SELECT count(*) FROM records")).scalar() == 13
     finally:
         engine.dispose()

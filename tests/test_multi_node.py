@@ -7,9 +7,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,16 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import postgres_database, record, start_opensearch, write_jsonl
+from config import load_settings
+from tests.conftest import (
+    cli_env,
+    csrf_token,
+    free_port,
+    postgres_database,
+    record,
+    start_opensearch,
+    write_jsonl,
+)
 
 LANTAI = str(Path(sys.executable).with_name("lantai"))
 PASSWORD = "correct horse battery staple"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -40,9 +41,13 @@ def serve(env: dict[str, str], log: Path) -> Iterator[str]:
     """``lantai serve`` on a free port; yields its base URL and stops it after."""
     port = free_port()
     with open(log, "w") as out:
-        process = subprocess.Popen([LANTAI, "serve", "--host", "127.0.0.1", "--port", str(port),
-                                    "--workers", "1"], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [LANTAI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -66,8 +71,10 @@ def serve(env: dict[str, str], log: Path) -> Iterator[str]:
 
 def status_of(url: str) -> int:
     try:
-        return urllib.request.urlopen(url, timeout=30).status
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
     except urllib.error.HTTPError as error:
+        error.close()
         return error.code
 
 
@@ -78,43 +85,57 @@ def public_total(base: str, q: str) -> int:
 
 def signed_in(base: str, name: str) -> urllib.request.OpenerDirector:
     """A browser-like session of ``name`` on one node (cookie and CSRF token)."""
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     page = opener.open(base + "/login", timeout=30).read().decode("utf-8")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"name": name, "password": PASSWORD, "csrf_token": token})
+    form = urllib.parse.urlencode({"name": name, "password": PASSWORD, "csrf_token": csrf_token(page)})
     opener.open(base + "/login", data=form.encode(), timeout=30).read()
     return opener
 
 
 def decide(session: urllib.request.OpenerDirector, base: str, record_id: str, decision: str) -> None:
     page = session.open(base + "/staff/queue", timeout=30).read().decode("utf-8")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"id": record_id, "decision": decision, "reason": "联合审核",
-                                   "next_review": "2030-01-01", "csrf_token": token})
+    form = urllib.parse.urlencode(
+        {
+            "id": record_id,
+            "decision": decision,
+            "reason": "联合审核",
+            "next_review": "2030-01-01",
+            "csrf_token": csrf_token(page),
+        }
+    )
     session.open(base + "/staff/decisions", data=form.encode(), timeout=30).read()
 
 
 def test_two_nodes_on_one_catalog_and_index_agree_at_once(tmp_path, postgres_server):
     database = f"nodes{uuid.uuid4().hex[:12]}"
     catalog = postgres_database(postgres_server, database)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    env.update(LANTAI_DATABASE_URL=catalog, LANTAI_BACKEND="opensearch",
-               LANTAI_OPENSEARCH_URL=start_opensearch(), LANTAI_INDEX=f"nodes{uuid.uuid4().hex[:8]}",
-               LANTAI_INGEST_ENTITIES="false", LANTAI_SECRET_KEY="one secret for every node",
-               LANTAI_PASSWORD=PASSWORD)
-    rows = write_jsonl(tmp_path / "rows.jsonl", [
-        record("J1-1", "关于宝鸡解放的报告", access="unreviewed", date="1949-07-14"),
-        record("J1-2", "关于兴修水利的报告", access="open")])
+    shared = dict(
+        LANTAI_BACKEND="opensearch",
+        LANTAI_OPENSEARCH_URL=start_opensearch(),
+        LANTAI_INDEX=f"nodes{uuid.uuid4().hex[:8]}",
+        LANTAI_INGEST_ENTITIES="false",
+        LANTAI_SECRET_KEY="one secret for every node",
+        LANTAI_PASSWORD=PASSWORD,
+    )
+    rows = write_jsonl(
+        tmp_path / "rows.jsonl",
+        [
+            record("J1-1", "关于宝鸡解放的报告", access="unreviewed", date="1949-07-14"),
+            record("J1-2", "关于兴修水利的报告", access="open"),
+        ],
+    )
     try:
         for node in ("one", "two"):  # each node has its own data dir; they share the rest
             (tmp_path / node).mkdir()
-        first = {**env, "LANTAI_DATA_DIR": str(tmp_path / "one")}
-        second = {**env, "LANTAI_DATA_DIR": str(tmp_path / "two")}
-        for command in (["ingest", str(rows), "--quiet"],
-                        ["user", "add", "shen", "--role", "reviewer", "--archive", "test-city"]):
-            done = subprocess.run([LANTAI, *command], env=first, capture_output=True, text=True,
-                                  timeout=300)
+        first, second = (
+            cli_env(load_settings(env={}, data_dir=str(tmp_path / node), database_url=catalog), **shared)
+            for node in ("one", "two")
+        )
+        for command in (
+            ["ingest", str(rows), "--quiet"],
+            ["user", "add", "shen", "--role", "reviewer", "--archive", "test-city"],
+        ):
+            done = subprocess.run([LANTAI, *command], env=first, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, done.stderr
         with serve(first, tmp_path / "one.log") as one, serve(second, tmp_path / "two.log") as two:
             closed = "/api/v1/records/test-city/J1-1"
@@ -133,12 +154,16 @@ def test_two_nodes_on_one_catalog_and_index_agree_at_once(tmp_path, postgres_ser
 
 
 def test_a_postgresql_url_without_its_driver_names_the_extra(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    env.update(LANTAI_DATA_DIR=str(tmp_path), LANTAI_DATABASE_URL="postgresql://lantai@127.0.0.1/x")
-    without_driver = ("import sys; sys.modules['psycopg'] = None; from app.cli import main; "
-                      "sys.exit(main(['search', '宝鸡']))")
-    done = subprocess.run([sys.executable, "-c", without_driver], env=env, capture_output=True,
-                          text=True, timeout=120)
+    env = cli_env(
+        load_settings(env={}, data_dir=str(tmp_path), database_url="postgresql://lantai@127.0.0.1/x")
+    )
+    without_driver = (
+        "import sys; sys.modules['psycopg'] = None; from app.cli import main; "
+        "sys.exit(main(['search', '宝鸡']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", without_driver], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2
     assert "pip install 'lantai[postgres]'" in done.stderr and "database_url" in done.stderr
     assert "Traceback" not in done.stderr

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,26 +30,17 @@ from indexer.ingest import reindex
 from search import opensearch_backend
 from search.base import SORTS, BackendUnavailable
 from search.service import parse_request
-from tests.conftest import opensearch_script, record, start_opensearch, write_jsonl
+from tests.conftest import free_port, opensearch_script, record, start_opensearch, write_jsonl
 
 LANTAI = str(Path(sys.executable).with_name("lantai"))
 PORTS = range(9250, 9270)  # a free one of these, unless LANTAI_TEST_OPENSEARCH_FAILURE_PORT
 
 
-def free_port() -> str:
+def node_port() -> str:
     """A port for this module's node that no other process (another test run) listens on."""
     if os.environ.get("LANTAI_TEST_OPENSEARCH_FAILURE_PORT"):
         return os.environ["LANTAI_TEST_OPENSEARCH_FAILURE_PORT"]
-    for port in PORTS:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the node does
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return str(port)
-    pytest.fail(f"no free port in {PORTS.start}-{PORTS.stop - 1} for an OpenSearch node",
-                pytrace=False)
+    return str(free_port(PORTS))
 
 
 class Node:
@@ -58,8 +48,7 @@ class Node:
 
     def __init__(self, port: str, data: Path) -> None:
         self.port = port
-        self.env = {**os.environ, "LANTAI_OPENSEARCH_PORT": port,
-                    "LANTAI_OPENSEARCH_DATA": str(data)}
+        self.env = {**os.environ, "LANTAI_OPENSEARCH_PORT": port, "LANTAI_OPENSEARCH_DATA": str(data)}
         self.url = f"http://127.0.0.1:{port}"
 
     def _run(self, command: str, timeout: float) -> subprocess.CompletedProcess:
@@ -85,7 +74,7 @@ class Node:
 @pytest.fixture(scope="module")
 def node(tmp_path_factory) -> Iterator[Node]:
     """This module's node, stopped when the module is done."""
-    node = Node(free_port(), tmp_path_factory.mktemp("opensearch-data"))
+    node = Node(node_port(), tmp_path_factory.mktemp("opensearch-data"))
     node.start()
     try:
         yield node
@@ -95,24 +84,36 @@ def node(tmp_path_factory) -> Iterator[Node]:
 
 def settings_for(node: Node, tmp_path: Path, timeout: float = 2.0) -> Settings:
     """Settings on a fresh data dir and a fresh index prefix on ``node``."""
-    return load_settings(env={}, data_dir=str(tmp_path / "data"), backend="opensearch",
-                         opensearch_url=node.url, index=f"t{uuid.uuid4().hex}",
-                         search_timeout=timeout)
+    return load_settings(
+        env={},
+        data_dir=str(tmp_path / "data"),
+        backend="opensearch",
+        opensearch_url=node.url,
+        index=f"t{uuid.uuid4().hex}",
+        search_timeout=timeout,
+    )
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     """Run ``lantai`` with ``settings`` given as environment variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    env.update(LANTAI_DATA_DIR=str(settings.data_dir), LANTAI_BACKEND=settings.backend,
-               LANTAI_OPENSEARCH_URL=settings.opensearch_url, LANTAI_INDEX=settings.index,
-               LANTAI_SEARCH_TIMEOUT=str(settings.search_timeout))
-    return subprocess.run([LANTAI, *args], env=env, capture_output=True, text=True,
-                          timeout=300, stdin=subprocess.DEVNULL)
+    env.update(
+        LANTAI_DATA_DIR=str(settings.data_dir),
+        LANTAI_BACKEND=settings.backend,
+        LANTAI_OPENSEARCH_URL=settings.opensearch_url,
+        LANTAI_INDEX=settings.index,
+        LANTAI_SEARCH_TIMEOUT=str(settings.search_timeout),
+    )
+    return subprocess.run(
+        [LANTAI, *args], env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
+    )
 
 
 def rows(prefix: str, count: int) -> list[dict]:
-    return [record(f"{prefix}-{n:04d}", f"关于第{n}批土地改革工作的报告",
-                   text=f"寶雞縣第{n}區土地改革工作。") for n in range(1, count + 1)]
+    return [
+        record(f"{prefix}-{n:04d}", f"关于第{n}批土地改革工作的报告", text=f"寶雞縣第{n}區土地改革工作。")
+        for n in range(1, count + 1)
+    ]
 
 
 def cleanup(lantai) -> None:
@@ -131,22 +132,33 @@ def assert_unavailable(response, started: float, timeout: float) -> None:
     body = response.get_data(as_text=True)
     assert response.status_code == 503, body
     assert elapsed < timeout + 1.5, f"answered after {elapsed:.1f}s"
-    assert "Traceback" not in body and "opensearchpy" not in body and "File \"" not in body
+    assert "Traceback" not in body and "opensearchpy" not in body and 'File "' not in body
 
 
 def test_deep_pages_walk_with_search_after(node, tmp_path, monkeypatch):
     lantai = open_lantai(settings_for(node, tmp_path))
     try:
         dates = ["1950-03-01", "1950-03", "1950", "", "1951-12-31"]
-        path = write_jsonl(tmp_path / "a.jsonl", [
-            record(f"D-{n:03d}", f"关于第{n}批土地改革的报告", date=dates[n % 5],
-                   text="土地改革" * (1 + n % 4), access="catalog_only" if n % 6 == 0 else "open")
-            for n in range(1, 41)])
+        path = write_jsonl(
+            tmp_path / "a.jsonl",
+            [
+                record(
+                    f"D-{n:03d}",
+                    f"关于第{n}批土地改革的报告",
+                    date=dates[n % 5],
+                    text="土地改革" * (1 + n % 4),
+                    access="catalog_only" if n % 6 == 0 else "open",
+                )
+                for n in range(1, 41)
+            ],
+        )
         assert lantai.ingester.ingest([path]).not_indexed == 0
         for sort in SORTS:
+
             def page(number: int, size: int, sort: str = sort) -> dict:
-                request = parse_request({"q": "土地改革", "sort": sort, "size": str(size),
-                                         "page": str(number)}, lantai.settings)
+                request = parse_request(
+                    {"q": "土地改革", "sort": sort, "size": str(size), "page": str(number)}, lantai.settings
+                )
                 return lantai.search.search(request, PUBLIC)
 
             whole = page(1, 40)
@@ -156,7 +168,8 @@ def test_deep_pages_walk_with_search_after(node, tmp_path, monkeypatch):
             monkeypatch.undo()
             assert [h["id"] for p in pages for h in p["hits"]] == [h["id"] for h in whole["hits"]]
             assert [h["visibility"] for p in pages for h in p["hits"]] == [
-                h["visibility"] for h in whole["hits"]]
+                h["visibility"] for h in whole["hits"]
+            ]
             assert all(p["total"] == 40 and p["facets"] == whole["facets"] for p in pages)
             assert pages[-1]["hits"] == []
     finally:
@@ -239,17 +252,14 @@ def test_node_down_then_ingest_keeps_the_catalog_and_reindex_repairs(node, tmp_p
         started = time.monotonic()
         response = client.get("/api/v1/search?q=土地改革")
         assert_unavailable(response, started, settings.search_timeout)
-        assert response.get_json() == {
-            "error": "search is temporarily unavailable; please try again shortly"}
+        assert response.get_json() == {"error": "search is temporarily unavailable; please try again shortly"}
         started = time.monotonic()
         assert_unavailable(client.get("/search?q=土地改革"), started, settings.search_timeout)
         started = time.monotonic()
-        assert_unavailable(client.get("/api/v1/suggest?q=关于"), started,
-                           settings.search_timeout)
+        assert_unavailable(client.get("/api/v1/suggest?q=关于"), started, settings.search_timeout)
 
         # Ingest while the node is down: stored in the catalog, reported as not indexed.
-        done = cli(settings, "ingest", "--json",
-                   str(write_jsonl(tmp_path / "b.jsonl", rows("B", 3))))
+        done = cli(settings, "ingest", "--json", str(write_jsonl(tmp_path / "b.jsonl", rows("B", 3))))
         assert done.returncode == 1, done.stderr
         summary = json.loads(done.stdout)
         assert (summary["added"], summary["failed"], summary["not_indexed"]) == (3, 0, 3)

@@ -17,8 +17,14 @@ SCRIPT = REPO / "scripts" / "ensure-packages"
 
 
 def ensure(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def fontconfig_over(folder: Path, fonts: list[Path]) -> dict[str, str]:
@@ -27,16 +33,20 @@ def fontconfig_over(folder: Path, fonts: list[Path]) -> dict[str, str]:
     for n, font in enumerate(fonts):
         shutil.copy(font, folder / "fonts" / f"font-{n}{font.suffix}")
     conf = folder / "fonts.conf"
-    conf.write_text(f"""<?xml version="1.0"?>
+    conf.write_text(
+        f"""<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig><dir>{folder / "fonts"}</dir><cachedir>{folder / "cache"}</cachedir></fontconfig>
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return {"FONTCONFIG_FILE": str(conf), "LANTAI_CJK_FONT": ""}
 
 
 def latin_font() -> Path:
-    found = subprocess.run(["fc-match", "--format", "%{file}", "sans:lang=en"], capture_output=True,
-                           text=True, check=True).stdout.strip()
+    found = subprocess.run(
+        ["fc-match", "--format", "%{file}", "sans:lang=en"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     return Path(found)
 
 
@@ -44,8 +54,12 @@ def test_the_tests_draw_with_the_font_the_script_names():
     named = ensure("--cjk-font")
     assert named.returncode == 0, named.stderr
     assert Path(named.stdout.strip()) == cjk_font()
-    formats = subprocess.run(["fc-query", "--format", "%{fontformat}\n", str(cjk_font())],
-                             capture_output=True, text=True, check=True).stdout.split()
+    formats = subprocess.run(
+        ["fc-query", "--format", "%{fontformat}\n", str(cjk_font())],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert "TrueType" in formats
 
 
@@ -77,19 +91,21 @@ def test_without_a_cjk_font_the_script_names_the_package_to_install(tmp_path):
 
 
 def test_a_font_named_by_setting_wins_and_a_missing_one_is_an_error(tmp_path):
-    assert ensure("--cjk-font", env={"LANTAI_CJK_FONT": str(cjk_font())}).stdout.strip() == \
-        str(cjk_font())
+    assert ensure("--cjk-font", env={"LANTAI_CJK_FONT": str(cjk_font())}).stdout.strip() == str(cjk_font())
     missing = ensure("--cjk-font", env={"LANTAI_CJK_FONT": str(tmp_path / "none.ttf")})
     assert missing.returncode == 1
     assert str(tmp_path / "none.ttf") in missing.stderr
 
 
-@pytest.mark.parametrize(("group", "packages"), [
-    ("ocr", {"tesseract-ocr", "tesseract-ocr-chi-sim", "tesseract-ocr-chi-tra", "poppler-utils"}),
-    ("browser", {"chromium"}),
-    ("fonts", {"fontconfig", "fonts-wqy-microhei"}),
-    ("postgres", {"postgresql"}),
-])
+@pytest.mark.parametrize(
+    ("group", "packages"),
+    [
+        ("ocr", {"tesseract-ocr", "tesseract-ocr-chi-sim", "tesseract-ocr-chi-tra", "poppler-utils"}),
+        ("browser", {"chromium"}),
+        ("fonts", {"fontconfig", "fonts-wqy-microhei"}),
+        ("postgres", {"postgresql"}),
+    ],
+)
 def test_one_list_of_packages_by_group(group, packages):
     assert set(ensure("--list", group).stdout.split()) == packages
     assert packages <= set(ensure("--list").stdout.split())

@@ -26,8 +26,10 @@ def test_a_terminal_gets_one_redrawn_line_with_bar_counts_rate_and_eta():
     first, last = screen.getvalue().split("\r\x1b[K")[1:]
     assert first.startswith("lantai ingest [#######.................] 3/10 files, 30 records")
     assert re.search(r"120 pages, [\d.]+ records/s, [\d.]+ pages/s, ETA \d+m\d\ds$", first)
-    assert last.startswith("lantai ingest [########################] 10/10 files, 52 records "
-                           "(50 added, 2 updated, 0 unchanged, 1 failed), 200 pages")
+    assert last.startswith(
+        "lantai ingest [########################] 10/10 files, 52 records "
+        "(50 added, 2 updated, 0 unchanged, 1 failed), 200 pages"
+    )
     assert last.endswith("ETA 0m00s\n")  # the last drawing ends the line
 
 
@@ -47,8 +49,9 @@ def test_ingest_reports_progress_as_files_are_done(lantai, tmp_path):
     seen = []
     rows = write_jsonl(tmp_path / "a.jsonl", [record(f"J1-{n}", "关于土地改革的报告") for n in range(3)])
     write_jsonl(tmp_path / "b.jsonl", [record("J2-1", "关于兴修水利的报告")])
-    lantai.ingester.ingest([rows.parent], progress=lambda report, done, total: seen.append(
-        (done, total, report.added)))
+    lantai.ingester.ingest(
+        [rows.parent], progress=lambda report, done, total: seen.append((done, total, report.added))
+    )
     assert seen[-1] == (2, 2, 4)
     assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen)
 
@@ -57,14 +60,21 @@ def test_a_rebuild_reports_records_rate_eta_and_peak_memory(lantai, tmp_path):
     rows = [record(f"R-{n:03d}", f"关于第{n}号文件的报告") for n in range(7)]
     lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", rows)])
     calls: list[tuple[int, int]] = []
-    assert ingest.reindex(lantai.store, lantai.backend, batch=3,
-                          progress=lambda done, total: calls.append((done, total))) == 7
+    assert (
+        ingest.reindex(
+            lantai.store, lantai.backend, batch=3, progress=lambda done, total: calls.append((done, total))
+        )
+        == 7
+    )
     assert calls == [(3, 7), (6, 7), (7, 7)]
     log = io.StringIO()
     progress = RebuildProgress(log, interval=0)
     progress(3, 7)
     progress(7, 7)
     first, last = log.getvalue().splitlines()
-    assert re.fullmatch(r"lantai reindex: progress: 3/7 records, [\d.]+ records/s, "
-                        r"ETA \d+m\d\ds, peak RSS \d+ MB", first)
+    assert re.fullmatch(
+        r"lantai reindex: progress: 3/7 records, [\d.]+ records/s, "
+        r"ETA \d+m\d\ds, peak RSS \d+ MB",
+        first,
+    )
     assert "7/7 records" in last and "ETA 0m00s" in last

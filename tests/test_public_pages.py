@@ -28,17 +28,41 @@ CLOSED_TITLES = ("关于赵秘云同志的审查材料", "机要通信网建设"
 def site(client, tmp_path):
     """Open, closed and catalog-only records over three years, two archives and two types,
     with entities indexed the way the entity extractor will index them."""
-    rows = [record(f"J001-001-{n:04d}", f"关于第{n}批土地改革工作的报告", date=f"{1949 + n % 3}-05-01",
-                   text=f"寶雞縣第{n}區土地改革工作。李有財同志參加。", creator="宝鸡县人民政府")
-            for n in range(1, 13)]
+    rows = [
+        record(
+            f"J001-001-{n:04d}",
+            f"关于第{n}批土地改革工作的报告",
+            date=f"{1949 + n % 3}-05-01",
+            text=f"寶雞縣第{n}區土地改革工作。李有財同志參加。",
+            creator="宝鸡县人民政府",
+        )
+        for n in range(1, 13)
+    ]
     rows += [
-        record("J002-001-0001", "凤翔县合作社照片", archive="fx-county", record_type="照片", date="1955",
-               text="合作社社員合影。"),
-        record("J001-002-0001", "关于赵秘云同志的审查材料", access="unreviewed", date="1960",
-               text="赵秘云 李有财 土地改革"),
+        record(
+            "J002-001-0001",
+            "凤翔县合作社照片",
+            archive="fx-county",
+            record_type="照片",
+            date="1955",
+            text="合作社社員合影。",
+        ),
+        record(
+            "J001-002-0001",
+            "关于赵秘云同志的审查材料",
+            access="unreviewed",
+            date="1960",
+            text="赵秘云 李有财 土地改革",
+        ),
         record("J001-002-0002", "机要通信网建设", classification="机密", date="1961", text="土地改革"),
-        record("J001-002-0003", "关于征购粮食的报告", access="catalog_only", date="1951-02-03",
-               text="粮食征购明细", description="粮食征购工作"),
+        record(
+            "J001-002-0003",
+            "关于征购粮食的报告",
+            access="catalog_only",
+            date="1951-02-03",
+            text="粮食征购明细",
+            description="粮食征购工作",
+        ),
     ]
     lantai = lantai_of(client.application)
     report = lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", rows)])
@@ -69,8 +93,7 @@ def hrefs(html: str) -> list[str]:
 
 
 def facet_links(html: str, key: str) -> list[str]:
-    section = re.search(rf'<section class="facet" aria-labelledby="facet-{key}">(.*?)</section>',
-                        html, re.S)
+    section = re.search(rf'<section class="facet" aria-labelledby="facet-{key}">(.*?)</section>', html, re.S)
     assert section, f"no {key} facet"
     return hrefs(section.group(1))
 
@@ -98,15 +121,18 @@ def test_facet_links_add_and_remove_filters(site):
     assert qs(type_link) == {"q": ["土地改革"], "archive": ["test-city"], "type": ["文书"]}
     both = page(site, type_link)
     chips = re.findall(r'<a href="([^"]+)" class="chip"', both)
-    assert sorted(str(qs(unescape(c))) for c in chips) == sorted(map(str, [
-        {"q": ["土地改革"], "type": ["文书"]}, {"q": ["土地改革"], "archive": ["test-city"]}]))
+    assert sorted(str(qs(unescape(c))) for c in chips) == sorted(
+        map(str, [{"q": ["土地改革"], "type": ["文书"]}, {"q": ["土地改革"], "archive": ["test-city"]}])
+    )
 
 
 def test_decade_year_and_entity_facets(site):
     html = page(site, "/search?q=")
     decades = facet_links(html, "decade")
     assert {(qs(u)["year_from"][0], qs(u)["year_to"][0]) for u in decades} == {
-        ("1940", "1949"), ("1950", "1959")}
+        ("1940", "1949"),
+        ("1950", "1959"),
+    }
     assert "1960" not in "".join(decades)  # closed records count nowhere
     fifties = page(site, next(u for u in decades if "year_from=1950" in u))
     years = facet_links(fifties, "year")
@@ -205,11 +231,18 @@ def test_record_back_link_keeps_the_search(site):
 
 
 def test_an_installation_names_its_own_archives(settings, tmp_path):
-    named = settings.with_overrides(archive_names={"test-city": {
-        "zh": "测试市档案馆", "en": "Test City Archives", "place": "测试市"}})
+    named = settings.with_overrides(
+        archive_names={"test-city": {"zh": "测试市档案馆", "en": "Test City Archives", "place": "测试市"}}
+    )
     client = create_app(named).test_client()
-    lantai_of(client.application).ingester.ingest([write_jsonl(tmp_path / "r.jsonl", [
-        record("J001-001-0001", "关于土地改革的通知", creator="测试市人民政府", date="1950")])])
+    lantai_of(client.application).ingester.ingest(
+        [
+            write_jsonl(
+                tmp_path / "r.jsonl",
+                [record("J001-001-0001", "关于土地改革的通知", creator="测试市人民政府", date="1950")],
+            )
+        ]
+    )
     html = page(client, "/records/test-city/J001-001-0001")
     assert "测试市人民政府. 关于土地改革的通知: J001-001-0001[A]. 测试市: 测试市档案馆, 1950." in html
     assert "Test City Archives" in page(client, "/search?q=土地改革&lang=en")
@@ -217,19 +250,43 @@ def test_an_installation_names_its_own_archives(settings, tmp_path):
 
 def test_citation_follows_gbt_7714_for_archives(site):
     with site.application.test_request_context():
-        assert citation({"archive": "baoji-city", "archive_code": "J001-001-0001",
-                         "title": "关于开展整党整风的计划", "creator": "中共宝鸡市委",
-                         "date": "1950-05-04"}) == (
-            "中共宝鸡市委. 关于开展整党整风的计划: J001-001-0001[A]. 宝鸡: 宝鸡市档案馆, 1950-05-04.")
+        assert citation(
+            {
+                "archive": "baoji-city",
+                "archive_code": "J001-001-0001",
+                "title": "关于开展整党整风的计划",
+                "creator": "中共宝鸡市委",
+                "date": "1950-05-04",
+            }
+        ) == ("中共宝鸡市委. 关于开展整党整风的计划: J001-001-0001[A]. 宝鸡: 宝鸡市档案馆, 1950-05-04.")
         # No creator: the holding archive is responsible; no date: none is made up.
-        assert citation({"archive": "baoji-city", "archive_code": "J1-1", "title": "名册。",
-                         "creator": "", "date": ""}) == "宝鸡市档案馆. 名册: J1-1[A]. 宝鸡: 宝鸡市档案馆."
+        assert (
+            citation(
+                {
+                    "archive": "baoji-city",
+                    "archive_code": "J1-1",
+                    "title": "名册。",
+                    "creator": "",
+                    "date": "",
+                }
+            )
+            == "宝鸡市档案馆. 名册: J1-1[A]. 宝鸡: 宝鸡市档案馆."
+        )
         # An archive without a known name is named by its id.
-        assert citation({"archive": "test-city", "archive_code": "J1-2", "title": "通知",
-                         "creator": "某县", "date": "1950"}) == "某县. 通知: J1-2[A]. test-city, 1950."
+        assert (
+            citation(
+                {
+                    "archive": "test-city",
+                    "archive_code": "J1-2",
+                    "title": "通知",
+                    "creator": "某县",
+                    "date": "1950",
+                }
+            )
+            == "某县. 通知: J1-2[A]. test-city, 1950."
+        )
     html = page(site, "/records/test-city/J001-001-0003")
-    assert ("宝鸡县人民政府. 关于第3批土地改革工作的报告: J001-001-0003[A]. test-city, 1949-05-01."
-            in html)
+    assert "宝鸡县人民政府. 关于第3批土地改革工作的报告: J001-001-0003[A]. test-city, 1949-05-01." in html
     english = page(site, "/records/test-city/J001-001-0003?lang=en")
     assert "J001-001-0003[A]. test-city, 1949-05-01." in english  # Chinese in any interface
 
@@ -248,10 +305,14 @@ def test_record_page_links_entities_when_the_record_has_them(site, monkeypatch):
         def reading(record_id, audience, terms=None):
             answer = real(record_id, audience, terms)
             return {**answer, "record": {**answer["record"], "entities": entities}}
+
         return reading
 
-    monkeypatch.setattr(service, "reading", with_entities(
-        [{"label": "PERSON", "text": "李有财"}, {"label": "PLACE", "text": "宝鸡"}]))
+    monkeypatch.setattr(
+        service,
+        "reading",
+        with_entities([{"label": "PERSON", "text": "李有财"}, {"label": "PLACE", "text": "宝鸡"}]),
+    )
     html = page(site, "/records/test-city/J001-001-0001")
     assert 'href="/entities/person/%E6%9D%8E%E6%9C%89%E8%B4%A2">李有财</a>' in html
     assert 'href="/entities/place/%E5%AE%9D%E9%B8%A1">宝鸡</a>' in html
@@ -278,8 +339,13 @@ def test_entity_page_lists_public_records_and_their_years(site):
 
 def test_entity_mentioned_only_by_closed_records_answers_like_a_missing_record(site):
     missing = site.get("/records/test-city/J999-999-9999")
-    for url in ("/entities/person/赵秘云", "/entities/org/机要局", "/entities/person/无此人",
-                "/entities/weapon/李有财", "/entities/person/%20"):
+    for url in (
+        "/entities/person/赵秘云",
+        "/entities/org/机要局",
+        "/entities/person/无此人",
+        "/entities/weapon/李有财",
+        "/entities/person/%20",
+    ):
         response = site.get(url)
         assert response.status_code == 404, url
         assert response.data == missing.data, url
@@ -307,9 +373,18 @@ def test_empty_results_help_with_script_words_filters_and_tips(site):
 
 
 def test_closed_titles_never_appear_on_public_pages(site):
-    urls = ["/", "/search?q=", "/search?q=赵秘云", "/search?q=机要", "/search?q=土地改革",
-            "/search?q=&year_from=1960&year_to=1961", "/entities/person/李有财",
-            "/entities/place/宝鸡", "/help/search", "/records/test-city/J001-002-0001"]
+    urls = [
+        "/",
+        "/search?q=",
+        "/search?q=赵秘云",
+        "/search?q=机要",
+        "/search?q=土地改革",
+        "/search?q=&year_from=1960&year_to=1961",
+        "/entities/person/李有财",
+        "/entities/place/宝鸡",
+        "/help/search",
+        "/records/test-city/J001-002-0001",
+    ]
     html = page(site, "/search?q=")
     urls += [u for u in hrefs(html) if u.startswith(("/search", "/records", "/entities"))]
     for url in urls:
@@ -359,13 +434,16 @@ def test_every_interface_string_is_translated_and_the_mo_is_compiled_from_the_po
         method_map, options_map = parse_mapping_cfg(cfg)
     assert ("app/staff.py", "python") in method_map and ("app/auth.py", "python") in method_map
     keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
-    found = {message for _, _, message, *_ in extract_from_dir(
-        str(REPO), method_map, options_map, keywords=keywords)}
+    found = {
+        message
+        for _, _, message, *_ in extract_from_dir(str(REPO), method_map, options_map, keywords=keywords)
+    }
     assert len(found) > 100
     po = _catalog_messages(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po")
     mo = _catalog_messages(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo")
-    untranslated = sorted(str(m) for m in found
-                          if not po.get(m) or (isinstance(po[m], tuple) and not all(po[m])))
+    untranslated = sorted(
+        str(m) for m in found if not po.get(m) or (isinstance(po[m], tuple) and not all(po[m]))
+    )
     assert not untranslated, f"add English for these (make translations): {untranslated}"
     assert mo == po, "messages.mo is out of date: run `make` (pybabel compile)"
 
@@ -393,9 +471,19 @@ def test_search_page_assets_stay_under_200_kb_and_are_all_local(site):
             assert "@import" not in text and "url(http" not in text and "//cdn" not in text, path
 
 
-@pytest.mark.parametrize("url", ["/", "/search?q=土地改革", "/search?q=不存在之词&type=照片",
-                                 "/records/test-city/J001-001-0001?q=土地", "/entities/place/宝鸡",
-                                 "/help/search", "/records/test-city/nope", "/search?page=0"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/search?q=土地改革",
+        "/search?q=不存在之词&type=照片",
+        "/records/test-city/J001-001-0001?q=土地",
+        "/entities/place/宝鸡",
+        "/help/search",
+        "/records/test-city/nope",
+        "/search?page=0",
+    ],
+)
 def test_strict_csp_and_no_inline_script_or_style(site, url):
     response = site.get(url)
     csp = response.headers["Content-Security-Policy"]
@@ -419,7 +507,7 @@ def _luminance(colour: str) -> float:
     colour = colour.lstrip("#")
     if len(colour) == 3:
         colour = "".join(c * 2 for c in colour)
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -432,9 +520,18 @@ def contrast(a: str, b: str) -> float:
 def test_colours_meet_wcag_aa_contrast():
     css = (REPO / "app" / "static" / "lantai.css").read_text(encoding="utf-8")
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{3,6})", css))
-    text_pairs = [("ink", "bg"), ("ink", "panel"), ("muted", "bg"), ("muted", "panel"),
-                  ("muted", "accent-soft"), ("link", "bg"), ("link", "panel"), ("ink", "mark"),
-                  ("ink", "accent-soft"), ("accent", "panel")]
+    text_pairs = [
+        ("ink", "bg"),
+        ("ink", "panel"),
+        ("muted", "bg"),
+        ("muted", "panel"),
+        ("muted", "accent-soft"),
+        ("link", "bg"),
+        ("link", "panel"),
+        ("ink", "mark"),
+        ("ink", "accent-soft"),
+        ("accent", "panel"),
+    ]
     for fg, bg in text_pairs:
         assert contrast(colours[fg], colours[bg]) >= 4.5, (fg, bg)
     assert contrast("#ffffff", colours["accent"]) >= 4.5  # button text

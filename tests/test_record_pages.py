@@ -25,13 +25,18 @@ from tests.test_ingest_files import tesseract  # noqa: F401 - a fixture
 
 PNG = b"\x89PNG\r\n\x1a\n"
 NO_OCR = FileOptions(ocr=False)
-OPEN_PAGES = ["封面：宝鸡县人民政府档案", "寶雞縣第二區土地改革工作全面展開。", "联系人电话13912345678。",
-              "土地改革工作总结，土地改革胜利完成。"]
+OPEN_PAGES = [
+    "封面：宝鸡县人民政府档案",
+    "寶雞縣第二區土地改革工作全面展開。",
+    "联系人电话13912345678。",
+    "土地改革工作总结，土地改革胜利完成。",
+]
 
 
 def ingest(client, root: Path, rows: list[dict], options: FileOptions = NO_OCR):
-    (root / "rows.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                     encoding="utf-8")
+    (root / "rows.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     report = lantai_of(client.application).ingester.ingest([root], options=options, workers=1)
     assert report.failed == 0, report.errors
     return report
@@ -47,14 +52,18 @@ def holdings(client, tmp_path):
     make.text_pdf(root / "J1-2.pdf", ["凤翔县水利建设报告", "水利工程第二页"])
     for code in ("J9-1", "J9-2", "J9-3"):
         make.text_pdf(root / f"{code}.pdf", ["机要通信网的土地改革材料", "第二页"])
-    ingest(client, root, [
-        record("J1-1", "关于土地改革的档案", files=["J1-1.pdf"]),
-        record("J1-2", "凤翔县水利建设报告", files=["J1-2.pdf"]),
-        record("J9-1", "未审核的土地改革档案", access="unreviewed", files=["J9-1.pdf"]),
-        record("J9-2", "机密的土地改革档案", classification="机密", files=["J9-2.pdf"]),
-        record("J9-3", "目录开放的土地改革档案", access="catalog_only", files=["J9-3.pdf"]),
-        record("J5-1", "没有页面的土地改革档案", text="土地改革全文一段。"),
-    ])
+    ingest(
+        client,
+        root,
+        [
+            record("J1-1", "关于土地改革的档案", files=["J1-1.pdf"]),
+            record("J1-2", "凤翔县水利建设报告", files=["J1-2.pdf"]),
+            record("J9-1", "未审核的土地改革档案", access="unreviewed", files=["J9-1.pdf"]),
+            record("J9-2", "机密的土地改革档案", classification="机密", files=["J9-2.pdf"]),
+            record("J9-3", "目录开放的土地改革档案", access="catalog_only", files=["J9-3.pdf"]),
+            record("J5-1", "没有页面的土地改革档案", text="土地改革全文一段。"),
+        ],
+    )
     return root
 
 
@@ -73,9 +82,15 @@ def test_the_policy_decides_images_and_files_in_one_place():
     assert original_access("open", "none") == ORIGINAL_SHOWN
     assert original_access("open", "none", ["mobile"]) == ORIGINAL_WITHHELD
     assert original_access("open", "none", (), unread=True) == ORIGINAL_WITHHELD
-    for access, classification in (("catalog_only", "none"), ("unreviewed", "none"),
-                                   ("controlled", "none"), ("open", "secret"), (None, None),
-                                   ("open", "garbled"), ("weird", "none")):
+    for access, classification in (
+        ("catalog_only", "none"),
+        ("unreviewed", "none"),
+        ("controlled", "none"),
+        ("open", "secret"),
+        (None, None),
+        ("open", "garbled"),
+        ("weird", "none"),
+    ):
         assert original_access(access, classification) == ORIGINAL_NONE, (access, classification)
         assert original_access(access, classification, ["mobile"], True) == ORIGINAL_NONE
 
@@ -85,9 +100,9 @@ def test_record_page_shows_the_text_page_by_page_with_hits_and_a_jump_to_the_fir
     sections = re.findall(r'<section class="page[^"]*" id="page-(\d+)"', html)
     assert sections == ["1", "2", "3", "4"]
     assert '<h3 id="page-2-heading">第 2 页' in html
-    page_two = html[html.index('id="page-2"'):html.index('id="page-3"')]
+    page_two = html[html.index('id="page-2"') : html.index('id="page-3"')]
     assert '<mark id="first-hit">土地改革</mark>' in page_two and "寶雞縣第二區" in page_two
-    page_four = html[html.index('id="page-4"'):]
+    page_four = html[html.index('id="page-4"') :]
     assert page_four.count("<mark>土地改革</mark>") == 2
     assert html.count("<mark") == 3
     assert "在 2 页中命中 3 处" in html
@@ -133,7 +148,7 @@ def test_page_image_is_a_png_rendered_from_the_pdf_and_cached(client, holdings):
     html = get(client, "/records/test-city/J1-1?q=土地改革").get_data(as_text=True)
     images = re.findall(r'<img src="([^"]+)" alt="第 (\d+) 页原件图像"', html)
     assert images == [(f"/records/test-city/J1-1/pages/{n}.png", str(n)) for n in (1, 2, 4)]
-    assert "本页含个人信息" in html[html.index('id="page-3"'):html.index('id="page-4"')]
+    assert "本页含个人信息" in html[html.index('id="page-3"') : html.index('id="page-4"')]
 
     response = get(client, "/records/test-city/J1-1/pages/2.png")
     assert response.mimetype == "image/png" and response.data.startswith(PNG)
@@ -150,8 +165,9 @@ def test_page_image_is_a_png_rendered_from_the_pdf_and_cached(client, holdings):
     assert len(cached) == 1 and cached[0].read_bytes() == response.data
     assert get(client, "/records/test-city/J1-1/pages/2.png").data == response.data
     etag = response.headers["ETag"]
-    assert client.get("/records/test-city/J1-1/pages/2.png",
-                      headers={"If-None-Match": etag}).status_code == 304
+    assert (
+        client.get("/records/test-city/J1-1/pages/2.png", headers={"If-None-Match": etag}).status_code == 304
+    )
 
 
 def test_download_gives_the_original_bytes_under_its_reference_code(client, holdings):
@@ -168,17 +184,27 @@ def test_download_gives_the_original_bytes_under_its_reference_code(client, hold
     assert "/files/1" not in withheld and "原件 J1-1.pdf 含个人信息，不提供下载" in withheld
 
 
-@pytest.mark.parametrize("url", [
-    "/records/test-city/J9-1/pages/1.png", "/records/test-city/J9-1/files/1",  # unreviewed
-    "/records/test-city/J9-2/pages/1.png", "/records/test-city/J9-2/files/1",  # classified
-    "/records/test-city/J9-3/pages/1.png", "/records/test-city/J9-3/files/1",  # catalog only
-    "/records/test-city/J1-1/pages/3.png",  # personal data on the page
-    "/records/test-city/J1-1/files/1",  # personal data in the file
-    "/records/test-city/J1-1/pages/5.png", "/records/test-city/J1-1/pages/0.png",  # no such page
-    "/records/test-city/J1-2/files/2", "/records/test-city/J5-1/pages/1.png",
-    "/records/test-city/J5-1/files/1", "/records/test-city/NOPE/pages/1.png",
-    "/records/test-city/NOPE/files/1", "/records/nope/pages/1.png",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/records/test-city/J9-1/pages/1.png",
+        "/records/test-city/J9-1/files/1",  # unreviewed
+        "/records/test-city/J9-2/pages/1.png",
+        "/records/test-city/J9-2/files/1",  # classified
+        "/records/test-city/J9-3/pages/1.png",
+        "/records/test-city/J9-3/files/1",  # catalog only
+        "/records/test-city/J1-1/pages/3.png",  # personal data on the page
+        "/records/test-city/J1-1/files/1",  # personal data in the file
+        "/records/test-city/J1-1/pages/5.png",
+        "/records/test-city/J1-1/pages/0.png",  # no such page
+        "/records/test-city/J1-2/files/2",
+        "/records/test-city/J5-1/pages/1.png",
+        "/records/test-city/J5-1/files/1",
+        "/records/test-city/NOPE/pages/1.png",
+        "/records/test-city/NOPE/files/1",
+        "/records/nope/pages/1.png",
+    ],
+)
 def test_what_may_not_be_served_answers_exactly_like_a_missing_record(client, holdings, url):
     missing = answer_without_path(client.get("/records/test-city/NOPE-0"), "/records/test-city/NOPE-0")
     response = client.get(url)
@@ -216,13 +242,20 @@ def test_scans_are_shown_when_read_and_withheld_while_waiting_for_ocr(client, tm
     make.image_file(root / "J7-1.png", ["宝鸡县土地改革"])
     ingest(client, root, [record("J7-1", "扫描的土地改革档案", files=["J7-1.png"])], FileOptions())
     make.image_file(root / "J7-2.png", ["凤翔县水利建设"])  # arrives later, OCR is off then
-    ingest(client, root, [record("J7-1", "扫描的土地改革档案", files=["J7-1.png"]),
-                          record("J7-2", "未识别的扫描档案", files=["J7-2.png"])], NO_OCR)
+    ingest(
+        client,
+        root,
+        [
+            record("J7-1", "扫描的土地改革档案", files=["J7-1.png"]),
+            record("J7-2", "未识别的扫描档案", files=["J7-2.png"]),
+        ],
+        NO_OCR,
+    )
     html = get(client, "/records/test-city/J7-1").get_data(as_text=True)
     assert '<img src="/records/test-city/J7-1/pages/1.png"' in html
     image = Image.open(io.BytesIO(get(client, "/records/test-city/J7-1/pages/1.png").data))
-    source = Image.open(root / "J7-1.png")
-    assert image.format == "PNG" and image.size == source.size  # narrower than PAGE_WIDTH: as is
+    with Image.open(root / "J7-1.png") as source:
+        assert image.format == "PNG" and image.size == source.size  # narrower than PAGE_WIDTH: as is
     assert get(client, "/records/test-city/J7-1/files/1").data == (root / "J7-1.png").read_bytes()
     unread = get(client, "/records/test-city/J7-2").get_data(as_text=True)
     assert "本页尚未识别文字" in unread and "/pages/1.png" not in unread
@@ -237,7 +270,7 @@ def test_low_quality_pages_say_so_and_text_files_have_no_image(client, tmp_path)
     ingest(client, root, [record("J8-1", "农民协会的OCR稿", files=["J8-1.hocr"])])
     html = get(client, "/records/test-city/J8-1?q=农民").get_data(as_text=True)
     split = html.index('id="page-2"')
-    first, second = html[html.index('id="page-1"'):split], html[split:]
+    first, second = html[html.index('id="page-1"') : split], html[split:]
     assert "识别质量较低" not in first and "本页文字识别质量较低" in second
     assert "<img" not in html and "/files/" not in html  # an hOCR page is its text
     get(client, "/records/test-city/J8-1/pages/1.png", 404)

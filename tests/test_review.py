@@ -23,14 +23,23 @@ TODAY = date(2026, 11, 28)
 
 @pytest.fixture
 def holdings(lantai, tmp_path):
-    path = write_jsonl(tmp_path / "h.jsonl", [
-        record("J1-1", "一九五〇年春耕通知", date="1950-03-01", access="unreviewed"),
-        record("J1-2", "二〇一〇年规划", date="2010-05-01", access="unreviewed"),  # not yet due
-        record("J1-3", "二〇〇三年经济统计", date="2003-06-30", access="unreviewed", category="经济"),
-        record("J1-4", "已开放的通知", date="1950", access="open"),
-        record("J1-5", "一九五六年工资调整", date="1956", access="unreviewed",
-               archive="fx-county", record_type="照片"),
-    ])
+    path = write_jsonl(
+        tmp_path / "h.jsonl",
+        [
+            record("J1-1", "一九五〇年春耕通知", date="1950-03-01", access="unreviewed"),
+            record("J1-2", "二〇一〇年规划", date="2010-05-01", access="unreviewed"),  # not yet due
+            record("J1-3", "二〇〇三年经济统计", date="2003-06-30", access="unreviewed", category="经济"),
+            record("J1-4", "已开放的通知", date="1950", access="open"),
+            record(
+                "J1-5",
+                "一九五六年工资调整",
+                date="1956",
+                access="unreviewed",
+                archive="fx-county",
+                record_type="照片",
+            ),
+        ],
+    )
     assert lantai.ingester.ingest([path]).failed == 0
     return lantai
 
@@ -41,32 +50,37 @@ def public_ids(lantai, q):
 
 
 def test_records_come_due_after_open_after_years(holdings):
-    assert [i.record.archive_code for i in holdings.review.queue(today=TODAY)] == [
-        "J1-1", "J1-5"]
+    assert [i.record.archive_code for i in holdings.review.queue(today=TODAY)] == ["J1-1", "J1-5"]
     assert holdings.review.queue(today=TODAY)[0].why == "age"
 
 
 def test_opening_age_per_category_comes_from_settings(holdings):
     holdings.review.settings = load_settings(
-        env={}, data_dir=str(holdings.settings.data_dir),
-        open_after_years_by_category='{"经济": 20}')
+        env={}, data_dir=str(holdings.settings.data_dir), open_after_years_by_category='{"经济": 20}'
+    )
     assert "J1-3" in [i.record.archive_code for i in holdings.review.queue(today=TODAY)]
 
 
 def test_queue_filters(holdings):
-    assert [i.record.archive_code for i in holdings.review.queue(today=TODAY, archive="fx-county")
-            ] == ["J1-5"]
+    assert [i.record.archive_code for i in holdings.review.queue(today=TODAY, archive="fx-county")] == [
+        "J1-5"
+    ]
     assert [i.record.archive_code for i in holdings.review.queue(today=TODAY, year=1950)] == ["J1-1"]
-    assert [i.record.archive_code for i in holdings.review.queue(today=TODAY, record_type="照片")
-            ] == ["J1-5"]
+    assert [i.record.archive_code for i in holdings.review.queue(today=TODAY, record_type="照片")] == ["J1-5"]
     scoped = holdings.review.queue(today=TODAY, archives=frozenset({"test-city"}))
     assert [i.record.archive_code for i in scoped] == ["J1-1"]
 
 
 def test_a_decision_reaches_public_search_at_once_and_is_audited(holdings):
     assert public_ids(holdings, "春耕") == []
-    holdings.decide("test-city", "J1-1", "open", "到期，经审核无不宜开放内容", "reviewer1",
-                    unit_opinion="移交单位同意开放")
+    holdings.decide(
+        "test-city",
+        "J1-1",
+        "open",
+        "到期，经审核无不宜开放内容",
+        "reviewer1",
+        unit_opinion="移交单位同意开放",
+    )
     assert public_ids(holdings, "春耕") == ["J1-1"]
     entry = audit.entries(holdings.store.engine, action="decision")[0]
     assert (entry.actor, entry.subject) == ("reviewer1", "test-city/J1-1")
@@ -90,23 +104,29 @@ def test_controlled_without_a_date_uses_the_configured_interval(holdings):
     assert date.fromisoformat(status["due"]).toordinal() == expected
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"decision": "publish"}, "decision"),
-    ({"reason": "  "}, "reason"),
-    ({"code": "J9-9"}, "no record"),
-    ({"decision": "controlled", "next_review": date(2000, 1, 1)}, "future"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"decision": "publish"}, "decision"),
+        ({"reason": "  "}, "reason"),
+        ({"code": "J9-9"}, "no record"),
+        ({"decision": "controlled", "next_review": date(2000, 1, 1)}, "future"),
+    ],
+)
 def test_bad_decisions_are_refused(holdings, kwargs, message):
     args = {"code": "J1-1", "decision": "open", "reason": "到期", "next_review": None} | kwargs
     with pytest.raises(ReviewError, match=message):
-        holdings.decide("test-city", args["code"], args["decision"], args["reason"], "r",
-                        next_review=args["next_review"])
+        holdings.decide(
+            "test-city", args["code"], args["decision"], args["reason"], "r", next_review=args["next_review"]
+        )
 
 
 def test_a_decision_outlives_a_later_import(holdings, tmp_path):
     holdings.decide("test-city", "J1-1", "open", "到期开放", "r")
-    path = write_jsonl(tmp_path / "again.jsonl", [
-        record("J1-1", "一九五〇年春耕通知（修订）", date="1950-03-01", access="unreviewed")])
+    path = write_jsonl(
+        tmp_path / "again.jsonl",
+        [record("J1-1", "一九五〇年春耕通知（修订）", date="1950-03-01", access="unreviewed")],
+    )
     holdings.ingester.ingest([path])
     assert holdings.store.get("test-city", "J1-1").access == "open"
     assert public_ids(holdings, "修订") == ["J1-1"]
@@ -130,8 +150,9 @@ def test_cli_review_decides_lists_and_checks(holdings):
     holdings.users.add("cli-reviewer", "reviewer", "a-long-password", ("test-city",))
     queue = run("queue", "--json")
     assert '"test-city/J1-1"' in queue.stdout
-    done = run("J1-1", "--archive", "test-city", "--decision", "open", "--reason", "到期",
-               "--by", "cli-reviewer")
+    done = run(
+        "J1-1", "--archive", "test-city", "--decision", "open", "--reason", "到期", "--by", "cli-reviewer"
+    )
     assert done.returncode == 0, done.stderr
     assert public_ids(holdings, "春耕") == ["J1-1"]
     status = run("status", "J1-1", "NOPE", "--archive", "test-city")

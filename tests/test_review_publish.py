@@ -13,34 +13,41 @@ from tests.conftest import record, write_jsonl
 
 @pytest.fixture
 def desk(lantai, tmp_path):
-    path = write_jsonl(tmp_path / "r.jsonl", [
-        record("J1-1", "一九五〇年春耕通知", date="1950-03-01", access="unreviewed"),
-        record("J1-2", "已开放的通知", date="1950", access="open"),
-    ])
+    path = write_jsonl(
+        tmp_path / "r.jsonl",
+        [
+            record("J1-1", "一九五〇年春耕通知", date="1950-03-01", access="unreviewed"),
+            record("J1-2", "已开放的通知", date="1950", access="open"),
+        ],
+    )
     assert lantai.ingester.ingest([path]).failed == 0
     return lantai.review
 
 
 def publisher(desk, calls):
     """A ``publish`` that notes what it was given and what the catalog held at that moment."""
+
     def publish(record, entities):
         stored = desk.store.get(record.archive, record.archive_code)
         calls.append((record.access, stored.access))
+
     return publish
 
 
 def test_a_widening_decision_is_saved_before_it_is_published(desk):
     calls: list = []
-    saved = desk.decide_and_publish("test-city", "J1-1", "open", "到期开放", "reviewer",
-                                    publisher(desk, calls))
+    saved = desk.decide_and_publish(
+        "test-city", "J1-1", "open", "到期开放", "reviewer", publisher(desk, calls)
+    )
     assert saved.access == "open"
     assert calls == [("open", "open")]  # the catalog already said open when the index did
 
 
 def test_a_narrowing_decision_is_published_before_it_is_saved(desk):
     calls: list = []
-    saved = desk.decide_and_publish("test-city", "J1-2", "controlled", "涉及个人隐私", "reviewer",
-                                    publisher(desk, calls))
+    saved = desk.decide_and_publish(
+        "test-city", "J1-2", "controlled", "涉及个人隐私", "reviewer", publisher(desk, calls)
+    )
     assert saved.access == "controlled"
     assert calls == [("controlled", "open")]  # the index was closed while the catalog was open
 
@@ -48,9 +55,7 @@ def test_a_narrowing_decision_is_published_before_it_is_saved(desk):
 def test_nothing_is_saved_or_published_during_a_rebuild_or_for_an_unknown_record(desk):
     calls: list = []
     with index_rebuild(desk.store.engine), pytest.raises(ReviewError, match="being rebuilt"):
-        desk.decide_and_publish("test-city", "J1-1", "open", "到期开放", "reviewer",
-                                publisher(desk, calls))
+        desk.decide_and_publish("test-city", "J1-1", "open", "到期开放", "reviewer", publisher(desk, calls))
     with pytest.raises(ReviewError, match="no record"):
-        desk.decide_and_publish("test-city", "J9-9", "open", "到期开放", "reviewer",
-                                publisher(desk, calls))
+        desk.decide_and_publish("test-city", "J9-9", "open", "到期开放", "reviewer", publisher(desk, calls))
     assert calls == [] and desk.store.get("test-city", "J1-1").access == "unreviewed"

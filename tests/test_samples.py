@@ -14,8 +14,7 @@ from indexer.readers import reader_for
 from search.service import parse_request
 from tests.conftest import SAMPLES
 
-SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir()
-                      if reader_for(p) and not p.name.startswith("bad-"))
+SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if reader_for(p) and not p.name.startswith("bad-"))
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +33,7 @@ def test_samples_cover_what_the_demo_must_show(demo):
     assert {r.archive for r in records} >= {"baoji-city", "fengxiang-county"}
     types = Counter(r.record_type for r in records)
     assert len(types) >= 3 and types["红色档案"] >= 10
-    assert set(Counter(r.access for r in records)) == {
-        "open", "catalog_only", "controlled", "unreviewed"}
+    assert set(Counter(r.access for r in records)) == {"open", "catalog_only", "controlled", "unreviewed"}
     assert sum(r.classification != "none" for r in records) >= 5
     to_simplified = opencc.OpenCC("t2s")
     assert sum(to_simplified.convert(r.text) != r.text for r in records) >= 10
@@ -54,14 +52,15 @@ def test_no_closed_sample_title_reaches_the_public(demo):
     assert closed
     for record in closed:
         for q in (record.title, record.archive_code, f'"{record.title}"'):
-            result = demo.search.search(
-                parse_request({"q": q, "size": "100"}, demo.settings), PUBLIC)
+            result = demo.search.search(parse_request({"q": q, "size": "100"}, demo.settings), PUBLIC)
             shown = {h["title"] for h in result["hits"]}
             assert record.title not in shown or record.title in open_titles
             assert all(h["visibility"] != "none" for h in result["hits"])
         assert demo.search.record(record.id, PUBLIC) is None
-        assert record.title not in demo.search.suggest(record.title[:4], PUBLIC, size=100) \
+        assert (
+            record.title not in demo.search.suggest(record.title[:4], PUBLIC, size=100)
             or record.title in open_titles
+        )
 
 
 def test_the_demo_shows_person_place_and_org_facets(demo):
@@ -78,14 +77,13 @@ def test_no_name_found_only_in_closed_samples_reaches_the_public(demo):
     names: dict[str, set[str]] = {"none": set(), "seen": set()}
     for record in demo.store.iter_records():
         visibility = public_visibility(record.access, record.classification)
-        found = entity_facets(demo.store.entities(record.archive, record.archive_code),
-                              visibility == "full")
+        found = entity_facets(demo.store.entities(record.archive, record.archive_code), visibility == "full")
         names["none" if visibility == "none" else "seen"].update(
-            (facet, name) for facet, values in found.items() for name in values)
+            (facet, name) for facet, values in found.items() for name in values
+        )
     closed_only = names["none"] - names["seen"]
     assert closed_only  # e.g. the subject of a disciplinary decision
-    facets = demo.search.search(parse_request({"q": "", "size": "100"}, demo.settings),
-                                PUBLIC)["facets"]
+    facets = demo.search.search(parse_request({"q": "", "size": "100"}, demo.settings), PUBLIC)["facets"]
     for facet, name in closed_only:
         assert name not in facets[facet]
         hits = demo.search.search(parse_request({"q": "", facet: name}, demo.settings), PUBLIC)

@@ -17,9 +17,14 @@ def test_defaults_use_the_embedded_backend():
 
 
 def test_environment_overrides_defaults(tmp_path):
-    settings = load_settings(env={"LANTAI_DATA_DIR": str(tmp_path), "LANTAI_BACKEND": "opensearch",
-                                  "LANTAI_OPEN_AFTER_YEARS": "30",
-                                  "LANTAI_OPEN_AFTER_YEARS_BY_CATEGORY": '{"经济": 20}'})
+    settings = load_settings(
+        env={
+            "LANTAI_DATA_DIR": str(tmp_path),
+            "LANTAI_BACKEND": "opensearch",
+            "LANTAI_OPEN_AFTER_YEARS": "30",
+            "LANTAI_OPEN_AFTER_YEARS_BY_CATEGORY": '{"经济": 20}',
+        }
+    )
     assert settings.data_dir == tmp_path
     assert settings.backend == "opensearch"
     assert settings.open_after_years == 30
@@ -29,8 +34,7 @@ def test_environment_overrides_defaults(tmp_path):
 def test_archives_are_named_in_settings(tmp_path):
     assert load_settings(env={}).archive_names["baoji-city"]["zh"] == "宝鸡市档案馆"
     path = tmp_path / "lantai.toml"
-    path.write_text('[archive_names]\nlongxian = { zh = "陇县档案馆", place = "陇县" }\n',
-                    encoding="utf-8")
+    path.write_text('[archive_names]\nlongxian = { zh = "陇县档案馆", place = "陇县" }\n', encoding="utf-8")
     named = load_settings(env={"LANTAI_SETTINGS": str(path)}).archive_names
     assert named == {"longxian": {"zh": "陇县档案馆", "en": "", "place": "陇县"}}
     from_env = load_settings(env={"LANTAI_ARCHIVE_NAMES": '{"qishan": {"zh": "岐山县档案馆"}}'})
@@ -45,18 +49,21 @@ def test_settings_file_then_environment(tmp_path):
     assert settings.page_size == 30
 
 
-@pytest.mark.parametrize(("env", "named"), [
-    ({"LANTAI_BACKEND": "elasticsearch"}, "'backend'"),
-    ({"LANTAI_OPEN_AFTER_YEARS": "soon"}, "'open_after_years'"),
-    ({"LANTAI_OPEN_AFTER_YEARS": "-1"}, "'open_after_years'"),
-    ({"LANTAI_OPENSEARCH_URL": "localhost:9200"}, "'opensearch_url'"),
-    ({"LANTAI_INDEX": "Has Spaces"}, "'index'"),
-    ({"LANTAI_DATABASE_URL": "catalog.db"}, "'database_url'"),
-    ({"LANTAI_PORT": "70000"}, "'port'"),
-    ({"LANTAI_ARCHIVE_NAMES": '{"x-county": {"en": "X County Archives"}}'}, "'archive_names'"),
-    ({"LANTAI_ARCHIVE_NAMES": '{"x-county": {"zh": "某县档案馆", "motto": "?"}}'}, "'archive_names'"),
-    ({"LANTAI_BAKCEND": "sqlite"}, "LANTAI_BAKCEND"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"LANTAI_BACKEND": "elasticsearch"}, "'backend'"),
+        ({"LANTAI_OPEN_AFTER_YEARS": "soon"}, "'open_after_years'"),
+        ({"LANTAI_OPEN_AFTER_YEARS": "-1"}, "'open_after_years'"),
+        ({"LANTAI_OPENSEARCH_URL": "localhost:9200"}, "'opensearch_url'"),
+        ({"LANTAI_INDEX": "Has Spaces"}, "'index'"),
+        ({"LANTAI_DATABASE_URL": "catalog.db"}, "'database_url'"),
+        ({"LANTAI_PORT": "70000"}, "'port'"),
+        ({"LANTAI_ARCHIVE_NAMES": '{"x-county": {"en": "X County Archives"}}'}, "'archive_names'"),
+        ({"LANTAI_ARCHIVE_NAMES": '{"x-county": {"zh": "某县档案馆", "motto": "?"}}'}, "'archive_names'"),
+        ({"LANTAI_BAKCEND": "sqlite"}, "LANTAI_BAKCEND"),
+    ],
+)
 def test_a_bad_value_names_the_key(env, named):
     with pytest.raises(SettingsError, match=named):
         load_settings(env=env)

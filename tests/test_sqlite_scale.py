@@ -13,8 +13,7 @@ from search.sqlite_fts import SqliteBackend
 from search.sqlite_query import matched_sql
 from tests.conftest import record, write_jsonl
 
-ROWS = [record(f"S-{n:03d}", f"关于土地改革第{n}号文件", text="土地改革工作全面展开。")
-        for n in range(12)]
+ROWS = [record(f"S-{n:03d}", f"关于土地改革第{n}号文件", text="土地改革工作全面展开。") for n in range(12)]
 
 
 @pytest.fixture
@@ -49,8 +48,9 @@ def test_the_match_drives_the_join_from_the_full_text_index(loaded):
         plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
     scans = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
     # Each visibility branch: the full-text match first, then each match's row by rowid.
-    assert scans == ["SCAN fts VIRTUAL TABLE INDEX 0:M13",
-                     "SEARCH d USING INTEGER PRIMARY KEY (rowid=?)"] * 2, plan
+    assert (
+        scans == ["SCAN fts VIRTUAL TABLE INDEX 0:M13", "SEARCH d USING INTEGER PRIMARY KEY (rowid=?)"] * 2
+    ), plan
 
 
 def test_one_match_per_search_and_public_answers_are_cached(loaded, monkeypatch):

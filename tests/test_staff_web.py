@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from app import lantai_of
 from catalog import audit
-from tests.conftest import record, write_jsonl
+from tests.conftest import csrf, record, write_jsonl
 
 PASSWORD = "correct horse battery"
 
@@ -16,13 +14,21 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def site(client, tmp_path):
     lantai = lantai_of(client.application)
-    path = write_jsonl(tmp_path / "s.jsonl", [
-        record("J1-1", "一九五〇年春耕生产通知", date="1950-03-01", access="unreviewed",
-               text="联系电话13912345678，春耕生产。"),
-        record("J1-2", "一九五二年扫盲总结", date="1952", access="unreviewed"),
-        record("J1-3", "机要电报汇编", date="1950", access="unreviewed", classification="机密"),
-        record("K1-1", "县里的未审档案", date="1950", access="unreviewed", archive="fx-county"),
-    ])
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            record(
+                "J1-1",
+                "一九五〇年春耕生产通知",
+                date="1950-03-01",
+                access="unreviewed",
+                text="联系电话13912345678，春耕生产。",
+            ),
+            record("J1-2", "一九五二年扫盲总结", date="1952", access="unreviewed"),
+            record("J1-3", "机要电报汇编", date="1950", access="unreviewed", classification="机密"),
+            record("K1-1", "县里的未审档案", date="1950", access="unreviewed", archive="fx-county"),
+        ],
+    )
     assert lantai.ingester.ingest([path]).failed == 0
     lantai.users.add("reviewer1", "reviewer", PASSWORD, ("test-city",))
     lantai.users.add("clerk1", "staff", PASSWORD, ("test-city",))
@@ -30,15 +36,9 @@ def site(client, tmp_path):
     return client
 
 
-def csrf(client, url="/login"):
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
 def login(client, name):
     token = csrf(client)
-    response = client.post("/login", data={"name": name, "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 
@@ -56,11 +56,14 @@ def test_login_without_csrf_token_is_refused(site):
 
 def test_logins_are_throttled(site):
     token = csrf(site)
-    codes = [site.post("/login", data={"name": "clerk1", "password": "wrong password!",
-                                       "csrf_token": token}).status_code for _ in range(6)]
+    codes = [
+        site.post(
+            "/login", data={"name": "clerk1", "password": "wrong password!", "csrf_token": token}
+        ).status_code
+        for _ in range(6)
+    ]
     assert codes == [401] * 5 + [429]
-    blocked = site.post("/login", data={"name": "clerk1", "password": PASSWORD,
-                                         "csrf_token": token})
+    blocked = site.post("/login", data={"name": "clerk1", "password": PASSWORD, "csrf_token": token})
     assert blocked.status_code == 429
 
 
@@ -92,17 +95,26 @@ def test_record_view_highlights_personal_data_for_staff(site):
 
 def test_a_clerk_cannot_decide(site):
     login(site, "clerk1")
-    response = site.post("/staff/decisions", data={
-        "id": "test-city/J1-1", "decision": "open", "reason": "x", "csrf_token": csrf(site, "/")})
+    response = site.post(
+        "/staff/decisions",
+        data={"id": "test-city/J1-1", "decision": "open", "reason": "x", "csrf_token": csrf(site, "/")},
+    )
     assert response.status_code == 403
 
 
 def test_bulk_decision_reaches_public_search(site):
     login(site, "reviewer1")
-    response = site.post("/staff/decisions", data={
-        "id": ["test-city/J1-1", "test-city/J1-2", "fx-county/K1-1"], "decision": "open",
-        "reason": "到期，经审核可以开放", "unit_opinion": "同意", "csrf_token": csrf(site, "/")},
-        follow_redirects=True)
+    response = site.post(
+        "/staff/decisions",
+        data={
+            "id": ["test-city/J1-1", "test-city/J1-2", "fx-county/K1-1"],
+            "decision": "open",
+            "reason": "到期，经审核可以开放",
+            "unit_opinion": "同意",
+            "csrf_token": csrf(site, "/"),
+        },
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "已记录 2 项决定" in page and "fx-county/K1-1: 无权审核该档案" in page
     assert site.get("/api/v1/search?q=扫盲").get_json()["total"] == 1
@@ -113,8 +125,7 @@ def test_bulk_decision_reaches_public_search(site):
 
 def test_decisions_need_the_csrf_token(site):
     login(site, "reviewer1")
-    response = site.post("/staff/decisions", data={"id": "test-city/J1-1", "decision": "open",
-                                                   "reason": "x"})
+    response = site.post("/staff/decisions", data={"id": "test-city/J1-1", "decision": "open", "reason": "x"})
     assert response.status_code == 400
     assert lantai_of(site.application).store.get("test-city", "J1-1").access == "unreviewed"
 
@@ -124,16 +135,17 @@ def test_status_check_by_paste_and_upload(site):
 
     login(site, "clerk1")
     token = csrf(site, "/staff/status")
-    pasted = site.post("/staff/status", data={"archive": "test-city", "codes": "J1-1\nNOPE-9",
-                                              "csrf_token": token}).get_data(as_text=True)
+    pasted = site.post(
+        "/staff/status", data={"archive": "test-city", "codes": "J1-1\nNOPE-9", "csrf_token": token}
+    ).get_data(as_text=True)
     assert "一九五〇年春耕生产通知" in pasted and "未知档号" in pasted
-    uploaded = site.post("/staff/status", data={
-        "archive": "test-city", "csrf_token": token,
-        "file": (io.BytesIO(b"J1-2\n"), "codes.txt")},
-        content_type="multipart/form-data").get_data(as_text=True)
+    uploaded = site.post(
+        "/staff/status",
+        data={"archive": "test-city", "csrf_token": token, "file": (io.BytesIO(b"J1-2\n"), "codes.txt")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     assert "一九五二年扫盲总结" in uploaded
-    other = site.post("/staff/status", data={"archive": "fx-county", "codes": "K1-1",
-                                             "csrf_token": token})
+    other = site.post("/staff/status", data={"archive": "fx-county", "codes": "K1-1", "csrf_token": token})
     assert other.status_code == 403
 
 

@@ -34,12 +34,15 @@ def test_add_authenticate_and_audience(lantai):
     assert actions == ["login.failed", "login", "user.add"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("x", "staff", PASSWORD, ("a",)), "user name"),
-    (("wang", "wizard", PASSWORD, ()), "role"),
-    (("wang", "researcher", "short", ()), "10 characters"),
-    (("wang", "staff", PASSWORD, ()), "--archive"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("x", "staff", PASSWORD, ("a",)), "user name"),
+        (("wang", "wizard", PASSWORD, ()), "role"),
+        (("wang", "researcher", "short", ()), "10 characters"),
+        (("wang", "staff", PASSWORD, ()), "--archive"),
+    ],
+)
 def test_bad_accounts_are_refused(lantai, args, message):
     with pytest.raises(UserError, match=message):
         lantai.users.add(*args)
@@ -79,11 +82,20 @@ def test_cli_user_add_list_disable_and_token(settings):
     cli = str(Path(sys.executable).with_name("lantai"))
 
     def run(*args):
-        return subprocess.run([cli, *args], env=env, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run([cli, *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
 
-    added = run("user", "add", "sun", "--role", "staff", "--archive", "baoji-city",
-                "--archive", "fengxiang-county", "--clearance")
+    added = run(
+        "user",
+        "add",
+        "sun",
+        "--role",
+        "staff",
+        "--archive",
+        "baoji-city",
+        "--archive",
+        "fengxiang-county",
+        "--clearance",
+    )
     assert added.returncode == 0, added.stderr
     listed = run("user", "list")
     assert "sun\tstaff\tbaoji-city,fengxiang-county\tclearance\tactive" in listed.stdout

@@ -71,10 +71,15 @@ def test_a_long_span_gets_one_slot_a_year_without_padding():
 
 
 def test_citation_of_a_record_with_creator_and_date():
-    record = {"archive_code": "J001-001-0001", "title": "关于开展整党整风的计划",
-              "creator": "中共宝鸡市委", "date": "1950-05-04"}
+    record = {
+        "archive_code": "J001-001-0001",
+        "title": "关于开展整党整风的计划",
+        "creator": "中共宝鸡市委",
+        "date": "1950-05-04",
+    }
     assert format_citation(record, BAOJI) == (
-        "中共宝鸡市委. 关于开展整党整风的计划: J001-001-0001[A]. 宝鸡: 宝鸡市档案馆, 1950-05-04.")
+        "中共宝鸡市委. 关于开展整党整风的计划: J001-001-0001[A]. 宝鸡: 宝鸡市档案馆, 1950-05-04."
+    )
 
 
 def test_citation_without_creator_names_the_archive_and_makes_up_no_date():
@@ -119,7 +124,8 @@ def test_template_helpers_belong_to_the_app_not_to_the_public_blueprint(client):
     assert {"record_view", "archive_label", "file_size_label", "kind_titles"} <= set(helpers)
     with client.application.test_request_context():
         macro = client.application.jinja_env.from_string(
-            "{% macro name(a) %}{{ archive_label(a) }}{% endmacro %}{{ name('test-city') }}")
+            "{% macro name(a) %}{{ archive_label(a) }}{% endmacro %}{{ name('test-city') }}"
+        )
         assert macro.render() == "test-city"
     # The public blueprint registers its routes and nothing else on the app.
     routes = [r for r in client.application.url_map.iter_rules() if r.endpoint.startswith("public.")]

@@ -20,8 +20,10 @@ def test_api_year_parameters_take_reign_years(loaded) -> None:  # noqa: F811
 
 
 def test_a_record_dated_as_a_reign_year_is_ingested(client, tmp_path) -> None:
-    rows = [record("J9-1", "民国档案", date="民國38年", text="土地改革"),
-            record("J9-2", "民国档案", date="民国三十八年七月", text="土地改革")]
+    rows = [
+        record("J9-1", "民国档案", date="民國38年", text="土地改革"),
+        record("J9-2", "民国档案", date="民国三十八年七月", text="土地改革"),
+    ]
     report = lantai_of(client.application).ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", rows)])
     assert report.failed == 0, report.errors
     store = lantai_of(client.application).store

@@ -140,14 +140,20 @@ def facet_value(doc: Doc, span: Span, min_confidence: float | None = None) -> st
     from analyzers.entities.components import WordFeatures, cut_inside_word, division_names, entity_confidence
     from analyzers.entities.names import facet_name
 
-    return facet_name(span.text, span.label_, confidence=entity_confidence(doc, span),
-                      cut_inside_word=cut_inside_word(doc, span),
-                      word_tag=WordFeatures.dictionary_tag(span.text), divisions=division_names(),
-                      min_confidence=min_confidence)
+    return facet_name(
+        span.text,
+        span.label_,
+        confidence=entity_confidence(doc, span),
+        cut_inside_word=cut_inside_word(doc, span),
+        word_tag=WordFeatures.dictionary_tag(span.text),
+        divisions=division_names(),
+        min_confidence=min_confidence,
+    )
 
 
-def _entities(doc: Doc, offset: int, norm: NormalizedText, original: str,
-              reference: date | None) -> list[dict]:
+def _entities(
+    doc: Doc, offset: int, norm: NormalizedText, original: str, reference: date | None
+) -> list[dict]:
     from analyzers.entities.components import TITLE_SPANS_KEY, entity_spans
     from analyzers.entities.dates import find_dates, resolve_relative
 
@@ -168,8 +174,9 @@ def _entities(doc: Doc, offset: int, norm: NormalizedText, original: str,
     return out
 
 
-def entities_of_normalized(pairs: Sequence[tuple[str, NormalizedText]], *, reference: date | None = None,
-                           batch_size: int = 64) -> list[list[dict]]:
+def entities_of_normalized(
+    pairs: Sequence[tuple[str, NormalizedText]], *, reference: date | None = None, batch_size: int = 64
+) -> list[list[dict]]:
     """Entities of texts already normalized: ``pairs`` of ``(text, normalize(text))``.
 
     Texts are cut into pieces of whole sentences (at most 500 characters) that go
@@ -207,14 +214,16 @@ def extract_entities(text: str, *, reference: date | None = None) -> list[dict]:
     return entities_of_normalized([(text, normalize(text))], reference=reference)[0]
 
 
-def extract_entities_batch(texts: Iterable[str], *, reference: date | None = None,
-                           batch_size: int = 64) -> list[list[dict]]:
+def extract_entities_batch(
+    texts: Iterable[str], *, reference: date | None = None, batch_size: int = 64
+) -> list[list[dict]]:
     """:func:`extract_entities` of many texts at once (spaCy ``nlp.pipe``, batched)."""
     return list(iter_entities(texts, reference=reference, batch_size=batch_size))
 
 
-def iter_entities(texts: Iterable[str], *, reference: date | None = None,
-                  batch_size: int = 64) -> Iterator[list[dict]]:
+def iter_entities(
+    texts: Iterable[str], *, reference: date | None = None, batch_size: int = 64
+) -> Iterator[list[dict]]:
     """Lazily, the entities of each text, in order, ``batch_size`` texts at a time."""
     chunk: list[tuple[str, NormalizedText]] = []
     for text in texts:

@@ -21,6 +21,7 @@ Every rule span carries its normalized value in ``span._.lantai_normalized``.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
 import sys
@@ -115,7 +116,7 @@ class WordFeatures:
                     tk = FastTokenizer()  # jieba's segmentation, faster
                     tk.initialize()
                     tags: dict[str, str] = {}
-                    with open(tk.get_dict_file().name, encoding="utf-8") as handle:
+                    with io.TextIOWrapper(tk.get_dict_file(), encoding="utf-8") as handle:
                         for line in handle:
                             parts = line.split()
                             if len(parts) == 3:
@@ -268,7 +269,7 @@ def viterbi_biluo(scores: list[numpy.ndarray], tags: tuple[str, ...]) -> list[nu
     allowed, first, last = _biluo_transitions(tags)
     hard = [b for b, path in enumerate(greedy) if not _well_formed(path, allowed, first, last)]
     if len(hard) < len(scores):  # each token's best tag already forms a well-formed sequence:
-        out = greedy             # no constrained path scores more
+        out = greedy  # no constrained path scores more
         if hard:
             for b, path in zip(hard, _viterbi_biluo([scores[b] for b in hard], tags), strict=True):
                 out[b] = path
@@ -293,8 +294,9 @@ def _biluo_transitions(tags: tuple[str, ...]) -> tuple[numpy.ndarray, numpy.ndar
     return allowed, first, last
 
 
-def _well_formed(path: numpy.ndarray, allowed: numpy.ndarray, first: numpy.ndarray,
-                 last: numpy.ndarray) -> bool:
+def _well_formed(
+    path: numpy.ndarray, allowed: numpy.ndarray, first: numpy.ndarray, last: numpy.ndarray
+) -> bool:
     """Whether the tag ids ``path`` form a well-formed BILUO sequence."""
     if not len(path):
         return True
@@ -311,8 +313,15 @@ def _viterbi_biluo(scores: list[numpy.ndarray], tags: tuple[str, ...]) -> list[n
     index = {tag: i for i, tag in enumerate(tags)}
     kinds = sorted({tag[2:] for tag in tags if tag != "O"})
     k = len(kinds)
-    perm = numpy.array([*(index[f"B-{x}"] for x in kinds), index["O"], *(index[f"U-{x}"] for x in kinds),
-                        *(index[f"L-{x}"] for x in kinds), *(index[f"I-{x}"] for x in kinds)])
+    perm = numpy.array(
+        [
+            *(index[f"B-{x}"] for x in kinds),
+            index["O"],
+            *(index[f"U-{x}"] for x in kinds),
+            *(index[f"L-{x}"] for x in kinds),
+            *(index[f"I-{x}"] for x in kinds),
+        ]
+    )
     opening, closing = slice(0, 2 * k + 1), slice(k, 3 * k + 1)
     b_part, l_part, i_part = slice(0, k), slice(2 * k + 1, 3 * k + 1), slice(3 * k + 1, 4 * k + 1)
     b_pos, i_pos = numpy.arange(k, dtype=numpy.int8), numpy.arange(3 * k + 1, 4 * k + 1, dtype=numpy.int8)
@@ -450,16 +459,20 @@ class EntityTagger(Tagger):
         for example in get_examples():
             docs.append(example.x)
             gold = self._gold(example)
-            truths.append(self.model.ops.asarray(
-                [[1.0 if tag == g else 0.0 for tag in tags] for g in gold], dtype="float32"))
+            truths.append(
+                self.model.ops.asarray(
+                    [[1.0 if tag == g else 0.0 for tag in tags] for g in gold], dtype="float32"
+                )
+            )
             if len(docs) >= 10:
                 break
         self.model.initialize(X=docs, Y=truths)
 
     def get_loss(self, examples, scores):  # type: ignore[no-untyped-def]
         validate_examples(examples, "EntityTagger.get_loss")
-        loss_func = SequenceCategoricalCrossentropy(names=self.tags, normalize=False,
-                                                    label_smoothing=self.cfg["label_smoothing"])
+        loss_func = SequenceCategoricalCrossentropy(
+            names=self.tags, normalize=False, label_smoothing=self.cfg["label_smoothing"]
+        )
         d_scores, loss = loss_func(scores, [self._gold(eg) for eg in examples])
         return float(loss), d_scores
 
@@ -529,8 +542,10 @@ def entity_spans(doc: Doc) -> list[Span]:
     breaks = numpy.append(numpy.flatnonzero(iob != 1), n)  # tokens that are not I
     ends = breaks[numpy.searchsorted(breaks, starts, side="right")]
     labels = array[starts, 1]
-    return [Span(doc, s, e, label=label)
-            for s, e, label in zip(starts.tolist(), ends.tolist(), labels.tolist(), strict=True)]
+    return [
+        Span(doc, s, e, label=label)
+        for s, e, label in zip(starts.tolist(), ends.tolist(), labels.tolist(), strict=True)
+    ]
 
 
 def _merge_ents(doc: Doc, spans: Iterable[Span], *, override: bool) -> None:

@@ -149,8 +149,9 @@ def read_cluener(path: Path) -> Iterator[tuple[str, dict[str, list[tuple[int, in
 # --------------------------------------------------------------------------- to Lantai labels
 
 
-def _normalized(text: str, spans: Iterable[tuple[int, int, str]], missing: Iterable[tuple[int, int]],
-                source: str) -> Sentence:
+def _normalized(
+    text: str, spans: Iterable[tuple[int, int, str]], missing: Iterable[tuple[int, int]], source: str
+) -> Sentence:
     """Normalize the text and move the spans onto it (dropping spans that vanish)."""
     norm = normalize(text)
     offsets = norm.offsets
@@ -290,8 +291,9 @@ def mask_unlabelled_places(sentences: Iterable[Sentence], lexicon: Iterable[str]
                     break
             i += 1
         if extra:
-            sentence = Sentence(text, sentence.spans, tuple(sorted([*sentence.missing, *extra])),
-                                sentence.source)
+            sentence = Sentence(
+                text, sentence.spans, tuple(sorted([*sentence.missing, *extra])), sentence.source
+            )
         out.append(sentence)
     return out
 
@@ -312,11 +314,17 @@ def load_splits(corpus_dir: Path, cluener_labels: Iterable[str] = LABELS) -> dic
     pd_train, pd_dev, pd_heldout = split_peoples_daily(peoples_daily(corpus_dir))
     weibo_test = weibo(corpus_dir, "test")
     reserved = {s.text for s in [*pd_dev, *pd_heldout, *weibo_test]}
-    labelled = [s for s in [*pd_train, *msra(corpus_dir), *weibo(corpus_dir, "train")]
-                if s.text and s.text not in reserved]
+    labelled = [
+        s
+        for s in [*pd_train, *msra(corpus_dir), *weibo(corpus_dir, "train")]
+        if s.text and s.text not in reserved
+    ]
     from analyzers.segment import dictionary_words
 
     lexicon = place_lexicon(labelled) | set(dictionary_words("divisions.txt"))
-    partial = [s for s in mask_unlabelled_places(cluener(corpus_dir, cluener_labels), lexicon)
-               if s.text not in reserved]
+    partial = [
+        s
+        for s in mask_unlabelled_places(cluener(corpus_dir, cluener_labels), lexicon)
+        if s.text not in reserved
+    ]
     return {"train": [*labelled, *partial], "dev": pd_dev, "heldout": pd_heldout, "weibo_test": weibo_test}

@@ -31,12 +31,29 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["DateMatch", "find_dates", "resolve_relative", "chinese_number", "years_as_digits", "year_of_text",
-           "date_of_text"]
+__all__ = [
+    "DateMatch",
+    "find_dates",
+    "resolve_relative",
+    "chinese_number",
+    "years_as_digits",
+    "year_of_text",
+    "date_of_text",
+]
 
 _ZERO = "〇零○"
-_DIGITS = {**dict.fromkeys(_ZERO, 0), "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-           "八": 8, "九": 9}
+_DIGITS = {
+    **dict.fromkeys(_ZERO, 0),
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_DIGIT = f"[{_ZERO}一二三四五六七八九]"
 _CN_SMALL = f"[{_ZERO}一二三四五六七八九十廿卅]"
 
@@ -164,8 +181,9 @@ def _valid_day(year: int | None, month: int, day: int | None) -> bool:
     return day <= calendar.monthrange(year if year is not None else 2000, month)[1]
 
 
-def _with_tail(m: re.Match[str], year: int | None, prefix: str,
-               head_end: int) -> tuple[int, str | None, int | None, int | None]:
+def _with_tail(
+    m: re.Match[str], year: int | None, prefix: str, head_end: int
+) -> tuple[int, str | None, int | None, int | None]:
     """End offset, ISO value, month and day for a year-like head and its month/day tail.
 
     An invalid day or month shortens the match to what is valid.

@@ -24,8 +24,14 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     return {"p": p, "r": r, "f": f, "tp": tp, "fp": fp, "fn": fn, "gold": tp + fn}
 
 
-def evaluate(nlp: Language, sentences: Sequence[Sentence], *, labels: Iterable[str] = MODEL_LABELS,
-             disable: Iterable[str] = (), batch_size: int = 256) -> dict:
+def evaluate(
+    nlp: Language,
+    sentences: Sequence[Sentence],
+    *,
+    labels: Iterable[str] = MODEL_LABELS,
+    disable: Iterable[str] = (),
+    batch_size: int = 256,
+) -> dict:
     """Per-label and micro precision, recall, F1 of ``nlp`` on ``sentences``.
 
     ``disable`` names pipeline components to switch off (e.g. ``lantai_divisions`` to

@@ -35,7 +35,13 @@ from functools import lru_cache
 from importlib import resources
 
 __all__ = [
-    "MIN_CONFIDENCE", "SURE", "NAME_TAGS", "ONE_CHARACTER_PLACES", "facet_name", "clean_name", "surnames",
+    "MIN_CONFIDENCE",
+    "SURE",
+    "NAME_TAGS",
+    "ONE_CHARACTER_PLACES",
+    "facet_name",
+    "clean_name",
+    "surnames",
 ]
 
 #: Mentions the model is less sure of are not facet values (measured on the People's
@@ -46,15 +52,55 @@ SURE = 0.9
 
 #: One-character place names that stand for one country in running text (中美, 访日, 英方).
 ONE_CHARACTER_PLACES = {
-    "中": "中国", "美": "美国", "日": "日本", "英": "英国", "法": "法国", "德": "德国", "俄": "俄罗斯",
-    "韩": "韩国", "朝": "朝鲜", "越": "越南", "印": "印度", "意": "意大利", "泰": "泰国",
-    "菲": "菲律宾", "以": "以色列", "埃": "埃及", "荷": "荷兰", "葡": "葡萄牙",
-    "希": "希腊", "台": "台湾",
-    "港": "香港", "沪": "上海", "京": "北京", "津": "天津", "渝": "重庆", "藏": "西藏",
-    "疆": "新疆", "陕": "陕西", "晋": "山西", "鲁": "山东", "豫": "河南", "皖": "安徽",
-    "闽": "福建", "粤": "广东", "琼": "海南", "黔": "贵州", "滇": "云南", "湘": "湖南",
-    "鄂": "湖北", "赣": "江西", "浙": "浙江", "冀": "河北", "辽": "辽宁", "吉": "吉林",
-    "黑": "黑龙江", "桂": "广西", "川": "四川", "甘": "甘肃", "青": "青海",
+    "中": "中国",
+    "美": "美国",
+    "日": "日本",
+    "英": "英国",
+    "法": "法国",
+    "德": "德国",
+    "俄": "俄罗斯",
+    "韩": "韩国",
+    "朝": "朝鲜",
+    "越": "越南",
+    "印": "印度",
+    "意": "意大利",
+    "泰": "泰国",
+    "菲": "菲律宾",
+    "以": "以色列",
+    "埃": "埃及",
+    "荷": "荷兰",
+    "葡": "葡萄牙",
+    "希": "希腊",
+    "台": "台湾",
+    "港": "香港",
+    "沪": "上海",
+    "京": "北京",
+    "津": "天津",
+    "渝": "重庆",
+    "藏": "西藏",
+    "疆": "新疆",
+    "陕": "陕西",
+    "晋": "山西",
+    "鲁": "山东",
+    "豫": "河南",
+    "皖": "安徽",
+    "闽": "福建",
+    "粤": "广东",
+    "琼": "海南",
+    "黔": "贵州",
+    "滇": "云南",
+    "湘": "湖南",
+    "鄂": "湖北",
+    "赣": "江西",
+    "浙": "浙江",
+    "冀": "河北",
+    "辽": "辽宁",
+    "吉": "吉林",
+    "黑": "黑龙江",
+    "桂": "广西",
+    "川": "四川",
+    "甘": "甘肃",
+    "青": "青海",
 }
 
 _DIVISION_ENDS = "省市县区乡镇村州旗盟"
@@ -117,9 +163,16 @@ def _person_shape(name: str, confidence: float | None) -> bool:
     return has_surname or (confidence is not None and confidence >= SURE)
 
 
-def facet_name(text: str, label: str, *, confidence: float | None = None,
-               cut_inside_word: bool = False, word_tag: str | None = None,
-               divisions: frozenset[str] = frozenset(), min_confidence: float | None = None) -> str | None:
+def facet_name(
+    text: str,
+    label: str,
+    *,
+    confidence: float | None = None,
+    cut_inside_word: bool = False,
+    word_tag: str | None = None,
+    divisions: frozenset[str] = frozenset(),
+    min_confidence: float | None = None,
+) -> str | None:
     """The facet value of an entity mention, or None when it is not a plausible name.
 
     ``label`` is PERSON, PLACE or ORG; ``confidence`` the model's (None for gazetteer
@@ -141,8 +194,11 @@ def facet_name(text: str, label: str, *, confidence: float | None = None,
     if name is None:
         return None
     known_place = label == "PLACE" and name in divisions  # 宝鸡市: the gazetteer would find it too
-    if confidence is not None and not known_place \
-            and confidence < (MIN_CONFIDENCE if min_confidence is None else min_confidence):
+    if (
+        confidence is not None
+        and not known_place
+        and confidence < (MIN_CONFIDENCE if min_confidence is None else min_confidence)
+    ):
         return None
     sure = confidence is not None and confidence >= SURE
     if label == "PLACE" and len(name) == 1:

@@ -58,9 +58,13 @@ def make_example(nlp: Language, sentence: Sentence) -> Example:
 
 
 @registry.readers("lantai.corpus.v1")
-def create_corpus_reader(path: str | None, split: str, sources: list[str] | None = None,
-                         repeat: dict[str, int] | None = None,
-                         cluener_labels: list[str] | None = None) -> Callable[[Language], Iterator[Example]]:
+def create_corpus_reader(
+    path: str | None,
+    split: str,
+    sources: list[str] | None = None,
+    repeat: dict[str, int] | None = None,
+    cluener_labels: list[str] | None = None,
+) -> Callable[[Language], Iterator[Example]]:
     """Examples of one split (``train``, ``dev``, ``heldout``, ``weibo_test``) of the corpus.
 
     ``sources`` keeps only sentences of those sources (all when null); ``repeat`` gives a
@@ -73,11 +77,16 @@ def create_corpus_reader(path: str | None, split: str, sources: list[str] | None
     def read(nlp: Language) -> Iterator[Example]:
         if not made or made[0][0] is not nlp:
             corpus = path or str(default_corpus_dir())
-            made[:] = [(nlp, [
-                (make_example(nlp, sentence), (repeat or {}).get(sentence.source, 1))
-                for sentence in _splits(corpus, tuple(cluener_labels or LABELS))[split]
-                if sources is None or sentence.source in sources
-            ])]
+            made[:] = [
+                (
+                    nlp,
+                    [
+                        (make_example(nlp, sentence), (repeat or {}).get(sentence.source, 1))
+                        for sentence in _splits(corpus, tuple(cluener_labels or LABELS))[split]
+                        if sources is None or sentence.source in sources
+                    ],
+                )
+            ]
         for example, times in made[0][1]:
             for _ in range(times):
                 yield example
@@ -120,15 +129,23 @@ def gazetteer_exclusions(sentences: Iterable[Sentence]) -> list[str]:
             c[kind + 2] += 1
             if clean:
                 c[kind] += 1
-    return sorted({
-        name
-        for name, (place_clean, outside_clean, place_all, outside_all) in counts.items()
-        if (outside_clean >= 2 and outside_clean > place_clean) or (outside_all >= 3 and place_all == 0)
-    } | set(ARCHIVAL_WORDS))
+    return sorted(
+        {
+            name
+            for name, (place_clean, outside_clean, place_all, outside_all) in counts.items()
+            if (outside_clean >= 2 and outside_clean > place_clean) or (outside_all >= 3 and place_all == 0)
+        }
+        | set(ARCHIVAL_WORDS)
+    )
 
 
-def train_model(corpus_dir: Path, output_dir: Path, overrides: dict | None = None,
-                log: Callable[[str], None] = print, checkpoints: Path | None = None) -> Language:
+def train_model(
+    corpus_dir: Path,
+    output_dir: Path,
+    overrides: dict | None = None,
+    log: Callable[[str], None] = print,
+    checkpoints: Path | None = None,
+) -> Language:
     """Train, write the best checkpoint to ``output_dir`` and return it loaded.
 
     The gazetteer's ``exclude`` list is computed from the training sentences
@@ -143,8 +160,11 @@ def train_model(corpus_dir: Path, output_dir: Path, overrides: dict | None = Non
     log(f"gazetteer: {len(exclude)} division names excluded as mostly common words")
     config = load_config(
         CONFIG_PATH,
-        overrides={"paths.corpus": str(corpus_dir), "components.lantai_divisions.exclude": exclude,
-                   **(overrides or {})},
+        overrides={
+            "paths.corpus": str(corpus_dir),
+            "components.lantai_divisions.exclude": exclude,
+            **(overrides or {}),
+        },
         interpolate=False,
     )
     with cpu_ops():
@@ -156,13 +176,16 @@ def train_model(corpus_dir: Path, output_dir: Path, overrides: dict | None = Non
         work.mkdir(parents=True, exist_ok=True)
         train_loop(nlp, work, use_gpu=-1, stdout=sys.stdout, stderr=sys.stderr)
         best = work / "model-best"
-        _finish_model(best, {
-            "train_seconds": round(time.perf_counter() - started, 1),
-            "seed": config["system"]["seed"],
-            "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
-            "gazetteer_excluded": len(exclude),
-            "max_steps": config["training"]["max_steps"] or None,
-        })
+        _finish_model(
+            best,
+            {
+                "train_seconds": round(time.perf_counter() - started, 1),
+                "seed": config["system"]["seed"],
+                "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
+                "gazetteer_excluded": len(exclude),
+                "max_steps": config["training"]["max_steps"] or None,
+            },
+        )
         _replace_dir(best, output_dir)
     import analyzers.entities as entities
 
@@ -186,8 +209,10 @@ def _finish_model(path: Path, training: dict) -> None:
         license="Apache-2.0 (code); weights trained on third-party research corpora, see "
         "analyzers/entities/corpus.py",
         sources=[
-            {"name": "MSRA NER (SIGHAN 2006) msra_train_bio.txt (filtered of the evaluation "
-                     "sentences, see the corpus README) and msra_test_bio.txt"},
+            {
+                "name": "MSRA NER (SIGHAN 2006) msra_train_bio.txt (filtered of the evaluation "
+                "sentences, see the corpus README) and msra_test_bio.txt"
+            },
             {"name": "People's Daily 1998 NER (example.dev, first 80 %, twice per epoch)"},
             {"name": "Weibo NER (Peng & Dredze 2015) train, name mentions"},
         ],
@@ -219,20 +244,27 @@ def train_ner_command(corpus_dir: Path, output_dir: Path) -> int:
     """
     corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
     if not (corpus_dir / "peoples-daily-ner" / "example.dev").is_file():
-        print(f"train-ner: no corpus at {corpus_dir} (expected peoples-daily-ner/example.dev)",
-              file=sys.stderr)
+        print(
+            f"train-ner: no corpus at {corpus_dir} (expected peoples-daily-ner/example.dev)", file=sys.stderr
+        )
         return 2
     started = time.perf_counter()
     nlp = train_model(corpus_dir, output_dir)
     trained = time.perf_counter() - started
-    print(f"trained in {trained / 60:.1f} min ({trained:.0f} s); model: {output_dir} "
-          f"({_dir_size(output_dir) / 1e6:.1f} MB)")
+    print(
+        f"trained in {trained / 60:.1f} min ({trained:.0f} s); model: {output_dir} "
+        f"({_dir_size(output_dir) / 1e6:.1f} MB)"
+    )
     print(write_model_card(nlp, corpus_dir, output_dir))
     return 0
 
 
-_FEATURE_NAMES = {"NORM": "character", "LEMMA": "character bigram",
-                  "TAG": "jieba word position and dictionary tag", "SHAPE": "shape"}
+_FEATURE_NAMES = {
+    "NORM": "character",
+    "LEMMA": "character bigram",
+    "TAG": "jieba word position and dictionary tag",
+    "SHAPE": "shape",
+}
 
 
 def _features(config: dict) -> str:
@@ -281,8 +313,11 @@ def write_model_card(nlp: Language, corpus_dir: Path, output_dir: Path) -> str:
         + (f" and {config['training']['max_steps']} steps" if config["training"]["max_steps"] else "")
         + f", best checkpoint by dev F1; {training.get('train_seconds', '?')} s for the training loop "
         f"on {training.get('machine', '?')}"
-        + (f" ({training['cpu_seconds']:.0f} s of CPU time: the machine was shared)"
-           if training.get("cpu_seconds") else "")
+        + (
+            f" ({training['cpu_seconds']:.0f} s of CPU time: the machine was shared)"
+            if training.get("cpu_seconds")
+            else ""
+        )
         + f". Model size {_dir_size(Path(output_dir)) / 1e6:.1f} MB.",
         "",
         f"**Scores** (exact spans, model and gazetteer as `extract_entities` runs them); "

@@ -39,8 +39,11 @@ def own_dictionary(monkeypatch):
 
 
 def found(text: str, label: str | None = None) -> list[tuple[str, str, str | None]]:
-    return [(e["text"], e["label"], e["normalized"]) for e in extract_entities(text)
-            if label is None or e["label"] == label]
+    return [
+        (e["text"], e["label"], e["normalized"])
+        for e in extract_entities(text)
+        if label is None or e["label"] == label
+    ]
 
 
 def assert_offsets(text: str, entities: list[dict]) -> None:
@@ -57,7 +60,6 @@ def test_doctests(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
     assert result.failed == 0
     assert result.attempted > 0
-
 
 
 def test_model_ships_in_the_repository_and_loads_once(nlp) -> None:
@@ -97,8 +99,9 @@ def test_full_width_and_combining_characters_map_back() -> None:
     text = "１９４９年７月１４日，江泽民到达北京。Cafe\u0301"
     entities = extract_entities(text)
     assert_offsets(text, entities)
-    assert ("１９４９年７月１４日", "DATE", "1949-07-14") in [(e["text"], e["label"], e["normalized"])
-                                                          for e in entities]
+    assert ("１９４９年７月１４日", "DATE", "1949-07-14") in [
+        (e["text"], e["label"], e["normalized"]) for e in entities
+    ]
 
 
 def test_long_text_offsets_past_the_first_piece() -> None:
@@ -112,10 +115,36 @@ def test_long_text_offsets_past_the_first_piece() -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from([
-    "江泽民", "北京", "國務院", "1949年7月", "民國三十八年", "《人民日報》", "(guó)", " ", "\n", "　",
-    "宝鸡市", "e\u0301", "①", "ＡＢＣ", "?", "的", "在", "會見", "。", "﹙", "㈱",
-]), max_size=25))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "江泽民",
+                "北京",
+                "國務院",
+                "1949年7月",
+                "民國三十八年",
+                "《人民日報》",
+                "(guó)",
+                " ",
+                "\n",
+                "　",
+                "宝鸡市",
+                "e\u0301",
+                "①",
+                "ＡＢＣ",
+                "?",
+                "的",
+                "在",
+                "會見",
+                "。",
+                "﹙",
+                "㈱",
+            ]
+        ),
+        max_size=25,
+    )
+)
 def test_offsets_always_index_the_original(parts: list[str]) -> None:
     text = "".join(parts)
     assert_offsets(text, extract_entities(text))
@@ -199,7 +228,11 @@ def gazetteer_pipeline(exclude: list[str] | None = None) -> spacy.language.Langu
 def test_gazetteer_tags_divisions_longest_first() -> None:
     doc = gazetteer_pipeline()("凤翔县和宝鸡市档案馆，甘南藏族自治州夏河县")
     assert [(e.text, e.label_) for e in doc.ents] == [
-        ("凤翔县", "PLACE"), ("宝鸡市", "PLACE"), ("甘南藏族自治州", "PLACE"), ("夏河县", "PLACE")]
+        ("凤翔县", "PLACE"),
+        ("宝鸡市", "PLACE"),
+        ("甘南藏族自治州", "PLACE"),
+        ("夏河县", "PLACE"),
+    ]
 
 
 def test_gazetteer_fills_gaps_only_and_skips_excluded_words() -> None:
@@ -293,10 +326,15 @@ def test_entity_spans_equal_doc_ents() -> None:
     nlp = spacy.blank("zh")
     nlp.tokenizer = CharTokenizer(nlp.vocab)
     doc = nlp.make_doc("江泽民在北京会见克林顿和新华社记者")
-    doc.ents = [doc.char_span(0, 3, "PERSON"), doc.char_span(4, 6, "PLACE"), doc.char_span(8, 11, "PERSON"),
-                doc.char_span(12, 15, "ORG")]
+    doc.ents = [
+        doc.char_span(0, 3, "PERSON"),
+        doc.char_span(4, 6, "PLACE"),
+        doc.char_span(8, 11, "PERSON"),
+        doc.char_span(12, 15, "ORG"),
+    ]
     assert [(e.start, e.end, e.label_) for e in entity_spans(doc)] == [
-        (e.start, e.end, e.label_) for e in doc.ents]
+        (e.start, e.end, e.label_) for e in doc.ents
+    ]
     assert entity_spans(nlp.make_doc("")) == []
 
 

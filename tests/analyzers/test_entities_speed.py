@@ -26,12 +26,17 @@ def _peaked(path: list[int], rng: numpy.random.Generator) -> numpy.ndarray:
 def test_viterbi_shortcut_equals_the_full_dynamic_programme() -> None:
     rng = numpy.random.default_rng(3)
     well = [0, 1, 2, 3, 0, 4, 5, 7, 0, 0, 8]  # O B I L O U B L O O U: well formed
-    ill = [0, 2, 3, 0, 1, 0, 6, 0, 1]         # starts with I, B then O, I alone ...
+    ill = [0, 2, 3, 0, 1, 0, 6, 0, 1]  # starts with I, B then O, I alone ...
     allowed, first, last = _biluo_transitions(TAGS)
     assert _well_formed(numpy.array(well), allowed, first, last)
     assert not _well_formed(numpy.array(ill), allowed, first, last)
-    scores = [_peaked(well, rng), _peaked(ill, rng), rng.standard_normal((40, len(TAGS))).astype("f") * 3,
-              _peaked(well * 5, rng), rng.standard_normal((0, len(TAGS))).astype("f")]
+    scores = [
+        _peaked(well, rng),
+        _peaked(ill, rng),
+        rng.standard_normal((40, len(TAGS))).astype("f") * 3,
+        _peaked(well * 5, rng),
+        rng.standard_normal((0, len(TAGS))).astype("f"),
+    ]
     fast = viterbi_biluo(scores, TAGS)
     full = _viterbi_biluo(scores, TAGS)
     assert [list(p) for p in fast] == [list(p) for p in full]
@@ -59,8 +64,11 @@ def own_dictionary(monkeypatch):
 
 def test_analyze_many_equals_analyze_per_text(own_dictionary) -> None:
     records = json.loads(FIXTURE.read_text("utf-8"))
-    texts = [r["text"] for r in records] + ["", "国家主席江泽民今天上午在人民大会堂会见了美国总统克林顿。",
-                                            "1949年7月14日《關於土地改革的報告》"]
+    texts = [r["text"] for r in records] + [
+        "",
+        "国家主席江泽民今天上午在人民大会堂会见了美国总统克林顿。",
+        "1949年7月14日《關於土地改革的報告》",
+    ]
     many = analyzers.analyze_many(texts, batch_size=4)  # several batches
     learned = set(segment._added)
     _fresh_dictionary()

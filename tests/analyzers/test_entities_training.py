@@ -26,8 +26,19 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_peoples_daily_bio_is_read_and_normalized(tmp_path: Path) -> None:
-    lines = ["青 B-ORG", "岛 I-ORG", "队 I-ORG", "在 O", "１ O", "９ O", "Ｘ B-PER", "",
-             "北 B-LOC", "京 I-LOC", ""]
+    lines = [
+        "青 B-ORG",
+        "岛 I-ORG",
+        "队 I-ORG",
+        "在 O",
+        "１ O",
+        "９ O",
+        "Ｘ B-PER",
+        "",
+        "北 B-LOC",
+        "京 I-LOC",
+        "",
+    ]
     write(tmp_path / "peoples-daily-ner/example.dev", "\n".join(lines) + "\n")
     first, second = peoples_daily(tmp_path)
     assert first.text == "青岛队在19x"
@@ -36,8 +47,16 @@ def test_peoples_daily_bio_is_read_and_normalized(tmp_path: Path) -> None:
 
 
 def test_weibo_keeps_names_only_and_drops_segmentation_digits(tmp_path: Path) -> None:
-    rows = ["李0\tB-PER.NAM", "老1\tI-PER.NAM", "师0\tB-PER.NOM", "师1\tI-PER.NOM", "在0\tO",
-            "广0\tB-GPE.NAM", "州1\tI-GPE.NAM", ""]
+    rows = [
+        "李0\tB-PER.NAM",
+        "老1\tI-PER.NAM",
+        "师0\tB-PER.NOM",
+        "师1\tI-PER.NOM",
+        "在0\tO",
+        "广0\tB-GPE.NAM",
+        "州1\tI-GPE.NAM",
+        "",
+    ]
     write(tmp_path / "weibo-ner/weiboNER_2nd_conll.test", "\n".join(rows) + "\n")
     [sentence] = weibo(tmp_path, "test")
     assert sentence.text == "李老师师在广州"
@@ -45,9 +64,15 @@ def test_weibo_keeps_names_only_and_drops_segmentation_digits(tmp_path: Path) ->
 
 
 def test_cluener_mapping(tmp_path: Path) -> None:
-    row = {"text": "浙商银行叶老桂在北京市海淀区中关村大街27号参观故宫",
-           "label": {"company": {"浙商银行": [[0, 3]]}, "name": {"叶老桂": [[4, 6]]},
-                     "address": {"北京市海淀区中关村大街27号": [[8, 21]]}, "scene": {"故宫": [[24, 25]]}}}
+    row = {
+        "text": "浙商银行叶老桂在北京市海淀区中关村大街27号参观故宫",
+        "label": {
+            "company": {"浙商银行": [[0, 3]]},
+            "name": {"叶老桂": [[4, 6]]},
+            "address": {"北京市海淀区中关村大街27号": [[8, 21]]},
+            "scene": {"故宫": [[24, 25]]},
+        },
+    }
     write(tmp_path / "cluener2020/train.json", json.dumps(row, ensure_ascii=False) + "\n")
     [full] = cluener(tmp_path)
     assert full.spans == ((0, 4, "ORG"), (4, 7, "PERSON"))
@@ -97,13 +122,17 @@ def test_msra_reads_the_training_corpus_then_its_test_file(tmp_path: Path) -> No
     write(tmp_path / "msra-ner/msra_train_bio.txt", "张\tB-PER\n三\tI-PER\n好\tO\n\n")
     write(tmp_path / "msra-ner/msra_test_bio.txt", "上\tB-LOC\n海\tI-LOC\n\n")
     assert [(s.text, s.spans, s.source) for s in msra(tmp_path)] == [
-        ("张三好", ((0, 2, "PERSON"),), "msra"), ("上海", ((0, 2, "PLACE"),), "msra")]
+        ("张三好", ((0, 2, "PERSON"),), "msra"),
+        ("上海", ((0, 2, "PLACE"),), "msra"),
+    ]
 
 
 def tiny_corpus(root: Path) -> Path:
     """A corpus folder in the shared corpus's layout, a few sentences per file."""
-    pd = "\n\n".join(["江 B-PER\n泽 I-PER\n民 I-PER\n在 O\n北 B-LOC\n京 I-LOC",
-                      "新 B-ORG\n华 I-ORG\n社 I-ORG\n报 O\n道 O"] * 10)
+    pd = "\n\n".join(
+        ["江 B-PER\n泽 I-PER\n民 I-PER\n在 O\n北 B-LOC\n京 I-LOC", "新 B-ORG\n华 I-ORG\n社 I-ORG\n报 O\n道 O"]
+        * 10
+    )
     write(root / "peoples-daily-ner/example.dev", pd + "\n")
     msra_text = "\n\n".join(["李\tB-PER\n鹏\tI-PER\n访\tO\n问\tO\n上\tB-LOC\n海\tI-LOC"] * 20)
     write(root / "msra-ner/msra_train_bio.txt", msra_text + "\n")

@@ -41,9 +41,16 @@ def facet_values(record: Record) -> dict[str, set[str]]:
 
 
 def fixture_record(entry: dict, n: int) -> Record:
-    return record_from_row({"档号": f"F-{n}", "题名": entry["title"] or "无题",
-                            "主题词": "；".join(entry["subjects"]), "摘要": entry["description"],
-                            "全文": entry["text"]}, "fixture")
+    return record_from_row(
+        {
+            "档号": f"F-{n}",
+            "题名": entry["title"] or "无题",
+            "主题词": "；".join(entry["subjects"]),
+            "摘要": entry["description"],
+            "全文": entry["text"],
+        },
+        "fixture",
+    )
 
 
 def sample_records() -> list[Record]:
@@ -74,8 +81,11 @@ def test_fixture_expects_names_of_every_facet() -> None:
 
 
 def _is_clean(name: str) -> bool:
-    return len(name) >= 2 and name == name.strip() and not any(
-        unicodedata.category(c)[0] in "PSZC" and c != "·" for c in name)
+    return (
+        len(name) >= 2
+        and name == name.strip()
+        and not any(unicodedata.category(c)[0] in "PSZC" and c != "·" for c in name)
+    )
 
 
 def test_every_sample_facet_value_is_a_clean_whole_name() -> None:
@@ -101,34 +111,42 @@ def extract_simplified(name: str) -> str:
 # --------------------------------------------------------------------------- facet_name, the rules
 
 
-@pytest.mark.parametrize(("text", "label", "kwargs", "expected"), [
-    ("江泽民", "PERSON", {"confidence": 0.97, "word_tag": "nr"}, "江泽民"),
-    ("“江泽民”", "PERSON", {"confidence": 0.97}, "江泽民"),
-    ("阿沛·阿旺晋美", "PERSON", {"confidence": 0.8}, "阿沛·阿旺晋美"),
-    ("克林顿", "PERSON", {"confidence": 0.95, "word_tag": "nr"}, "克林顿"),  # no surname, but sure
-    ("克林顿", "PERSON", {"confidence": 0.7, "word_tag": "nr"}, None),
-    ("凤翔县", "PERSON", {"confidence": 0.95}, None),  # a county, not a person
-    ("佰元", "PERSON", {"confidence": 0.7}, None),
-    ("建土", "PERSON", {"confidence": 0.7}, None),
-    ("李姓", "PERSON", {"confidence": 0.9}, None),  # "surnamed Li"
-    ("孟寒川案", "PERSON", {"confidence": 0.9}, None),  # "the case of 孟寒川"
-    ("李鹏", "PERSON", {"confidence": MIN_CONFIDENCE - 0.01}, None),  # not confident enough
-    ("江泽民、李鹏", "PERSON", {"confidence": 0.9}, None),  # two names run together
-    ("美", "PLACE", {"confidence": 0.9}, "美国"),
-    ("日", "PLACE", {"confidence": 0.9}, "日本"),
-    ("华", "PLACE", {"confidence": 0.99}, None),  # 中华? 华北? 华人?
-    ("宁", "PLACE", {"confidence": 0.99}, None),  # 南京? 宁夏?
-    ("平房", "PLACE", {"word_tag": "n", "cut_inside_word": True, "divisions": frozenset({"平房"})}, None),
-    ("宝鸡市", "PLACE", {"confidence": 0.2, "word_tag": "ns", "divisions": frozenset({"宝鸡市"})}, "宝鸡市"),
-    ("宝鸡", "PLACE", {"confidence": 0.9, "word_tag": "n", "divisions": frozenset({"宝鸡"})}, "宝鸡"),
-    ("制委员会", "ORG", {"confidence": 0.99, "cut_inside_word": True}, None),  # of 军事管制委员会
-    ("全国科", "ORG", {"confidence": 0.99, "cut_inside_word": True}, None),  # of 全国科学大会
-    ("委员会", "ORG", {"confidence": 0.99, "word_tag": "n"}, None),  # which one?
-    ("国务院", "ORG", {"confidence": 0.99, "word_tag": "nt"}, "国务院"),
-    ("县委宣传部", "ORG", {"confidence": 0.99}, None),  # which county's?
-    ("各乡镇妇联", "ORG", {"confidence": 0.99}, None),
-    ("本溪", "PLACE", {"confidence": 0.99, "divisions": frozenset({"本溪"})}, "本溪"),
-])
+@pytest.mark.parametrize(
+    ("text", "label", "kwargs", "expected"),
+    [
+        ("江泽民", "PERSON", {"confidence": 0.97, "word_tag": "nr"}, "江泽民"),
+        ("“江泽民”", "PERSON", {"confidence": 0.97}, "江泽民"),
+        ("阿沛·阿旺晋美", "PERSON", {"confidence": 0.8}, "阿沛·阿旺晋美"),
+        ("克林顿", "PERSON", {"confidence": 0.95, "word_tag": "nr"}, "克林顿"),  # no surname, but sure
+        ("克林顿", "PERSON", {"confidence": 0.7, "word_tag": "nr"}, None),
+        ("凤翔县", "PERSON", {"confidence": 0.95}, None),  # a county, not a person
+        ("佰元", "PERSON", {"confidence": 0.7}, None),
+        ("建土", "PERSON", {"confidence": 0.7}, None),
+        ("李姓", "PERSON", {"confidence": 0.9}, None),  # "surnamed Li"
+        ("孟寒川案", "PERSON", {"confidence": 0.9}, None),  # "the case of 孟寒川"
+        ("李鹏", "PERSON", {"confidence": MIN_CONFIDENCE - 0.01}, None),  # not confident enough
+        ("江泽民、李鹏", "PERSON", {"confidence": 0.9}, None),  # two names run together
+        ("美", "PLACE", {"confidence": 0.9}, "美国"),
+        ("日", "PLACE", {"confidence": 0.9}, "日本"),
+        ("华", "PLACE", {"confidence": 0.99}, None),  # 中华? 华北? 华人?
+        ("宁", "PLACE", {"confidence": 0.99}, None),  # 南京? 宁夏?
+        ("平房", "PLACE", {"word_tag": "n", "cut_inside_word": True, "divisions": frozenset({"平房"})}, None),
+        (
+            "宝鸡市",
+            "PLACE",
+            {"confidence": 0.2, "word_tag": "ns", "divisions": frozenset({"宝鸡市"})},
+            "宝鸡市",
+        ),
+        ("宝鸡", "PLACE", {"confidence": 0.9, "word_tag": "n", "divisions": frozenset({"宝鸡"})}, "宝鸡"),
+        ("制委员会", "ORG", {"confidence": 0.99, "cut_inside_word": True}, None),  # of 军事管制委员会
+        ("全国科", "ORG", {"confidence": 0.99, "cut_inside_word": True}, None),  # of 全国科学大会
+        ("委员会", "ORG", {"confidence": 0.99, "word_tag": "n"}, None),  # which one?
+        ("国务院", "ORG", {"confidence": 0.99, "word_tag": "nt"}, "国务院"),
+        ("县委宣传部", "ORG", {"confidence": 0.99}, None),  # which county's?
+        ("各乡镇妇联", "ORG", {"confidence": 0.99}, None),
+        ("本溪", "PLACE", {"confidence": 0.99, "divisions": frozenset({"本溪"})}, "本溪"),
+    ],
+)
 def test_facet_name_rules(text: str, label: str, kwargs: dict, expected: str | None) -> None:
     assert facet_name(text, label, **kwargs) == expected
 
@@ -142,8 +160,9 @@ def test_clean_name_strips_edges_and_refuses_inner_punctuation() -> None:
 def test_facet_names_are_simplified_and_mentions_stay_listed() -> None:
     text = "寶雞市軍事管制委員會第一號佈告"
     entities = extract_entities(text)
-    assert all(e["normalized"] is None or e["normalized"] == extract_simplified(e["normalized"])
-               for e in entities)
+    assert all(
+        e["normalized"] is None or e["normalized"] == extract_simplified(e["normalized"]) for e in entities
+    )
     assert all(text[e["start"] : e["end"]] == e["text"] for e in entities)
 
 

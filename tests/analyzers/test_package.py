@@ -45,7 +45,7 @@ def test_analyze() -> None:
     }
     # 宝鸡 (its city, or its archives bureau as a place or an organisation: models differ)
     found = [e for e in result["entities"] if e["label"] in ("PLACE", "ORG") and "寶雞" in e["text"]]
-    assert found and all(text[e["start"]:e["end"]] == e["text"] for e in found)
+    assert found and all(text[e["start"] : e["end"]] == e["text"] for e in found)
     assert all(e["normalized"] is None or e["normalized"].startswith("宝鸡") for e in found)
     assert {"宝鸡", "宝鸡市", "档案局", "馆", "土地改革", "报告"} <= set(result["tokens"])
     assert analyzers.analyze("館藏?cái)?shù)量")["quality"] < 1.0

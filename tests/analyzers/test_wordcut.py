@@ -49,8 +49,9 @@ def test_added_words_are_used_at_once(tokenizers) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet="中国人民大会堂档案局馆宝鸡市县研究生命起源的了在是和与1949年月日,。ab ",
-               max_size=40))
+@given(
+    st.text(alphabet="中国人民大会堂档案局馆宝鸡市县研究生命起源的了在是和与1949年月日,。ab ", max_size=40)
+)
 def test_any_text_same_as_jieba(tokenizers, text: str) -> None:
     fast, plain = tokenizers
     assert fast.lcut(text) == plain.lcut(text)

@@ -10,8 +10,10 @@ from analyzers.query import YearRange, parse_query
 from catalog.records import RecordError, parse_date, record_from_row
 
 
-@pytest.mark.parametrize("text", ["1949", "1949年", "一九四九年", "民国三十八年", "民國38年", "民国38年",
-                                  "公元1949年", "民國三十八年"])
+@pytest.mark.parametrize(
+    "text",
+    ["1949", "1949年", "一九四九年", "民国三十八年", "民國38年", "民国38年", "公元1949年", "民國三十八年"],
+)
 def test_a_year_written_any_way_is_its_gregorian_year(text: str) -> None:
     assert year_of_text(text) == 1949
 
@@ -27,22 +29,31 @@ def test_years_as_digits_keeps_what_is_not_a_year() -> None:
     assert years_as_digits("五十年代") == "五十年代"
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("year:民国三十八年", YearRange(1949, 1949)),
-    ("year:民國三十八年", YearRange(1949, 1949)),
-    ("year:一九四九年", YearRange(1949, 1949)),
-    ("year:1949年", YearRange(1949, 1949)),
-    ("year:民国三十八年-1951", YearRange(1949, 1951)),
-    ("year:一九四九年至一九五一年", YearRange(1949, 1951)),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("year:民国三十八年", YearRange(1949, 1949)),
+        ("year:民國三十八年", YearRange(1949, 1949)),
+        ("year:一九四九年", YearRange(1949, 1949)),
+        ("year:1949年", YearRange(1949, 1949)),
+        ("year:民国三十八年-1951", YearRange(1949, 1951)),
+        ("year:一九四九年至一九五一年", YearRange(1949, 1951)),
+    ],
+)
 def test_year_filter_in_queries(query: str, expected: YearRange) -> None:
     assert parse_query(query) == expected
 
 
-@pytest.mark.parametrize(("value", "iso"), [
-    ("民国三十八年", "1949"), ("民國38年", "1949"), ("民国三十八年七月", "1949-07"),
-    ("民國三十八年十月一日", "1949-10-01"), ("光绪二十年", "1894"),
-])
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [
+        ("民国三十八年", "1949"),
+        ("民國38年", "1949"),
+        ("民国三十八年七月", "1949-07"),
+        ("民國三十八年十月一日", "1949-10-01"),
+        ("光绪二十年", "1894"),
+    ],
+)
 def test_record_dates_as_reign_years(value: str, iso: str) -> None:
     assert parse_date(value) == iso
     assert date_of_text(value) == iso

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,15 +28,24 @@ from playwright.sync_api import BrowserContext, Page, sync_playwright
 from app.runtime import open_lantai
 from catalog.policy import public_visibility
 from config import load_settings
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import REPO, SAMPLES, free_port
 
 CHROMIUM = os.environ.get("LANTAI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 LANTAI = str(Path(sys.executable).with_name("lantai"))
-SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir()
-                      if p.suffix in (".jsonl", ".csv") and not p.name.startswith("bad-"))
+SAMPLE_FILES = sorted(
+    p for p in SAMPLES.iterdir() if p.suffix in (".jsonl", ".csv") and not p.name.startswith("bad-")
+)
 
 
 @dataclass
@@ -53,12 +61,6 @@ class Site:
         return self.base + path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _closed_titles(data_dir: Path) -> list[str]:
     """Titles of sample records the public may not see (status not open/catalog_only, or
     classified), leaving out any that also occurs in what a visible record shows."""
@@ -68,8 +70,11 @@ def _closed_titles(data_dir: Path) -> list[str]:
     finally:
         runtime.close()
     closed = [r for r in records if public_visibility(r.access, r.classification) == "none"]
-    shown = "\n".join(f"{r.title}\n{r.description}\n{r.text}\n{' '.join(r.subjects)}" for r in records
-                      if public_visibility(r.access, r.classification) != "none")
+    shown = "\n".join(
+        f"{r.title}\n{r.description}\n{r.text}\n{' '.join(r.subjects)}"
+        for r in records
+        if public_visibility(r.access, r.classification) != "none"
+    )
     titles = [r.title for r in closed if r.title not in shown]
     assert len(titles) >= 40, "the samples should have many closed records"
     return titles
@@ -81,15 +86,20 @@ def serving(data_dir: Path, inputs: list[Path]) -> Iterator[tuple[str, Path]]:
     port; yields the base URL and the server's log, and stops the server after."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env.update(LANTAI_DATA_DIR=str(data_dir / "data"), LANTAI_BACKEND="sqlite")
-    done = subprocess.run([LANTAI, "ingest", *map(str, inputs)], env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run(
+        [LANTAI, "ingest", *map(str, inputs)], env=env, capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, done.stderr
-    port = _free_port()
+    port = free_port()
     log = data_dir / "server.log"
     with open(log, "w") as out:
         process = subprocess.Popen(
             [LANTAI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -126,13 +136,16 @@ def site(tmp_path_factory) -> Site:
 def start_chromium(playwright, **options) -> BrowserContext:
     """Debian's Chromium, headless, in a fresh user data dir; fails with the reason."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run scripts/ensure-packages browser "
-                    "(apt-get install chromium)", pytrace=False)
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: run scripts/ensure-packages browser "
+            "(apt-get install chromium)",
+            pytrace=False,
+        )
     profile = tempfile.mkdtemp(prefix="lantai-chromium-")
     try:
         return playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            locale="zh-CN", **options)
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, locale="zh-CN", **options
+        )
     except Exception as error:  # any failure to start is the reason to report
         pytest.fail(f"Chromium ({CHROMIUM}) could not be started: {error}", pytrace=False)
 
@@ -175,8 +188,10 @@ class Visits:
 def _new_page(context: BrowserContext, site: Site, visits: Visits) -> Page:
     page = context.pages[0] if context.pages else context.new_page()
     page.set_default_timeout(15_000)
-    page.on("request", lambda r: visits.urls.add(r.url) if r.url.startswith(site.base)
-            and "/static/" not in r.url else None)
+    page.on(
+        "request",
+        lambda r: visits.urls.add(r.url) if r.url.startswith(site.base) and "/static/" not in r.url else None,
+    )
     return page
 
 
@@ -188,8 +203,11 @@ def visits(site) -> Visits:
 @pytest.fixture
 def page(playwright_driver, site, visits):
     """A desktop-sized page in a fresh Chromium profile."""
-    context = start_chromium(playwright_driver, viewport={"width": 1280, "height": 900},
-                             permissions=["clipboard-read", "clipboard-write"])
+    context = start_chromium(
+        playwright_driver,
+        viewport={"width": 1280, "height": 900},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
     try:
         yield _new_page(context, site, visits)
     finally:
@@ -199,8 +217,13 @@ def page(playwright_driver, site, visits):
 @pytest.fixture
 def phone(playwright_driver, site, visits):
     """A 360 × 740 phone-sized page with touch, in a fresh Chromium profile."""
-    context = start_chromium(playwright_driver, viewport={"width": 360, "height": 740},
-                             device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = start_chromium(
+        playwright_driver,
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     try:
         yield _new_page(context, site, visits)
     finally:

@@ -126,8 +126,10 @@ def test_a_timeline_bar_filters_to_its_year(page, site, visits):
     visits.snapshot(page)
     bars = page.locator("svg.timeline-svg a")
     assert bars.count() > 10
-    best = max(range(bars.count()), key=lambda i: int(
-        re.search(r"(\d+) 条$", bars.nth(i).get_attribute("aria-label")).group(1)))
+    best = max(
+        range(bars.count()),
+        key=lambda i: int(re.search(r"(\d+) 条$", bars.nth(i).get_attribute("aria-label")).group(1)),
+    )
     bar = bars.nth(best)
     year = bar.get_attribute("data-year")
     count = int(re.search(r"(\d+) 条$", bar.get_attribute("aria-label")).group(1))
@@ -139,8 +141,7 @@ def test_a_timeline_bar_filters_to_its_year(page, site, visits):
     assert int(page.locator("h2.summary strong").inner_text()) == count
     dates = page.locator("ol.hits time").all_inner_texts()
     assert dates and all(d.startswith(year) for d in dates)
-    expect(page.locator(f"svg.timeline-svg a[data-year='{year}']")).to_have_attribute(
-        "aria-current", "true")
+    expect(page.locator(f"svg.timeline-svg a[data-year='{year}']")).to_have_attribute("aria-current", "true")
 
     # The bars are links a keyboard reaches and follows too.
     page.goto(site.url("/search?q=" + quote("关于")))
@@ -156,10 +157,14 @@ def test_a_timeline_bar_filters_to_its_year(page, site, visits):
 
 def test_phone_width_has_no_horizontal_overflow(phone, site, visits):
     record = site.url("/records/baoji-city/J001-001-0001?q=" + quote("整风"))
-    for name, path in (("home", "/"), ("search", "/search?q=" + quote("关于")),
-                       ("search-empty", "/search?q=" + quote("國務院 xyzzy")),
-                       ("record", record.removeprefix(site.base)), ("tips", "/help/search"),
-                       ("not-found", "/records/baoji-city/NOPE")):
+    for name, path in (
+        ("home", "/"),
+        ("search", "/search?q=" + quote("关于")),
+        ("search-empty", "/search?q=" + quote("國務院 xyzzy")),
+        ("record", record.removeprefix(site.base)),
+        ("tips", "/help/search"),
+        ("not-found", "/records/baoji-city/NOPE"),
+    ):
         phone.goto(site.url(path))
         visits.snapshot(phone)
         no_horizontal_overflow(phone)
@@ -220,11 +225,21 @@ def test_keyboard_skip_link_and_language_switch(page, site, visits):
 
 def test_no_page_an_anonymous_visitor_reaches_shows_a_closed_title(page, site, visits):
     """Crawl facet, timeline, entity, record and result pages; check every page's HTML."""
-    start = ["/", "/search?q=", "/search?q=" + quote("关于"), "/search?q=" + quote("报告"),
-             "/search?q=" + quote("红色档案"), "/help/search"]
+    start = [
+        "/",
+        "/search?q=",
+        "/search?q=" + quote("关于"),
+        "/search?q=" + quote("报告"),
+        "/search?q=" + quote("红色档案"),
+        "/help/search",
+    ]
     for word in ("赵秘云", "青隼", "钱隐松", "鹞岭甲号", "蓝槐沟"):  # only in closed records
-        start += ["/search?q=" + quote(word), "/entities/person/" + quote(word),
-                  "/entities/place/" + quote(word), "/api/v1/suggest?q=" + quote(word[:2])]
+        start += [
+            "/search?q=" + quote(word),
+            "/entities/person/" + quote(word),
+            "/entities/place/" + quote(word),
+            "/api/v1/suggest?q=" + quote(word[:2]),
+        ]
     queues = {kind: deque() for kind in ("start", "search", "records", "entities")}
     queues["start"].extend(site.url(p) for p in start)
     seen: set[str] = set()
@@ -247,8 +262,12 @@ def test_no_page_an_anonymous_visitor_reaches_shows_a_closed_title(page, site, v
             for raw in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
                 href = urljoin(page.url, raw).split("#")[0]
                 section = urlparse(href).path.split("/")[1]
-                if href.startswith(site.base) and section in queues and "lang=" not in href \
-                        and href not in seen:
+                if (
+                    href.startswith(site.base)
+                    and section in queues
+                    and "lang=" not in href
+                    and href not in seen
+                ):
                     queues[section].append(href)
                 for kind in ("person", "place", "org"):  # each entity facet value's own page
                     for name in parse_qs(urlparse(href).query).get(kind, []):

@@ -15,8 +15,14 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot, serving, start_chromium
 from tests.fixtures.ingest import make
 
-PAGES = ["封面：宝鸡县人民政府档案", "目录：一、概况；二、工作进展", "第三页：春耕生产情况。",
-         "第四页：兴修水利情况。", "第五页：全县土地改革工作全面展开。", "第六页：土地改革总结。"]
+PAGES = [
+    "封面：宝鸡县人民政府档案",
+    "目录：一、概况；二、工作进展",
+    "第三页：春耕生产情况。",
+    "第四页：兴修水利情况。",
+    "第五页：全县土地改革工作全面展开。",
+    "第六页：土地改革总结。",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +34,29 @@ def paged_site(tmp_path_factory):
     inputs.mkdir()
     make.text_pdf(inputs / "J1-1.pdf", PAGES)
     make.text_pdf(inputs / "J9-1.pdf", ["未开放的土地改革材料"])
-    rows = [{"archive": "test-city", "archive_code": "J1-1", "title": "宝鸡县土地改革工作报告",
-             "date": "1950-05-01", "access": "open", "classification": "无", "files": ["J1-1.pdf"]},
-            {"archive": "test-city", "archive_code": "J9-1", "title": "机要通信网材料",
-             "date": "1950-05-01", "access": "unreviewed", "classification": "无",
-             "files": ["J9-1.pdf"]}]
-    (inputs / "rows.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                       encoding="utf-8")
+    rows = [
+        {
+            "archive": "test-city",
+            "archive_code": "J1-1",
+            "title": "宝鸡县土地改革工作报告",
+            "date": "1950-05-01",
+            "access": "open",
+            "classification": "无",
+            "files": ["J1-1.pdf"],
+        },
+        {
+            "archive": "test-city",
+            "archive_code": "J9-1",
+            "title": "机要通信网材料",
+            "date": "1950-05-01",
+            "access": "unreviewed",
+            "classification": "无",
+            "files": ["J9-1.pdf"],
+        },
+    ]
+    (inputs / "rows.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     with serving(data_dir, [inputs]) as (base, _log):
         yield base
 
@@ -59,8 +81,10 @@ def test_from_a_search_to_the_first_matching_page_and_its_image(playwright_drive
 
         image = page.locator("#page-5 img")
         expect(image).to_be_visible()
-        page.wait_for_function("() => { const i = document.querySelector('#page-5 img');"
-                               " return i && i.complete && i.naturalWidth > 0; }")
+        page.wait_for_function(
+            "() => { const i = document.querySelector('#page-5 img');"
+            " return i && i.complete && i.naturalWidth > 0; }"
+        )
         assert image.evaluate("i => i.naturalWidth") == 1000
         expect(image).to_be_in_viewport()  # beside the text, and nothing above it moved
         expect(page.locator("#page-5-heading")).to_be_in_viewport()

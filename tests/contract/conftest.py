@@ -13,22 +13,60 @@ from tests.conftest import opensearch_script, record, start_opensearch, write_js
 BACKENDS = ["sqlite", "opensearch"]
 
 CORPUS = [
-    record("J001-001-0001", "宝鸡市人民政府关于土地改革的通知", date="1950-03-01",
-           text="全市土地改革工作全面展开，各县成立农民协会。", subjects=["土地改革"]),
-    record("J001-001-0002", "寶雞市檔案館關於徵集紅色檔案的報告", date="1985-06",
-           record_type="红色档案", text="徵集陝甘寧邊區時期的紅色檔案。"),
+    record(
+        "J001-001-0001",
+        "宝鸡市人民政府关于土地改革的通知",
+        date="1950-03-01",
+        text="全市土地改革工作全面展开，各县成立农民协会。",
+        subjects=["土地改革"],
+    ),
+    record(
+        "J001-001-0002",
+        "寶雞市檔案館關於徵集紅色檔案的報告",
+        date="1985-06",
+        record_type="红色档案",
+        text="徵集陝甘寧邊區時期的紅色檔案。",
+    ),
     record("J001-001-0003", "关于建设数字档案馆的方案", date="2004", text="数字档案馆建设分三期。"),
     record("J001-001-0004", "关于兴修水利的报告", date="1958-11-20", text="冬季农田水利建设。"),
-    record("J001-001-0005", "关于土地改革复查的报告", date="1952-02-01", access="catalog_only",
-           text="复查中发现地主隐匿财产。", description="土地改革复查工作情况"),
-    record("J001-001-0006", "关于赵秘云同志问题的调查", date="1956", access="unreviewed",
-           text="土地改革中赵秘云的材料。"),
-    record("J001-001-0007", "关于土地改革中机要情况的通报", date="1951", classification="秘密",
-           text="土地改革机要"),
-    record("J002-001-0001", "凤翔县关于土地改革的总结", date="1951-12", archive="fx-county",
-           text="凤翔县土地改革胜利结束。", record_type="红色档案"),
-    record("J002-001-0002", "凤翔县扫盲运动总结", date="1953", archive="fx-county",
-           access="controlled", text="扫盲运动土地改革"),
+    record(
+        "J001-001-0005",
+        "关于土地改革复查的报告",
+        date="1952-02-01",
+        access="catalog_only",
+        text="复查中发现地主隐匿财产。",
+        description="土地改革复查工作情况",
+    ),
+    record(
+        "J001-001-0006",
+        "关于赵秘云同志问题的调查",
+        date="1956",
+        access="unreviewed",
+        text="土地改革中赵秘云的材料。",
+    ),
+    record(
+        "J001-001-0007",
+        "关于土地改革中机要情况的通报",
+        date="1951",
+        classification="秘密",
+        text="土地改革机要",
+    ),
+    record(
+        "J002-001-0001",
+        "凤翔县关于土地改革的总结",
+        date="1951-12",
+        archive="fx-county",
+        text="凤翔县土地改革胜利结束。",
+        record_type="红色档案",
+    ),
+    record(
+        "J002-001-0002",
+        "凤翔县扫盲运动总结",
+        date="1953",
+        archive="fx-county",
+        access="controlled",
+        text="扫盲运动土地改革",
+    ),
 ]
 
 
@@ -53,10 +91,11 @@ def lantai(request, tmp_path):
     """
     overrides = {}
     if request.param == "opensearch":
-        overrides = {"opensearch_url": request.getfixturevalue("opensearch_url"),
-                     "index": f"t{uuid.uuid4().hex}"}
-    settings = load_settings(env={}, data_dir=str(tmp_path / "data"), backend=request.param,
-                             **overrides)
+        overrides = {
+            "opensearch_url": request.getfixturevalue("opensearch_url"),
+            "index": f"t{uuid.uuid4().hex}",
+        }
+    settings = load_settings(env={}, data_dir=str(tmp_path / "data"), backend=request.param, **overrides)
     runtime = open_lantai(settings)
     try:
         report = runtime.ingester.ingest([write_jsonl(tmp_path / "corpus.jsonl", CORPUS)])

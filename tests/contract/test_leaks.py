@@ -22,18 +22,38 @@ from hypothesis import strategies as st
 
 from analyzers.normalize import normalize
 from analyzers.pii import is_resident_id
-from app import create_app
+from app import create_app, lantai_of
 from app.runtime import open_lantai
 from catalog.policy import PUBLIC, Audience, public_visibility
 from config import load_settings
 from search.query_terms import term_tokens
 from search.service import parse_request
-from tests.conftest import answer_without_path, postgres_database, write_jsonl
+from tests.conftest import answer_without_path, buffered_client, postgres_database, write_jsonl
 from tests.contract.conftest import BACKENDS
 from tests.fixtures.ingest import make
 
-WORDS = ["土地", "水利", "粮食", "工厂", "学校", "医院", "铁路", "农业", "会议", "计划",
-         "民兵", "合作社", "扫盲", "春耕", "桥梁", "档案", "抗旱", "救灾", "卫生", "邮电"]
+WORDS = [
+    "土地",
+    "水利",
+    "粮食",
+    "工厂",
+    "学校",
+    "医院",
+    "铁路",
+    "农业",
+    "会议",
+    "计划",
+    "民兵",
+    "合作社",
+    "扫盲",
+    "春耕",
+    "桥梁",
+    "档案",
+    "抗旱",
+    "救灾",
+    "卫生",
+    "邮电",
+]
 # Words that name people in a record: distinctive, so a leak shows at once.
 NAMES = ["赵秘云", "钱隐松", "孙墨竹", "李寒川", "周夜笙", "吴暮岚", "郑青隼", "王磐石"]
 ID_NUMBERS = ["11010519491231002X", "610302195003150019"]
@@ -55,17 +75,21 @@ def holdings(draw):
         name = draw(st.sampled_from(NAMES))
         in_title = draw(st.booleans())
         pii = draw(st.sampled_from(["", *ID_NUMBERS, "13912345678"]))
-        rows.append({
-            "archive": draw(st.sampled_from(ARCHIVES)),
-            "archive_code": f"J{n + 1:03d}-001-{draw(st.integers(1, 99)):04d}",
-            "title": "关于" + "".join(title_words) + (name if in_title else "") + "的报告",
-            "date": str(draw(st.integers(1940, 2000))),
-            "access": draw(st.sampled_from(STATUSES)),
-            "classification": draw(st.sampled_from(CLASSIFICATIONS)),
-            "description": draw(st.sampled_from(["", *WORDS])),
-            "text": "，".join(text_words) + ("" if in_title else f"，{name}同志") + (
-                f"，身份证号{pii}" if pii else "") + "。",
-        })
+        rows.append(
+            {
+                "archive": draw(st.sampled_from(ARCHIVES)),
+                "archive_code": f"J{n + 1:03d}-001-{draw(st.integers(1, 99)):04d}",
+                "title": "关于" + "".join(title_words) + (name if in_title else "") + "的报告",
+                "date": str(draw(st.integers(1940, 2000))),
+                "access": draw(st.sampled_from(STATUSES)),
+                "classification": draw(st.sampled_from(CLASSIFICATIONS)),
+                "description": draw(st.sampled_from(["", *WORDS])),
+                "text": "，".join(text_words)
+                + ("" if in_title else f"，{name}同志")
+                + (f"，身份证号{pii}" if pii else "")
+                + "。",
+            }
+        )
     # archive codes must be unique per archive
     seen, unique_rows = set(), []
     for row in rows:
@@ -96,8 +120,13 @@ def matches_catalog_fields(q: str, row: dict) -> bool:
 
 def queries_for(row: dict) -> list[str]:
     words = [w for w in WORDS + NAMES if w in row["title"] + row["text"] + row["description"]]
-    queries = [*words, row["title"], row["archive_code"], f'"{row["title"]}"',
-               *[n for n in ID_NUMBERS + ["13912345678"] if n in row["text"]]]
+    queries = [
+        *words,
+        row["title"],
+        row["archive_code"],
+        f'"{row["title"]}"',
+        *[n for n in ID_NUMBERS + ["13912345678"] if n in row["text"]],
+    ]
     queries += [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
     queries += [f'"{w}"' for w in words[:2]] + [f"{w} OR 不存在的词" for w in words[:2]]
     return queries
@@ -107,12 +136,15 @@ def queries_for(row: dict) -> list[str]:
 def runtime_on(backend: str, request, rows: list[dict], pdfs: bool = False):
     overrides = {}
     if backend == "opensearch":
-        overrides = {"opensearch_url": request.getfixturevalue("opensearch_url"),
-                     "index": f"leak{uuid.uuid4().hex[:12]}"}
+        overrides = {
+            "opensearch_url": request.getfixturevalue("opensearch_url"),
+            "index": f"leak{uuid.uuid4().hex[:12]}",
+        }
     folder = Path(tempfile.mkdtemp(prefix="lantai-leak-"))
     catalog_url, database = fresh_catalog(request)
-    config = load_settings(env={}, data_dir=str(folder / "data"), backend=backend,
-                           database_url=catalog_url, **overrides)
+    config = load_settings(
+        env={}, data_dir=str(folder / "data"), backend=backend, database_url=catalog_url, **overrides
+    )
     lantai = open_lantai(config)
     try:
         if pdfs:  # each record's text as a PDF, a page per clause: the text comes from the file
@@ -150,9 +182,12 @@ def fresh_catalog(request) -> tuple[str, str]:
     return postgres_database(request.getfixturevalue("postgres_server"), name), name
 
 
-LEAK_SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                HealthCheck.too_slow])
+LEAK_SETTINGS = settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -179,8 +214,7 @@ def test_the_public_never_sees_closed_records(backend, request, rows):
                     if hit["visibility"] == "catalog":
                         # matched on catalog fields only, and shows no text
                         assert matches_catalog_fields(q, source), (q, hit)
-                        assert all(w not in hit["snippet"] for w in NAMES
-                                   if w not in catalog_text(source))
+                        assert all(w not in hit["snippet"] for w in NAMES if w not in catalog_text(source))
             for prefix in (row["title"][:3], row["title"][2:5]):
                 for title in lantai.search.suggest(prefix, PUBLIC, size=50):
                     assert title in visible_titles, (prefix, title)
@@ -211,9 +245,10 @@ def test_catalog_records_cannot_be_probed_through_their_text(backend, request, r
 @given(rows=holdings())
 def test_record_pages_of_closed_records_answer_like_missing_ones(backend, request, rows):
     with runtime_on(backend, request, rows) as (_lantai, config):
-        client = create_app(config).test_client()
-        missing = answer_without_path(client.get("/records/city-a/NOPE-0000"),
-                                      "/records/city-a/NOPE-0000")
+        app = create_app(config)
+        request.addfinalizer(lantai_of(app).close)  # its own runtime: its catalog connections
+        client = buffered_client(app)
+        missing = answer_without_path(client.get("/records/city-a/NOPE-0000"), "/records/city-a/NOPE-0000")
         missing_api = client.get("/api/v1/records/city-a/NOPE-0000")
         for row in rows:
             record_id = f"{row['archive']}/{row['archive_code']}"
@@ -238,11 +273,13 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @LEAK_SETTINGS
 @given(rows=holdings())
 def test_page_images_and_files_of_records_without_public_text_answer_like_missing_ones(
-        backend, request, rows):
+    backend, request, rows
+):
     with runtime_on(backend, request, rows, pdfs=True) as (lantai, config):
-        client = create_app(config).test_client()
-        missing = answer_without_path(client.get("/records/city-a/NOPE-0000"),
-                                      "/records/city-a/NOPE-0000")
+        app = create_app(config)
+        request.addfinalizer(lantai_of(app).close)  # its own runtime: its catalog connections
+        client = buffered_client(app)
+        missing = answer_without_path(client.get("/records/city-a/NOPE-0000"), "/records/city-a/NOPE-0000")
         for row in rows:
             record_id = f"{row['archive']}/{row['archive_code']}"
             clauses = row["text"].split("，")
@@ -255,9 +292,12 @@ def test_page_images_and_files_of_records_without_public_text_answer_like_missin
                 for url in urls:
                     assert answer_without_path(client.get(url), url) == missing, url
                 continue
-            with_pii = [n for n, clause in enumerate(clauses, start=1)
-                        if any(p in clause for p in ID_NUMBERS + ["13912345678"])]
-            for number, url in enumerate(urls[:len(clauses)], start=1):
+            with_pii = [
+                n
+                for n, clause in enumerate(clauses, start=1)
+                if any(p in clause for p in ID_NUMBERS + ["13912345678"])
+            ]
+            for number, url in enumerate(urls[: len(clauses)], start=1):
                 response = client.get(url)
                 if number in with_pii:
                     assert answer_without_path(response, url) == missing, url
@@ -283,19 +323,22 @@ def test_page_images_and_files_of_records_without_public_text_answer_like_missin
 def test_staff_of_one_archive_see_nothing_closed_of_another(backend, request, rows):
     staff = Audience(role="staff", archives=frozenset({"city-a"}))
     with runtime_on(backend, request, rows) as (lantai, _config):
-        forbidden = {f"{r['archive']}/{r['archive_code']}" for r in rows
-                     if visibility_of(r) == "none"
-                     and (r["archive"] != "city-a" or r["classification"] != "无")}
+        forbidden = {
+            f"{r['archive']}/{r['archive_code']}"
+            for r in rows
+            if visibility_of(r) == "none" and (r["archive"] != "city-a" or r["classification"] != "无")
+        }
         for row in rows:
             for q in queries_for(row):
                 result = search(lantai, staff, q)
                 assert not {h["id"] for h in result["hits"]} & forbidden, q
                 assert result["total"] == len(result["hits"])
             for title in lantai.search.suggest(row["title"][:3], staff, size=50):
-                assert title not in {r["title"] for r in rows
-                                     if f"{r['archive']}/{r['archive_code']}" in forbidden} or \
-                    title in {r["title"] for r in rows
-                              if f"{r['archive']}/{r['archive_code']}" not in forbidden}
+                assert title not in {
+                    r["title"] for r in rows if f"{r['archive']}/{r['archive_code']}" in forbidden
+                } or title in {
+                    r["title"] for r in rows if f"{r['archive']}/{r['archive_code']}" not in forbidden
+                }
             record_id = f"{row['archive']}/{row['archive_code']}"
             if record_id in forbidden:
                 assert lantai.search.record(record_id, staff) is None
@@ -307,12 +350,18 @@ def test_staff_of_one_archive_see_nothing_closed_of_another(backend, request, ro
 def test_status_checks_and_the_queue_show_staff_nothing_beyond_their_view(backend, request, rows):
     staff = Audience(role="reviewer", archives=frozenset({"city-a"}))
     with runtime_on(backend, request, rows) as (lantai, _config):
-        own = {f"{r['archive']}/{r['archive_code']}" for r in rows
-               if r["archive"] == "city-a" and r["classification"] == "无"}
+        own = {
+            f"{r['archive']}/{r['archive_code']}"
+            for r in rows
+            if r["archive"] == "city-a" and r["classification"] == "无"
+        }
         for archive in ARCHIVES:
             codes = [r["archive_code"] for r in rows if r["archive"] == archive]
-            for row, answer in zip([r for r in rows if r["archive"] == archive],
-                                   lantai.search.status(archive, codes, staff), strict=True):
+            for row, answer in zip(
+                [r for r in rows if r["archive"] == archive],
+                lantai.search.status(archive, codes, staff),
+                strict=True,
+            ):
                 record_id = f"{row['archive']}/{row['archive_code']}"
                 if record_id in own:
                     assert answer["title"] == row["title"]

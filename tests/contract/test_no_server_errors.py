@@ -19,26 +19,48 @@ from app import create_app
 from app.cli import main
 
 #: Inputs that answered 500 (FTS5 got ``year : ()``) or printed a traceback.
-FOUND = ["year:5", "year:0-0", "year:3000", "year:1-2", "year:9999", "year:-1", "年份:0",
-         "title:x year:0-0", "(year:5 OR 土地) NOT year:3000", "year:5 -year:6"]
-PARAMS = ("page", "size", "archive", "type", "year_from", "year_to", "sort", "person",
-          "place", "org")
+FOUND = [
+    "year:5",
+    "year:0-0",
+    "year:3000",
+    "year:1-2",
+    "year:9999",
+    "year:-1",
+    "年份:0",
+    "title:x year:0-0",
+    "(year:5 OR 土地) NOT year:3000",
+    "year:5 -year:6",
+]
+PARAMS = ("page", "size", "archive", "type", "year_from", "year_to", "sort", "person", "place", "org")
 
-years = st.builds(lambda a, sep, b: f"year:{a}{sep}{b}", st.integers(-5, 99999).map(str),
-                  st.sampled_from(["", "-", "–", "..", "至"]),
-                  st.one_of(st.just(""), st.integers(0, 99999).map(str)))
-queries = st.one_of(st.text(max_size=60), years, st.sampled_from(FOUND),
-                    st.lists(st.sampled_from(["土地", "OR", "NOT", "(", ")", '"', "title:",
-                                              "year:", "-", "“", "：", "AND", "非"]),
-                             max_size=8).map(" ".join))
-values = st.one_of(st.text(max_size=12), st.integers(-10**12, 10**12).map(str),
-                   st.sampled_from(["0", "-1", "1e9", "relevance", "date", "test-city",
-                                    "宝鸡市档案馆", " ", "9" * 30]))
+years = st.builds(
+    lambda a, sep, b: f"year:{a}{sep}{b}",
+    st.integers(-5, 99999).map(str),
+    st.sampled_from(["", "-", "–", "..", "至"]),
+    st.one_of(st.just(""), st.integers(0, 99999).map(str)),
+)
+queries = st.one_of(
+    st.text(max_size=60),
+    years,
+    st.sampled_from(FOUND),
+    st.lists(
+        st.sampled_from(["土地", "OR", "NOT", "(", ")", '"', "title:", "year:", "-", "“", "：", "AND", "非"]),
+        max_size=8,
+    ).map(" ".join),
+)
+values = st.one_of(
+    st.text(max_size=12),
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(["0", "-1", "1e9", "relevance", "date", "test-city", "宝鸡市档案馆", " ", "9" * 30]),
+)
 params = st.dictionaries(st.sampled_from(PARAMS), values, max_size=4)
 
-PROPERTY = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture
@@ -83,8 +105,7 @@ def check_http(client, q: str, extra: dict[str, str]) -> None:
 
 
 def check_cli(cli, q: str, extra: dict[str, str]) -> None:
-    args = [f"--{name}={value}" for name, value in extra.items() if name in ("size", "page",
-                                                                              "archive")]
+    args = [f"--{name}={value}" for name, value in extra.items() if name in ("size", "page", "archive")]
     code, out, err = cli("--json", *args, "--", q)
     assert "Traceback" not in err, err
     assert code in (0, 2), (q, extra, code, err)

@@ -22,8 +22,7 @@ def titles_found(lantai, q: str) -> list[str]:
     return [hit["id"].split("/", 1)[1] for hit in result["hits"]]
 
 
-def test_a_decision_during_a_rebuild_is_refused_and_search_still_agrees_with_the_catalog(
-        lantai, monkeypatch):
+def test_a_decision_during_a_rebuild_is_refused_and_search_still_agrees_with_the_catalog(lantai, monkeypatch):
     copied, finish = threading.Event(), threading.Event()
     read_catalog = lantai.store.records_for_index
 

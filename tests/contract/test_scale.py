@@ -34,10 +34,16 @@ def make_lantai(request, tmp_path):
 
     def make(corpus, **values):
         if request.param == "opensearch":
-            values.update(opensearch_url=request.getfixturevalue("opensearch_url"),
-                          index=f"t{uuid.uuid4().hex}")
-        settings = load_settings(env={}, data_dir=str(tmp_path / f"data{len(made)}"),
-                                 backend=request.param, ingest_entities=False, **values)
+            values.update(
+                opensearch_url=request.getfixturevalue("opensearch_url"), index=f"t{uuid.uuid4().hex}"
+            )
+        settings = load_settings(
+            env={},
+            data_dir=str(tmp_path / f"data{len(made)}"),
+            backend=request.param,
+            ingest_entities=False,
+            **values,
+        )
         runtime = open_lantai(settings)
         made.append(runtime)
         report = runtime.ingester.ingest([write_jsonl(tmp_path / f"c{len(made)}.jsonl", corpus)])
@@ -52,8 +58,9 @@ def make_lantai(request, tmp_path):
 
 
 def search(lantai, audience=PUBLIC, **args):
-    return lantai.search.search(parse_request({k: str(v) for k, v in args.items()},
-                                              lantai.settings), audience)
+    return lantai.search.search(
+        parse_request({k: str(v) for k, v in args.items()}, lantai.settings), audience
+    )
 
 
 def codes(result):

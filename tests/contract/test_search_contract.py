@@ -53,7 +53,9 @@ def test_field_filters(lantai):
 
 def test_year_range_parameters(lantai):
     assert set(ids(run(lantai, q="土地改革", year_from=1951, year_to=1952))) == {
-        "J002-001-0001", "J001-001-0005"}
+        "J002-001-0001",
+        "J001-001-0005",
+    }
 
 
 def test_a_reference_code_finds_its_record_first(lantai):
@@ -73,8 +75,7 @@ def test_filters_by_archive_and_type(lantai):
 
 
 def test_sort_by_date(lantai):
-    assert ids(run(lantai, q="土地改革", sort="date")) == [
-        "J001-001-0001", "J002-001-0001", "J001-001-0005"]
+    assert ids(run(lantai, q="土地改革", sort="date")) == ["J001-001-0001", "J002-001-0001", "J001-001-0005"]
     assert ids(run(lantai, q="土地改革", sort="date_desc"))[0] == "J001-001-0005"
 
 
@@ -94,8 +95,7 @@ def test_snippets_highlight_the_original_script(lantai):
 
 def test_suggestions_come_from_visible_titles(lantai):
     assert lantai.search.suggest("关于土地改革", PUBLIC)[0].startswith("关于土地改革")
-    assert all("赵秘云" not in s and "机要" not in s
-               for s in lantai.search.suggest("关于", PUBLIC, size=50))
+    assert all("赵秘云" not in s and "机要" not in s for s in lantai.search.suggest("关于", PUBLIC, size=50))
 
 
 @pytest.mark.parametrize("q", ["赵秘云", "机要", "扫盲", "J001-001-0006", "土地改革", ""])
@@ -174,12 +174,15 @@ def test_ingest_extracts_entities_by_default_into_facets_of_visible_matches(lant
     names = {"none": set(), "seen": set()}
     for record in lantai.store.iter_records():
         visibility = public_visibility(record.access, record.classification)
-        stored = entity_facets(lantai.store.entities(record.archive, record.archive_code),
-                               visibility == "full")
-        names["none" if visibility == "none" else "seen"].update(n for v in stored.values()
-                                                                 for n in v)
+        stored = entity_facets(
+            lantai.store.entities(record.archive, record.archive_code), visibility == "full"
+        )
+        names["none" if visibility == "none" else "seen"].update(n for v in stored.values() for n in v)
     closed_only = names["none"] - names["seen"]
     public_names = {n for f in ("person", "place", "org") for n in public["facets"][f]}
     assert closed_only and not closed_only & public_names
-    assert all(run(lantai, q="", **{facet: name})["total"] == 0
-               for name in closed_only for facet in ("person", "place", "org"))
+    assert all(
+        run(lantai, q="", **{facet: name})["total"] == 0
+        for name in closed_only
+        for facet in ("person", "place", "org")
+    )

@@ -39,8 +39,7 @@ def public_search(lantai, q):
     return lantai.search.search(parse_request({"q": q, "size": "50"}, lantai.settings), PUBLIC)
 
 
-def test_a_hit_the_catalog_now_closes_is_dropped_and_logged(lantai, tmp_path, monkeypatch,
-                                                           caplog):
+def test_a_hit_the_catalog_now_closes_is_dropped_and_logged(lantai, tmp_path, monkeypatch, caplog):
     before = public_search(lantai, "宝鸡市人民政府")
     assert RECORD_ID in [h["id"] for h in before["hits"]]
     narrow_without_reindexing(lantai, tmp_path, monkeypatch, access="unreviewed")
@@ -49,8 +48,7 @@ def test_a_hit_the_catalog_now_closes_is_dropped_and_logged(lantai, tmp_path, mo
         after = public_search(lantai, "宝鸡市人民政府")
     assert RECORD_ID not in [h["id"] for h in after["hits"]]
     assert after["total"] == before["total"] - 1
-    assert any(RECORD_ID in r.getMessage() and "reindex" in r.getMessage()
-               for r in caplog.records)
+    assert any(RECORD_ID in r.getMessage() and "reindex" in r.getMessage() for r in caplog.records)
     assert "宝鸡市人民政府关于土地改革的通知" not in lantai.search.suggest("宝鸡市人民政府", PUBLIC)
     assert lantai.search.record(RECORD_ID, PUBLIC) is None
 

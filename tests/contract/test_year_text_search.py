@@ -15,7 +15,9 @@ def test_year_field_in_the_query(lantai, year: str) -> None:
 
 def test_year_parameters_as_reign_years(lantai) -> None:
     assert set(ids(run(lantai, q="土地改革", year_from="民国四十年", year_to="一九五二年"))) == {
-        "J002-001-0001", "J001-001-0005"}
+        "J002-001-0001",
+        "J001-001-0005",
+    }
 
 
 def test_a_year_parameter_that_is_no_year_names_the_parameter(lantai) -> None:
