@@ -491,20 +491,7 @@ class CatalogStore(CatalogQueries):
 
     def iter_records(self, batch: int = 1000) -> Iterator[Record]:
         """Every record, in primary-key order, read in batches."""
-        last = 0
-        while True:
-            with self.engine.connect() as conn:
-                rows = conn.execute(
-                    select(records_table)
-                    .where(records_table.c.pk > last)
-                    .order_by(records_table.c.pk)
-                    .limit(batch)
-                ).all()
-            if not rows:
-                return
-            for row in rows:
-                yield _record(row)
-            last = rows[-1].pk
+        return (record for _, _, record, _ in self.records_for_index(batch))
 
     def count(self) -> int:
         """Number of records in the catalog."""
