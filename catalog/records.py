@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date as _date
 from typing import Any
 
-from analyzers.entities.dates import date_of_text
+from analyzers.entities.dates import CN_DIGITS, date_of_text
 
 #: Chinese column headers (CSV/XLSX) and the field each one means.
 CHINESE_HEADERS: dict[str, str] = {
@@ -64,21 +64,7 @@ ACCESS_STATUSES: dict[str, str] = {
 }
 RETENTIONS = ("永久", "长期", "短期", "30年", "10年")
 
-_CN_DIGITS = {
-    "〇": 0,
-    "零": 0,
-    "○": 0,
-    "O": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_CN_DIGITS = {**CN_DIGITS, "O": 0}  # an OCR'd 〇 is often a Latin O
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _CN_DATE = re.compile(
     r"^([0-9〇零○O一二三四五六七八九]{4})年(?:([0-9一二三四五六七八九十]{1,3})月"

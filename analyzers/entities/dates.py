@@ -42,7 +42,8 @@ __all__ = [
 ]
 
 _ZERO = "〇零○"
-_DIGITS = {
+#: Chinese numerals 〇–九 (including 零 and ○) and their values.
+CN_DIGITS = {
     **dict.fromkeys(_ZERO, 0),
     "一": 1,
     "二": 2,
@@ -145,19 +146,19 @@ def chinese_number(text: str) -> int | None:
     if text == "元":
         return 1
     text = text.replace("廿", "二十").replace("卅", "三十")
-    if text and all(c in _DIGITS for c in text):
+    if text and all(c in CN_DIGITS for c in text):
         if len(text) == 1 or "十" not in text:
             value = 0
             for c in text:
-                value = value * 10 + _DIGITS[c]
+                value = value * 10 + CN_DIGITS[c]
             return value
     if "十" in text and text.count("十") == 1:
         tens, _, units = text.partition("十")
         if len(tens) > 1 or len(units) > 1:
             return None
-        if (tens and tens not in _DIGITS) or (units and units not in _DIGITS):
+        if (tens and tens not in CN_DIGITS) or (units and units not in CN_DIGITS):
             return None
-        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[units] if units else 0)
+        return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[units] if units else 0)
     return None
 
 
