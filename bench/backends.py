@@ -58,8 +58,7 @@ from bench.report import write_section  # noqa: E402
 from bench.scale import record_run  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
 from config import Settings, load_settings  # noqa: E402
-from indexer.ingest import BATCH  # noqa: E402
-from search.base import SearchBackend, batched  # noqa: E402
+from search.base import IndexDoc, SearchBackend, batched  # noqa: E402
 from search.query_terms import prepared_tokens  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "peoples-daily-ner" / "example.dev"
@@ -267,26 +266,28 @@ def text_bytes(row: dict) -> int:
 def build_index(
     backend: SearchBackend, args: argparse.Namespace, sentences: list[Sentence], builder: DocBuilder
 ) -> dict[str, float]:
-    """Index every row in ingest-sized batches with prepared words (as ingest's writer
-    does), then optimize as ingest does after a load; seconds of analysis and of index."""
-    analysis = indexing = 0.0
+    """Build the index on the bulk path: every row's document, its words prepared (as
+    ingest's workers hand them over), through ``backend.rebuild()`` (what ``lantai
+    reindex`` writes with: batches without a refresh or commit per batch, then one merge
+    and the switch); seconds of analysis and of index."""
+    timing = {"analysis": 0.0}
     done = 0
-    for chunk in batched(iter_rows(sentences, args.records, args.seed), 5000):
-        started = time.perf_counter()
-        docs, prepared = builder.docs(chunk)
-        analysis += time.perf_counter() - started
-        started = time.perf_counter()
-        with prepared_tokens(prepared):
-            for start in range(0, len(docs), BATCH):
-                backend.index(docs[start : start + BATCH])
-        indexing += time.perf_counter() - started
-        done += len(chunk)
-        if done % 100_000 == 0:
-            log(f"{backend.name}: {done:,} indexed, {indexing:.0f} s")
     started = time.perf_counter()
-    backend.optimize()
-    indexing += time.perf_counter() - started
-    return {"analysis": analysis, "index": indexing}
+
+    def prepared_docs() -> Iterator[IndexDoc]:
+        nonlocal done
+        for chunk in batched(iter_rows(sentences, args.records, args.seed), 5000):
+            began = time.perf_counter()
+            docs, prepared = builder.docs(chunk)
+            timing["analysis"] += time.perf_counter() - began
+            with prepared_tokens(prepared):  # the backend reads the words while it writes
+                yield from docs
+            done += len(chunk)
+            if done % 100_000 == 0:
+                log(f"{backend.name}: {done:,} indexed, {time.perf_counter() - started:.0f} s")
+
+    backend.rebuild(prepared_docs())
+    return {"analysis": timing["analysis"], "index": time.perf_counter() - started - timing["analysis"]}
 
 
 def timed_reindex(settings: Settings, work: Path) -> tuple[float, float]:
@@ -565,9 +566,10 @@ def render(
         f"corpus sentence normalized and segmented once; {shared['same_tokens']} of "
         f"{shared['checked_tokens']} sampled records get exactly the words of segmenting "
         f"their whole text, {shared['same_docs']} exactly the document `index_doc` makes of "
-        "the stored record) and handed to `backend.index()` in batches of "
-        f"{BATCH} with their words prepared, as ingest's workers hand them to its writer; "
-        "`index s` is the backends' writing (and the optimize after the load), "
+        "the stored record) and handed with their words prepared, as ingest's workers hand "
+        "them over, to the bulk path `backend.rebuild()` (what `lantai reindex` writes "
+        "with: no commit or refresh per batch, one merge at the end); "
+        "`index s` is the backends' writing, merge included, "
         "`reindex s` is `lantai reindex` as its own process (the whole rebuild from the "
         "catalog, analysis included; beside the live index, switched atomically), with its "
         "peak RSS.",
