@@ -1,24 +1,16 @@
 """OpenSearch search backend: a real node or cluster, for installations that outgrow one machine.
 
-The index holds the same tokens as the embedded SQLite backend (``search.query_terms``),
-pre-segmented and space-joined, in ``text`` fields with a whitespace analyzer: ``*_words``
-fields hold search-mode word tokens, ``*_chars`` fields one token per character for exact
-phrases. Catalog values sit in ``keyword`` fields for filters, facets and sorting.
+The index layout lives in ``search.opensearch_fields``, the query bodies in
+``search.opensearch_query``; this module talks to the node.
 
 Indices are versioned (``{index}-v{N}``) behind the alias ``{index}``, so several
 installations can share a cluster by prefix and ``lantai reindex`` can build a new index
 while searches keep answering, then switch the alias atomically.
-
-Visibility is part of every query, in filter context, for hits, totals, aggregations and
-suggestions alike: one ``bool`` query has a branch for records whose text is visible (the
-full query) and a branch for catalog-only records (the query over catalog fields); the
-named branch that matched gives each hit its visibility.
 """
 
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -33,425 +25,44 @@ from opensearchpy.exceptions import (
     TransportError,
 )
 
-from analyzers.query import And, Node, Not, Or, Phrase, Term, YearRange, positive_terms
+from analyzers.query import positive_terms
 from catalog.policy import Scope
 from config import Settings
 from search.base import (
-    ENTITY_LABELS,
     BackendUnavailable,
     Hit,
     IndexDoc,
     SearchRequest,
     SearchResult,
 )
+from search.opensearch_fields import (
+    CODE,
+    CODE_BOOST,
+    FULL,
+    INDEX_SETTINGS,
+    MAPPINGS,
+    SAMPLE,
+    TITLE,
+    TITLE_TIE_BOOST,
+    ascii_lower,
+    joined_tokens,
+    source_of,
+)
+from search.opensearch_query import (
+    any_of,
+    code_first_sort,
+    facet_aggs,
+    request_filters,
+    visibility_query,
+    visible_filter,
+)
 from search.query_terms import (
     char_tokens,
-    needs_string_match,
-    pinyin_term,
-    term_tokens,
-    word_tokens,
-    year_terms,
 )
 
-#: Field boosts; the same weights the SQLite backend gives its bm25 columns.
-BOOSTS = {
-    "title_words": 10.0,
-    "code_chars": 10.0,
-    "creator_words": 3.0,
-    "meta_words": 2.0,
-    "body_words": 1.0,
-    "person_words": 3.0,
-    "place_words": 3.0,
-    "org_words": 3.0,
-    "pinyin": 2.0,
-    "year_terms": 0.5,
-    "title_chars": 5.0,
-    "meta_chars": 1.5,
-    "body_chars": 1.0,
-}
-TERM_FIELDS = {
-    True: (
-        "title_words",
-        "code_chars",
-        "creator_words",
-        "meta_words",
-        "body_words",
-        "person_words",
-        "place_words",
-        "org_words",
-    ),
-    False: (
-        "title_words",
-        "code_chars",
-        "creator_words",
-        "meta_words",
-        "person_words",
-        "place_words",
-        "org_words",
-    ),
-}
-PHRASE_FIELDS = {True: ("title_chars", "meta_chars", "body_chars"), False: ("title_chars", "meta_chars")}
-FIELD_FIELDS = {
-    "title": ("title_words",),
-    "creator": ("creator_words",),
-    "person": ("person_words",),
-    "place": ("place_words",),
-    "org": ("org_words",),
-    "code": ("code_chars",),
-}
-TOKEN_FIELDS = tuple(BOOSTS)
-ENTITY_FIELDS = {"person": "persons", "place": "places", "org": "orgs"}
-FACET_FIELDS = {"archive": "archive", "year": "year", "record_type": "record_type"}
-FACET_LIMIT = 100  # archive, year, record_type
-ENTITY_FACET_LIMIT = 30
-
-# Combined fields (copy_to) for queries too long for one clause per token and field.
-COMBINED_FIELDS = {True: "all_words", False: "catalog_words"}
-CLAUSE_BUDGET = 800  # below Lucene's maxClauseCount (1024 by default)
-
-FULL, CATALOG, CODE = "lantai.full", "lantai.catalog", "lantai.code"
-SAMPLE = "best"  # the sampler aggregation holding the facets
-CODE_BOOST = 1_000_000.0  # an exact reference code ranks first (relevance sort)
-TITLE = "lantai.title"
-TITLE_TIE_BOOST = 1e-4  # among equal scores, a title holding a query term first
 POOL_SIZE = 16  # kept-alive HTTP connections to the node, per process
 MAX_WINDOW = 10_000  # index.max_result_window: deeper pages walk with search_after
 BULK_TIMEOUT = 120.0  # seconds for one bulk, refresh or index-management request
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-_KEYWORD = {"type": "keyword"}
-_TOKENS = {"type": "text", "analyzer": "lantai_tokens"}
-
-
-def _token_field(name: str) -> dict[str, Any]:
-    targets = [COMBINED_FIELDS[v] for v in (True, False) if name in TERM_FIELDS[v]]
-    return {**_TOKENS, "copy_to": targets} if targets else _TOKENS
-
-
-INDEX_SETTINGS: dict[str, Any] = {
-    "number_of_shards": 1,  # exact facet counts; one shard holds millions of records
-    "auto_expand_replicas": "0-1",
-    "analysis": {
-        "analyzer": {
-            # Tokens come pre-segmented from search.query_terms, one space between them.
-            "lantai_tokens": {"type": "custom", "tokenizer": "whitespace", "filter": ["lowercase"]},
-        },
-    },
-}
-
-MAPPINGS: dict[str, Any] = {
-    "dynamic": "strict",
-    # Token fields are rebuilt from the catalog, never read back: keep them out of _source.
-    "_source": {"excludes": list(TOKEN_FIELDS)},
-    "properties": {
-        "id": _KEYWORD,
-        "archive": _KEYWORD,
-        "archive_code": _KEYWORD,
-        "code_lower": _KEYWORD,  # ASCII-lowercased reference code, for the code-first rule
-        "title": {"type": "keyword", "ignore_above": 4096},  # the original title, as stored
-        "title_text": {"type": "keyword", "ignore_above": 4096},  # normalized: suggestions
-        "title_length": {"type": "integer"},
-        "date": _KEYWORD,  # ISO text (1949, 1949-07, 1949-07-14): sorts like the catalog
-        "date_value": {"type": "date", "format": "yyyy-MM-dd||yyyy-MM||yyyy", "ignore_malformed": True},
-        "year": {"type": "integer"},
-        "record_type": _KEYWORD,
-        "visibility": _KEYWORD,
-        "classified": {"type": "boolean"},
-        "persons": _KEYWORD,
-        "places": _KEYWORD,
-        "orgs": _KEYWORD,
-        **{name: _token_field(name) for name in TOKEN_FIELDS},
-        # Matching only (no frequencies, positions or norms): the compact query form.
-        **{name: {**_TOKENS, "index_options": "docs", "norms": False} for name in COMBINED_FIELDS.values()},
-    },
-}
-
-
-def _ascii_lower(text: str) -> str:
-    """Lowercase ASCII letters only, as SQLite's ``lower()`` does."""
-    return text.translate(_ASCII_LOWER)
-
-
-def _joined(tokens: Iterable[str]) -> str:
-    return " ".join(tokens)
-
-
-def source_of(doc: IndexDoc) -> dict[str, Any]:
-    """The OpenSearch document for ``doc``: the same tokens the SQLite backend indexes."""
-
-    def words(text: str) -> str:
-        return _joined(word_tokens(text))
-
-    def names(values: tuple[str, ...]) -> str:
-        return " ".join(" ".join([*word_tokens(v), v]) for v in values)
-
-    return {
-        "id": doc.id,
-        "archive": doc.archive,
-        "archive_code": doc.archive_code,
-        "code_lower": _ascii_lower(doc.archive_code),
-        "title": doc.title,
-        "title_text": doc.title_text,
-        "title_length": len(doc.title),
-        "date": doc.date or None,
-        "date_value": doc.date or None,
-        "year": doc.year,
-        "record_type": doc.record_type or None,
-        "visibility": doc.visibility,
-        "classified": doc.classified,
-        "persons": list(dict.fromkeys(doc.persons)),
-        "places": list(dict.fromkeys(doc.places)),
-        "orgs": list(dict.fromkeys(doc.orgs)),
-        "title_words": words(doc.title_text),
-        "code_chars": _joined(char_tokens(doc.archive_code)),
-        "creator_words": words(doc.creator_text),
-        "meta_words": words(doc.meta_text),
-        "body_words": words(doc.body_text),
-        "person_words": names(doc.persons),
-        "place_words": names(doc.places),
-        "org_words": names(doc.orgs),
-        "pinyin": _joined(doc.pinyin),
-        "year_terms": f"y{doc.year}" if doc.year else "",
-        "title_chars": _joined(char_tokens(doc.title_text)),
-        "meta_chars": _joined(char_tokens(doc.meta_text)),
-        "body_chars": _joined(char_tokens(doc.body_text)),
-    }
-
-
-def _any_of(queries: list[dict]) -> dict:
-    return queries[0] if len(queries) == 1 else {"bool": {"should": queries, "minimum_should_match": 1}}
-
-
-class QueryBuilder:
-    """Translate a query tree into OpenSearch DSL for one visibility level.
-
-    The rules are those of the SQLite backend: terms must all occur (each in any of the
-    searchable fields), phrases are contiguous characters, ``NOT`` excludes, a bare ``NOT``
-    inside ``OR`` is left out, and catalog-only records are matched (and excluded) on
-    catalog fields only. ``compact`` matches terms on one combined field instead of each
-    field with its weight: the same matches with one clause per token, for long queries.
-    """
-
-    def __init__(self, text_visible: bool, compact: bool = False) -> None:
-        self.text_visible = text_visible
-        self.compact = compact
-
-    def leaf(self, node: Term | Phrase | YearRange) -> dict | None:
-        """DSL for one term, phrase or year range; None when it has no tokens."""
-        if isinstance(node, YearRange):
-            return {"terms": {"year_terms": year_terms(node.start, node.end), "boost": BOOSTS["year_terms"]}}
-        field = node.field
-        if field == "code":
-            tokens = char_tokens(node.text)
-            return self._phrase(("code_chars",), tokens) if tokens else None
-        if isinstance(node, Phrase) and field in (None, "title"):
-            tokens = char_tokens(node.text)
-            fields = ("title_chars",) if field == "title" else PHRASE_FIELDS[self.text_visible]
-            return self._phrase(fields, tokens) if tokens else None
-        tokens = list(dict.fromkeys(term_tokens(node.text)))  # all must occur: once is enough
-        fields = FIELD_FIELDS.get(field or "", TERM_FIELDS[self.text_visible])
-        query = self._terms(fields, tokens) if tokens else None
-        if query and field in (None, "title") and needs_string_match(node.text):
-            # The term as a string too: texts indexed before a word was learned still match.
-            chars = char_tokens(node.text)
-            strings = ("title_chars",) if field == "title" else PHRASE_FIELDS[self.text_visible]
-            query = _any_of([query, self._phrase(strings, chars)])
-        key = pinyin_term(node.text) if field in (None, "title", "person", "place", "org") else None
-        if key:
-            pinyin = {"match": {"pinyin": {"query": key, "boost": BOOSTS["pinyin"]}}}
-            query = _any_of([query, pinyin]) if query else pinyin
-        return query
-
-    @staticmethod
-    def _phrase(fields: Sequence[str], tokens: list[str]) -> dict:
-        return _any_of(
-            [{"match_phrase": {f: {"query": _joined(tokens), "boost": BOOSTS[f]}}} for f in fields]
-        )
-
-    def _terms(self, fields: Sequence[str], tokens: list[str]) -> dict:
-        if self.compact and tuple(fields) == TERM_FIELDS[self.text_visible]:
-            field = COMBINED_FIELDS[self.text_visible]
-            return {"match": {field: {"query": _joined(tokens), "operator": "and"}}}
-        if len(fields) == 1:
-            return {
-                "match": {
-                    fields[0]: {"query": _joined(tokens), "operator": "and", "boost": BOOSTS[fields[0]]}
-                }
-            }
-        # cross_fields with operator "and": every token must occur in one of the fields.
-        return {
-            "multi_match": {
-                "query": _joined(tokens),
-                "type": "cross_fields",
-                "operator": "and",
-                "fields": [f"{f}^{BOOSTS[f]:g}" for f in fields],
-            }
-        }
-
-    def positive(self, node: Node) -> dict | None:
-        """DSL for ``node``; None when it has nothing positive to match."""
-        if isinstance(node, And):
-            must = [p for c in node.children if not isinstance(c, Not) if (p := self.positive(c)) is not None]
-            if not must:
-                return None
-            must_not = [
-                n for c in node.children if isinstance(c, Not) if (n := self.positive(c.child)) is not None
-            ]
-            if len(must) == 1 and not must_not:
-                return must[0]
-            query: dict[str, Any] = {"must": must}
-            if must_not:
-                query["must_not"] = must_not
-            return {"bool": query}
-        if isinstance(node, Or):
-            parts = [
-                p for c in node.children if not isinstance(c, Not) if (p := self.positive(c)) is not None
-            ]
-            return _any_of(parts) if parts else None
-        if isinstance(node, Not):
-            return None
-        return self.leaf(node)
-
-    def negative(self, node: Node) -> list[dict] | None:
-        """For a purely negative query (NOT a, NOT b): what to exclude; else None."""
-        children = node.children if isinstance(node, And) else (node,)
-        if not all(isinstance(c, Not) for c in children):
-            return None
-        parts = [p for c in children if (p := self.positive(c.child)) is not None]  # type: ignore[union-attr]
-        return parts or None
-
-
-def text_visible_filter(scope: Scope) -> dict:
-    """Filter for 'the text of a record is visible to scope' (policy.Scope's rule)."""
-    full = {"term": {"visibility": "full"}}
-    unclassified = {"term": {"classified": False}}
-    if scope.all_archives:
-        return {"match_all": {}} if scope.clearance else _any_of([full, unclassified])
-    if scope.own_archives:
-        own: list[dict] = [{"terms": {"archive": sorted(scope.own_archives)}}]
-        if not scope.clearance:
-            own.append(unclassified)
-        return _any_of([full, {"bool": {"filter": own}}])
-    return full
-
-
-def catalog_filter(scope: Scope) -> dict | None:
-    """Filter for records only the catalog fields of which are visible; None when none are."""
-    text = text_visible_filter(scope)
-    if "match_all" in text:
-        return None
-    return {"bool": {"filter": [{"term": {"visibility": "catalog"}}], "must_not": [text]}}
-
-
-def visible_filter(scope: Scope) -> dict:
-    """Filter for records visible to scope at all (text or catalog fields)."""
-    text = text_visible_filter(scope)
-    return text if "match_all" in text else _any_of([text, {"term": {"visibility": "catalog"}}])
-
-
-def clause_count(query: Any) -> int:
-    """An upper estimate of the Lucene clauses ``query`` expands to."""
-    if isinstance(query, list):
-        return sum(clause_count(q) for q in query)
-    if not isinstance(query, dict):
-        return 0
-    total = 0
-    for key, value in query.items():
-        if key == "multi_match":
-            total += len(value["query"].split()) * len(value["fields"])
-        elif key == "match":
-            total += sum(len(v["query"].split()) for v in value.values())
-        elif key == "terms":
-            total += min(16, max((len(v) for v in value.values() if isinstance(v, list)), default=1))
-        elif key in ("match_phrase", "term", "range", "wildcard", "match_all", "match_none"):
-            total += 1
-        else:
-            total += clause_count(value)
-    return total
-
-
-def visibility_query(node: Node | None, scope: Scope) -> dict:
-    """The query matching ``node`` under both visibility levels, each branch named.
-
-    Terms are matched field by field with the fields' weights; a query that would expand
-    to more clauses than the engine allows is matched on the combined fields instead.
-    """
-    query = _visibility_query(node, scope, compact=False)
-    if clause_count(query) > CLAUSE_BUDGET:
-        query = _visibility_query(node, scope, compact=True)
-    return query
-
-
-def _visibility_query(node: Node | None, scope: Scope, compact: bool) -> dict:
-    branches = []
-    for name, visible, text_visible in (
-        (FULL, text_visible_filter(scope), True),
-        (CATALOG, catalog_filter(scope), False),
-    ):
-        if visible is None:
-            continue
-        builder = QueryBuilder(text_visible, compact)
-        positive = builder.positive(node) if node is not None else None
-        negative = builder.negative(node) if node is not None else None
-        branch: dict[str, Any] = {"filter": [visible], "_name": name}
-        if positive is not None:
-            branch["must"] = [positive]
-        elif node is None or negative is not None:
-            if negative:
-                branch["must_not"] = negative
-        else:
-            continue  # nothing to match at this level
-        branches.append({"bool": branch})
-    if not branches:
-        return {"match_none": {}}
-    return _any_of(branches)
-
-
-def request_filters(request: SearchRequest) -> list[dict]:
-    """Filters of a request: archives, record types, years, entities."""
-    filters: list[dict] = []
-    if request.archives:
-        filters.append({"terms": {"archive": list(request.archives)}})
-    if request.record_types:
-        filters.append({"terms": {"record_type": list(request.record_types)}})
-    if request.year_from is not None or request.year_to is not None:
-        years: dict[str, int] = {}
-        if request.year_from is not None:
-            years["gte"] = request.year_from
-        if request.year_to is not None:
-            years["lte"] = request.year_to
-        filters.append({"range": {"year": years}})
-    for facet, name in request.entities:
-        field = ENTITY_FIELDS.get(facet)
-        filters.append({"term": {field: name}} if field else {"match_none": {}})
-    return filters
-
-
-def facet_aggs(sample_size: int) -> dict[str, Any]:
-    """Terms aggregations for the facets, with the SQLite backend's limits and order,
-    over the best-ranked ``sample_size`` matches (all of them when there are fewer)."""
-    order = [{"_count": "desc"}, {"_key": "asc"}]
-    aggs = {
-        facet: {"terms": {"field": field, "size": FACET_LIMIT, "order": order}}
-        for facet, field in FACET_FIELDS.items()
-    }
-    for facet in ENTITY_LABELS:
-        aggs[facet] = {"terms": {"field": ENTITY_FIELDS[facet], "size": ENTITY_FACET_LIMIT, "order": order}}
-    return {SAMPLE: {"sampler": {"shard_size": sample_size}, "aggs": aggs}}
-
-
-def _code_first_sort(code: str) -> dict:
-    return {
-        "_script": {
-            "type": "number",
-            "order": "asc",
-            "script": {
-                "lang": "painless",
-                "source": "doc['code_lower'].size() > 0 && doc['code_lower'].value == params.code ? 0 : 1",
-                "params": {"code": code},
-            },
-        }
-    }
 
 
 class OpenSearchBackend:
@@ -694,21 +305,21 @@ class OpenSearchBackend:
                 should.append(
                     {
                         "constant_score": {
-                            "filter": {"term": {"code_lower": _ascii_lower(code)}},
+                            "filter": {"term": {"code_lower": ascii_lower(code)}},
                             "boost": CODE_BOOST,
                             "_name": CODE,
                         }
                     }
                 )
             titles = [
-                {"match_phrase": {"title_chars": _joined(tokens)}}
+                {"match_phrase": {"title_chars": joined_tokens(tokens)}}
                 for term in positive_terms(request.query)
                 if (tokens := char_tokens(term))
             ]
             if titles:
                 # Breaks ties only (taken off the score shown): a title holding a term first.
                 should.append(
-                    {"constant_score": {"filter": _any_of(titles), "boost": TITLE_TIE_BOOST, "_name": TITLE}}
+                    {"constant_score": {"filter": any_of(titles), "boost": TITLE_TIE_BOOST, "_name": TITLE}}
                 )
             if should:
                 query["should"] = should
@@ -721,7 +332,7 @@ class OpenSearchBackend:
         code = request.raw_query.strip()
         if request.sort in ("date", "date_desc"):
             order = "desc" if request.sort == "date_desc" else "asc"
-            keys: list[Any] = [_code_first_sort(_ascii_lower(code))] if code else []
+            keys: list[Any] = [code_first_sort(ascii_lower(code))] if code else []
             return keys + [{"date": {"order": order, "missing": "_last"}}, {"id": "asc"}]
         # In the catalog's order an empty date sorts before every date.
         return [{"_score": "desc"}, {"date": {"order": "asc", "missing": "_first"}}, {"id": "asc"}]
