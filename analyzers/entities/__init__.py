@@ -137,7 +137,8 @@ def _pieces(text: str, max_length: int = MAX_PIECE) -> Iterator[tuple[int, int]]
 def facet_value(doc: Doc, span: Span, min_confidence: float | None = None) -> str | None:
     """The facet name of a PERSON, PLACE or ORG entity of ``doc`` (see :mod:`.names`):
     its confidence, whether it cuts a word and its dictionary tag decide."""
-    from analyzers.entities.components import WordFeatures, cut_inside_word, division_names, entity_confidence
+    from analyzers.entities.char_tokens import WordFeatures
+    from analyzers.entities.components import cut_inside_word, division_names, entity_confidence
     from analyzers.entities.names import facet_name
 
     return facet_name(

@@ -308,7 +308,7 @@ def _brute_force(scores, tags: tuple[str, ...]) -> list[int]:
 def test_viterbi_finds_the_best_well_formed_sequence() -> None:
     import numpy
 
-    from analyzers.entities.components import viterbi_biluo
+    from analyzers.entities.tagger import viterbi_biluo
 
     tags = ("O", "B-PERSON", "I-PERSON", "L-PERSON", "U-PERSON", "B-ORG", "I-ORG", "L-ORG", "U-ORG")
     rng = numpy.random.default_rng(7)

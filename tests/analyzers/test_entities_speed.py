@@ -11,7 +11,7 @@ import pytest
 
 import analyzers
 from analyzers import segment
-from analyzers.entities.components import _biluo_transitions, _viterbi_biluo, _well_formed, viterbi_biluo
+from analyzers.entities.tagger import _biluo_transitions, _viterbi_biluo, _well_formed, viterbi_biluo
 
 TAGS = ("O", "B-PERSON", "I-PERSON", "L-PERSON", "U-PERSON", "B-ORG", "I-ORG", "L-ORG", "U-ORG")
 

@@ -1,0 +1,168 @@
+"""The per-character tokenizer of the entity pipeline (逐字切分), registered as
+``lantai.char_tokenizer.v1``: one token per character, the character bigram starting at
+each token as its ``LEMMA`` and jieba's word position and part of speech as its ``TAG``
+(:class:`WordFeatures`), the features of the statistical model."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+
+import jieba
+import numpy
+from spacy.attrs import LEMMA, TAG
+from spacy.language import Language
+from spacy.strings import StringStore, get_string_id
+from spacy.tokens import Doc
+from spacy.util import DummyTokenizer, registry
+from spacy.vocab import Vocab
+
+from analyzers.wordcut import FastTokenizer
+
+
+class WordFeatures:
+    """Per-character word features from jieba's own dictionary: ``B-ns``, ``E-nr``, ``S-v``.
+
+    The position of the character in its jieba word (Begin, Middle, End, Single) and the
+    word's part-of-speech tag in jieba's dictionary (``nr`` person, ``ns`` place, ``nt``
+    organisation ...; ``x`` for a word the HMM found, ``w`` for punctuation and spaces).
+    A private jieba tokenizer with the stock dictionary is used, never the search
+    segmenter, whose learned names would change the model's input over time.
+    """
+
+    _lock = threading.Lock()
+    _tokenizer: FastTokenizer | None = None
+    _tags: dict[str, str] = {}
+
+    @classmethod
+    def _load(cls) -> tuple[FastTokenizer, dict[str, str]]:
+        if cls._tokenizer is None:
+            with cls._lock:
+                if cls._tokenizer is None:
+                    jieba.setLogLevel(logging.WARNING)
+                    tk = FastTokenizer()  # jieba's segmentation, faster
+                    tk.initialize()
+                    tags: dict[str, str] = {}
+                    with io.TextIOWrapper(tk.get_dict_file(), encoding="utf-8") as handle:
+                        for line in handle:
+                            parts = line.split()
+                            if len(parts) == 3:
+                                tags[parts[0]] = sys.intern(parts[2])
+                    cls._tags = tags
+                    cls._tokenizer = tk
+        assert cls._tokenizer is not None
+        return cls._tokenizer, cls._tags
+
+    @classmethod
+    def dictionary_tag(cls, word: str) -> str | None:
+        """The part-of-speech tag of ``word`` in jieba's stock dictionary (``ns``, ``n`` ...)."""
+        return cls._load()[1].get(word)
+
+    def __call__(self, text: str) -> list[str]:
+        tk, tags = self._load()
+        out: list[str] = []
+        for word in tk.cut(text, HMM=True):
+            out.extend(self._word_features(word, tags))
+        return out
+
+    @staticmethod
+    def _word_features(word: str, tags: dict[str, str]) -> list[str]:
+        if not word.strip() or not any(c.isalnum() for c in word):
+            return ["w"] * len(word)
+        tag = tags.get(word, "x")
+        if len(word) == 1:
+            return ["S-" + tag]
+        return ["B-" + tag, *(["M-" + tag] * (len(word) - 2)), "E-" + tag]
+
+    def ids(self, text: str, strings: StringStore) -> list[int]:
+        """:meth:`__call__` as string ids of ``strings`` (added there), cached per word."""
+        tk, tags = self._load()
+        cache = self._ids
+        if len(cache) > _CACHE_SIZE:
+            cache.clear()
+        out: list[int] = []
+        for word in tk.cut(text, HMM=True):
+            ids = cache.get(word)
+            if ids is None:
+                ids = cache[word] = [strings.add(f) for f in self._word_features(word, tags)]
+            out.extend(ids)
+        return out
+
+    def __init__(self) -> None:
+        self._ids: dict[str, list[int]] = {}
+
+
+_CACHE_SIZE = 200_000
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _string_id(text: str) -> int:
+    return get_string_id(text)
+
+
+class CharTokenizer(DummyTokenizer):
+    """One token per character (a single space after a token attaches to it, as in spaCy).
+
+    Token features for the statistical model: ``NORM`` the character; ``LEMMA`` the
+    character bigram starting at the token (the last one pairs with ``</s>``), when
+    ``bigrams``; ``TAG`` the :class:`WordFeatures` of the character, when ``words``.
+    """
+
+    def __init__(self, vocab: Vocab, bigrams: bool = True, words: bool = False) -> None:
+        self.vocab = vocab
+        self.bigrams = bigrams
+        self.words = WordFeatures() if words else None
+
+    def __call__(self, text: str) -> Doc:
+        index: list[int] | None = None
+        if " " not in text:  # the usual case for Chinese text: one token per character
+            words = list(text)
+            spaces = [False] * len(words)
+        else:
+            words, spaces, index = [], [], []
+            for i, ch in enumerate(text):
+                if ch == " " and words and not spaces[-1]:
+                    spaces[-1] = True
+                else:
+                    words.append(ch)
+                    spaces.append(False)
+                    index.append(i)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        columns: list[int | str] = []
+        values: list[list[int]] = []
+        if self.bigrams and words:
+            columns.append(LEMMA)  # ids of the bigrams, not added to the string store
+            values.append([_string_id(a + b) for a, b in zip(words, words[1:], strict=False)])
+            values[-1].append(_string_id(words[-1] + "</s>"))
+        if self.words is not None and text:
+            features = self.words.ids(text, self.vocab.strings)
+            columns.append(TAG)
+            values.append(features if index is None else [features[i] for i in index])
+        if columns:
+            doc.from_array(columns, numpy.array(values, dtype="uint64").T.copy())  # type: ignore[arg-type]
+        doc.user_data[TEXT_KEY] = text
+        return doc
+
+
+TEXT_KEY = "lantai_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, kept by :class:`CharTokenizer` (``doc.text`` joins a Python object
+    per token: it took a quarter of the rule components' time)."""
+    text = doc.user_data.get(TEXT_KEY)
+    if text is not None and len(doc) and doc[-1].idx + len(doc[-1].text_with_ws) == len(text):
+        return text
+    return doc.text
+
+
+@registry.tokenizers("lantai.char_tokenizer.v1")
+def create_char_tokenizer(bigrams: bool = True, words: bool = False) -> Callable[[Language], CharTokenizer]:
+    def factory(nlp: Language) -> CharTokenizer:
+        return CharTokenizer(nlp.vocab, bigrams=bigrams, words=words)
+
+    return factory

@@ -1,0 +1,189 @@
+"""Rule components of the entity pipeline (规则识别): titles in 《》 (``lantai_doc_titles``),
+date expressions (``lantai_dates``) and the gazetteer of administrative divisions
+(``lantai_divisions``). Every rule span carries its normalized value in
+``span._.lantai_normalized``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import numpy
+from spacy.attrs import ENT_IOB
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from analyzers.entities.char_tokens import doc_text
+from analyzers.entities.dates import find_dates
+from analyzers.entities.tagger import entity_spans
+
+TITLE_SPANS_KEY = "doc_titles"
+
+Span.set_extension("lantai_normalized", default=None, force=True)
+
+
+def _merge_ents(doc: Doc, spans: Iterable[Span], *, override: bool) -> None:
+    """Add ``spans`` to ``doc.ents``: replacing what they overlap (``override``) or only
+    where nothing is yet (otherwise). ``spans`` must not overlap one another."""
+    spans = list(spans)
+    if not spans:
+        return
+    iob = doc.to_array(ENT_IOB)
+    taken = (iob == 1) | (iob == 3)  # I or B
+    free = [s for s in spans if not taken[s.start : s.end].any()]
+    if len(free) == len(spans) or not override:
+        if free:
+            doc.set_ents(free, default="unmodified")
+        return
+    covered = numpy.zeros(len(doc), dtype=bool)
+    for span in spans:
+        covered[span.start : span.end] = True
+    kept = [e for e in entity_spans(doc) if not covered[e.start : e.end].any()]
+    doc.ents = sorted([*kept, *spans], key=lambda s: s.start)
+
+
+# --------------------------------------------------------------------------- DOC_TITLE
+
+
+class DocTitles:
+    """Titles of documents, books, laws in 《》 (书名号) -> ``DOC_TITLE`` spans.
+
+    The span includes the brackets; ``span._.lantai_normalized`` is the inner text. Model
+    entities that cross a title's boundary are dropped (entities inside it stay). A text
+    without 《 gets no ``doc.spans`` group.
+    """
+
+    def __init__(self, max_length: int = 100, spans_key: str = TITLE_SPANS_KEY) -> None:
+        self.spans_key = spans_key
+        self.pattern = re.compile(f"《([^《》\n]{{1,{max_length}}})》")
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        if "《" not in text:
+            return doc
+        titles: list[Span] = []
+        for m in self.pattern.finditer(text):
+            inner = m.group(1).strip()
+            span = doc.char_span(m.start(), m.end(), label="DOC_TITLE", alignment_mode="expand")
+            if span is None or not inner:
+                continue
+            span._.lantai_normalized = inner
+            titles.append(span)
+        doc.spans[self.spans_key] = titles
+        if titles:
+            ents = entity_spans(doc)
+            kept = [e for e in ents if not any(_crosses(e, t) for t in titles)]
+            if len(kept) < len(ents):
+                doc.ents = kept
+        return doc
+
+
+def _crosses(a: Span, b: Span) -> bool:
+    """Whether ``a`` overlaps ``b`` without either containing the other."""
+    if a.end <= b.start or b.end <= a.start:
+        return False
+    inside = b.start <= a.start and a.end <= b.end
+    contains = a.start <= b.start and b.end <= a.end
+    return not (inside or contains)
+
+
+@Language.factory(
+    "lantai_doc_titles",
+    default_config={"max_length": 100, "spans_key": TITLE_SPANS_KEY},
+)
+def make_doc_titles(nlp: Language, name: str, max_length: int, spans_key: str) -> DocTitles:
+    return DocTitles(max_length=max_length, spans_key=spans_key)
+
+
+# --------------------------------------------------------------------------- DATE
+
+
+class Dates:
+    """Chinese date expressions -> ``DATE`` entities with ISO values (see :mod:`.dates`).
+
+    Dates replace model entities they overlap (the model is not trained on dates).
+    """
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for match in find_dates(doc_text(doc)):
+            span = doc.char_span(match.start, match.end, label="DATE", alignment_mode="expand")
+            if span is None:
+                continue
+            span._.lantai_normalized = match.normalized
+            spans.append(span)
+        _merge_ents(doc, _non_overlapping(spans), override=True)
+        return doc
+
+
+def _non_overlapping(spans: Sequence[Span]) -> list[Span]:
+    out: list[Span] = []
+    for span in spans:
+        if not out or span.start >= out[-1].end:
+            out.append(span)
+    return out
+
+
+@Language.factory("lantai_dates")
+def make_dates(nlp: Language, name: str) -> Dates:
+    return Dates()
+
+
+# --------------------------------------------------------------------------- gazetteer
+
+
+@lru_cache(maxsize=4)
+def division_names(min_length: int = 2, exclude: tuple[str, ...] = ()) -> frozenset[str]:
+    """Names of administrative divisions from ``analyzers/data/divisions.txt``."""
+    from analyzers.segment import dictionary_words
+
+    excluded = set(exclude)
+    return frozenset(
+        w for w in dictionary_words("divisions.txt") if len(w) >= min_length and w not in excluded
+    )
+
+
+class Divisions:
+    """Gazetteer (地名表) of China's provinces, prefecture cities and counties -> ``PLACE``.
+
+    Longest match, left to right; a name is tagged only where the statistical model found
+    no entity. ``exclude`` lists short forms that are mostly common words (see
+    ``config.cfg``).
+    """
+
+    def __init__(self, min_length: int = 2, exclude: Sequence[str] = ()) -> None:
+        self.names = division_names(min_length, tuple(sorted(exclude)))
+        lengths: dict[str, set[int]] = {}
+        for name in self.names:
+            lengths.setdefault(name[0], set()).add(len(name))
+        self.lengths = {c: sorted(ls, reverse=True) for c, ls in lengths.items()}
+
+    def matches(self, text: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of the longest division names in ``text``, not overlapping."""
+        out: list[tuple[int, int]] = []
+        names, lengths = self.names, self.lengths
+        i, n = 0, len(text)
+        while i < n:
+            for size in lengths.get(text[i], ()):
+                if i + size <= n and text[i : i + size] in names:
+                    out.append((i, i + size))
+                    i += size
+                    break
+            else:
+                i += 1
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for start, end in self.matches(doc_text(doc)):
+            span = doc.char_span(start, end, label="PLACE")
+            if span is not None:
+                spans.append(span)
+        _merge_ents(doc, spans, override=False)
+        return doc
+
+
+@Language.factory("lantai_divisions", default_config={"min_length": 2, "exclude": []})
+def make_divisions(nlp: Language, name: str, min_length: int, exclude: list[str]) -> Divisions:
+    return Divisions(min_length=min_length, exclude=exclude)
