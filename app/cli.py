@@ -36,7 +36,7 @@ def cmd_ingest(
     ``hooks`` and ``progress`` replace the defaults (tests' seams, the stderr progress)."""
     from app.runtime import open_lantai
     from catalog.maintenance import IndexRebuilding
-    from indexer.files import FileOptions
+    from indexer.page_types import FileOptions
     from indexer.progress import Progress
 
     if args.dry_run and not args.sync:

@@ -32,7 +32,7 @@ from pathlib import Path
 from catalog.maintenance import IndexRebuilding
 from catalog.store import CatalogStore
 from indexer.discover import discover_inputs
-from indexer.files import FileOptions
+from indexer.page_types import FileOptions
 from indexer.plan import Planner
 from indexer.rebuild import reindex
 from indexer.report import IngestReport, ProgressCallback, Tally

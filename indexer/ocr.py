@@ -3,7 +3,7 @@
 ``scripts/ensure-packages ocr`` installs ``tesseract-ocr`` with the simplified (``chi_sim``)
 and traditional (``chi_tra``) Chinese models and poppler's ``pdftoppm``, which renders
 scanned PDF pages for Tesseract. Tesseract writes hOCR, read by
-:func:`indexer.files.parse_hocr`, so word confidences feed page quality as for any hOCR
+:func:`indexer.layout_files.parse_hocr`, so word confidences feed page quality as for any hOCR
 file. When Tesseract or the models are missing, :func:`unavailable` says why and the
 pages are counted as needing OCR instead.
 """
@@ -19,7 +19,8 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.files import FileOptions, PageText, parse_hocr
+from indexer.layout_files import parse_hocr
+from indexer.page_types import FileOptions, PageText
 from indexer.readers import ReadError
 
 INSTALL_HINT = "run scripts/ensure-packages ocr (apt-get install tesseract-ocr tesseract-ocr-chi-sim)"

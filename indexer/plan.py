@@ -18,7 +18,7 @@ from pathlib import Path
 from catalog.records import Record, RecordError, record_from_row
 from catalog.store import CatalogStore, content_hash
 from indexer.discover import Discovery, under
-from indexer.files import FileOptions
+from indexer.page_types import FileOptions
 from indexer.readers import ReadError, RowProblem, reader_for
 from indexer.report import Tally
 from indexer.units import Problem, Source, UnitTask, source_key, unit_hash

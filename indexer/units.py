@@ -24,7 +24,8 @@ from catalog.pages import FileState, Page
 from catalog.records import Record
 from catalog.store import row_values
 from indexer.documents import doc_tokens, index_doc
-from indexer.files import FileOptions, PageText, check_size, page_kind, read_capped, read_page_file
+from indexer.files import check_size, page_kind, read_capped, read_page_file
+from indexer.page_types import FileOptions, PageText
 from indexer.readers import ReadError
 from search.base import IndexDoc
 

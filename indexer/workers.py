@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from catalog.records import Record
 from indexer.documents import index_doc
-from indexer.files import FileOptions
+from indexer.page_types import FileOptions
 from indexer.report import Tally
 from indexer.units import Problem, UnitResult, UnitTask, analyze_task
 

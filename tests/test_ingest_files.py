@@ -14,7 +14,8 @@ import pytest
 from catalog.pages import pages_of
 from catalog.policy import PUBLIC, operator_audience
 from indexer import units
-from indexer.files import FileOptions, parse_alto, parse_hocr
+from indexer.layout_files import parse_alto, parse_hocr
+from indexer.page_types import FileOptions
 from indexer.readers import ReadError, decode_bytes
 from search.service import parse_request
 from tests.conftest import REPO

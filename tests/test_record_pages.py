@@ -18,7 +18,7 @@ from PIL import Image
 from app import lantai_of
 from app.originals import PAGE_WIDTH
 from catalog.policy import ORIGINAL_NONE, ORIGINAL_SHOWN, ORIGINAL_WITHHELD, PUBLIC, view_of
-from indexer.files import FileOptions
+from indexer.page_types import FileOptions
 from tests.conftest import answer_without_path, record
 from tests.fixtures.ingest import make
 from tests.test_ingest_files import tesseract  # noqa: F401 - a fixture
