@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from catalog import audit, maintenance, pages
 from catalog.audit import AuditEntry
 from catalog.pages import FileState, Page
+from catalog.research import ResearchStore
 from catalog.schema import records_table
 from catalog.users import UserStore
 
@@ -100,6 +101,10 @@ class CatalogQueries:
     def users(self) -> UserStore:
         """The staff accounts (用户), their tokens and login attempts kept in this catalog."""
         return UserStore(self.engine)
+
+    def research(self) -> ResearchStore:
+        """Researchers' workspaces (研究工作台): saved searches, topic folders, the outbox."""
+        return ResearchStore(self.engine)
 
     def load_lexicon(self) -> int:
         """Add every word learned into this catalog (词表) to the segmenter; returns how
