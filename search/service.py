@@ -204,7 +204,7 @@ class SearchService:
         result = self.backend.search(
             replace(request, page=1, size=limit, with_facets=False), scope_for(audience)
         )
-        records = self.store.get_many(h.id for h in result.hits)
+        records = self.store.record_summaries(h.id for h in result.hits)
         shown = []
         for hit in result.hits:
             record = records.get(hit.id)

@@ -244,7 +244,7 @@ class Workspace:
         longer available, its 档号 only. ``note`` is "" unless ``notes``.
         """
         items = self.store.items(folder_id)
-        records = self.service.store.get_many(i.record_id for i in items)
+        records = self.service.store.record_summaries(i.record_id for i in items)
         answer = []
         for item in items:
             record = records.get(item.record_id)

@@ -251,3 +251,36 @@ def test_a_digest_of_new_hits_is_queued_in_the_outbox(site, tmp_path):
     assert lantai.workspace.queue_digest(user) is not None
     [message] = lantai.store.research().unsent_messages()
     assert message["user_id"] == user.id and "土改: 1 new" in message["body"]
+
+
+def test_a_folder_is_shared_read_only_through_the_api(site):
+    me = bearer(site, "res1")
+    folder = site.post("/api/v1/me/folders", json={"name": "分享"}, headers=me).get_json()["id"]
+    for key in ("test-city/J1-2", "test-city/J1-4"):
+        site.post(
+            f"/api/v1/me/folders/{folder}/items", json={"record_id": key, "note": "私人笔记"}, headers=me
+        )
+    shared = site.post(
+        f"/api/v1/me/folders/{folder}/share", json={"share_notes": False}, headers=me
+    ).get_json()
+    assert shared["shared"] is True
+    page = site.get(shared["url"]).get_data(as_text=True)
+    assert "凤翔县土地改革总结" in page and "关于土地改革复查的报告" in page and "私人笔记" not in page
+    theirs = site.post(f"/api/v1/me/folders/{folder}/share", json={}, headers=bearer(site, "res2"))
+    assert theirs.status_code == 404
+    bad = site.post(f"/api/v1/me/folders/{folder}/share", json={"shared": "yes"}, headers=me)
+    assert bad.status_code == 400 and bad.get_json()["field"] == "shared"
+    off = site.post(f"/api/v1/me/folders/{folder}/share", json={"shared": False}, headers=me).get_json()
+    assert off == {"shared": False, "url": None} and site.get(shared["url"]).status_code == 404
+
+
+def test_a_signed_in_browser_session_uses_the_api_with_its_csrf_header(site):
+    from tests.conftest import csrf
+
+    signed_in = site.post("/login", data={"name": "res1", "password": PASSWORD, "csrf_token": csrf(site)})
+    assert signed_in.status_code == 302
+    token = csrf(site, "/me")  # signing in starts a new session, with a new token
+    assert site.post("/api/v1/me/folders", json={"name": "f"}).status_code == 400
+    made = site.post("/api/v1/me/folders", json={"name": "f"}, headers={"X-CSRF-Token": token})
+    assert made.status_code == 201
+    assert [f["name"] for f in site.get("/api/v1/me/folders").get_json()["folders"]] == ["f"]
