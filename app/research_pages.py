@@ -72,7 +72,12 @@ def save_search():
         if request.form.get(key)
     }
     q = request.form.get("q", "")
-    saved = _workspace().save_search(_user(), request.form.get("name") or q or _("全部档案"), q, filters)
+    name = (
+        request.form.get("name")
+        or q[: lantai_of(current_app).settings.workspace_name_length]
+        or _("全部档案")
+    )
+    saved = _workspace().save_search(_user(), name, q, filters)
     flash(_("已保存检索“%(name)s”。", name=saved["name"]), "ok")
     return redirect(url_for("research.home"))
 

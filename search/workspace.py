@@ -96,8 +96,11 @@ class Workspace:
 
     def _run(self, saved: SavedSearch | tuple[str, dict], audience: Audience) -> tuple[int, list[str]]:
         query, filters = (saved.query, saved.filters) if isinstance(saved, SavedSearch) else saved
-        request = parse_request({"q": query, **filters}, self.settings)
-        return self.service.visible_ids(request, audience, self.settings.saved_search_seen_limit)
+        try:
+            request = parse_request({"q": query, **filters}, self.settings)
+            return self.service.visible_ids(request, audience, self.settings.saved_search_seen_limit)
+        except ParamError:  # a filter that no longer holds (its archive is gone): nothing matches
+            return 0, []
 
     # -- saved searches (保存的检索) -----------------------------------------------------------
 

@@ -284,3 +284,17 @@ def test_a_signed_in_browser_session_uses_the_api_with_its_csrf_header(site):
     made = site.post("/api/v1/me/folders", json={"name": "f"}, headers={"X-CSRF-Token": token})
     assert made.status_code == 201
     assert [f["name"] for f in site.get("/api/v1/me/folders").get_json()["folders"]] == ["f"]
+
+
+def test_a_saved_search_whose_archive_is_gone_matches_nothing(site):
+    me = bearer(site, "res1")
+    saved = site.post(
+        "/api/v1/me/searches",
+        json={"name": "x", "query": "土地改革", "filters": {"archive": "test-city"}},
+        headers=me,
+    )
+    assert saved.status_code == 201 and saved.get_json()["total"] == 3
+    store = lantai_of(site.application).store
+    store.remove([("test-city", row["archive_code"]) for row in ROWS])
+    [listed] = site.get("/api/v1/me/searches", headers=me).get_json()["searches"]
+    assert (listed["total"], listed["new_hits"]) == (0, 0)
