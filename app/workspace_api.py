@@ -146,6 +146,12 @@ def delete_folder(folder_id: int):
     return "", 204
 
 
+@me_api.get("/folders/<int:folder_id>/items")
+def items(folder_id: int):
+    """``GET /api/v1/me/folders/<id>/items``: the folder's items as visible now."""
+    return jsonify(items=_workspace().folder(_researcher(), folder_id)["items"])
+
+
 @me_api.post("/folders/<int:folder_id>/items")
 def add_item(folder_id: int):
     """``POST /api/v1/me/folders/<id>/items`` ``{"record_id", "note", "pages", "excerpt"}`` → 201."""

@@ -88,6 +88,7 @@ RECORD_ROUTES = {
         ("POST", "/api/v1/me/searches", "res1", Json({"name": "n", "query": "土地改革"}), ("test-city/J1-2",))
     ],
     "me_api.folder": [("GET", "/api/v1/me/folders/1", "res1", None, ("test-city/J1-2",))],
+    "me_api.items": [("GET", "/api/v1/me/folders/1/items", "res1", None, ("test-city/J1-2",))],
     "me_api.update_folder": [
         ("PATCH", "/api/v1/me/folders/1", "res1", Json({"name": "f"}), ("test-city/J1-2",))
     ],

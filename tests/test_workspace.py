@@ -150,6 +150,7 @@ def test_a_record_closed_after_it_was_saved_shows_its_code_only(site):
     lantai_of(site.application).decide("test-city", "J1-2", "controlled", "重新控制", "boss")
     answer = site.get(f"/api/v1/me/folders/{folder}", headers=me)
     [item] = answer.get_json()["items"]
+    assert site.get(f"/api/v1/me/folders/{folder}/items", headers=me).get_json() == {"items": [item]}
     assert item == {
         "id": item["id"],
         "position": 1,
