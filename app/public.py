@@ -80,6 +80,7 @@ def search():
         sorts=SORT_TITLES,
         sample=lantai.settings.facet_sample_size,
         back=state.querystring(result["page"]),
+        my_folders=_my_folders(),
     )
 
 

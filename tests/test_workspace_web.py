@@ -139,3 +139,22 @@ def test_the_workspace_in_english(site):
     english = page(site, "/me?lang=en")
     assert "My research" in english and "Saved searches" in english and "Topic folder" in english
     assert "New topic folder" in english
+
+
+def test_add_a_result_to_a_folder_from_the_results_page(site):
+    login(site, "res1")
+    assert 'class="add-hit' not in page(site, "/search?q=土地改革")  # no folder yet
+    home = page(site, "/me")
+    site.post("/me/folders", data={"name": "结果专题", "csrf_token": csrf_token(home)})
+    results = page(site, "/search?q=土地改革")
+    forms = re.findall(
+        r'<form method="post" action="/me/items" class="add-hit inline">.*?</form>', results, re.S
+    )
+    assert len(forms) == 2  # J1-1 and J1-2; the closed J1-3 is not a result
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', forms[0]))
+    fields["folder"] = re.search(r'<option value="(\d+)">结果专题', forms[0]).group(1)
+    added = site.post("/me/items", data=fields)
+    assert added.status_code == 302 and "/search?q=" in added.headers["Location"]
+    assert "已加入专题" in page(site, added.headers["Location"])
+    [folder] = lantai_of(site.application).workspace.folders(lantai_of(site.application).users.get("res1"))
+    assert folder["size"] == 1
