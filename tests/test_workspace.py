@@ -299,3 +299,23 @@ def test_a_saved_search_whose_archive_is_gone_matches_nothing(site):
     store.remove([("test-city", row["archive_code"]) for row in ROWS])
     [listed] = site.get("/api/v1/me/searches", headers=me).get_json()["searches"]
     assert (listed["total"], listed["new_hits"]) == (0, 0)
+
+
+def test_every_route_with_a_body_answers_400_for_malformed_json(site):
+    me = bearer(site, "res1")
+    folder = site.post("/api/v1/me/folders", json={"name": "f"}, headers=me).get_json()["id"]
+    item = site.post(f"/api/v1/me/folders/{folder}/items", json={"record_id": "test-city/J1-2"}, headers=me)
+    routes = [
+        ("POST", "/api/v1/me/searches"),
+        ("POST", "/api/v1/me/folders"),
+        ("PATCH", f"/api/v1/me/folders/{folder}"),
+        ("POST", f"/api/v1/me/folders/{folder}/items"),
+        ("PATCH", f"/api/v1/me/folders/{folder}/items/{item.get_json()['id']}"),
+        ("PUT", f"/api/v1/me/folders/{folder}/order"),
+        ("POST", f"/api/v1/me/folders/{folder}/share"),
+    ]
+    for method, url in routes:
+        for body in ('{"name": ', "[1, 2]", "", "null"):
+            answer = site.open(url, method=method, data=body, content_type="application/json", headers=me)
+            assert answer.status_code == 400, (method, url, body)
+            assert "JSON object" in answer.get_json()["error"], (method, url, body)
