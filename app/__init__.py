@@ -56,13 +56,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.labels import KIND_TITLES, archive_label
     from app.public import public
     from app.record_view import file_size_label, record_view
+    from app.research_pages import research
     from app.staff import staff
+    from app.workspace_api import me_api
 
     init_i18n(app)
     app.register_blueprint(public)
     app.register_blueprint(auth)
     app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(api, url_prefix="/api/v1")
+    app.register_blueprint(me_api, url_prefix="/api/v1/me")
+    app.register_blueprint(research)
     # Template helpers of every audience (record.html is rendered by public and staff pages).
     app.jinja_env.globals.update(
         csrf_token=csrf_token,

@@ -76,7 +76,8 @@ def check_csrf() -> None:
     """Refuse a state-changing browser request without the session's CSRF token."""
     if request.method in SAFE_METHODS or request.headers.get("Authorization"):
         return
-    sent = request.form.get("csrf_token", "")
+    # Forms send it as a field; scripts of a signed-in page (JSON) as the X-CSRF-Token header.
+    sent = request.form.get("csrf_token", "") or request.headers.get("X-CSRF-Token", "")
     if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
         abort(400, description=_("表单已过期或并非来自本站，请重新加载页面。"))
 

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_babel import gettext as _
 
 from app import lantai_of
+from app.auth import current_user
 from app.citation import citation
 from app.empty_hints import empty_hints
 from app.facet_links import SearchState, back_link, build_facets, pagination, related_entities
@@ -21,6 +22,7 @@ from app.labels import ENTITY_KINDS, KIND_TITLES, SORT_TITLES
 from app.originals import FileChanged, content_type, download_name, open_verified, page_png, servable
 from app.record_view import pages_view
 from app.timeline import build_timeline
+from app.workspace_api import WORKSPACE_ROLES
 from catalog.policy import ORIGINAL_SHOWN, PUBLIC
 from search.service import ParamError, parse_request
 
@@ -78,6 +80,7 @@ def search():
         sorts=SORT_TITLES,
         sample=lantai.settings.facet_sample_size,
         back=state.querystring(result["page"]),
+        my_folders=_my_folders(),
     )
 
 
@@ -98,8 +101,21 @@ def record(record_id: str):
     data = reading["record"]
     paged = pages_view(data, reading["pages"], reading["originals"])
     return render_template(
-        "record.html", record=data, q=q, paged=paged, back_url=back_link(request.args.get("back", ""))
+        "record.html",
+        record=data,
+        q=q,
+        paged=paged,
+        back_url=back_link(request.args.get("back", "")),
+        my_folders=_my_folders(),
     )
+
+
+def _my_folders() -> list[dict] | None:
+    """The signed-in researcher's topic folders (for "add to folder"), or None."""
+    user = current_user()
+    if user is None or user.role not in WORKSPACE_ROLES:
+        return None
+    return lantai_of(current_app).workspace.folders(user)
 
 
 def _original_gone():

@@ -18,6 +18,7 @@ from indexer.ingest import Ingester, reindex
 from search.backends import open_backend
 from search.base import SearchBackend
 from search.service import SearchService
+from search.workspace import Workspace
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Lantai:
     ingester: Ingester
     users: UserStore
     review: ReviewDesk
+    workspace: Workspace
 
     def decide(
         self,
@@ -79,12 +81,14 @@ def open_lantai(settings: Settings) -> Lantai:
     store = CatalogStore(settings.catalog_url)
     store.load_lexicon()
     backend = open_backend(settings)
+    service = SearchService(settings, store, backend)
     return Lantai(
         settings=settings,
         store=store,
         backend=backend,
-        search=SearchService(settings, store, backend),
+        search=service,
         ingester=Ingester(store, backend, entities=settings.ingest_entities),
         users=store.users(),
         review=ReviewDesk(store, settings),
+        workspace=Workspace(settings, service, store.research()),
     )

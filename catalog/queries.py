@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.engine import Engine
 
 from catalog import audit, maintenance, pages
 from catalog.audit import AuditEntry
 from catalog.pages import FileState, Page
+from catalog.research import ResearchStore
 from catalog.schema import records_table
 from catalog.users import UserStore
 
@@ -33,6 +34,27 @@ class TitledRecord:
     title: str
     access: str
     classification: str
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """What a list of saved records (a topic folder, a saved search) needs of a record: its
+    key, a few catalog fields (题名, 日期, 类别, 责任者, 全宗号) and what the access policy reads."""
+
+    archive: str
+    archive_code: str
+    title: str
+    date: str
+    record_type: str
+    creator: str
+    fonds: str
+    access: str
+    classification: str
+
+    @property
+    def id(self) -> str:
+        """The record's id, ``archive/archive_code``."""
+        return f"{self.archive}/{self.archive_code}"
 
 
 class CatalogQueries:
@@ -60,6 +82,20 @@ class CatalogQueries:
         with self.engine.connect() as conn:
             rows = conn.execute(select(*cols).where(records_table.c.title.in_(wanted))).all()
         return [TitledRecord(r.archive, r.archive_code, r.title, r.access, r.classification) for r in rows]
+
+    def record_summaries(self, ids: Iterable[str]) -> dict[str, RecordSummary]:
+        """Summaries of some records by id (``archive/archive_code``), without their text;
+        missing ids are left out."""
+        wanted = list(dict.fromkeys(tuple(i.split("/", 1)) for i in ids if "/" in i))
+        cols = [records_table.c[name] for name in RecordSummary.__dataclass_fields__]
+        key = tuple_(records_table.c.archive, records_table.c.archive_code)
+        found: dict[str, RecordSummary] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 200):
+                for row in conn.execute(select(*cols).where(key.in_(wanted[start : start + 200]))):
+                    summary = RecordSummary(*row)
+                    found[summary.id] = summary
+        return found
 
     def pages_of(self, archive: str, archive_code: str) -> list[Page]:
         """The pages (页) of a record, in page order ([] for a record without pages)."""
@@ -100,6 +136,10 @@ class CatalogQueries:
     def users(self) -> UserStore:
         """The staff accounts (用户), their tokens and login attempts kept in this catalog."""
         return UserStore(self.engine)
+
+    def research(self) -> ResearchStore:
+        """Researchers' workspaces (研究工作台): saved searches, topic folders, the outbox."""
+        return ResearchStore(self.engine)
 
     def load_lexicon(self) -> int:
         """Add every word learned into this catalog (词表) to the segmenter; returns how

@@ -185,3 +185,58 @@ attempts_table = Table(
     Column("key", String(200), nullable=False, index=True),
     Column("at", Float, nullable=False),
 )
+
+# A researcher's workspace (研究工作台): saved searches, topic folders (专题) and their items.
+saved_searches_table = Table(
+    "saved_searches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("query", Text, nullable=False, default=""),
+    Column("filters", Text, nullable=False, default="{}"),  # JSON: archive, type, year_from, ...
+    Column("created_at", String(32), nullable=False),
+    Column("seen_at", String(32), nullable=False),
+    # JSON list of the record ids among its results when last marked seen (capped).
+    Column("seen_ids", Text, nullable=False, default="[]"),
+)
+
+folders_table = Table(
+    "folders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("created_at", String(32), nullable=False),
+    # A read-only share link (分享链接): its random token, and whether it shows the notes.
+    Column("share_token", String(64), nullable=True, unique=True),
+    Column("share_notes", Boolean, nullable=False, default=False),
+)
+
+folder_items_table = Table(
+    "folder_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("folder_id", Integer, nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("archive", String(64), nullable=False),
+    Column("archive_code", String(128), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("pages", Text, nullable=False, default="[]"),  # JSON list of page numbers
+    Column("excerpt", Text, nullable=False, default=""),
+    Column("added_at", String(32), nullable=False),
+)
+
+# Messages waiting to be sent (e-mail digests of new hits of saved searches).
+outbox_table = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("sent_at", String(32), nullable=True),
+)

@@ -238,6 +238,26 @@ class Settings:
         allowed='a table of archive names, e.g. {"baoji-city": {"zh": "宝鸡市档案馆", '
         '"en": "Baoji Municipal Archives", "place": "宝鸡"}} ("zh" required)',
     )
+    workspace_name_length: int = setting(
+        200,
+        "Longest name of a saved search or topic folder (专题) in a researcher's workspace.",
+        check=positive,
+    )
+    workspace_note_length: int = setting(
+        5000,
+        "Longest note, folder description or excerpt (摘录) in a researcher's workspace, in characters.",
+        check=positive,
+    )
+    folder_item_limit: int = setting(5000, "Most items one topic folder (专题) holds.", check=positive)
+    workspace_folder_limit: int = setting(
+        200, "Most topic folders and most saved searches one researcher keeps (each).", check=positive
+    )
+    saved_search_seen_limit: int = setting(
+        1000,
+        "Results of a saved search remembered when it is saved or marked seen; new hits are "
+        "counted among this many best-ranked results.",
+        check=positive,
+    )
 
     @property
     def catalog_url(self) -> str:

@@ -196,6 +196,23 @@ class SearchService:
             "facets": facets,
         }
 
+    def visible_ids(self, request: SearchRequest, audience: Audience, limit: int) -> tuple[int, list[str]]:
+        """The total of a search as :meth:`search` counts it, and the ids of its best-ranked
+        ``limit`` results ``audience`` may see now, each checked against the catalog by
+        :func:`catalog.policy.view_of` (for a saved search's new hits)."""
+        self.check_archives(request.archives)
+        result = self.backend.search(
+            replace(request, page=1, size=limit, with_facets=False), scope_for(audience)
+        )
+        records = self.store.record_summaries(h.id for h in result.hits)
+        shown = []
+        for hit in result.hits:
+            record = records.get(hit.id)
+            view = self.view(audience, record) if record is not None else None
+            if view is not None and view.shown and (hit.visibility != "full" or view.text):
+                shown.append(hit.id)
+        return max(0, result.total - (len(result.hits) - len(shown))), shown
+
     def _snippet(self, record: Record, visibility: str, terms: list[str], unmasked: bool) -> str:
         length = self.settings.snippet_length
         text = record.text if visibility == "full" and record.text else record.description

@@ -8,7 +8,7 @@ in neither list fails here; one that shows a record without asking
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -43,6 +43,14 @@ ROWS = [
 ]
 TITLES = {f"test-city/{row['archive_code']}": row["title"] for row in ROWS}
 
+
+@dataclass(frozen=True)
+class Json:
+    """A JSON body to send (a form is sent as form fields)."""
+
+    body: dict
+
+
 #: Routes that answer with record data: (method, url, user or None, form) and the record ids
 #: whose view must have been asked (beyond every record whose title the answer shows).
 RECORD_ROUTES = {
@@ -73,6 +81,42 @@ RECORD_ROUTES = {
             ("test-city/J1-3", "test-city/J1-5"),
         )
     ],
+    "me_api.searches": [("GET", "/api/v1/me/searches", "res1", None, ("test-city/J1-2",))],
+    "me_api.saved_search": [("GET", "/api/v1/me/searches/1", "res1", None, ("test-city/J1-2",))],
+    "me_api.mark_seen": [("POST", "/api/v1/me/searches/1/seen", "res1", None, ("test-city/J1-2",))],
+    "me_api.save_search": [
+        ("POST", "/api/v1/me/searches", "res1", Json({"name": "n", "query": "土地改革"}), ("test-city/J1-2",))
+    ],
+    "me_api.folder": [("GET", "/api/v1/me/folders/1", "res1", None, ("test-city/J1-2",))],
+    "me_api.items": [("GET", "/api/v1/me/folders/1/items", "res1", None, ("test-city/J1-2",))],
+    "me_api.update_folder": [
+        ("PATCH", "/api/v1/me/folders/1", "res1", Json({"name": "f"}), ("test-city/J1-2",))
+    ],
+    "me_api.add_item": [
+        (
+            "POST",
+            "/api/v1/me/folders/1/items",
+            "res1",
+            Json({"record_id": "test-city/J1-4"}),
+            ("test-city/J1-4",),
+        ),
+        (
+            "POST",
+            "/api/v1/me/folders/1/items",
+            "res1",
+            Json({"record_id": "test-city/J1-5"}),
+            ("test-city/J1-5",),
+        ),
+    ],
+    "me_api.update_item": [
+        ("PATCH", "/api/v1/me/folders/1/items/1", "res1", Json({"note": "n"}), ("test-city/J1-2",))
+    ],
+    "me_api.reorder": [
+        ("PUT", "/api/v1/me/folders/1/order", "res1", Json({"item_ids": [2, 1]}), ("test-city/J1-2",))
+    ],
+    "research.home": [("GET", "/me", "res1", None, ("test-city/J1-2",))],
+    "research.folder": [("GET", "/me/folders/1", "res1", None, ("test-city/J1-2",))],
+    "research.shared": [("GET", lambda: f"/shared/{SHARED['token']}", None, None, ("test-city/J1-2",))],
 }
 #: Routes that answer no record data, and why.
 NO_RECORD_DATA = {
@@ -83,7 +127,26 @@ NO_RECORD_DATA = {
     "staff.home": "redirects to the queue",
     "staff.decide": "records decisions and redirects (a write, checked by can_decide)",
     "staff.audit_log": "the audit log (admins): who did what, not records",
+    "me_api.folders": "a researcher's folder names and sizes",
+    "me_api.create_folder": "makes an empty folder",
+    "me_api.delete_search": "deletes, answers 204",
+    "me_api.delete_folder": "deletes, answers 204",
+    "me_api.delete_item": "deletes, answers 204",
+    "me_api.share": "answers the share link only",
+    "research.save_search": "saves and redirects (what it counts is shown by research.home)",
+    "research.mark_seen": "marks seen and redirects to the results page",
+    "research.delete_search": "deletes and redirects",
+    "research.create_folder": "makes an empty folder and redirects",
+    "research.update_folder": "renames and redirects",
+    "research.delete_folder": "deletes and redirects",
+    "research.add_item": "adds (asking the policy, as me_api.add_item) and redirects",
+    "research.update_item": "saves a note and redirects",
+    "research.move_item": "reorders and redirects",
+    "research.delete_item": "deletes and redirects",
+    "research.share": "makes a share link and redirects",
 }
+#: The share token of the researcher's folder (made by the ``site`` fixture).
+SHARED: dict[str, str] = {}
 
 
 @pytest.fixture
@@ -94,6 +157,11 @@ def site(client, tmp_path):
     stored = lantai.store.get("test-city", "J1-2")
     lantai.backend.index([replace(index_doc(stored), persons=("李有财",))])
     lantai.users.add("clerk1", "staff", PASSWORD, ("test-city",))
+    researcher = lantai.users.add("res1", "researcher", PASSWORD)
+    lantai.workspace.save_search(researcher, "土改", "土地改革", {})
+    folder = lantai.workspace.create_folder(researcher, "专题", "")
+    lantai.workspace.add_item(researcher, folder["id"], "test-city/J1-2", "", [], "")
+    SHARED["token"] = lantai.workspace.share(researcher, folder["id"], True) or ""
     return client
 
 
@@ -122,8 +190,10 @@ def unasked_records(client, monkeypatch, routes) -> list:
                 tokens.setdefault(user, lantai_of(client.application).users.create_token(user))
                 headers["Authorization"] = f"Bearer {tokens[user]}"
             asked.clear()
-            response = client.open(url, method=method, data=form, headers=headers)
-            assert response.status_code in (200, 404), (endpoint, url, response.status_code)
+            url = url() if callable(url) else url
+            body = {"json": form.body} if isinstance(form, Json) else {"data": form}
+            response = client.open(url, method=method, headers=headers, **body)
+            assert response.status_code in (200, 201, 404), (endpoint, url, response.status_code)
             body = (
                 response.get_data(as_text=True)
                 if response.mimetype.startswith(("text/", "application/json"))

@@ -223,8 +223,27 @@
     window.location.replace(jump.getAttribute("href"));
   }
 
+  // "Add to folder" on a record page: a passage selected in a page's text becomes the
+  // excerpt (摘录), and that page its page number; the server checks both.
+  function setupExcerpt() {
+    var excerpt = document.getElementById("excerpt");
+    var pages = document.getElementById("excerpt-pages");
+    if (!excerpt || !pages) { return; }
+    document.addEventListener("mouseup", function () {
+      var selection = window.getSelection();
+      var text = selection ? selection.toString().trim() : "";
+      if (!text || !selection.anchorNode) { return; }
+      var node = selection.anchorNode.nodeType === 1 ? selection.anchorNode : selection.anchorNode.parentElement;
+      var page = node && node.closest ? node.closest("section.page") : null;
+      if (!page && !(node && node.closest && node.closest("section.fulltext"))) { return; }
+      excerpt.value = text;
+      pages.value = page ? page.id.replace("page-", "") : "";
+    });
+  }
+
   function start() {
     openAtFirstMatch();
+    setupExcerpt();
     Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest]"), setupCombobox);
     Array.prototype.forEach.call(document.querySelectorAll("button[data-copy-target]"), setupCopy);
   }
