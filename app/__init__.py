@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.labels import KIND_TITLES, archive_label
     from app.public import public
     from app.record_view import file_size_label, record_view
+    from app.search_export import search_export
     from app.staff import staff
 
     init_i18n(app)
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(auth)
     app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(api, url_prefix="/api/v1")
+    app.register_blueprint(search_export, url_prefix="/api/v1")
     # Template helpers of every audience (record.html is rendered by public and staff pages).
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
