@@ -54,7 +54,7 @@ def parse_ris(text: str) -> list[list[tuple[str, str]]]:
             current = None
         else:
             current.append((tag, value))
-    assert current is None and text.endswith("\r\n")
+    assert current is None and (text == "" or text.endswith("\r\n"))
     return records
 
 
