@@ -14,7 +14,7 @@ import io
 import re
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from app import lantai_of
 from app.auth import current_audience, current_user
@@ -51,15 +51,37 @@ def hit_item(hit: dict) -> ExportItem:
     )
 
 
-def file_name(query: str, extension: str, day: str) -> str:
-    """The download's name: ``lantai-search-<query>-<day>.<ext>``, the query cut to 30
-    characters of letters, digits and Chinese, ``all`` without one.
+def file_name(kind: str, words: str, extension: str, day: str) -> str:
+    """A download's name: ``lantai-<kind>-<words>-<day>.<ext>``, the words (a query, a
+    folder's name) cut to 30 characters of letters, digits and Chinese, ``all`` without any.
 
-    >>> file_name("宝鸡 红色档案", "csv", "2026-12-02"), file_name("", "ris", "2026-12-02")
-    ('lantai-search-宝鸡-红色档案-2026-12-02.csv', 'lantai-search-all-2026-12-02.ris')
+    >>> file_name("search", "宝鸡 红色档案", "csv", "2026-12-02")
+    'lantai-search-宝鸡-红色档案-2026-12-02.csv'
+    >>> file_name("folder", "", "docx", "2026-12-02")
+    'lantai-folder-all-2026-12-02.docx'
     """
-    words = re.sub(r"[^\w]+", "-", query).strip("-_")[:30].strip("-_")
-    return f"lantai-search-{words or 'all'}-{day}.{extension}"
+    words = re.sub(r"[^\w]+", "-", words).strip("-_")[:30].strip("-_")
+    return f"lantai-{kind}-{words or 'all'}-{day}.{extension}"
+
+
+def export_file(format_name: str, title: str, items: list[ExportItem], kind: str, words: str) -> Response:
+    """``items`` under ``title`` in ``format_name`` (a key of :data:`app.exports.FORMATS`)
+    as an attachment named by :func:`file_name`, never kept in a cache (what a caller may
+    export changes with every decision and sign-in); ``X-Export-Count`` says how many."""
+    export_format = FORMATS[format_name]
+    day = datetime.now(UTC).date().isoformat()
+    response = send_file(
+        io.BytesIO(render(format_name, title, items)),
+        mimetype=export_format.mimetype,
+        as_attachment=True,
+        download_name=file_name(kind, words, export_format.extension, day),
+        etag=False,
+        max_age=0,
+    )
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    response.headers["X-Export-Count"] = str(len(items))
+    return response
 
 
 @search_export.get("/search/export")
@@ -77,7 +99,6 @@ def export():
     answer = lantai.search.export(search_request, current_audience(), lantai.settings.export_max_records)
     items = [hit_item(hit) for hit in answer["hits"]]
     query = search_request.raw_query
-    data = render(name, f"检索结果：{query}" if query else "检索结果", items)
     user = current_user()
     if user is not None:
         params = {key: request.args.getlist(key) for key in request.args if key != "format"}
@@ -87,17 +108,4 @@ def export():
             query,
             {"format": name, "params": params, "items": len(items), "total": answer["total"]},
         )
-    day = datetime.now(UTC).date().isoformat()
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=FORMATS[name].mimetype,
-        as_attachment=True,
-        download_name=file_name(query, FORMATS[name].extension, day),
-        etag=False,
-        max_age=0,
-    )
-    # What a caller may export changes with every decision and sign-in: never kept in a cache.
-    response.cache_control.no_store = True
-    response.cache_control.private = True
-    response.headers["X-Export-Count"] = str(len(items))
-    return response
+    return export_file(name, f"检索结果：{query}" if query else "检索结果", items, "search", query)
