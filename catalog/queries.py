@@ -1,5 +1,6 @@
 """The catalog's front door for the app and search layers (目录库查询): reads of records,
-pages and files, the audit log, the accounts, the lexicon and the index-rebuild lock.
+pages and files, the audit log (read, checked, appended to), the accounts, the lexicon and
+the index-rebuild lock.
 
 These are methods of :class:`catalog.store.CatalogStore` (it inherits them), so that no
 module outside ``catalog/`` needs the engine, a table or a private name of the catalog.
@@ -127,6 +128,12 @@ class CatalogQueries:
         return audit.entries(
             self.engine, actor=actor, action=action, subject=subject, limit=limit, offset=offset
         )
+
+    def append_audit(self, actor: str, action: str, subject: str, detail: dict | None = None) -> AuditEntry:
+        """Append one entry to the audit log (审计日志) in its own transaction, for what a
+        layer above records by itself (an export: who, what, how many items)."""
+        with self.engine.begin() as conn:
+            return audit.append(conn, actor, action, subject, detail)
 
     def verify_audit(self) -> tuple[int, str | None]:
         """Check the audit log's hash chain: ``(entries checked, None)`` or ``(seq, what is

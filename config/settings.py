@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -94,6 +95,24 @@ def _database_url(value: str) -> str | None:
     if value.startswith(("postgresql", "postgres:")) and not _has_module("psycopg"):
         return "names PostgreSQL, whose driver is not installed: pip install 'lantai[postgres]'"
     return None
+
+
+def _smtp_url(value: str) -> str | None:
+    if not value:
+        return None
+    url = urlparse(value)
+    shown = repr(value.replace(f":{url.password}@", ":***@") if url.password else value)
+    try:
+        url.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return f"{shown} has a port that is not a number from 0 to 65535"
+    if url.scheme not in ("smtp", "smtps") or not url.hostname:
+        return f"{shown} is not an SMTP URL such as smtp://mail.example.org:25 or smtps://host:465"
+    return None
+
+
+def _mail_address(value: str) -> str | None:
+    return None if re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", value) else f"{value!r} is not an e-mail address"
 
 
 def _model_folder(value: str) -> str | None:
@@ -197,6 +216,20 @@ class Settings:
     snippet_length: int = setting(160, "Snippet length in characters.", check=positive)
     page_size: int = setting(10, "Results per page by default.", check=positive)
     max_page_size: int = setting(100, "Most results per page a request may ask for.", check=positive)
+    export_max_records: int = setting(
+        1000,
+        "Most results a search export (/api/v1/search/export, CSV/JSON/RIS) holds.",
+        check=between(1, 100_000),
+    )
+    smtp_url: str = setting(
+        "",
+        "SMTP server that sends e-mail (saved-search digests), e.g. smtp://mail.example.org:25 "
+        "or smtps://user:password@host:465; empty: mail waits in the outbox.",
+        check=_smtp_url,
+    )
+    mail_from: str = setting(
+        "lantai@localhost", "Sender address (From) of the e-mail Lantai sends.", check=_mail_address
+    )
     host: str = setting("127.0.0.1", "Address `lantai serve` listens on.")
     port: int = setting(8000, "Port `lantai serve` listens on.", check=between(1, 65535))
     secret_key: str = setting("", "Secret key for sessions; generated into data_dir when empty.")

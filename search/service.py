@@ -144,6 +144,12 @@ class SearchService:
         or lags), or one matched on a text the caller may no longer read, is left out,
         counted out of the total and logged for reindexing.
         """
+        return self._search(request, audience)[0]
+
+    def _search(
+        self, request: SearchRequest, audience: Audience
+    ) -> tuple[dict, dict[str, Record], dict[str, View]]:
+        """:meth:`search`'s answer, with the catalog records of its hits and their views."""
         self.check_archives(request.archives)
         scope = scope_for(audience)
         result = self.backend.search(request, scope)
@@ -185,7 +191,7 @@ class SearchService:
                 hit_json.update(access=record.access, classification=record.classification)
             hits.append(hit_json)
         facets = {name: result.facets.get(name, {}) for name in FACETS}
-        return {
+        answer = {
             "query": request.raw_query,
             "total": max(0, result.total - len(stale)),
             "total_is_exact": result.total_is_exact,
@@ -195,6 +201,23 @@ class SearchService:
             "hits": hits,
             "facets": facets,
         }
+        return answer, records, views
+
+    def export(self, request: SearchRequest, audience: Audience, limit: int) -> dict:
+        """The first ``limit`` results of ``request`` for an export (检索结果导出), decided
+        record by record exactly as :meth:`search` decides them (its page and size are not
+        used): ``{"query", "total", "total_is_exact", "hits"}``, each hit as in
+        :meth:`search` plus its ``"creator"`` (责任者, for the citation). A hit whose text
+        the caller may not read (目录开放) has no ``snippet`` and no ``pages``: catalog
+        fields only.
+        """
+        plain = replace(request, page=1, size=limit, with_facets=False)
+        answer, records, views = self._search(plain, audience)
+        for hit in answer["hits"]:
+            hit["creator"] = records[hit["id"]].creator
+            if hit["visibility"] != "full" or not views[hit["id"]].text:
+                hit.update(snippet="", pages=[])
+        return {key: answer[key] for key in ("query", "total", "total_is_exact", "hits")}
 
     def visible_ids(self, request: SearchRequest, audience: Audience, limit: int) -> tuple[int, list[str]]:
         """The total of a search as :meth:`search` counts it, and the ids of its best-ranked

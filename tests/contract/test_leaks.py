@@ -1,7 +1,8 @@
 """Leak suite: random holdings, queries made of the records' own words, on every backend.
 
 For the anonymous public, no record whose visibility is ``none`` may appear anywhere
-(hits, totals, facet counts, suggestions, record pages, page images, original files), and
+(hits, totals, facet counts, suggestions, record pages, page images, original files,
+search exports in every format), and
 a ``catalog`` record never matches on, nor shows, its text (nor its pages' images or its
 file). No page with personal data is served as an image, no file with it is downloaded.
 A staff member of one archive sees nothing closed of another.
@@ -9,6 +10,9 @@ A staff member of one archive sees nothing closed of another.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import shutil
 import tempfile
 import uuid
@@ -23,6 +27,7 @@ from hypothesis import strategies as st
 from analyzers.normalize import normalize
 from analyzers.pii import is_resident_id
 from app import create_app, lantai_of
+from app.citation import citation
 from app.runtime import open_lantai
 from catalog.policy import PUBLIC, Audience, public_visibility
 from config import load_settings
@@ -31,6 +36,7 @@ from search.service import parse_request
 from tests.conftest import answer_without_path, buffered_client, postgres_database, write_jsonl
 from tests.contract.conftest import BACKENDS
 from tests.fixtures.ingest import make
+from tests.test_exports import parse_ris
 
 WORDS = [
     "土地",
@@ -372,3 +378,88 @@ def test_status_checks_and_the_queue_show_staff_nothing_beyond_their_view(backen
         queued = {i.record.id for i in lantai.search.queue(staff, today=far)}
         assert queued <= own, queued - own
         assert not lantai.search.queue(PUBLIC, today=far)
+
+
+EXPORT_FORMATS = ("csv", "json", "ris")
+
+
+def export_items(fmt: str, data: bytes) -> list[dict]:
+    """The items of a search export read back: ``{"id", "archive_code", "title", "citation",
+    "excerpt"}`` each, whatever the format."""
+    if fmt == "json":
+        return json.loads(data.decode("utf-8"))["items"]
+    if fmt == "csv":
+        rows = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        names = {
+            "记录标识": "id",
+            "档号": "archive_code",
+            "题名": "title",
+            "引用格式": "citation",
+            "摘录": "excerpt",
+        }
+        return [{key: row[header] for header, key in names.items()} for row in rows]
+    items = []
+    for tags in parse_ris(data.decode("utf-8")):
+        notes = [v for t, v in tags if t == "N1"]
+        fields = dict(tags)
+        items.append(
+            {
+                "id": fields["C1"],
+                "archive_code": fields["AN"],
+                "title": fields["TI"],
+                "citation": next(n.split("：", 1)[1] for n in notes if n.startswith("引用格式：")),
+                "excerpt": next((n.split("：", 1)[1] for n in notes if n.startswith("摘录")), ""),
+            }
+        )
+    return items
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@LEAK_SETTINGS
+@given(rows=holdings())
+def test_search_exports_hold_nothing_their_caller_may_not_see(backend, request, rows):
+    by_id = {f"{r['archive']}/{r['archive_code']}": r for r in rows}
+    closed = {i for i, r in by_id.items() if visibility_of(r) == "none"}
+    visible_titles = {r["title"] for i, r in by_id.items() if i not in closed}
+    closed_titles = {by_id[i]["title"] for i in closed} - visible_titles
+    staff_forbidden = {
+        i
+        for i, r in by_id.items()
+        if i in closed and (r["archive"] != "city-a" or r["classification"] != "无")
+    }
+    queries = [""] + sorted({q for r in rows for q in (r["title"], r["archive_code"], *queries_for(r)[:1])})
+    with runtime_on(backend, request, rows) as (lantai, config):
+        app = create_app(config)
+        request.addfinalizer(lantai_of(app).close)  # its own runtime: its catalog connections
+        client = buffered_client(app)
+        with app.app_context():
+            citations = {i: citation(r) for i, r in by_id.items()}
+        lantai.users.add("clerk", "staff", "correct horse battery", ("city-a",))
+        staff = {"Authorization": f"Bearer {lantai.users.create_token('clerk')}"}
+        for n, q in enumerate(queries):
+            total = search(lantai, PUBLIC, q)["total"]
+            # every format for all records (q=""), then one format a query in turn
+            for fmt in EXPORT_FORMATS if not q else [EXPORT_FORMATS[n % len(EXPORT_FORMATS)]]:
+                response = client.get("/api/v1/search/export", query_string={"format": fmt, "q": q})
+                assert response.status_code == 200, (q, fmt)
+                items = export_items(fmt, response.data)
+                ids = [item["id"] for item in items]
+                assert not set(ids) & closed, (q, fmt)
+                assert len(ids) == total == int(response.headers["X-Export-Count"]), (q, fmt)
+                raw = (
+                    response.data.decode("utf-8-sig").replace(q, "")
+                    if q
+                    else response.data.decode("utf-8-sig")
+                )
+                assert not [t for t in closed_titles if t in raw], (q, fmt)  # (a JSON title says q)
+                assert all(n not in raw for n in ID_NUMBERS + ["13912345678"]), (q, fmt)
+                for item in items:
+                    source = by_id[item["id"]]
+                    assert item["title"] == source["title"] and item["archive_code"] == source["archive_code"]
+                    assert item["citation"] == citations[item["id"]]
+                    if visibility_of(source) == "catalog":  # catalog fields only: no text, no snippet
+                        assert item["excerpt"] == "", (q, fmt, item)
+            if not q:
+                assert total == len(by_id) - len(closed)
+            own = client.get("/api/v1/search/export", query_string={"format": "json", "q": q}, headers=staff)
+            assert not {i["id"] for i in export_items("json", own.data)} & staff_forbidden, q

@@ -1,9 +1,9 @@
 """No input answers 5xx (issue 12, point 5), on every backend.
 
 Arbitrary strings and parameter values go to the query parser, ``/api/v1/search``,
-``/search``, ``/api/v1/suggest`` and ``lantai search``: every answer is 200, or 400 with a
-message; never a server error, never a traceback. Inputs hypothesis found are kept below
-as regular tests.
+``/search``, ``/api/v1/suggest``, ``/api/v1/search/export`` and ``lantai search``: every
+answer is 200, or 400 with a message; never a server error, never a traceback. Inputs
+hypothesis found are kept below as regular tests.
 """
 
 from __future__ import annotations
@@ -102,6 +102,10 @@ def check_http(client, q: str, extra: dict[str, str]) -> None:
             assert data["total"] >= len(data["hits"])
     suggest = client.get("/api/v1/suggest", query_string={"q": q, **extra})
     assert suggest.status_code == 200, (q, suggest.status_code)
+    export = client.get("/api/v1/search/export", query_string={"format": "ris", "q": q, **extra})
+    assert export.status_code in (200, 400), (q, extra, export.status_code)
+    if export.status_code == 400:
+        assert export.get_json()["parameter"] in (*PARAMS, "q"), (q, extra)
 
 
 def check_cli(cli, q: str, extra: dict[str, str]) -> None:
