@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from app import lantai_of
 from app.auth import current_user, roles_required, safe_next
+from app.folder_export import folder_download
 from app.workspace_api import WORKSPACE_ROLES
 from catalog.users import User
 from search.workspace import NotFound, Workspace, WorkspaceError
@@ -112,6 +113,13 @@ def create_folder():
 def folder(folder_id: int):
     """A topic folder with its items as visible now, notes to edit, order and share link."""
     return render_template("research_folder.html", folder=_workspace().folder(_user(), folder_id))
+
+
+@research.get("/me/folders/<int:folder_id>/export")
+@roles_required(*WORKSPACE_ROLES)
+def export_folder(folder_id: int):
+    """Download the folder as CSV, JSON, RIS or a DOCX compilation (资料汇编)."""
+    return folder_download(_user(), folder_id, request.args.get("format", ""))
 
 
 @research.post("/me/folders/<int:folder_id>")

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from app import NOT_FOUND, lantai_of
 from app.auth import current_user
+from app.folder_export import folder_download
 from catalog.users import User
 from search.workspace import NotFound, Workspace, WorkspaceError
 
@@ -128,6 +129,13 @@ def create_folder():
 def folder(folder_id: int):
     """``GET /api/v1/me/folders/<id>``: the folder with its items as visible now."""
     return jsonify(_workspace().folder(_researcher(), folder_id))
+
+
+@me_api.get("/folders/<int:folder_id>/export")
+def export_folder(folder_id: int):
+    """``GET /api/v1/me/folders/<id>/export?format=csv|json|ris|docx``: the folder as a file
+    with citations (see :mod:`app.folder_export`); 400 naming ``format`` for an unknown one."""
+    return folder_download(_researcher(), folder_id, request.args.get("format", ""))
 
 
 @me_api.patch("/folders/<int:folder_id>")

@@ -92,6 +92,9 @@ RECORD_ROUTES = {
         ("POST", "/api/v1/me/searches", "res1", Json({"name": "n", "query": "土地改革"}), ("test-city/J1-2",))
     ],
     "me_api.folder": [("GET", "/api/v1/me/folders/1", "res1", None, ("test-city/J1-2",))],
+    "me_api.export_folder": [
+        ("GET", "/api/v1/me/folders/1/export?format=json", "res1", None, ("test-city/J1-2",))
+    ],
     "me_api.items": [("GET", "/api/v1/me/folders/1/items", "res1", None, ("test-city/J1-2",))],
     "me_api.update_folder": [
         ("PATCH", "/api/v1/me/folders/1", "res1", Json({"name": "f"}), ("test-city/J1-2",))
@@ -120,6 +123,7 @@ RECORD_ROUTES = {
     ],
     "research.home": [("GET", "/me", "res1", None, ("test-city/J1-2",))],
     "research.folder": [("GET", "/me/folders/1", "res1", None, ("test-city/J1-2",))],
+    "research.export_folder": [("GET", "/me/folders/1/export?format=csv", "res1", None, ("test-city/J1-2",))],
     "research.shared": [("GET", lambda: f"/shared/{SHARED['token']}", None, None, ("test-city/J1-2",))],
 }
 #: Routes that answer no record data, and why.

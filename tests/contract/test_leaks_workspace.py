@@ -12,6 +12,9 @@ closed record in a total or in new hits.
 
 from __future__ import annotations
 
+import io
+
+import docx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -121,6 +124,15 @@ def test_saved_records_closed_later_never_reappear_in_the_workspace(backend, req
             "folder page": client.get(f"/me/folders/{folder}", headers=me).get_data(as_text=True),
             "share link": shared.get_data(as_text=True),
         }
+        for name in ("csv", "json", "ris", "docx"):  # the folder's exports (专题导出)
+            exported = client.get(f"/api/v1/me/folders/{folder}/export?format={name}", headers=me)
+            assert exported.status_code == 200, (name, exported.data[:200])
+            assert exported.headers["X-Export-Count"] == str(len(fate))
+            bodies[f"{name} export"] = (
+                "\n".join(p.text for p in docx.Document(io.BytesIO(exported.data)).paragraphs)
+                if name == "docx"
+                else exported.data.decode("utf-8-sig")
+            )
         for where, body in bodies.items():
             for title in hidden_titles:
                 assert title not in body, (where, title)
