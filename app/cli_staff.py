@@ -14,7 +14,7 @@ from config import Settings
 
 
 def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
-    """Add, list or disable accounts."""
+    """Add, list or disable accounts, or set the e-mail address their digests go to."""
     from app.runtime import open_lantai
     from catalog.users import UserError
 
@@ -27,7 +27,14 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
                 raise UserError("--role is required")
             password = os.environ.get("LANTAI_PASSWORD") or _ask_password()
             user = users.add(args.name, args.role, password, tuple(args.archive or ()), args.clearance)
+            if args.email:
+                user = users.set_email(user.name, args.email)
             print(f"user {user.name} added ({user.role})", file=sys.stderr)
+        elif args.action == "email":
+            if args.email is None:
+                raise UserError("'user email' needs --email ADDRESS ('' removes it)")
+            user = users.set_email(args.name, args.email)
+            print(f"user {user.name}: digests {'to ' + user.email if user.email else 'off'}", file=sys.stderr)
         elif args.action == "list":
             rows: list[dict[str, Any]] = [
                 {
@@ -36,6 +43,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
                     "archives": list(u.archives),
                     "clearance": u.clearance,
                     "disabled": u.disabled,
+                    "email": u.email,
                 }
                 for u in users.list()
             ]
@@ -212,14 +220,29 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
 
 
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue and send the e-mail digests of new hits of saved searches (see app.digests)."""
+    from app.digests import send_digests
+    from app.runtime import open_lantai
+
+    lantai = open_lantai(settings)
+    try:
+        summary = send_digests(lantai)
+    finally:
+        lantai.close()
+    print_json(summary)
+    return 0 if not summary["waiting"] or not settings.smtp_url else 1
+
+
 def add_staff_commands(sub: Any) -> None:
-    """Register ``user``, ``token``, ``review`` and ``audit`` on the ``lantai`` parser."""
+    """Register ``user``, ``token``, ``review``, ``audit`` and ``digest`` on the ``lantai`` parser."""
     p = sub.add_parser("user", help="add, list or disable accounts")
-    p.add_argument("action", choices=("add", "list", "disable"))
+    p.add_argument("action", choices=("add", "list", "disable", "email"))
     p.add_argument("name", nargs="?")
     p.add_argument("--role", choices=("researcher", "staff", "reviewer", "admin"))
     p.add_argument("--archive", action="append", help="archive the user serves (repeat)")
     p.add_argument("--clearance", action="store_true", help="may see classified records")
+    p.add_argument("--email", help="where digests of new hits go (add, email; '' removes it)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_user)
 
@@ -259,3 +282,6 @@ def add_staff_commands(sub: Any) -> None:
     p.add_argument("--subject")
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("digest", help="send the e-mail digests of new hits of saved searches")
+    p.set_defaults(func=cmd_digest)

@@ -394,6 +394,13 @@ class ResearchStore:
             ).all()
         return [dict(r._mapping) for r in rows]
 
+    def mark_sent(self, ids: list[int]) -> None:
+        """Note messages of the outbox as sent now."""
+        if not ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(outbox_table.update().where(outbox_table.c.id.in_(ids)).values(sent_at=_now()))
+
     # -- helpers ------------------------------------------------------------------------------
 
     def _count(self, table, where) -> int:

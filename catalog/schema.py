@@ -167,6 +167,7 @@ users_table = Table(
     Column("password_hash", Text, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", String(32), nullable=False),
+    Column("email", String(254), nullable=True),  # where digests go; none: no digest
 )
 
 tokens_table = Table(

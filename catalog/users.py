@@ -27,6 +27,28 @@ from catalog.schema import attempts_table, tokens_table, users_table
 
 ACCOUNT_ROLES = ("researcher", "staff", "reviewer", "admin")
 _NAME = re.compile(r"^[\w.@-]{2,64}$")
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
+def checked_email(address: str) -> str | None:
+    """A user's e-mail address, stripped; None for an empty one; :class:`UserError` naming
+    the field for one that is not an address.
+
+    >>> checked_email(" li.ming@example.org "), checked_email("")
+    ('li.ming@example.org', None)
+    >>> checked_email("li.ming")
+    Traceback (most recent call last):
+    ...
+    catalog.users.UserError: email 'li.ming': not an e-mail address
+    """
+    address = (address or "").strip()
+    if not address:
+        return None
+    if len(address) > 254 or not _EMAIL.match(address):
+        raise UserError(f"email {address!r}: not an e-mail address")
+    return address
+
+
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -44,6 +66,7 @@ class User:
     archives: tuple[str, ...]
     clearance: bool
     disabled: bool
+    email: str | None = None
 
     @property
     def audience(self) -> Audience:
@@ -88,7 +111,9 @@ def _user(row) -> User:
         archives = tuple(json.loads(row.archives))
     except (TypeError, ValueError):
         archives = ()  # fail closed: unreadable scope is no scope
-    return User(row.id, row.name, row.role, archives, bool(row.clearance), bool(row.disabled))
+    return User(
+        row.id, row.name, row.role, archives, bool(row.clearance), bool(row.disabled), row.email or None
+    )
 
 
 class UserStore:
@@ -177,6 +202,26 @@ class UserStore:
             conn.execute(users_table.update().where(users_table.c.id == row.id).values(disabled=True))
             conn.execute(delete(tokens_table).where(tokens_table.c.user_id == row.id))
             audit.append(conn, by, "user.disable", name)
+
+    def set_email(self, name: str, email: str, by: str = "cli") -> User:
+        """Set (or with "" remove) the e-mail address digests go to; audited."""
+        address = checked_email(email)
+        with self.engine.begin() as conn:
+            done = conn.execute(users_table.update().where(users_table.c.name == name).values(email=address))
+            if done.rowcount == 0:
+                raise UserError(f"no user {name!r}")
+            audit.append(conn, by, "user.email", name, {"set": address is not None})
+        return self.get(name)  # type: ignore[return-value]
+
+    def with_email(self) -> tuple[User, ...]:
+        """Enabled accounts with an e-mail address, by name (the digests' readers)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(users_table)
+                .where(users_table.c.email.is_not(None), users_table.c.disabled.is_(False))
+                .order_by(users_table.c.name)
+            ).all()
+        return tuple(_user(r) for r in rows)
 
     def authenticate(self, name: str, password: str, source: str = "") -> User | None:
         """The user when name and password match an enabled account; audited either way."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import json
 import re
 import socket
@@ -9,9 +10,11 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterable
+from email import policy
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -255,3 +258,42 @@ def opensearch_script(
 def start_opensearch(env: dict[str, str] | None = None) -> str:
     """Start a real OpenSearch node (or find it running) and return its URL."""
     return started_url("opensearch", lambda: opensearch_script("start", 900, env))
+
+
+# -- a real SMTP server (aiosmtpd), for mail the service sends -----------------------------
+
+
+class Inbox:
+    """An SMTP handler keeping what it receives; refuses recipients named in ``refuse``."""
+
+    def __init__(self, refuse: tuple[str, ...] = ()) -> None:
+        self.received: list[tuple[str, list[str], email.message.EmailMessage]] = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """Start a real SMTP server; yields ``(url, inbox, controller)``, stopped after the test."""
+    servers = []
+
+    def start(refuse: tuple[str, ...] = (), **options):
+        inbox = Inbox(refuse)
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
+        controller.start()
+        servers.append(controller)
+        return f"smtp://127.0.0.1:{controller.port}", inbox
+
+    yield start
+    for controller in servers:
+        controller.stop()

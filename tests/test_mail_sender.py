@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import email
-from email import policy
-
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from app.mail_sender import send_mail
@@ -21,42 +17,6 @@ DIGEST = [
     ),
     ("wang.fang@example.org", "兰台：新结果", "“红色档案”有 1 条新结果。"),
 ]
-
-
-class Inbox:
-    """An SMTP handler keeping what it receives; refuses recipients named in ``refuse``."""
-
-    def __init__(self, refuse: tuple[str, ...] = ()) -> None:
-        self.received: list[tuple[str, list[str], email.message.EmailMessage]] = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    """Start a real SMTP server; yields ``(url, inbox, controller)``, stopped after the test."""
-    servers = []
-
-    def start(refuse: tuple[str, ...] = (), **options):
-        inbox = Inbox(refuse)
-        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
-        controller.start()
-        servers.append(controller)
-        return f"smtp://127.0.0.1:{controller.port}", inbox
-
-    yield start
-    for controller in servers:
-        controller.stop()
 
 
 def settings_for(url: str):
