@@ -20,8 +20,10 @@ def send_digests(lantai: Lantai) -> dict[str, int]:
     readers = {u.id: u for u in lantai.users.with_email() if u.role in WORKSPACE_ROLES}
     queued = sum(lantai.workspace.queue_digest(user) is not None for user in readers.values())
     outbox = [m for m in lantai.workspace.store.unsent_messages() if m["user_id"] in readers]
-    mails = [(readers[m["user_id"]].email or "", m["subject"], m["body"]) for m in outbox]
-    waiting = send_mail(mails, lantai.settings)
-    sent = outbox[: len(outbox) - waiting]
-    lantai.workspace.store.mark_sent([m["id"] for m in sent])
-    return {"queued": queued, "sent": len(sent), "waiting": waiting}
+    sent: list[int] = []
+    for message in outbox:  # one by one: an address the server refuses holds up no other
+        mail = (readers[message["user_id"]].email or "", message["subject"], message["body"])
+        if send_mail([mail], lantai.settings) == 0:
+            sent.append(message["id"])
+    lantai.workspace.store.mark_sent(sent)
+    return {"queued": queued, "sent": len(sent), "waiting": len(outbox) - len(sent)}
