@@ -28,7 +28,15 @@ from search.base import (
     batched,
 )
 from search.query_terms import char_tokens, word_tokens
-from search.sqlite_query import COLUMNS, MATCH_COLUMNS, MATCHES_TABLE, matched_sql, visibility_sql
+from search.sqlite_query import (
+    COLUMNS,
+    KEPT,
+    MATCH_COLUMNS,
+    MATCHES_TABLE,
+    browse_sql,
+    matched_sql,
+    visibility_sql,
+)
 
 FACET_LIMIT = 100  # archive, year, record_type
 ENTITY_FACET_LIMIT = 30
@@ -362,11 +370,14 @@ class SqliteBackend:
         return result
 
     def _search(self, conn: sqlite3.Connection, request: SearchRequest, scope: Scope) -> SearchResult:
-        matched, params = matched_sql(request, scope)
-        conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched}", params)
-        total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
-        hits = self._page(conn, request, total)
-        facets = self._facets(conn, total) if request.with_facets else {}
+        if request.query is None:
+            total, hits, facets = self._browse(conn, request, scope)
+        else:
+            matched, params = matched_sql(request, scope)
+            conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched}", params)
+            total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
+            hits = self._page(conn, request, total)
+            facets = self._facets(conn, total) if request.with_facets else {}
         return SearchResult(
             total=total,
             hits=hits,
@@ -374,6 +385,43 @@ class SqliteBackend:
             total_is_exact=total <= self.exact_total_limit,
             facets_sampled=request.with_facets and total > self.facet_sample_size,
         )
+
+    def _browse(
+        self, conn: sqlite3.Connection, request: SearchRequest, scope: Scope
+    ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
+        """Browsing without a query (浏览): the total, the page and the facets read from
+        ``docs`` directly, in the order and with the facet sample a search gives (every
+        score is 0, so the sample is the first records by rowid), without copying every
+        visible record into the matches table."""
+        where, where_params, vis, vis_params = browse_sql(request, scope)
+        total = conn.execute(f"SELECT count(*) FROM docs d WHERE {where}", where_params).fetchone()[0]
+        hits: list[Hit] = []
+        offset = (request.page - 1) * request.size
+        if offset < total:
+            direction = " DESC" if request.sort == "date_desc" else ""
+            order = (
+                f"CASE WHEN d.date = '' THEN 1 ELSE 0 END, d.date{direction}, d.id"
+                if request.sort != "relevance"
+                else "d.date, d.id"
+            )
+            code_first = (
+                "CASE WHEN d.rowid IN (SELECT rowid FROM docs WHERE lower(archive_code) = "
+                "lower(?)) THEN 0 ELSE 1 END"
+            )
+            rows = conn.execute(
+                f"SELECT d.id, {vis} FROM docs d WHERE {where} ORDER BY {code_first}, {order} "
+                "LIMIT ? OFFSET ?",
+                [*vis_params, *where_params, request.raw_query.strip(), request.size, offset],
+            ).fetchall()
+            hits = [Hit(id=row[0], score=0.0, visibility=row[1]) for row in rows]
+        if not request.with_facets:
+            return total, hits, {}
+        conn.execute(
+            f"INSERT INTO temp.matches ({MATCH_COLUMNS}) SELECT d.rowid, 0.0, {vis}, {KEPT} "
+            f"FROM docs d WHERE {where} ORDER BY d.rowid LIMIT ?",
+            [*vis_params, *where_params, self.facet_sample_size],
+        )
+        return total, hits, self._facets(conn, min(total, self.facet_sample_size))
 
     def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
         """The requested page of the matches, in the requested order.

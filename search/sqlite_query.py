@@ -167,6 +167,21 @@ def matched_sql(request: SearchRequest, scope: Scope) -> tuple[str, list]:
     return " UNION ALL ".join(parts), params
 
 
+def browse_sql(request: SearchRequest, scope: Scope) -> tuple[str, list, str, list]:
+    """For a request without a query (browsing, 浏览): the condition on ``docs d`` of every
+    visible, filtered record, and the visibility each is shown with, as
+    ``(where, where_params, vis, vis_params)``.
+
+    The same records as :func:`matched_sql` gives for no query (its two branches are
+    disjoint: text visible, or else 目录开放), read from ``docs`` alone.
+    """
+    text_sql, text_params = visibility_sql(scope)
+    filters, filter_params = filter_sql(request)
+    vis = f"CASE WHEN {text_sql} THEN 'full' ELSE 'catalog' END"
+    where = f"({text_sql} OR d.visibility = 'catalog') AND {filters}"
+    return where, [*text_params, *filter_params], vis, list(text_params)
+
+
 def filter_sql(request: SearchRequest) -> tuple[str, list]:
     clauses: list[str] = []
     params: list = []

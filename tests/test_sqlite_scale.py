@@ -7,10 +7,11 @@ import sqlite3
 
 import pytest
 
-from catalog.policy import PUBLIC, operator_audience, scope_for
+from catalog.policy import PUBLIC, audience_for, operator_audience, scope_for
+from search import sqlite_fts
 from search.service import parse_request
 from search.sqlite_fts import SqliteBackend
-from search.sqlite_query import matched_sql
+from search.sqlite_query import MATCH_COLUMNS, matched_sql
 from tests.conftest import record, write_jsonl
 
 ROWS = [record(f"S-{n:03d}", f"关于土地改革第{n}号文件", text="土地改革工作全面展开。") for n in range(12)]
@@ -82,3 +83,69 @@ def test_a_rebuild_leaves_one_index_with_statistics(loaded):
     assert {"docs", "doc_entities", "docs_code_lower", "doc_entities_record"} <= tables
     assert "docs" in stats
     assert search(loaded, q="土地改革")["total"] == 12
+
+
+BROWSED = [
+    record(
+        f"B-{n:03d}",
+        f"第{n}号{kind}",
+        date=date,
+        record_type=kind,
+        access=access,
+        text="档案正文。",
+    )
+    for n, (kind, date, access) in enumerate(
+        (kind, date, access)
+        for kind in ("文书", "照片", "红色档案")
+        for date in ("1950-03-01", "", "1962", "1949-10-01")
+        for access in ("open", "catalog_only", "unreviewed")
+    )
+]
+
+
+def answered_by_the_match_table(backend, request, scope):
+    """What the general path (every match copied into the matches table) answers."""
+    conn = backend._reader()
+    conn.execute("BEGIN")
+    try:
+        sql, params = matched_sql(request, scope)
+        conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {sql}", params)
+        total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
+        return total, backend._page(conn, request, total), backend._facets(conn, total)
+    finally:
+        conn.execute("DELETE FROM temp.matches")
+        conn.execute("DELETE FROM temp.sample")
+        conn.execute("COMMIT")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {},
+        {"type": "文书", "sort": "date"},
+        {"sort": "date_desc", "page": "2", "size": "5"},
+        {"year_from": "1950", "sort": "date"},
+        {"archive": "test-city", "page": "3", "size": "10"},
+        {"type": "照片", "sort": "date_desc", "page": "9"},  # past the end
+    ],
+)
+@pytest.mark.parametrize("who", ["public", "staff"])
+def test_browsing_reads_the_records_without_a_match_and_answers_as_a_search_does(
+    lantai, tmp_path, monkeypatch, args, who
+):
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", BROWSED)]).failed == 0
+    backend = lantai.backend
+    backend.facet_sample_size = 7  # fewer than the records: the facets are sampled
+    audience = PUBLIC if who == "public" else audience_for("staff", ["test-city"])
+    request = parse_request(args, lantai.settings)
+    expected = answered_by_the_match_table(backend, request, scope_for(audience))
+
+    def no_match(*_args):
+        raise AssertionError("browsing ran the full-text match")
+
+    monkeypatch.setattr(sqlite_fts, "matched_sql", no_match)
+    result = backend.search(request, scope_for(audience))
+    assert (result.total, result.hits, result.facets) == expected
+    if not args:  # open and 目录开放 for the public; every record for its own staff
+        assert result.total == (24 if who == "public" else 36)
+    assert result.facets_sampled == (result.total > 7)
