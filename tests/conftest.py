@@ -176,6 +176,14 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def add_workspace_users(lantai: Lantai, password: str) -> None:
+    """Two researchers (``res1``, ``res2``) and an admin of every archive (``boss``), the
+    accounts of the workspace tests."""
+    lantai.users.add("res1", "researcher", password)
+    lantai.users.add("res2", "researcher", password)
+    lantai.users.add("boss", "admin", password, ("*",), clearance=True)
+
+
 def record(code: str, title: str, **fields) -> dict:
     """An input row for archive ``test-city`` with sensible defaults (open, unclassified)."""
     row = {

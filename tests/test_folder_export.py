@@ -12,7 +12,7 @@ import docx
 import pytest
 
 from app import lantai_of
-from tests.conftest import csrf, record, write_jsonl
+from tests.conftest import add_workspace_users, csrf, record, write_jsonl
 from tests.fixtures.ingest import make
 
 PASSWORD = "correct horse battery"
@@ -31,9 +31,7 @@ def folder(client, tmp_path):
     lantai = lantai_of(client.application)
     make.text_pdf(tmp_path / "J1-1.pdf", ["宝鸡县土地改革第一页", "第二页：全县成立农民协会。"])
     assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", ROWS)]).failed == 0
-    lantai.users.add("res1", "researcher", PASSWORD)
-    lantai.users.add("res2", "researcher", PASSWORD)
-    lantai.users.add("boss", "admin", PASSWORD, ("*",), clearance=True)
+    add_workspace_users(lantai, PASSWORD)
     me = bearer(client, "res1")
     made = client.post("/api/v1/me/folders", json={"name": "土改专题"}, headers=me).get_json()
     items = f"/api/v1/me/folders/{made['id']}/items"

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from app import lantai_of
-from tests.conftest import csrf, csrf_token, record, write_jsonl
+from tests.conftest import add_workspace_users, csrf, csrf_token, record, write_jsonl
 from tests.fixtures.ingest import make
 
 PASSWORD = "correct horse battery"
@@ -25,9 +25,7 @@ def site(client, tmp_path):
     lantai = lantai_of(client.application)
     make.text_pdf(tmp_path / "J1-1.pdf", ["宝鸡县土地改革第一页", "第二页：全县成立农民协会。"])
     assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", ROWS)]).failed == 0
-    lantai.users.add("res1", "researcher", PASSWORD)
-    lantai.users.add("res2", "researcher", PASSWORD)
-    lantai.users.add("boss", "admin", PASSWORD, ("*",), clearance=True)
+    add_workspace_users(lantai, PASSWORD)
     return client
 
 
