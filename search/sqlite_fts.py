@@ -7,6 +7,7 @@ every SQL statement (hits, totals, facets, suggestions), never applied afterward
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sqlite3
@@ -33,10 +34,18 @@ from search.sqlite_query import (
     KEPT,
     MATCH_COLUMNS,
     MATCHES_TABLE,
+    Branch,
+    branches,
     browse_sql,
+    candidates_sql,
+    code_match_sql,
+    count_sql,
     matched_sql,
+    tags_text,
     visibility_sql,
 )
+
+log = logging.getLogger("lantai.search")
 
 FACET_LIMIT = 100  # archive, year, record_type
 ENTITY_FACET_LIMIT = 30
@@ -78,6 +87,10 @@ CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, nam
 CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
 """
 OLD_INDEXES = ("doc_entities_rowid",)  # replaced by the covering doc_entities_record
+#: The version of the index's layout kept in ``meta`` ('fts_version'): 2 has the
+#: ``tags`` column (visibility, archive and type in the match); 1 is read without it.
+FTS_VERSION = 2
+TAGS_FROM = 2_000
 NEXT = "_next"  # a rebuild fills docs_next, fts_next and doc_entities_next, then renames
 REBUILT = ("docs", "doc_entities", "fts")
 
@@ -111,6 +124,10 @@ class SqliteBackend:
         self.path = str(path)
         self.exact_total_limit = exact_total_limit
         self.facet_sample_size = facet_sample_size
+        #: Above this many matches of a query in any field (the cheap gate), the tags
+        #: decide visibility and filters inside the match and the total is counted
+        #: first; below it, reading each match's row is cheaper than walking a tag's list.
+        self.tags_from = TAGS_FROM
         self._cache: AnswerCache[SearchResult] = AnswerCache(cache_size)
         self._write_lock = threading.Lock()
         self._local = threading.local()
@@ -125,6 +142,17 @@ class SqliteBackend:
                 conn.executescript(INDEXES)
                 for name in OLD_INDEXES:
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
+            tagged = "tags" in {row[1] for row in conn.execute("PRAGMA table_info(fts)")}
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)",
+                (FTS_VERSION if tagged else 1,),
+            )
+            if not tagged:
+                log.warning(
+                    "the search index %s predates the visibility tags: searches read every "
+                    "match's record to check it (slower at scale); run `lantai reindex`",
+                    self.path,
+                )
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -165,7 +193,7 @@ class SqliteBackend:
             try:
                 for doc, _ in rows:
                     self._delete_one(conn, doc.id)
-                self._insert(conn, rows, "")
+                self._insert(conn, rows, "", self._version(conn) >= FTS_VERSION)
                 self._advance(conn)
                 conn.execute("COMMIT")
             except BaseException:
@@ -173,7 +201,16 @@ class SqliteBackend:
                 raise
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, rows: list[tuple[IndexDoc, tuple[str, ...]]], suffix: str) -> None:
+    def _version(conn: sqlite3.Connection) -> int:
+        """The layout of the live index (``FTS_VERSION``, or 1 without tags)."""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'fts_version'").fetchone()
+        return row[0] if row else 1
+
+    @staticmethod
+    def _insert(
+        conn: sqlite3.Connection, rows: list[tuple[IndexDoc, tuple[str, ...]]], suffix: str, tagged: bool
+    ) -> None:
+        columns = COLUMNS if tagged else COLUMNS[:-1]
         for doc, values in rows:
             cur = conn.execute(
                 f"INSERT INTO docs{suffix} (id, archive, archive_code, title, title_text, date,"
@@ -193,9 +230,9 @@ class SqliteBackend:
             )
             rowid = cur.lastrowid
             conn.execute(
-                f"INSERT INTO fts{suffix} (rowid, {', '.join(COLUMNS)}) VALUES "
-                f"(?, {', '.join('?' * len(COLUMNS))})",
-                (rowid, *values),
+                f"INSERT INTO fts{suffix} (rowid, {', '.join(columns)}) VALUES "
+                f"(?, {', '.join('?' * len(columns))})",
+                (rowid, *values[: len(columns)]),
             )
             conn.executemany(
                 f"INSERT INTO doc_entities{suffix} (rowid, facet, name) VALUES (?,?,?)",
@@ -233,6 +270,7 @@ class SqliteBackend:
             " ".join(char_tokens(doc.title_text)),
             " ".join(char_tokens(doc.meta_text)),
             " ".join(char_tokens(doc.body_text)),
+            tags_text(doc.visibility, doc.archive, doc.record_type),
         )
 
     @staticmethod
@@ -280,7 +318,7 @@ class SqliteBackend:
                 with self._write_lock, self._connect() as conn:
                     conn.execute("BEGIN IMMEDIATE")
                     try:
-                        self._insert(conn, rows, NEXT)
+                        self._insert(conn, rows, NEXT, True)
                         conn.execute("COMMIT")
                     except BaseException:
                         conn.execute("ROLLBACK")
@@ -297,6 +335,9 @@ class SqliteBackend:
                         conn.execute(f"ALTER TABLE {table}{NEXT} RENAME TO {table}")
                     for statement in filter(None, (s.strip() for s in INDEXES.split(";"))):
                         conn.execute(statement)
+                    conn.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)", (FTS_VERSION,)
+                    )
                     self._advance(conn)
                     conn.execute("COMMIT")
                 except BaseException:
@@ -372,12 +413,67 @@ class SqliteBackend:
     def _search(self, conn: sqlite3.Connection, request: SearchRequest, scope: Scope) -> SearchResult:
         if request.query is None:
             total, hits, facets = self._browse(conn, request, scope)
-        else:
-            matched, params = matched_sql(request, scope)
-            conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched}", params)
-            total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
-            hits = self._page(conn, request, total)
-            facets = self._facets(conn, total) if request.with_facets else {}
+            return self._result(request, total, hits, facets)
+        tagged = False
+        found = branches(request, scope, tagged=False)
+        if found:
+            # What the query matches in any field, any visibility: a cheap gate (no row is
+            # read). Few matches are checked row by row; many are counted by the tags alone.
+            matched = conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (found[0].match,))
+            if matched.fetchone()[0] > self.tags_from:
+                tagged = self._version(conn) >= FTS_VERSION
+                found = branches(request, scope, tagged)
+                counts = [conn.execute(*count_sql(branch)).fetchone()[0] for branch in found]
+                total = sum(counts)
+                limit = max(self.facet_sample_size, request.page * request.size)
+                if request.sort == "relevance" and total > max(self.exact_total_limit, limit):
+                    ranked = self._candidates(conn, found, counts, request, limit)
+                    hits = self._page(conn, request, ranked)
+                    facets = self._facets(conn, ranked) if request.with_facets else {}
+                    return self._result(request, total, hits, facets)
+        matched_rows, params = matched_sql(request, scope, tagged)
+        conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched_rows}", params)
+        total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
+        hits = self._page(conn, request, total)
+        facets = self._facets(conn, total) if request.with_facets else {}
+        return self._result(request, total, hits, facets)
+
+    @staticmethod
+    def _candidates(
+        conn: sqlite3.Connection, found: list[Branch], counts: list[int], request: SearchRequest, limit: int
+    ) -> int:
+        """Above ``exact_total_limit`` (约 N): read a capped candidate set of about
+        ``limit`` matches into the matches table instead of ranking every match, and
+        return its size. The total is counted in full elsewhere.
+
+        First the most recently indexed title and subject matches (tier 0, ranked first),
+        each visibility branch in proportion to its matches; if they are fewer than
+        ``limit``, the most recently indexed matches in any field fill up (tier 1). Each
+        is scored by bm25 of the expression that found it. A match whose 档号 is the query
+        is always one.
+        """
+        columns = "rid, score, vis, tier, id, date, archive, year, record_type"
+
+        def insert(sql: str, params: list) -> None:
+            conn.execute(f"INSERT OR IGNORE INTO temp.matches ({columns}) {sql}", params)
+
+        code = request.raw_query.strip()
+        total = sum(counts) or 1
+        for branch, count in zip(found, counts, strict=True):
+            insert(*code_match_sql(branch, code))
+            if count:
+                insert(*candidates_sql(branch, True, -(-limit * count // total)))
+        ranked = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
+        if ranked < limit:
+            for branch in found:
+                if branch.vis == "full":
+                    insert(*candidates_sql(branch, False, limit))
+            ranked = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
+        return ranked
+
+    def _result(
+        self, request: SearchRequest, total: int, hits: list[Hit], facets: dict[str, dict[str, int]]
+    ) -> SearchResult:
         return SearchResult(
             total=total,
             hits=hits,
@@ -445,7 +541,7 @@ class SqliteBackend:
             order = (
                 f"CASE WHEN m.date = '' THEN 1 ELSE 0 END, m.date{direction}, m.id"
                 if request.sort != "relevance"
-                else "round(m.score, 4) DESC, m.date, m.id"
+                else "m.tier, round(m.score, 4) DESC, m.date, m.id"
             )
             rows = conn.execute(
                 f"SELECT m.id, m.score, m.vis FROM temp.matches m ORDER BY {code_first}, {order} "
@@ -460,17 +556,18 @@ class SqliteBackend:
         source, source_params = "temp.matches", []
         wanted = offset + request.size
         if total > wanted:
-            edge = conn.execute(
-                "SELECT round(score, 4) FROM temp.matches ORDER BY score DESC LIMIT 1 OFFSET ?", (wanted - 1,)
-            ).fetchone()[0]
+            tier, edge = conn.execute(
+                "SELECT tier, round(score, 4) FROM temp.matches ORDER BY tier, score DESC LIMIT 1 OFFSET ?",
+                (wanted - 1,),
+            ).fetchone()
             source = (
-                "(SELECT * FROM temp.matches WHERE round(score, 4) >= ? OR rid IN "
+                "(SELECT * FROM temp.matches WHERE tier < ? OR (tier = ? AND round(score, 4) >= ?) OR rid IN "
                 "(SELECT rowid FROM docs WHERE lower(archive_code) = lower(?)))"
             )
-            source_params = [edge, code]
+            source_params = [tier, tier, edge, code]
         rows = conn.execute(
             f"SELECT m.id, m.score, m.vis FROM {source} m CROSS JOIN docs d ON d.rowid = m.rid "
-            f"ORDER BY {code_first}, round(m.score, 4) DESC, "
+            f"ORDER BY {code_first}, m.tier, round(m.score, 4) DESC, "
             f"CASE WHEN {in_title} THEN 0 ELSE 1 END, m.date, m.id LIMIT ? OFFSET ?",
             [*source_params, code, *terms, request.size, offset],
         ).fetchall()
@@ -482,7 +579,8 @@ class SqliteBackend:
         source, ranked = "temp.matches", "temp.matches"
         if total > self.facet_sample_size:  # the sample is ranked once, for both statements
             conn.execute(
-                "INSERT INTO temp.sample (rid) SELECT rid FROM temp.matches ORDER BY score DESC, rid LIMIT ?",
+                "INSERT INTO temp.sample (rid) SELECT rid FROM temp.matches "
+                "ORDER BY tier, score DESC, rid LIMIT ?",
                 (self.facet_sample_size,),
             )
             source = "(SELECT m.* FROM temp.sample s CROSS JOIN temp.matches m ON m.rid = s.rid)"

@@ -2,10 +2,16 @@
 visibility of an audience's scope, filters, and the one SELECT of a search's matches.
 
 Text columns hold search-mode word tokens (jieba) separated by spaces; ``*_chars``
-columns hold one token per character for exact phrases.
+columns hold one token per character for exact phrases. The ``tags`` column holds a
+record's public visibility, archive and record type as reserved tokens (``vfull``,
+``a``/``t`` + hex), so that the public visibility and those filters are part of the
+full-text match itself; no user term reaches it (every term names its columns) and its
+bm25 weight is 0.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from analyzers.query import And, Node, Not, Or, Phrase, Term, YearRange
 from catalog.policy import Scope
@@ -26,8 +32,9 @@ COLUMNS = (
     "title_chars",
     "meta_chars",
     "body_chars",
+    "tags",
 )
-WEIGHTS = (10.0, 10.0, 3.0, 2.0, 1.0, 3.0, 3.0, 3.0, 2.0, 0.5, 5.0, 1.5, 1.0)
+WEIGHTS = (10.0, 10.0, 3.0, 2.0, 1.0, 3.0, 3.0, 3.0, 2.0, 0.5, 5.0, 1.5, 1.0, 0.0)
 TERM_COLUMNS = {
     True: "title code creator meta body person place org",
     False: "title code creator meta person place org",
@@ -44,12 +51,29 @@ FIELD_COLUMNS = {
 #: The temporary table a search's matches are read into, and the row columns kept in it.
 MATCH_COLUMNS = "rid, score, vis, id, date, archive, year, record_type"
 KEPT = "d.id, d.date, d.archive, d.year, d.record_type"
+#: ``tier`` orders a capped answer: 0 for a match in the title and subject fields,
+#: 1 for the other candidates (always 0 when every match is ranked).
 MATCHES_TABLE = (
     "CREATE TEMP TABLE IF NOT EXISTS matches (rid INTEGER PRIMARY KEY, "
     "score REAL NOT NULL, vis TEXT NOT NULL, id TEXT NOT NULL, date TEXT NOT NULL, "
-    "archive TEXT NOT NULL, year INTEGER, record_type TEXT NOT NULL)"
+    "archive TEXT NOT NULL, year INTEGER, record_type TEXT NOT NULL, tier INTEGER NOT NULL DEFAULT 0)"
 )
 BM25 = "-bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
+
+
+def tag(kind: str, value: str) -> str:
+    """The reserved token of a visibility (``v``), archive (``a``) or record type (``t``)
+    in the ``tags`` column: the value in hex, so that the tokenizer keeps it whole.
+
+    >>> tag("v", "full"), tag("t", "文书")
+    ('vfull', 'te69687e4b9a6')
+    """
+    return kind + (value if kind == "v" else value.encode().hex())
+
+
+def tags_text(visibility: str, archive: str, record_type: str) -> str:
+    """The ``tags`` column of a record."""
+    return " ".join((tag("v", visibility), tag("a", archive), tag("t", record_type)))
 
 
 def _quote(token: str) -> str:
@@ -57,10 +81,18 @@ def _quote(token: str) -> str:
 
 
 class Translator:
-    """Translate a query tree into an FTS5 expression for one visibility level."""
+    """Translate a query tree into an FTS5 expression for one visibility level.
 
-    def __init__(self, text_visible: bool) -> None:
+    ``excluded_visible``: the level whose columns a NOT excludes on (default the same);
+    the title and subject matches of a text-visible record match on the catalog columns
+    but are excluded on all of them, so that they are always matches of the whole query.
+    """
+
+    def __init__(self, text_visible: bool, excluded_visible: bool | None = None) -> None:
         self.text_visible = text_visible
+        self.excluded = (
+            self if excluded_visible in (None, text_visible) else Translator(bool(excluded_visible))
+        )
 
     def leaf(self, node: Term | Phrase | YearRange) -> str | None:
         if isinstance(node, YearRange):
@@ -95,7 +127,7 @@ class Translator:
                 return None
             expr = " AND ".join(f"({p})" for p in pos)
             for child in node.children:
-                if isinstance(child, Not) and (neg := self.positive(child.child)) is not None:
+                if isinstance(child, Not) and (neg := self.excluded.positive(child.child)) is not None:
                     expr = f"({expr}) NOT ({neg})"
             return expr
         if isinstance(node, Or):
@@ -129,32 +161,96 @@ def visibility_sql(scope: Scope) -> tuple[str, list]:
     return "(d.visibility = 'full')", []
 
 
-def matched_sql(request: SearchRequest, scope: Scope) -> tuple[str, list]:
+@dataclass(frozen=True)
+class Branch:
+    """One visibility branch of a search with something positive to match.
+
+    ``match`` is the FTS5 expression of all its matches and ``titled`` of those in the
+    title and subject fields (the catalog columns), both with the branch's tags on a
+    tagged index; ``where`` is the condition on ``docs d`` the branch keeps (visibility
+    and filters, always applied when a row is read). ``index_only``: the match alone
+    decides visibility and filters, so the branch is counted without reading a row.
+    """
+
+    vis: str
+    match: str
+    titled: str
+    where: str
+    params: list
+    index_only: bool
+
+
+def _tags(request: SearchRequest, scope: Scope, text_visible: bool) -> str:
+    """The FTS5 expression on ``tags`` a branch's matches must satisfy ('' for none)."""
+    parts = []
+    if not text_visible:
+        parts.append(f"{{tags}} : {tag('v', 'catalog')}")
+    elif scope.is_public:
+        parts.append(f"{{tags}} : {tag('v', 'full')}")
+    for kind, values in (("a", request.archives), ("t", request.record_types)):
+        if values:
+            parts.append("{tags} : (" + " OR ".join(tag(kind, v) for v in values) + ")")
+    return " AND ".join(parts)
+
+
+def branches(request: SearchRequest, scope: Scope, tagged: bool = True) -> list[Branch]:
+    """The visibility branches of a request's query (text visible, then 目录开放) that
+    have something positive to match; empty without a query or for a purely negative one.
+    ``tagged``: the index has the ``tags`` column."""
+    if request.query is None:
+        return []
+    text_sql, text_params = visibility_sql(scope)
+    filters, filter_params = filter_sql(request)
+    simple = scope.is_public and request.year_from is None and request.year_to is None
+    found = []
+    for text_visible in (True, False):
+        positive = Translator(text_visible).positive(request.query)
+        if positive is None:
+            continue
+        titled = Translator(False, excluded_visible=text_visible).positive(request.query) or positive
+        tags = _tags(request, scope, text_visible) if tagged else ""
+        where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
+        found.append(
+            Branch(
+                vis="full" if text_visible else "catalog",
+                match=f"({positive}) AND {tags}" if tags else positive,
+                titled=f"({titled}) AND {tags}" if tags else titled,
+                where=f"{where} AND {filters}",
+                params=[*text_params, *filter_params],
+                index_only=tagged and simple and not request.entities,
+            )
+        )
+    return found
+
+
+def matched_sql(request: SearchRequest, scope: Scope, tagged: bool = True) -> tuple[str, list]:
     """A SELECT of (rid, score, vis, id, date, archive, year, record_type) for every
     visible, filtered match (the columns of ``MATCH_COLUMNS``).
 
     Each branch drives from the full-text match (CROSS JOIN keeps SQLite from
     starting at ``docs``) and reads each match's row once, for visibility and filters,
     and keeps what date sorts and the catalog facets need, so that they read no row again.
+    On a tagged index the match itself keeps only the branch's visibility (and archive and
+    type filters), so the catalog-only branch walks the short list of 目录开放 records.
     """
+    found = branches(request, scope, tagged)
+    if found:
+        parts = [
+            f"SELECT fts.rowid, {BM25}, '{b.vis}', {KEPT} FROM fts CROSS JOIN docs d "
+            f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {b.where}"
+            for b in found
+        ]
+        return " UNION ALL ".join(parts), [p for b in found for p in (b.match, *b.params)]
     text_sql, text_params = visibility_sql(scope)
     filters, filter_params = filter_sql(request)
     node = request.query
-    parts: list[str] = []
+    parts = []
     params: list = []
     for text_visible in (True, False):
-        translator = Translator(text_visible)
         where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
         vis = "'full'" if text_visible else "'catalog'"
-        positive = translator.positive(node) if node is not None else None
-        negative = translator.negative(node) if node is not None else None
-        if positive is not None:
-            parts.append(
-                f"SELECT fts.rowid, {BM25}, {vis}, {KEPT} FROM fts CROSS JOIN docs d "
-                f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where} AND {filters}"
-            )
-            params += [positive, *text_params, *filter_params]
-        elif node is None or negative is not None:
+        negative = Translator(text_visible).negative(node) if node is not None else None
+        if node is None or negative is not None:
             exclude = ""
             if negative is not None:
                 exclude = " AND d.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
@@ -165,6 +261,49 @@ def matched_sql(request: SearchRequest, scope: Scope) -> tuple[str, list]:
     if not parts:
         return "SELECT NULL, 0.0, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0", []
     return " UNION ALL ".join(parts), params
+
+
+def count_sql(branch: Branch) -> tuple[str, list]:
+    """The number of a branch's matches: from the full-text index alone when the match
+    decides everything, else each match's row checked."""
+    if branch.index_only:
+        return "SELECT count(*) FROM fts WHERE fts MATCH ?", [branch.match]
+    return (
+        "SELECT count(*) FROM fts CROSS JOIN docs d ON d.rowid = fts.rowid "
+        f"WHERE fts MATCH ? AND {branch.where}",
+        [branch.match, *branch.params],
+    )
+
+
+def candidates_sql(branch: Branch, titled: bool, limit: int) -> tuple[str, list]:
+    """A SELECT of (rid, score, vis, tier, id, date, archive, year, record_type) for the
+    ``limit`` most recently indexed of a branch's matches (``titled``: of its title and
+    subject matches, tier 0; else of all, tier 1), scored by bm25 of that expression.
+    FTS5 walks its matches by descending rowid and stops at ``limit``: the others are
+    neither scored nor read."""
+    match, tier = (branch.titled, 0) if titled else (branch.match, 1)
+    if branch.index_only:
+        return (
+            f"SELECT c.rid, c.score, '{branch.vis}', {tier}, {KEPT} FROM (SELECT rowid AS rid, "
+            f"{BM25} AS score FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT ?) c "
+            f"CROSS JOIN docs d ON d.rowid = c.rid WHERE {branch.where}",
+            [match, limit, *branch.params],
+        )
+    return (
+        f"SELECT fts.rowid, {BM25}, '{branch.vis}', {tier}, {KEPT} FROM fts CROSS JOIN docs d "
+        f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {branch.where} ORDER BY fts.rowid DESC LIMIT ?",
+        [match, *branch.params, limit],
+    )
+
+
+def code_match_sql(branch: Branch, code: str) -> tuple[str, list]:
+    """A SELECT like :func:`candidates_sql`'s (tier 0) of the branch's match whose 档号 is
+    ``code``, if any: driven from the code index, one full-text lookup by rowid."""
+    return (
+        f"SELECT fts.rowid, {BM25}, '{branch.vis}', 0, {KEPT} FROM docs d CROSS JOIN fts "
+        f"ON fts.rowid = d.rowid WHERE lower(d.archive_code) = lower(?) AND fts MATCH ? AND {branch.where}",
+        [code, branch.match, *branch.params],
+    )
 
 
 def browse_sql(request: SearchRequest, scope: Scope) -> tuple[str, list, str, list]:

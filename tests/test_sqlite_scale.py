@@ -11,7 +11,7 @@ from catalog.policy import PUBLIC, audience_for, operator_audience, scope_for
 from search import sqlite_fts
 from search.service import parse_request
 from search.sqlite_fts import SqliteBackend
-from search.sqlite_query import MATCH_COLUMNS, matched_sql
+from search.sqlite_query import COLUMNS, MATCH_COLUMNS, branches, count_sql, matched_sql
 from tests.conftest import record, write_jsonl
 
 ROWS = [record(f"S-{n:03d}", f"关于土地改革第{n}号文件", text="土地改革工作全面展开。") for n in range(12)]
@@ -50,7 +50,7 @@ def test_the_match_drives_the_join_from_the_full_text_index(loaded):
     scans = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
     # Each visibility branch: the full-text match first, then each match's row by rowid.
     assert (
-        scans == ["SCAN fts VIRTUAL TABLE INDEX 0:M13", "SEARCH d USING INTEGER PRIMARY KEY (rowid=?)"] * 2
+        scans == ["SCAN fts VIRTUAL TABLE INDEX 0:M14", "SEARCH d USING INTEGER PRIMARY KEY (rowid=?)"] * 2
     ), plan
 
 
@@ -149,3 +149,182 @@ def test_browsing_reads_the_records_without_a_match_and_answers_as_a_search_does
     if not args:  # open and 目录开放 for the public; every record for its own staff
         assert result.total == (24 if who == "public" else 36)
     assert result.facets_sampled == (result.total > 7)
+
+
+# -- visibility in the full-text match, and capped answers above the limit -----------
+
+MIXED = BROWSED + [
+    record("K-1", "关于土地改革的报告", text="土地改革。", access="catalog_only"),
+    record("K-2", "土地改革总结", text="土地改革。", access="controlled"),
+    record("K-3", "土地改革会议", archive="test-county", text="土地改革。", classification="秘密"),
+]
+REQUESTS = [
+    {"q": "档案"},
+    {"q": "第1号"},
+    {"q": "土地改革", "type": "文书"},
+    {"q": "档案", "archive": "test-city", "size": "5", "page": "2"},
+    {"q": "档案 NOT 照片", "year_from": "1950"},
+    {"q": "档案", "sort": "date"},
+    {"q": "NOT 照片"},
+]
+AUDIENCES = {
+    "public": PUBLIC,
+    "staff": audience_for("staff", ["test-city"]),
+    "operator": operator_audience("staff"),
+}
+
+
+def answer(backend, request, audience):
+    result = backend.search(request, scope_for(audience))
+    return result.total, result.hits, result.facets, result.total_is_exact
+
+
+def unscored(answer):
+    total, hits, facets, exact = answer
+    return total, [(h.id, h.visibility) for h in hits], facets, exact
+
+
+def test_the_public_count_is_answered_by_the_full_text_index_alone(lantai, tmp_path):
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", MIXED)]).failed == 0
+    backend = lantai.backend
+    conn = backend._reader()
+    for args in ({"q": "档案"}, {"q": "土地改革", "type": "文书", "archive": "test-city"}):
+        request = parse_request(args, lantai.settings)
+        found = branches(request, scope_for(PUBLIC))
+        assert [b.vis for b in found] == ["full", "catalog"] and all(b.index_only for b in found)
+        for branch in found:
+            sql, params = count_sql(branch)
+            plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+            assert plan == ["SCAN fts VIRTUAL TABLE INDEX 0:M14"], plan  # no record row read
+        for who, audience in AUDIENCES.items():
+            expected, _, _ = answered_by_the_match_table(backend, request, scope_for(audience))
+            counted = sum(
+                conn.execute(*count_sql(b)).fetchone()[0] for b in branches(request, scope_for(audience))
+            )
+            assert counted == expected, who
+    # A staff scope's own archive is not in the tags: its text branch reads the rows.
+    staff = branches(parse_request({"q": "档案"}, lantai.settings), scope_for(AUDIENCES["staff"]))
+    assert [b.index_only for b in staff] == [False, False]
+
+
+def add_tags(path) -> None:
+    """Give an index of the old layout the ``tags`` column in place, rowids kept (what a
+    reindex builds, without renumbering the records)."""
+    with sqlite3.connect(path) as conn:
+        old, kept = ", ".join(COLUMNS[:-1]), ", ".join(f"f.{c}" for c in COLUMNS[:-1])
+        conn.execute(
+            f"CREATE VIRTUAL TABLE fts_tagged USING fts5({', '.join(COLUMNS)}, tokenize='unicode61')"
+        )
+        conn.execute(
+            f"INSERT INTO fts_tagged (rowid, {old}, tags) SELECT f.rowid, {kept}, 'v' || d.visibility "
+            "|| ' a' || lower(hex(d.archive)) || ' t' || lower(hex(d.record_type)) "
+            "FROM fts f JOIN docs d ON d.rowid = f.rowid"
+        )
+        conn.execute("DROP TABLE fts")
+        conn.execute("ALTER TABLE fts_tagged RENAME TO fts")
+        conn.execute("UPDATE meta SET value = 2 WHERE key = 'fts_version'")
+
+
+def test_an_index_without_tags_answers_the_same_and_asks_for_a_reindex(lantai, tmp_path, caplog):
+    backend = lantai.backend
+    with sqlite3.connect(backend.path) as conn:  # the layout of an index built before the tags
+        conn.execute("DROP TABLE fts")
+        conn.execute(f"CREATE VIRTUAL TABLE fts USING fts5({', '.join(COLUMNS[:-1])}, tokenize='unicode61')")
+    with caplog.at_level("WARNING", logger="lantai.search"):
+        SqliteBackend(backend.path).close()  # as a process opening that index does
+    assert "lantai reindex" in caplog.text
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", MIXED)]).failed == 0
+    # Capped answers too, and the tags used however few the matches.
+    backend.exact_total_limit, backend.facet_sample_size, backend.tags_from = 3, 2, 0
+    requests = [parse_request(args, lantai.settings) for args in REQUESTS]
+    before = [answer(backend, r, a) for r in requests for a in AUDIENCES.values()]
+    assert sum(1 for total, *_, exact in before if not exact) >= 5
+    add_tags(backend.path)
+    backend._cache.size = 0
+    after = [answer(backend, r, a) for r in requests for a in AUDIENCES.values()]
+    # The same records, order, visibility, facets and totals; bm25 counts a record's
+    # length over every column, so the three tags move scores by a fraction of a percent.
+    assert [unscored(a) for a in after] == [unscored(b) for b in before]
+    new = [h.score for a in after for h in a[1]]
+    assert new == pytest.approx([h.score for b in before for h in b[1]], rel=0.01)
+    caplog.clear()
+    assert lantai.reindex() == len(MIXED)  # a reindex gives the new layout
+    SqliteBackend(backend.path).close()
+    assert "lantai reindex" not in caplog.text
+    with sqlite3.connect(backend.path) as conn:
+        assert "tags" in {row[1] for row in conn.execute("PRAGMA table_info(fts)")}
+    assert [answer(backend, r, a)[0] for r in requests for a in AUDIENCES.values()] == [a[0] for a in before]
+
+
+WATER = [
+    *(record(f"T-{n}", f"关于水利工程的报告{n}", text="会议记录。") for n in (1, 2, 3)),
+    record("C-1", "水利会议纪要", text="会议记录。", access="catalog_only"),
+    record("C-2", "会议纪要", text="水利水利。", access="catalog_only"),  # text not public
+    record("X-1", "水利工程档案", text="水利。", access="controlled"),
+    *(record(f"B-{n}", f"会议记录第{n}号", text="讨论了水利。" + "会议。" * n) for n in range(3, 9)),
+]
+OLDEST = [record(f"B-{n}", f"会议记录第{n}号", text="水利。" * 5) for n in (1, 2)]  # indexed first
+
+
+def test_above_the_limit_a_capped_candidate_set_is_ranked_title_matches_first(lantai, tmp_path):
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "oldest.jsonl", OLDEST)]).failed == 0
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", WATER)]).failed == 0
+    backend = lantai.backend
+    backend.exact_total_limit, backend.facet_sample_size, backend.tags_from = 5, 4, 0
+    scope = scope_for(PUBLIC)
+
+    def page(n):
+        request = parse_request({"q": "水利", "size": "2", "page": str(n)}, lantai.settings)
+        return backend.search(request, scope), answered_by_the_match_table(backend, request, scope)
+
+    first, (total, exact_hits, _) = page(1)
+    # The total still counts every public match (T 3, C-1, B 8), flagged approximate.
+    assert (
+        (first.total, first.total_is_exact, first.facets_sampled) == (12, False, True) == (total, False, True)
+    )
+    second, _ = page(2)
+    shown = {h.id.split("/")[1]: h.visibility for h in first.hits + second.hits}
+    assert shown == {"T-1": "full", "T-2": "full", "T-3": "full", "C-1": "catalog"}
+    assert sum(first.facets["archive"].values()) == 4  # the best-ranked 4 candidates
+    # Page 3 ranks the 6 most recently indexed body matches: the two oldest, which
+    # ranking every match puts there (水利 five times), are not candidates.
+    third, (_, exact_third, _) = page(3)
+    assert {h.id.split("/")[1] for h in exact_third} == {"B-1", "B-2"}
+    assert {h.id.split("/")[1] for h in third.hits} <= {f"B-{n}" for n in range(3, 9)}
+    assert len(third.hits) == 2
+
+
+def test_above_the_limit_a_reference_code_typed_into_the_box_is_still_first(lantai, tmp_path):
+    coded = record("1950", "会议记录", text="1950年会议。")  # indexed first: no candidate by recency
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "coded.jsonl", [coded])]).failed == 0
+    titled = [record(f"N-{n}", f"1950年水利报告{n}") for n in range(6)]
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", titled)]).failed == 0
+    backend = lantai.backend
+    backend.exact_total_limit, backend.facet_sample_size, backend.tags_from = 3, 2, 0
+    result = backend.search(parse_request({"q": "1950", "size": "2"}, lantai.settings), scope_for(PUBLIC))
+    assert (result.total, result.total_is_exact) == (7, False)
+    assert [h.id for h in result.hits][:1] == ["test-city/1950"]
+
+
+@pytest.mark.parametrize("sort", ["date", "date_desc"])
+def test_date_sorts_above_the_limit_order_every_match(lantai, tmp_path, sort):
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", OLDEST + WATER)]).failed == 0
+    backend = lantai.backend
+    backend.exact_total_limit, backend.facet_sample_size, backend.tags_from = 5, 4, 0
+    request = parse_request({"q": "水利", "sort": sort, "size": "3"}, lantai.settings)
+    result = backend.search(request, scope_for(PUBLIC))
+    total, hits, _ = answered_by_the_match_table(backend, request, scope_for(PUBLIC))
+    assert (result.total, result.hits, result.total_is_exact) == (total, hits, False)
+
+
+def test_above_the_limit_every_candidate_is_a_match_of_the_whole_query(lantai, tmp_path):
+    rows = [record(f"R-{n}", "水利报告", text="会议记录。") for n in range(6)]  # NOT 会议 excludes them
+    rows += [record(f"S-{n}", "报告", text="水利。") for n in range(6)]
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", rows)]).failed == 0
+    backend = lantai.backend
+    backend.exact_total_limit, backend.facet_sample_size, backend.tags_from = 3, 2, 0
+    for page in (1, 2, 3):
+        request = parse_request({"q": "水利 NOT 会议", "size": "2", "page": str(page)}, lantai.settings)
+        result = backend.search(request, scope_for(PUBLIC))
+        assert (result.total, result.total_is_exact) == (6, False)
+        assert len(result.hits) == 2 and all(h.id.startswith("test-city/S-") for h in result.hits)
