@@ -242,7 +242,9 @@ class Settings:
     exact_total_limit: int = setting(
         10_000,
         "Totals up to this many matches are exact; above it a search says its total is "
-        "approximate (total_is_exact: false, 约 N).",
+        "approximate (total_is_exact: false, 约 N), and the embedded backend ranks a capped "
+        "candidate set (about facet_sample_size matches: title and subject matches first) "
+        "instead of every match.",
         check=positive,
     )
     facet_sample_size: int = setting(

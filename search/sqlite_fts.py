@@ -106,8 +106,10 @@ class SqliteBackend:
 
     A search runs the full-text match once, into a temporary table of the visible,
     filtered matches (rowid, score, visibility); the total, the page and the facets are
-    read from it. Above ``exact_total_limit`` matches the total is flagged approximate;
-    above ``facet_sample_size`` facets count the best-ranked ``facet_sample_size``
+    read from it. Above ``exact_total_limit`` matches the total is flagged approximate,
+    and a relevance search ranks a capped candidate set instead of every match (its
+    total is counted by the index alone; see :meth:`_candidates`); above
+    ``facet_sample_size`` facets count the best-ranked ``facet_sample_size``
     matches (facets_sampled). Public answers are cached
     per process (``cache_size``) under the index generation, which every write advances.
     """
