@@ -11,7 +11,15 @@ from catalog.policy import PUBLIC, audience_for, operator_audience, scope_for
 from search import sqlite_fts
 from search.service import parse_request
 from search.sqlite_fts import SqliteBackend
-from search.sqlite_query import COLUMNS, MATCH_COLUMNS, branches, count_sql, matched_sql
+from search.sqlite_query import (
+    COLUMNS,
+    MATCH_COLUMNS,
+    branches,
+    candidates_sql,
+    code_match_sql,
+    count_sql,
+    matched_sql,
+)
 from tests.conftest import record, write_jsonl
 
 ROWS = [record(f"S-{n:03d}", f"关于土地改革第{n}号文件", text="土地改革工作全面展开。") for n in range(12)]
@@ -223,6 +231,27 @@ def add_tags(path) -> None:
         conn.execute("DROP TABLE fts")
         conn.execute("ALTER TABLE fts_tagged RENAME TO fts")
         conn.execute("UPDATE meta SET value = 2 WHERE key = 'fts_version'")
+
+
+def test_candidates_are_read_newest_first_and_scored_only_up_to_the_limit(lantai, tmp_path):
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", MIXED)]).failed == 0
+    conn = lantai.backend._reader()
+    request = parse_request({"q": "档案", "type": "文书"}, lantai.settings)
+    for audience in (PUBLIC, AUDIENCES["staff"]):
+        for branch in branches(request, scope_for(audience)):
+            for titled in (True, False):
+                sql, params = candidates_sql(branch, titled, 5)
+                plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+                # FTS5 walks its matches by descending rowid itself (idxNum 192: order by
+                # rowid, descending) and the LIMIT stops it: no sort of every match.
+                assert "SCAN fts VIRTUAL TABLE INDEX 192:M14" in plan, plan
+                assert not any("TEMP B-TREE" in step for step in plan), plan
+            sql, params = code_match_sql(branch, "B-001")
+            plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+            assert plan == [
+                "SEARCH d USING INDEX docs_code_lower (<expr>=?)",
+                "SCAN fts VIRTUAL TABLE INDEX 0:=M14",
+            ]
 
 
 def test_an_index_without_tags_answers_the_same_and_asks_for_a_reindex(lantai, tmp_path, caplog):
