@@ -17,11 +17,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from analyzers.query import positive_terms
 from catalog.policy import Scope
 from search.answer_cache import AnswerCache
 from search.base import (
-    ENTITY_LABELS,
     Hit,
     IndexDoc,
     SearchRequest,
@@ -29,16 +27,12 @@ from search.base import (
     batched,
 )
 from search.query_terms import char_tokens, word_tokens
+from search.sqlite_answer import browse, candidates, facets, page
 from search.sqlite_query import (
     COLUMNS,
-    KEPT,
     MATCH_COLUMNS,
     MATCHES_TABLE,
-    Branch,
     branches,
-    browse_sql,
-    candidates_sql,
-    code_match_sql,
     count_sql,
     matched_sql,
     tags_text,
@@ -46,9 +40,6 @@ from search.sqlite_query import (
 )
 
 log = logging.getLogger("lantai.search")
-
-FACET_LIMIT = 100  # archive, year, record_type
-ENTITY_FACET_LIMIT = 30
 
 SCHEMA = (
     """
@@ -93,12 +84,6 @@ FTS_VERSION = 2
 TAGS_FROM = 2_000
 NEXT = "_next"  # a rebuild fills docs_next, fts_next and doc_entities_next, then renames
 REBUILT = ("docs", "doc_entities", "fts")
-
-
-def _top(counts: dict, limit: int) -> dict[str, int]:
-    """The ``limit`` largest counts, ties by value, keys as text."""
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return {str(key): count for key, count in ordered}
 
 
 class SqliteBackend:
@@ -429,7 +414,7 @@ class SqliteBackend:
                 total = sum(counts)
                 limit = max(self.facet_sample_size, request.page * request.size)
                 if request.sort == "relevance" and total > max(self.exact_total_limit, limit):
-                    ranked = self._candidates(conn, found, counts, request, limit)
+                    ranked = candidates(conn, found, counts, request, limit)
                     hits = self._page(conn, request, ranked)
                     facets = self._facets(conn, ranked) if request.with_facets else {}
                     return self._result(request, total, hits, facets)
@@ -440,38 +425,16 @@ class SqliteBackend:
         facets = self._facets(conn, total) if request.with_facets else {}
         return self._result(request, total, hits, facets)
 
-    @staticmethod
-    def _candidates(
-        conn: sqlite3.Connection, found: list[Branch], counts: list[int], request: SearchRequest, limit: int
-    ) -> int:
-        """Above ``exact_total_limit`` (约 N): read a capped candidate set of about
-        ``limit`` matches into the matches table instead of ranking every match, and
-        return its size. The total is counted in full elsewhere.
+    def _browse(
+        self, conn: sqlite3.Connection, request: SearchRequest, scope: Scope
+    ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
+        return browse(conn, request, scope, self.facet_sample_size)
 
-        First the most recently indexed title and subject matches (tier 0, ranked first),
-        each visibility branch in proportion to its matches; if they are fewer than
-        ``limit``, the most recently indexed matches in any field fill up (tier 1). Each
-        is scored by bm25 of the expression that found it. A match whose 档号 is the query
-        is always one.
-        """
-        columns = "rid, score, vis, tier, id, date, archive, year, record_type"
+    def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
+        return page(conn, request, total)
 
-        def insert(sql: str, params: list) -> None:
-            conn.execute(f"INSERT OR IGNORE INTO temp.matches ({columns}) {sql}", params)
-
-        code = request.raw_query.strip()
-        total = sum(counts) or 1
-        for branch, count in zip(found, counts, strict=True):
-            insert(*code_match_sql(branch, code))
-            if count:
-                insert(*candidates_sql(branch, True, -(-limit * count // total)))
-        ranked = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
-        if ranked < limit:
-            for branch in found:
-                if branch.vis == "full":
-                    insert(*candidates_sql(branch, False, limit))
-            ranked = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
-        return ranked
+    def _facets(self, conn: sqlite3.Connection, total: int) -> dict[str, dict[str, int]]:
+        return facets(conn, total, self.facet_sample_size)
 
     def _result(
         self, request: SearchRequest, total: int, hits: list[Hit], facets: dict[str, dict[str, int]]
@@ -483,129 +446,6 @@ class SqliteBackend:
             total_is_exact=total <= self.exact_total_limit,
             facets_sampled=request.with_facets and total > self.facet_sample_size,
         )
-
-    def _browse(
-        self, conn: sqlite3.Connection, request: SearchRequest, scope: Scope
-    ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
-        """Browsing without a query (浏览): the total, the page and the facets read from
-        ``docs`` directly, in the order and with the facet sample a search gives (every
-        score is 0, so the sample is the first records by rowid), without copying every
-        visible record into the matches table."""
-        where, where_params, vis, vis_params = browse_sql(request, scope)
-        total = conn.execute(f"SELECT count(*) FROM docs d WHERE {where}", where_params).fetchone()[0]
-        hits: list[Hit] = []
-        offset = (request.page - 1) * request.size
-        if offset < total:
-            direction = " DESC" if request.sort == "date_desc" else ""
-            order = (
-                f"CASE WHEN d.date = '' THEN 1 ELSE 0 END, d.date{direction}, d.id"
-                if request.sort != "relevance"
-                else "d.date, d.id"
-            )
-            code_first = (
-                "CASE WHEN d.rowid IN (SELECT rowid FROM docs WHERE lower(archive_code) = "
-                "lower(?)) THEN 0 ELSE 1 END"
-            )
-            rows = conn.execute(
-                f"SELECT d.id, {vis} FROM docs d WHERE {where} ORDER BY {code_first}, {order} "
-                "LIMIT ? OFFSET ?",
-                [*vis_params, *where_params, request.raw_query.strip(), request.size, offset],
-            ).fetchall()
-            hits = [Hit(id=row[0], score=0.0, visibility=row[1]) for row in rows]
-        if not request.with_facets:
-            return total, hits, {}
-        conn.execute(
-            f"INSERT INTO temp.matches ({MATCH_COLUMNS}) SELECT d.rowid, 0.0, {vis}, {KEPT} "
-            f"FROM docs d WHERE {where} ORDER BY d.rowid LIMIT ?",
-            [*vis_params, *where_params, self.facet_sample_size],
-        )
-        return total, hits, self._facets(conn, min(total, self.facet_sample_size))
-
-    def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
-        """The requested page of the matches, in the requested order.
-
-        Relevance: an exact reference code first, then score (to 4 decimals, as shown),
-        ties by a title holding a query term first, then date, then id. Only the matches
-        that can reach the page are joined to their rows.
-        """
-        offset = (request.page - 1) * request.size
-        if offset >= total:
-            return []
-        code = request.raw_query.strip()
-        code_first = (
-            "CASE WHEN m.rid IN (SELECT rowid FROM docs WHERE lower(archive_code) = "
-            "lower(?)) THEN 0 ELSE 1 END"
-        )
-        terms = positive_terms(request.query)
-        if request.sort in ("date", "date_desc") or not terms:
-            # Ordered in the matches table (it keeps date and id): no row is read again.
-            direction = " DESC" if request.sort == "date_desc" else ""
-            order = (
-                f"CASE WHEN m.date = '' THEN 1 ELSE 0 END, m.date{direction}, m.id"
-                if request.sort != "relevance"
-                else "m.tier, round(m.score, 4) DESC, m.date, m.id"
-            )
-            rows = conn.execute(
-                f"SELECT m.id, m.score, m.vis FROM temp.matches m ORDER BY {code_first}, {order} "
-                "LIMIT ? OFFSET ?",
-                (code, request.size, offset),
-            ).fetchall()
-            return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
-        # Relevance with query terms: ties go to a title holding a term, which needs the
-        # row; only the matches that can reach the page (score at or above the page's
-        # last one, or the exact 档号) are joined to theirs.
-        in_title = " OR ".join("instr(d.title_text, ?) > 0" for _ in terms)
-        source, source_params = "temp.matches", []
-        wanted = offset + request.size
-        if total > wanted:
-            tier, edge = conn.execute(
-                "SELECT tier, round(score, 4) FROM temp.matches ORDER BY tier, score DESC LIMIT 1 OFFSET ?",
-                (wanted - 1,),
-            ).fetchone()
-            source = (
-                "(SELECT * FROM temp.matches WHERE tier < ? OR (tier = ? AND round(score, 4) >= ?) OR rid IN "
-                "(SELECT rowid FROM docs WHERE lower(archive_code) = lower(?)))"
-            )
-            source_params = [tier, tier, edge, code]
-        rows = conn.execute(
-            f"SELECT m.id, m.score, m.vis FROM {source} m CROSS JOIN docs d ON d.rowid = m.rid "
-            f"ORDER BY {code_first}, m.tier, round(m.score, 4) DESC, "
-            f"CASE WHEN {in_title} THEN 0 ELSE 1 END, m.date, m.id LIMIT ? OFFSET ?",
-            [*source_params, code, *terms, request.size, offset],
-        ).fetchall()
-        return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
-
-    def _facets(self, conn: sqlite3.Connection, total: int) -> dict[str, dict[str, int]]:
-        """Facet counts over the matches (over the best-ranked ``facet_sample_size`` of
-        them when there are more): one GROUP BY for the catalog columns, one for entities."""
-        source, ranked = "temp.matches", "temp.matches"
-        if total > self.facet_sample_size:  # the sample is ranked once, for both statements
-            conn.execute(
-                "INSERT INTO temp.sample (rid) SELECT rid FROM temp.matches "
-                "ORDER BY tier, score DESC, rid LIMIT ?",
-                (self.facet_sample_size,),
-            )
-            source = "(SELECT m.* FROM temp.sample s CROSS JOIN temp.matches m ON m.rid = s.rid)"
-            ranked = "temp.sample"
-        columns: dict[str, dict] = {"archive": {}, "year": {}, "record_type": {}}
-        for archive, year, record_type, n in conn.execute(
-            f"SELECT archive, year, record_type, count(*) FROM {source} GROUP BY 1, 2, 3"
-        ):
-            for facet, value in (("archive", archive), ("year", year), ("record_type", record_type)):
-                if value is not None and value != "":
-                    columns[facet][value] = columns[facet].get(value, 0) + n
-        facets = {facet: _top(counts, FACET_LIMIT) for facet, counts in columns.items()}
-        entities: dict[str, dict[str, int]] = {facet: {} for facet in ENTITY_LABELS}
-        for facet, name, n in conn.execute(
-            "SELECT facet, name, n FROM (SELECT e.facet, e.name, count(*) AS n, "
-            "row_number() OVER (PARTITION BY e.facet ORDER BY count(*) DESC, e.name) AS r "
-            f"FROM {ranked} m CROSS JOIN doc_entities e ON e.rowid = m.rid "
-            f"GROUP BY e.facet, e.name) WHERE r <= {ENTITY_FACET_LIMIT} ORDER BY facet, r"
-        ):
-            if facet in entities:
-                entities[facet][name] = n
-        facets.update(entities)
-        return facets
 
     def suggest(self, prefix: str, scope: Scope, size: int = 8) -> list[str]:
         """Visible titles starting with, then containing, the normalized prefix."""
