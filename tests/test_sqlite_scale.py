@@ -357,3 +357,22 @@ def test_above_the_limit_every_candidate_is_a_match_of_the_whole_query(lantai, t
         result = backend.search(request, scope_for(PUBLIC))
         assert (result.total, result.total_is_exact) == (6, False)
         assert len(result.hits) == 2 and all(h.id.startswith("test-city/S-") for h in result.hits)
+
+
+def test_the_tags_are_matched_only_for_queries_with_many_matches(loaded):
+    backend = loaded.backend
+    backend._cache.size = 0  # every search runs
+    statements: list[str] = []
+    conn = backend._reader()
+    conn.set_trace_callback(statements.append)
+    try:
+        request = parse_request({"q": "土地改革"}, loaded.settings)
+        few = backend.search(request, scope_for(PUBLIC))
+        assert statements and not any("{tags}" in sql for sql in statements)  # 12 matches: rows read
+        statements.clear()
+        backend.tags_from = 11  # as if 12 matches were many
+        many = backend.search(request, scope_for(PUBLIC))
+        assert any("{tags} : vfull" in sql for sql in statements)
+    finally:
+        conn.set_trace_callback(None)
+    assert (many.total, many.hits, many.facets) == (few.total, few.hits, few.facets)
