@@ -69,7 +69,11 @@ def browse(
     total = conn.execute(f"SELECT count(*) FROM docs d WHERE {where}", where_params).fetchone()[0]
     hits: list[Hit] = []
     offset = (request.page - 1) * request.size
-    if offset < total:
+    if offset < total and not request.raw_query.strip():
+        # No 档号 to put first: the order is the date's (undated rows last in date sorts,
+        # first otherwise), which an index on (record_type, date) walks with LIMIT.
+        hits = _browse_page(conn, request, offset, where, where_params, vis, vis_params)
+    elif offset < total:
         direction = " DESC" if request.sort == "date_desc" else ""
         order = (
             f"CASE WHEN d.date = '' THEN 1 ELSE 0 END, d.date{direction}, d.id"
@@ -93,6 +97,40 @@ def browse(
         [*vis_params, *where_params, sample_size],
     )
     return total, hits, facets(conn, min(total, sample_size), sample_size)
+
+
+def _browse_page(
+    conn: sqlite3.Connection,
+    request: SearchRequest,
+    offset: int,
+    where: str,
+    where_params: list,
+    vis: str,
+    vis_params: list,
+) -> list[Hit]:
+    """A browsing page in date order, dated and undated records read apart (each in an
+    order an index can give): date, then id; date sorts put the undated after the dated."""
+
+    def rows(condition: str, order: str, limit: int, skip: int) -> list:
+        return conn.execute(
+            f"SELECT d.id, {vis} FROM docs d WHERE {where} AND {condition} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*vis_params, *where_params, limit, skip],
+        ).fetchall()
+
+    if request.sort == "relevance":  # '' sorts first: undated, then by date
+        found = rows("1", "d.date, d.id", request.size, offset)
+    else:
+        direction = " DESC" if request.sort == "date_desc" else ""
+        found = rows("d.date > ''", f"d.date{direction}, d.id", request.size, offset)
+        if len(found) < request.size:
+            if found:
+                dated = offset + len(found)
+            else:
+                dated = conn.execute(
+                    f"SELECT count(*) FROM docs d WHERE {where} AND d.date > ''", where_params
+                ).fetchone()[0]
+            found += rows("d.date = ''", "d.id", request.size - len(found), max(0, offset - dated))
+    return [Hit(id=row[0], score=0.0, visibility=row[1]) for row in found]
 
 
 def page(conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:

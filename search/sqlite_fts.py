@@ -69,9 +69,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5("""
 )
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
 # Indexes of the tables above, built after a rebuild's bulk load (and created here when
-# missing). The code index serves the code-first rule; entities are read by record.
+# missing). The code index serves the code-first rule; entities are read by record;
+# browsing by type counts in (record_type, visibility) and pages in (record_type, date).
 INDEXES = """
 CREATE INDEX IF NOT EXISTS docs_archive ON docs(archive);
+CREATE INDEX IF NOT EXISTS docs_type_visibility ON docs(record_type, visibility);
+CREATE INDEX IF NOT EXISTS docs_type_date ON docs(record_type, date);
 CREATE INDEX IF NOT EXISTS docs_code ON docs(archive_code);
 CREATE INDEX IF NOT EXISTS docs_code_lower ON docs(lower(archive_code));
 CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, name);
@@ -125,10 +128,11 @@ class SqliteBackend:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
                 (random.randrange(1 << 40),),
             )
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_code_lower'").fetchone() is None:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_type_date'").fetchone() is None:
                 conn.executescript(INDEXES)
                 for name in OLD_INDEXES:
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
+                conn.execute("ANALYZE docs")
             tagged = "tags" in {row[1] for row in conn.execute("PRAGMA table_info(fts)")}
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)",

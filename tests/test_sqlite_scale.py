@@ -135,6 +135,9 @@ def answered_by_the_match_table(backend, request, scope):
         {"year_from": "1950", "sort": "date"},
         {"archive": "test-city", "page": "3", "size": "10"},
         {"type": "照片", "sort": "date_desc", "page": "9"},  # past the end
+        {"sort": "date", "size": "5", "page": "4"},  # the last dated, then the undated
+        {"sort": "date_desc", "size": "5", "page": "5"},  # undated only
+        {"type": "文书", "size": "4", "page": "2"},
     ],
 )
 @pytest.mark.parametrize("who", ["public", "staff"])
@@ -376,3 +379,30 @@ def test_the_tags_are_matched_only_for_queries_with_many_matches(loaded):
     finally:
         conn.set_trace_callback(None)
     assert (many.total, many.hits, many.facets) == (few.total, few.hits, few.facets)
+
+
+def test_browsing_by_type_counts_and_pages_from_indexes(lantai, tmp_path):
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", BROWSED)]).failed == 0
+    conn = lantai.backend._reader()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        for sort in ("relevance", "date", "date_desc"):
+            request = parse_request({"type": "文书", "sort": sort}, lantai.settings)
+            lantai.backend._browse(conn, request, scope_for(PUBLIC))
+            conn.execute("DELETE FROM temp.matches")
+    finally:
+        conn.set_trace_callback(None)
+    plans = {
+        sql: [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        for sql in statements
+        if sql.startswith("SELECT") and "temp." not in sql
+    }
+    counted = [plan for sql, plan in plans.items() if sql.startswith("SELECT count(*)")]
+    paged = [plan for sql, plan in plans.items() if "ORDER BY d.date" in sql]
+    assert counted and all(
+        any("COVERING INDEX docs_type_visibility" in step for step in plan) for plan in counted
+    )
+    # Pages walk (record_type, date) and stop at the LIMIT: at most ties of a date sorted.
+    assert len(paged) == 3 and all(any("INDEX docs_type_date" in step for step in plan) for plan in paged)
+    assert not any("USE TEMP B-TREE FOR ORDER BY" in step for plan in paged for step in plan), paged
