@@ -409,19 +409,23 @@ class SqliteBackend:
         found = branches(request, scope, tagged=False)
         if found:
             # What the query matches in any field, any visibility: a cheap gate (no row is
-            # read). Few matches are checked row by row; many are counted by the tags alone.
-            matched = conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (found[0].match,))
-            if matched.fetchone()[0] > self.tags_from:
+            # read). Few matches are checked row by row; many are matched with the tags, and
+            # a relevance search that may pass the limit is counted by them first.
+            plain = conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (found[0].match,)).fetchone()[
+                0
+            ]
+            if plain > self.tags_from:
                 tagged = self._version(conn) >= FTS_VERSION
                 found = branches(request, scope, tagged)
-                counts = [conn.execute(*count_sql(branch)).fetchone()[0] for branch in found]
-                total = sum(counts)
                 limit = max(self.facet_sample_size, request.page * request.size)
-                if request.sort == "relevance" and total > max(self.exact_total_limit, limit):
-                    ranked = candidates(conn, found, counts, request, limit)
-                    hits = self._page(conn, request, ranked)
-                    facets = self._facets(conn, ranked) if request.with_facets else {}
-                    return self._result(request, total, hits, facets)
+                if request.sort == "relevance" and plain > max(self.exact_total_limit, limit):
+                    counts = [conn.execute(*count_sql(branch)).fetchone()[0] for branch in found]
+                    total = sum(counts)
+                    if total > max(self.exact_total_limit, limit):
+                        ranked = candidates(conn, found, counts, request, limit)
+                        hits = self._page(conn, request, ranked)
+                        facets = self._facets(conn, ranked) if request.with_facets else {}
+                        return self._result(request, total, hits, facets)
         matched_rows, params = matched_sql(request, scope, tagged)
         conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched_rows}", params)
         total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
