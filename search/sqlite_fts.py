@@ -133,11 +133,15 @@ class SqliteBackend:
                 for name in OLD_INDEXES:
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
                 conn.execute("ANALYZE docs")
+            # The layout read and recorded in one write transaction: a rebuild switching
+            # tables (which records the new layout) comes wholly before or after it.
+            conn.execute("BEGIN IMMEDIATE")
             tagged = "tags" in {row[1] for row in conn.execute("PRAGMA table_info(fts)")}
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)",
                 (FTS_VERSION if tagged else 1,),
             )
+            conn.execute("COMMIT")
             if not tagged:
                 log.warning(
                     "the search index %s predates the visibility tags: searches read every "
