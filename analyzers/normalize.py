@@ -390,6 +390,16 @@ def normalize(text: str) -> NormalizedText:
     return _normalized(text, lowered, offs, _debris_spans(lowered))
 
 
+def simplified(text: str) -> str:
+    """``text`` in NFKC and simplified script (繁转简), case and spacing kept: for the
+    vocabularies of catalog fields (类别, 开放类别), stored in one script.
+
+    >>> simplified("紅色檔案"), simplified("Ｐhoto")
+    ('红色档案', 'Photo')
+    """
+    return _t2s_aligned(unicodedata.normalize("NFKC", text)) if text else text
+
+
 def reading_text(text: str) -> tuple[str, tuple[int, ...]]:
     """The reading text (阅读文本): original script, converter pinyin debris removed.
 

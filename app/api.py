@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from app import lantai_of
 from app.auth import current_audience
+from search.did_you_mean import with_did_you_mean
 from search.service import ParamError, parse_request
 
 api = Blueprint("api", __name__)
@@ -19,9 +20,12 @@ def bad_parameter(error: ParamError):
 
 @api.get("/search")
 def search():
-    """``GET /api/v1/search?q=&page=&size=&archive=&type=&year_from=&year_to=&sort=``"""
+    """``GET /api/v1/search?q=&page=&size=&archive=&type=&year_from=&year_to=&sort=``; a query
+    without hits carries ``did_you_mean`` (您是不是要找, from public records only), else null."""
     lantai = lantai_of(current_app)
-    return jsonify(lantai.search.search(parse_request(request.args, lantai.settings), current_audience()))
+    search_request = parse_request(request.args, lantai.settings)
+    answer = lantai.search.search(search_request, current_audience())
+    return jsonify(with_did_you_mean(answer, lantai.search, search_request))
 
 
 @api.get("/records/<path:record_id>")

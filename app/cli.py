@@ -101,6 +101,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     """Search as the public, staff or a reviewer, printing text or JSON."""
     from app.runtime import open_lantai
     from catalog.policy import operator_audience
+    from search.did_you_mean import with_did_you_mean
     from search.service import ParamError, parse_request
 
     lantai = open_lantai(settings)
@@ -109,7 +110,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             {"q": args.query, "size": str(args.size), "page": str(args.page), "archive": args.archive or ""},
             settings,
         )
-        result = lantai.search.search(request, operator_audience(args.audience))
+        result = with_did_you_mean(
+            lantai.search.search(request, operator_audience(args.audience)), lantai.search, request
+        )
     except ParamError as error:
         print(f"lantai search: {error}", file=sys.stderr)
         return 2
@@ -119,6 +122,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         print_json(result)
         return 0
     print(f"{result['total']} results")
+    if result["did_you_mean"]:
+        print(f"did you mean: {result['did_you_mean']['query']} ({result['did_you_mean']['total']} found)")
     for hit in result["hits"]:
         print(f"{hit['id']}\t{hit['date']}\t{hit['title']}")
     return 0

@@ -15,7 +15,6 @@ import mimetypes
 import os
 import re
 import tempfile
-import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from functools import lru_cache
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from indexer.files import IMAGE_SUFFIXES, PDF_SUFFIXES
+from indexer.pdf_text import PDFIUM_LOCK
 
 #: Width in pixels of a page image: readable on a desktop screen, light enough for a phone.
 PAGE_WIDTH = 1000
@@ -32,7 +32,7 @@ CACHE_FOLDER = "page-images"
 
 _verified: OrderedDict[tuple, bool] = OrderedDict()
 _VERIFIED_MAX = 4096
-_lock = threading.Lock()  # pdfium is not thread-safe; the memo is shared by threads
+_lock = PDFIUM_LOCK  # pdfium is not thread-safe (ingest holds it too); the memo is shared
 #: File states (ingest's) whose pages were read, or are still waiting for OCR: either way
 #: ingest hashed the file and numbered its pages.
 READ_STATES = ("ok", "needs_ocr")

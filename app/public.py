@@ -24,6 +24,7 @@ from app.record_view import pages_view
 from app.timeline import build_timeline
 from app.workspace_api import WORKSPACE_ROLES
 from catalog.policy import ORIGINAL_SHOWN, PUBLIC
+from search.did_you_mean import with_did_you_mean
 from search.service import ParamError, parse_request
 
 # ``citation`` stays importable from here, where it was first defined.
@@ -55,7 +56,9 @@ def search():
     lantai = lantai_of(current_app)
     try:
         search_request = parse_request(request.args, lantai.settings)
-        result = lantai.search.search(search_request, PUBLIC)
+        result = with_did_you_mean(
+            lantai.search.search(search_request, PUBLIC), lantai.search, search_request
+        )
     except ParamError as error:
         return render_template("error.html", message=str(error), q=request.args.get("q", "")), 400
     state = SearchState(request.args)

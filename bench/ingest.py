@@ -408,7 +408,7 @@ Where the CPU goes (one process, `--workers 1`, the first {min(args.cpu_sample, 
 {cpu["pages"]:,} pages; CPU time does not depend on what else the machine runs): analysis alone
 {cpu["analysis_ms"]:.2f} ms a page; in ingest, a text-file page costs {cpu["text_ms"]:.2f} ms in the
 workers (reading, hashing, decoding, pages and their quality, plus the same analysis), a PDF page
-{cpu["pdf_ms"]:.2f} ms (pypdf text extraction), and the writing process (walk, plan, catalog
+{cpu["pdf_ms"]:.2f} ms (PDF text extraction by PDFium), and the writing process (walk, plan, catalog
 transactions, SQLite FTS5 inserts) {cpu["writer_ms"]:.2f} ms a page. In CPU time, reading, storing
 and indexing add **{cpu_overhead:+.0%}** on top of the analysis for this mix of pages.
 """

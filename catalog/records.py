@@ -3,6 +3,13 @@
 A row comes from JSON lines, CSV or XLSX with English or Chinese field names
 (see DESIGN.md, "Records"). :func:`record_from_row` turns it into a :class:`Record`
 or raises :class:`RecordError` naming the field that is wrong.
+
+Traditional-script catalogues (繁体目录: ``館藏單位``, ``檔號``, ``開放``, ``無``) read like
+simplified ones: headers and controlled values (密级, 开放状态, 保管期限) are folded
+through the same script folding as text (:func:`analyzers.normalize.normalize`: NFKC,
+traditional to simplified, lower case) before they are looked up; the vocabularies that
+facets and opening rules match on (类别, 开放类别, 保管期限) are stored in simplified
+script. Titles, descriptions and text keep the script they came in.
 """
 
 from __future__ import annotations
@@ -10,9 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date as _date
+from functools import lru_cache
 from typing import Any
 
 from analyzers.entities.dates import CN_DIGITS, date_of_text
+from analyzers.normalize import normalize, simplified
 
 #: Chinese column headers (CSV/XLSX) and the field each one means.
 CHINESE_HEADERS: dict[str, str] = {
@@ -63,6 +72,7 @@ ACCESS_STATUSES: dict[str, str] = {
     "控制使用": "controlled",
 }
 RETENTIONS = ("永久", "长期", "短期", "30年", "10年")
+_RETENTION_SPELLINGS = {"": "", **{r: r for r in RETENTIONS}}
 
 _CN_DIGITS = {**CN_DIGITS, "O": 0}  # an OCR'd 〇 is often a Latin O
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -192,21 +202,60 @@ def _list(row: dict[str, Any], name: str) -> tuple[str, ...]:
     raise RecordError(name, f"expected a list or text, got {type(value).__name__}")
 
 
-def canonical_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Map Chinese headers to field names and drop empty header cells.
+@lru_cache(maxsize=4096)
+def fold_term(text: str) -> str:
+    """A header or controlled value in the form it is looked up in: script folded as text is.
 
-    >>> canonical_row({"档号": "J1", "题名": "x"})
-    {'archive_code': 'J1', 'title': 'x'}
+    >>> fold_term("館藏單位"), fold_term(" 開放 "), fold_term("無"), fold_term("Open")
+    ('馆藏单位', '开放', '无', 'open')
+    """
+    return normalize(text.strip()).text.strip()
+
+
+@lru_cache(maxsize=1024)
+def field_of_header(header: str) -> str:
+    """The field a column header means (Chinese in either script, or the English name);
+    an unknown header is returned as it is.
+
+    >>> [field_of_header(h) for h in ("檔號", "\ufeff題名", "Title", "备考")]
+    ['archive_code', 'title', 'title', '备考']
+    """
+    name = header.strip().lstrip("\ufeff")
+    if name in CHINESE_HEADERS or name in FIELDS:
+        return CHINESE_HEADERS.get(name, name)
+    folded = fold_term(name)
+    if folded in CHINESE_HEADERS or folded in FIELDS:
+        return CHINESE_HEADERS.get(folded, folded)
+    return name
+
+
+def canonical_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Map Chinese headers (simplified or traditional) to field names and drop empty header cells.
+
+    >>> canonical_row({"档号": "J1", "题名": "x"}), canonical_row({"館藏單位": "a", "檔號": "J1"})
+    ({'archive_code': 'J1', 'title': 'x'}, {'archive': 'a', 'archive_code': 'J1'})
     """
     out: dict[str, Any] = {}
     for key, value in row.items():
         if key is None:
             continue
-        name = str(key).strip().lstrip("\ufeff")
-        name = CHINESE_HEADERS.get(name, name)
+        name = field_of_header(str(key))
         if name:
             out[name] = value
     return out
+
+
+def _controlled(value: str, spellings: dict[str, str]) -> str | None:
+    """The stored value for an input spelling in either script, or None when it is unknown."""
+    known = spellings.get(value)
+    if known is None:
+        known = spellings.get(fold_term(value))
+    return known
+
+
+def _unknown_columns(row: dict[str, Any]) -> str:
+    unknown = [name for name in row if name not in FIELDS]
+    return f"; columns not understood: {', '.join(unknown)}" if unknown else ""
 
 
 def record_from_row(row: dict[str, Any], default_archive: str | None = None) -> Record:
@@ -224,27 +273,34 @@ def record_from_row(row: dict[str, Any], default_archive: str | None = None) -> 
         raise RecordError("archive", f"{archive!r}: use lowercase letters, digits and -")
     code = _text(row, "archive_code")
     if not code:
-        raise RecordError("archive_code", "missing (档号 is required)")
+        raise RecordError("archive_code", "missing (档号 is required)" + _unknown_columns(row))
     if not _CODE.match(code) or len(code) > 120:
         raise RecordError("archive_code", f"{code!r}: use letters, digits, - . / and ·")
     title = _text(row, "title")
     if not title:
-        raise RecordError("title", "missing (题名 is required)")
+        raise RecordError("title", "missing (题名 is required)" + _unknown_columns(row))
     try:
         date = parse_date(_text(row, "date"))
     except ValueError as exc:
         raise RecordError("date", str(exc)) from None
-    classification = _text(row, "classification")
-    if classification.lower() not in CLASSIFICATIONS and classification not in CLASSIFICATIONS:
-        raise RecordError("classification", f"{classification!r}: use 无, 秘密, 机密 or 绝密")
-    access = _text(row, "access")
-    if access.lower() not in ACCESS_STATUSES and access not in ACCESS_STATUSES:
+    classification = _controlled(_text(row, "classification"), CLASSIFICATIONS)
+    if classification is None:
         raise RecordError(
-            "access", f"{access!r}: use unreviewed, open (开放), catalog_only (目录开放), controlled (控制)"
+            "classification",
+            f"{_text(row, 'classification')!r}: use 无, 秘密, 机密 or 绝密 (or 無, 機密, 絕密)",
         )
-    retention = _text(row, "retention")
-    if retention and retention not in RETENTIONS:
-        raise RecordError("retention", f"{retention!r}: use one of {', '.join(RETENTIONS)}")
+    access = _controlled(_text(row, "access"), ACCESS_STATUSES)
+    if access is None:
+        raise RecordError(
+            "access",
+            f"{_text(row, 'access')!r}: use unreviewed, open (开放/開放), catalog_only (目录开放/目錄開放), "
+            "controlled (控制)",
+        )
+    retention = _controlled(_text(row, "retention"), _RETENTION_SPELLINGS)
+    if retention is None:
+        raise RecordError(
+            "retention", f"{_text(row, 'retention')!r}: use one of {', '.join(RETENTIONS)} (or 長期)"
+        )
     return Record(
         archive=archive,
         archive_code=code,
@@ -252,11 +308,11 @@ def record_from_row(row: dict[str, Any], default_archive: str | None = None) -> 
         fonds=_text(row, "fonds"),
         creator=_text(row, "creator"),
         date=date,
-        record_type=_text(row, "record_type"),
-        category=_text(row, "category"),
-        classification=CLASSIFICATIONS.get(classification) or CLASSIFICATIONS[classification.lower()],
+        record_type=simplified(_text(row, "record_type")),
+        category=simplified(_text(row, "category")),
+        classification=classification,
         retention=retention,
-        access=ACCESS_STATUSES.get(access) or ACCESS_STATUSES[access.lower()],
+        access=access,
         subjects=_list(row, "subjects"),
         description=_text(row, "description"),
         text=str(row.get("text") or ""),

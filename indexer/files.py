@@ -13,14 +13,11 @@ Readers stream: a text file larger than the configured cap is refused before it 
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from indexer.layout_files import parse_alto, parse_hocr
 from indexer.page_types import FileOptions, FileRead, PageText
+from indexer.pdf_text import pdf_pages
 from indexer.readers import ReadError, decode_bytes
 
 PDF_SUFFIXES = (".pdf",)
@@ -29,9 +26,6 @@ HOCR_SUFFIXES = (".hocr", ".html", ".htm")
 ALTO_SUFFIXES = (".xml",)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".pnm", ".jp2", ".webp")
 PAGE_SUFFIXES = PDF_SUFFIXES + TEXT_SUFFIXES + HOCR_SUFFIXES + ALTO_SUFFIXES + IMAGE_SUFFIXES
-
-
-logging.getLogger("pypdf").setLevel(logging.ERROR)  # broken files are reported, not logged
 
 
 def page_kind(path: Path) -> str | None:
@@ -120,36 +114,12 @@ def text_pages(data: bytes) -> list[PageText]:
 
 
 def read_pdf(path: Path, options: FileOptions) -> FileRead:
-    """Pages of a PDF: its text layer, or OCR for pages without one."""
+    """Pages of a PDF: its text layer (PDFium, else pypdf), or OCR for pages without one."""
     check_size(path, path.stat().st_size, options)
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
-
-    try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")
-            except (FileNotDecryptedError, NotImplementedError, PdfReadError) as exc:
-                raise ReadError(f"encrypted PDF that cannot be opened: {exc}") from None
-            if not opened:
-                raise ReadError("encrypted PDF: a password is needed to read it")
-        count = len(reader.pages)
-        pages: list[PageText] = []
-        with _fonts_parsed_once():
-            for number, page in enumerate(reader.pages, start=1):
-                text = (page.extract_text() or "").rstrip()
-                pages.append(PageText(number, text, None, method="pdf"))
-    except ReadError:
-        raise
-    except FileNotDecryptedError:
-        raise ReadError("encrypted PDF: a password is needed to read it") from None
-    except (PdfReadError, PdfStreamError) as exc:
-        raise ReadError(f"corrupt PDF: {exc}") from None
-    except Exception as exc:  # pypdf raises many kinds for broken files
-        raise ReadError(f"corrupt PDF: {type(exc).__name__}: {exc}") from None
-    if count == 0:
+    texts, _reader = pdf_pages(path)
+    if not texts:
         raise ReadError("corrupt PDF: it has no pages")
+    pages = [PageText(number, text, None, method="pdf") for number, text in enumerate(texts, start=1)]
     blank = [p.number for p in pages if not _has_text(p.text)]
     if not blank:
         return FileRead(pages)
@@ -160,51 +130,6 @@ def read_pdf(path: Path, options: FileOptions) -> FileRead:
         return FileRead(pages, needs_ocr=blank, ocr_reason=reason)
     done = ocr.ocr_pdf_pages(path, blank, options)
     return FileRead([done.get(p.number, p) for p in pages])
-
-
-_font_cache = threading.local()  # .parsed: {id(font dict): (font dict, Font)} while one PDF is read
-
-
-@contextmanager
-def _fonts_parsed_once() -> Iterator[None]:
-    """While one PDF is read (in this thread): parse each font once, not once a page.
-
-    pypdf builds a ``Font`` (with its ToUnicode character map) from the font dictionary
-    on every page that uses it; a CJK font's map is large, and parsing it again for each
-    page was a third of the extraction time. The reader hands back the same dictionary
-    object for the same font, so the fonts are kept by that object for the length of one
-    file. A pypdf without ``Font.from_font_resource`` is used as it is.
-    """
-    _install_font_cache()
-    _font_cache.parsed = {}
-    try:
-        yield
-    finally:
-        _font_cache.parsed = None
-
-
-def _install_font_cache() -> None:
-    """Route ``Font.from_font_resource`` through :data:`_font_cache` (once per process)."""
-    try:
-        from pypdf.generic._font import Font
-    except ImportError:
-        return
-    original = Font.__dict__.get("from_font_resource")
-    if not isinstance(original, classmethod) or getattr(original.__func__, "lantai_cached", False):
-        return
-    build = original.__func__
-
-    def from_font_resource(cls, pdf_font_dict):  # type: ignore[no-untyped-def]
-        parsed = getattr(_font_cache, "parsed", None)
-        if parsed is None:
-            return build(cls, pdf_font_dict)
-        known = parsed.get(id(pdf_font_dict))
-        if known is None or known[0] is not pdf_font_dict:
-            known = parsed[id(pdf_font_dict)] = (pdf_font_dict, build(cls, pdf_font_dict))
-        return known[1]
-
-    from_font_resource.lantai_cached = True  # type: ignore[attr-defined]
-    Font.from_font_resource = classmethod(from_font_resource)  # type: ignore[method-assign,assignment]
 
 
 def _has_text(text: str) -> bool:

@@ -125,6 +125,7 @@ def _warm() -> None:
     """Load what workers use before they are forked, so they share it."""
     index_doc(Record(archive="warm", archive_code="W1", title="預熱", text="預熱"))
     import pypdf  # noqa: F401
+    import pypdfium2  # noqa: F401
 
 
 def _worker_init(parent: int) -> None:

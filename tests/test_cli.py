@@ -48,6 +48,10 @@ def test_ingest_then_search_json(tmp_path):
     assert public["total"] == 1 and "<mark>" in public["hits"][0]["snippet"]
     staff = json.loads(lantai("search", "土地改革", "--as", "staff", "--json", data_dir=data).stdout)
     assert staff["total"] == 2
+    assert public["did_you_mean"] is None
+    slip = json.loads(lantai("search", "宝机", "--json", data_dir=data).stdout)
+    assert (slip["total"], slip["did_you_mean"]) == (0, {"query": "宝鸡", "total": 1})
+    assert "did you mean: 宝鸡 (1 found)" in lantai("search", "宝机", data_dir=data).stdout
 
 
 def test_ingest_json_summary_counts_pages_and_names_each_bad_file(tmp_path):

@@ -47,8 +47,9 @@ def test_search_json_has_the_documented_shape(loaded):
         "size",
         "hits",
         "facets",
+        "did_you_mean",
     }
-    assert data["facets_sampled"] is False
+    assert data["facets_sampled"] is False and data["did_you_mean"] is None
     assert (data["query"], data["total"], data["total_is_exact"], data["page"], data["size"]) == (
         "宝鸡 土地改革",
         23,
@@ -72,6 +73,15 @@ def test_search_json_has_the_documented_shape(loaded):
     assert hit["id"] == f"{hit['archive']}/{hit['archive_code']}"
     assert "<mark>寶雞</mark>" in hit["snippet"]
     assert set(data["facets"]) == {"archive", "year", "record_type", "person", "place", "org"}
+
+
+def test_a_query_without_hits_says_did_you_mean(loaded):
+    data = loaded.get("/api/v1/search?q=土地改格 工作").get_json()
+    assert data["total"] == 0
+    assert data["did_you_mean"] == {"query": "土地改革 工作", "total": 23}
+    catalog_only = loaded.get("/api/v1/search?q=征够粮食").get_json()  # its title is public
+    assert catalog_only["did_you_mean"] == {"query": "征购粮食", "total": 1}
+    assert loaded.get("/api/v1/search?q=赵密云").get_json()["did_you_mean"] is None  # unreviewed
 
 
 @pytest.mark.parametrize(

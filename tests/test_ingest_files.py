@@ -404,25 +404,3 @@ def test_entities_are_stored_and_text_ones_never_index_a_catalog_only_record(lan
     hidden = index_doc(Record("test-city", "J6-3", "题名", access="catalog_only"), found)
     assert (shown.places, shown.persons, shown.orgs) == (("宝鸡",), ("李有财",), ("宝鸡县人民政府",))
     assert (hidden.places, hidden.persons, hidden.orgs) == (("宝鸡",), (), ())
-
-
-def test_a_pdf_font_is_parsed_once_per_file_with_the_same_text(tmp_path, monkeypatch):
-    from pypdf import PdfReader
-    from pypdf.generic import _font
-
-    from indexer.files import read_pdf
-
-    path = make.text_pdf(
-        tmp_path / "J5-1.pdf", ["第一页：土地改革。", "第二页：兴修水利。", "第三页：扫盲。"]
-    )
-    plain = [(page.extract_text() or "").rstrip() for page in PdfReader(path).pages]
-    parsed = []
-    real = _font.get_encoding
-    monkeypatch.setattr(_font, "get_encoding", lambda font: parsed.append(font) or real(font))
-    read = read_pdf(path, FileOptions(ocr=False))
-    assert [p.text for p in read.pages] == plain and "扫盲" in plain[2]
-    fonts = len(parsed)
-    assert fonts < len(plain)  # not once a page
-    parsed.clear()
-    assert [(p.extract_text() or "").rstrip() for p in PdfReader(path).pages] == plain
-    assert len(parsed) == fonts * len(plain)  # pypdf alone (outside ingest) is unchanged

@@ -372,6 +372,17 @@ def test_empty_results_help_with_script_words_filters_and_tips(site):
     assert "<h1" in tips and "title:" in tips and "year:1949-1952" in tips
 
 
+def test_empty_results_offer_did_you_mean_in_chinese_then_english(site):
+    html = page(site, "/search?q=凤祥 合作社")
+    assert "您是不是要找：" in html and ">凤翔 合作社</a>（1 条）" in html
+    link = hrefs(re.search(r'<p class="did-you-mean">(.*?)</p>', html).group(1))[0]
+    assert urlparse(link).path == "/search" and qs(link) == {"q": ["凤翔 合作社"]}
+    english = page(site, "/search?q=凤祥 合作社&lang=en")
+    assert "Did you mean: " in english and ">凤翔 合作社</a> (1)" in english
+    assert "您是不是要找" not in page(site, "/search?q=赵密云")  # only a closed record has 赵秘云
+    assert "您是不是要找" not in page(site, "/search?q=凤翔 合作社")  # it has hits
+
+
 def test_closed_titles_never_appear_on_public_pages(site):
     urls = [
         "/",
