@@ -43,8 +43,12 @@ class GrantError(ValueError):
 
 
 class GrantRefused(GrantError):
-    """The granting user may not grant (or revoke) this: not staff of the record's archive
-    (answered 403)."""
+    """The granting user may not grant this: not staff of the record's archive, or the
+    record is classified (answered 403)."""
+
+
+class GrantNotFound(GrantError):
+    """No such grant among those of the archives the user serves (answered 404)."""
 
 
 @dataclass(frozen=True)
@@ -277,16 +281,14 @@ class GrantStore:
 
     def revoke(self, grant_id: int, by: str) -> Grant:
         """Revoke a grant now (by staff of its record's archive); audited. Revoking one
-        revoked already changes nothing. Raises :class:`GrantError` for an unknown grant
-        and :class:`GrantRefused` when ``by`` does not serve its archive."""
+        revoked already changes nothing. Raises :class:`GrantNotFound` alike for an unknown
+        grant and for one of an archive ``by`` does not serve."""
         with self.engine.begin() as conn:
             granter = _granter_audience(conn, by)
             found = self._select(conn, ids=[grant_id])
-            if not found:
-                raise GrantError("grant", f"no grant {grant_id}")
+            if not found or not serves_archive(granter, found[0].archive):
+                raise GrantNotFound("grant", f"no grant {grant_id} of an archive {by!r} serves")
             grant = found[0]
-            if not serves_archive(granter, grant.archive):
-                raise GrantRefused("grant", f"{by!r} does not serve archive {grant.archive!r}")
             if grant.revoked_at is None:
                 conn.execute(
                     grants_table.update()
