@@ -201,7 +201,7 @@ class GrantStore:
         """Grant researcher ``user`` the full text of ``records`` (``archive/archive_code``)
         until ``until`` (inclusive), for ``reason``, by staff account ``granted_by``; with
         ``unmask_personal`` their personal data too, for ``personal_reason`` (required then).
-        ``request_reference`` names the 查阅申请 it answers. All or nothing, audited one
+        ``request_reference`` names the 查档申请 it answers. All or nothing, audited one
         entry per record. Raises :class:`GrantRefused` when ``granted_by`` does not serve a
         record's archive, :class:`GrantError` naming the field for anything else."""
         today = today or date.today()
@@ -212,7 +212,9 @@ class GrantStore:
         why_unmask = _text(personal_reason, "personal_reason", required=unmask) or None
         if not unmask and why_unmask:
             raise GrantError("personal_reason", "only with unmask_personal")
-        reference = _text(request_reference, "request_reference", required=False)[:64] or None
+        reference = _text(request_reference, "request_reference", required=False) or None
+        if reference and len(reference) > 64:
+            raise GrantError("request_reference", "at most 64 characters")
         with self.engine.begin() as conn:
             granter = _granter_audience(conn, granted_by)
             for archive, _code in keys:

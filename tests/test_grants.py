@@ -171,6 +171,7 @@ def test_bad_input_names_the_field(site):
     assert grant(site, records=["test-city/NO-SUCH"])[1]["field"] == "records"
     assert grant(site, reason="  ")[1]["field"] == "reason"
     assert grant(site, unmask_personal="yes")[1]["field"] == "unmask_personal"
+    assert grant(site, request_reference="CD" * 40)[1]["field"] == "request_reference"
     assert lantai_of(site.application).store.grants().grants() == []  # all or nothing
 
 
