@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.api import api
     from app.auth import InvalidToken, auth, check_csrf, csrf_token, current_user
+    from app.grants_api import staff_grants
     from app.i18n import init_i18n
     from app.labels import KIND_TITLES, archive_label
     from app.public import public
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(me_api, url_prefix="/api/v1/me")
+    app.register_blueprint(staff_grants, url_prefix="/api/v1/staff/grants")
     app.register_blueprint(research)
     app.register_blueprint(search_export, url_prefix="/api/v1")
     # Template helpers of every audience (record.html is rendered by public and staff pages).

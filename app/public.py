@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_babel import gettext as _
 
 from app import lantai_of
-from app.auth import current_user
+from app.auth import current_audience, current_user
 from app.citation import citation
 from app.empty_hints import empty_hints
 from app.facet_links import SearchState, back_link, build_facets, pagination, related_entities
@@ -96,14 +96,20 @@ def record(record_id: str):
     (``id="page-N"``, so results link straight to the first matching page), with the
     image of each page of a PDF or scan and a download of the original file, where
     :func:`catalog.policy.view_of` allows them.
+
+    Pages are the public's, except for a researcher holding access grants (查阅许可): the
+    page asks the policy with their audience, which opens the records granted to them
+    (text only, never page images beyond the public's), and is kept out of shared caches.
     """
     q = request.args.get("q", "")[:500]
-    reading = lantai_of(current_app).search.reading(record_id, PUBLIC, q)
+    audience = current_audience()
+    reader = audience if audience.grants else PUBLIC
+    reading = lantai_of(current_app).search.reading(record_id, reader, q)
     if reading is None:
         abort(404)
     data = reading["record"]
     paged = pages_view(data, reading["pages"], reading["originals"])
-    return render_template(
+    page = render_template(
         "record.html",
         record=data,
         q=q,
@@ -111,6 +117,7 @@ def record(record_id: str):
         back_url=back_link(request.args.get("back", "")),
         my_folders=_my_folders(),
     )
+    return _revalidated(current_app.make_response(page)) if reader is not PUBLIC else page
 
 
 def _my_folders() -> list[dict] | None:

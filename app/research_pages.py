@@ -17,6 +17,7 @@ from app.auth import current_user, roles_required, safe_next
 from app.folder_export import folder_download
 from app.workspace_api import WORKSPACE_ROLES
 from catalog.users import User
+from search.grants import grants_of
 from search.workspace import NotFound, Workspace, WorkspaceError
 
 research = Blueprint("research", __name__)
@@ -52,7 +53,8 @@ def _back(default: str) -> str:
 @research.get("/me")
 @roles_required(*WORKSPACE_ROLES)
 def home():
-    """The workspace: saved searches (with a badge of new hits) and topic folders."""
+    """The workspace: saved searches (with a badge of new hits), topic folders, and the
+    access grants (查阅许可) the researcher holds."""
     user = _user()
     searches = _workspace().searches(user)
     return render_template(
@@ -60,6 +62,7 @@ def home():
         searches=searches,
         folders=_workspace().folders(user),
         new_hits=sum(s["new_hits"] for s in searches),
+        grants=grants_of(lantai_of(current_app).search, user),
     )
 
 

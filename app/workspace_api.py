@@ -17,6 +17,7 @@ from app import NOT_FOUND, lantai_of
 from app.auth import current_user
 from app.folder_export import folder_download
 from catalog.users import User
+from search.grants import grants_of
 from search.workspace import NotFound, Workspace, WorkspaceError
 
 me_api = Blueprint("me_api", __name__)
@@ -110,6 +111,13 @@ def delete_search(search_id: int):
     """``DELETE /api/v1/me/searches/<id>``."""
     _workspace().delete_search(_researcher(), search_id)
     return "", 204
+
+
+@me_api.get("/grants")
+def grants():
+    """``GET /api/v1/me/grants``: the caller's access grants (查阅许可), active first, each
+    with its record's catalog fields while the record is shown to them."""
+    return jsonify(grants=grants_of(lantai_of(current_app).search, _researcher()))
 
 
 @me_api.get("/folders")

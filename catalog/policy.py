@@ -37,18 +37,40 @@ def public_visibility(access: str | None, classification: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class GrantedRecord:
+    """A record a researcher may read in full today by an access grant (查阅许可), and
+    whether the grant shows its personal data (with a stated reason, kept by the grant)."""
+
+    archive: str
+    archive_code: str
+    unmask_personal: bool = False
+
+
+@dataclass(frozen=True)
 class Audience:
-    """Who is asking: a role, the archives a staff member serves, and a clearance flag."""
+    """Who is asking: a role, the archives a staff member serves, a clearance flag, and
+    for a researcher the records their grants open today (查阅许可)."""
 
     role: str = "public"
     archives: frozenset[str] = frozenset()
     all_archives: bool = False
     clearance: bool = False
+    grants: frozenset[GrantedRecord] = frozenset()
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             # Fail closed: an unknown role is the public.
             object.__setattr__(self, "role", "public")
+        if self.role != "researcher":
+            # Grants are a researcher's exception only; no other audience carries one.
+            object.__setattr__(self, "grants", frozenset())
+
+    def grant_for(self, archive: str, archive_code: str) -> GrantedRecord | None:
+        """The grant that opens the record ``archive/archive_code`` to this audience, if any."""
+        for grant in self.grants:
+            if grant.archive == archive and grant.archive_code == archive_code:
+                return grant
+        return None
 
     @property
     def is_staff(self) -> bool:
@@ -64,7 +86,10 @@ ALL_ARCHIVES = "*"
 
 
 def audience_for(
-    role: str | None, archives: tuple[str, ...] | frozenset[str] = (), clearance: bool = False
+    role: str | None,
+    archives: tuple[str, ...] | frozenset[str] = (),
+    clearance: bool = False,
+    grants: Iterable[GrantedRecord] = (),
 ) -> Audience:
     """Build an audience; anything unrecognised becomes the public. An admin given
     :data:`ALL_ARCHIVES` serves every archive; for any other role it means nothing.
@@ -83,6 +108,7 @@ def audience_for(
         archives=scope - {ALL_ARCHIVES},
         all_archives=role == "admin" and ALL_ARCHIVES in scope,
         clearance=bool(clearance),
+        grants=frozenset(grants),
     )
 
 
@@ -101,6 +127,10 @@ class Scope:
     belongs to one of ``own_archives`` (all archives when ``all_archives``) and is
     unclassified or the audience has clearance. Its catalog fields are visible when
     its text is, or when its public visibility is ``catalog``.
+
+    A researcher's grants (查阅许可) are not part of the scope: search matches for a
+    researcher exactly what it matches for the public, and granted records are reached
+    by their record pages, page text, folder items and exports (see :func:`view_of`).
     """
 
     own_archives: frozenset[str] = frozenset()
@@ -159,6 +189,16 @@ def due_date(formation: str, years: int) -> date | None:
         return date(year, month, day - 1)
 
 
+def serves_archive(audience: Audience, archive: str) -> bool:
+    """True when ``audience`` is staff, a reviewer or an admin serving ``archive`` (who may
+    grant a researcher access to its records, 查阅许可).
+
+    >>> serves_archive(Audience("staff", frozenset({"a"})), "a"), serves_archive(PUBLIC, "a")
+    (True, False)
+    """
+    return audience.is_staff and (audience.all_archives or archive in audience.archives)
+
+
 def can_decide(audience: Audience, archive: str, classified: bool) -> bool:
     """True when ``audience`` may record an opening decision (开放审核决定) for the record.
 
@@ -181,10 +221,12 @@ ORIGINAL_SHOWN, ORIGINAL_WITHHELD, ORIGINAL_NONE = "shown", "withheld", "none"
 
 
 class Described(Protocol):
-    """What the policy reads of a record: its archive, 开放状态 and 密级."""
+    """What the policy reads of a record: its archive, 档号, 开放状态 and 密级."""
 
     @property
     def archive(self) -> str: ...
+    @property
+    def archive_code(self) -> str: ...
     @property
     def access(self) -> str: ...
     @property
@@ -206,12 +248,22 @@ class View:
     True for the record's own staff (their archive, cleared where it is classified): they
     see its status and its personal data unmasked. ``needs_clearance`` is True when the
     audience serves the record's archive but the record is classified and they have no
-    clearance: they may learn that the 档号 exists, nothing more.
+    clearance: they may learn that the 档号 exists, nothing more. ``granted`` is True when
+    a researcher's access grant (查阅许可) gave more than the public view, and ``unmask``
+    when that grant shows personal data.
     """
 
     level: str = VIEW_NONE
     own: bool = False
     needs_clearance: bool = False
+    granted: bool = False
+    unmask: bool = False
+
+    @property
+    def masked(self) -> bool:
+        """True when personal data must be masked: for all but the record's own staff and
+        a researcher whose grant says to show it."""
+        return not (self.own or self.unmask)
 
     @property
     def shown(self) -> bool:
@@ -246,18 +298,27 @@ def view_of(audience: Audience, record: Described) -> View:
       when unclassified and open, ``catalog`` when unclassified and 目录开放, else ``none``);
     - staff, reviewers and admins of the record's archive (an admin given ``*`` serves
       every archive): everything (``text``, or ``originals`` when it is public in full),
-      unless it is classified (密级) and they lack clearance: then the public view.
+      unless it is classified (密级) and they lack clearance: then the public view;
+    - a researcher holding a grant of the record today (查阅许可, the one per-user
+      exception): its ``text`` (``originals`` only when the public view gives them),
+      personal data masked unless the grant unmasks it. A grant never opens a classified
+      record: grants of classified records are refused when made, and one whose record
+      became classified later is ignored here.
 
     Unknown roles, statuses and classifications fail closed.
 
     >>> from types import SimpleNamespace as R
-    >>> view_of(PUBLIC, R(archive="a", access="open", classification="none")).level
+    >>> view_of(PUBLIC, R(archive="a", archive_code="1", access="open", classification="none")).level
     'originals'
     >>> staff = Audience("staff", frozenset({"a"}))
-    >>> view_of(staff, R(archive="a", access="unreviewed", classification="none"))
-    View(level='text', own=True, needs_clearance=False)
-    >>> view_of(staff, R(archive="a", access="open", classification="confidential")).needs_clearance
+    >>> view_of(staff, R(archive="a", archive_code="1", access="unreviewed", classification="none")).own
     True
+    >>> closed = R(archive="a", archive_code="1", access="unreviewed", classification="none")
+    >>> reader = audience_for("researcher", grants=[GrantedRecord("a", "1")])
+    >>> view_of(reader, closed).level, view_of(reader, closed).masked
+    ('text', True)
+    >>> view_of(reader, R(archive="a", archive_code="1", access="open", classification="secret")).level
+    'none'
     """
     public = public_visibility(record.access, record.classification)
     level = {"full": VIEW_ORIGINALS, "catalog": VIEW_CATALOG}.get(public, VIEW_NONE)
@@ -265,4 +326,8 @@ def view_of(audience: Audience, record: Described) -> View:
     classified = record.classification != "none"
     if serves and (not classified or audience.clearance):
         return View(level if level == VIEW_ORIGINALS else VIEW_TEXT, own=True)
+    grant = audience.grant_for(record.archive, record.archive_code) if audience.grants else None
+    if grant is not None and not classified:
+        granted = level if level == VIEW_ORIGINALS else VIEW_TEXT
+        return View(granted, granted=True, unmask=grant.unmask_personal)
     return View(level, needs_clearance=serves and classified)

@@ -1,6 +1,6 @@
 """The catalog's front door for the app and search layers (目录库查询): reads of records,
-pages and files, the audit log (read, checked, appended to), the accounts, the lexicon and
-the index-rebuild lock.
+pages and files, the audit log (read, checked, appended to), the accounts, access grants,
+the lexicon and the index-rebuild lock.
 
 These are methods of :class:`catalog.store.CatalogStore` (it inherits them), so that no
 module outside ``catalog/`` needs the engine, a table or a private name of the catalog.
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from catalog import audit, maintenance, pages
 from catalog.audit import AuditEntry
+from catalog.grants import GrantStore
 from catalog.pages import FileState, Page
 from catalog.research import ResearchStore
 from catalog.schema import records_table
@@ -143,6 +144,10 @@ class CatalogQueries:
     def users(self) -> UserStore:
         """The staff accounts (用户), their tokens and login attempts kept in this catalog."""
         return UserStore(self.engine)
+
+    def grants(self) -> GrantStore:
+        """Researchers' access grants (查阅许可): granting, revoking, listing."""
+        return GrantStore(self.engine)
 
     def research(self) -> ResearchStore:
         """Researchers' workspaces (研究工作台): saved searches, topic folders, the outbox."""

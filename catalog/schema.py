@@ -241,3 +241,23 @@ outbox_table = Table(
     Column("created_at", String(32), nullable=False),
     Column("sent_at", String(32), nullable=True),
 )
+
+# Access grants (查阅许可): a researcher may read the full text of named records until a date
+# (the one per-user exception the access policy knows; see catalog/grants.py).
+grants_table = Table(
+    "access_grants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("archive", String(64), nullable=False),
+    Column("archive_code", String(128), nullable=False),
+    Column("until", String(10), nullable=False),  # ISO date, the last day it holds
+    Column("reason", Text, nullable=False),
+    Column("unmask_personal", Boolean, nullable=False, default=False),
+    Column("personal_reason", Text, nullable=True),  # why personal data is shown (required then)
+    Column("granted_by", String(64), nullable=False),
+    Column("granted_at", String(32), nullable=False),
+    Column("request_reference", String(64), nullable=True),  # the 查档申请 it answers, if any
+    Column("revoked_at", String(32), nullable=True),
+    Column("revoked_by", String(64), nullable=True),
+)

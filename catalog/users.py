@@ -15,14 +15,15 @@ import json
 import re
 import secrets
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 
 from catalog import audit
-from catalog.policy import ALL_ARCHIVES, Audience, audience_for, can_decide
+from catalog.grants import active_records
+from catalog.policy import ALL_ARCHIVES, Audience, GrantedRecord, audience_for, can_decide
 from catalog.schema import attempts_table, tokens_table, users_table
 
 ACCOUNT_ROLES = ("researcher", "staff", "reviewer", "admin")
@@ -67,13 +68,15 @@ class User:
     clearance: bool
     disabled: bool
     email: str | None = None
+    #: For a researcher, the records their access grants (查阅许可) open today.
+    grants: frozenset[GrantedRecord] = frozenset()
 
     @property
     def audience(self) -> Audience:
         """The audience this user searches as; a disabled user is the public."""
         if self.disabled:
             return audience_for("public")
-        return audience_for(self.role, self.archives, self.clearance)
+        return audience_for(self.role, self.archives, self.clearance, self.grants)
 
 
 def hash_password(password: str) -> str:
@@ -114,6 +117,14 @@ def _user(row) -> User:
     return User(
         row.id, row.name, row.role, archives, bool(row.clearance), bool(row.disabled), row.email or None
     )
+
+
+def _with_grants(conn, row) -> User:
+    """The account with, for a researcher, the records its grants open today."""
+    user = _user(row)
+    if user.role != "researcher" or user.disabled:
+        return user
+    return replace(user, grants=active_records(conn, user.id, date.today().isoformat()))
 
 
 class UserStore:
@@ -166,10 +177,10 @@ class UserStore:
         return self.get(name)  # type: ignore[return-value]
 
     def get(self, name: str) -> User | None:
-        """An account by name."""
+        """An account by name (a researcher with the records their grants open today)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
-        return _user(row) if row else None
+            return _with_grants(conn, row) if row else None
 
     def list(self) -> list[User]:
         """All accounts by name."""
@@ -256,7 +267,7 @@ class UserStore:
                 .join(tokens_table, tokens_table.c.user_id == users_table.c.id)
                 .where(tokens_table.c.token_hash == digest)
             ).first()
-        user = _user(row) if row else None
+            user = _with_grants(conn, row) if row else None
         return user if user and not user.disabled else None
 
     # -- throttling -----------------------------------------------------------

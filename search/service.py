@@ -110,6 +110,11 @@ class SearchService:
 
     Every reader-side answer is decided here by :func:`catalog.policy.view_of`, record by
     record, on the catalog's current state: the index only narrows the candidates.
+
+    A researcher's access grants (查阅许可) open records to :meth:`record`, :meth:`reading`,
+    :meth:`pages` and the workspace (folder items, exports), not to search: a search answer
+    (hits, snippets, totals, facets, suggestions, entity pages) is for a researcher exactly
+    the public's, whatever they were granted.
     """
 
     settings: Settings
@@ -280,7 +285,7 @@ class SearchService:
 
     def _record_answer(self, record: Record, view: View, audience: Audience) -> dict:
         own = view.own
-        shown = (lambda text: text) if own else mask_personal_data
+        shown = mask_personal_data if view.masked else (lambda text: text)
         data = {
             "id": record.id,
             "archive": record.archive,
@@ -333,11 +338,10 @@ class SearchService:
         }
         if not view.text:
             return answer
-        own = view.own
         wanted = query_terms(terms[:MAX_QUERY_LENGTH] if isinstance(terms, str) else terms)
         groups = term_groups(wanted)
         for page in rows:
-            text = page.text if own else mask_personal_data(page.text)
+            text = mask_personal_data(page.text) if view.masked else page.text
             match = page_matches(page.search_text, groups)
             answer["pages"].append(
                 {

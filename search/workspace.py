@@ -264,7 +264,7 @@ class Workspace:
                     }
                 )
                 continue
-            shown = (lambda t: t) if view.own else mask_personal_data
+            shown = mask_personal_data if view.masked else (lambda t: t)
             answer.append(
                 {
                     "id": item.id,

@@ -56,7 +56,10 @@ class Json:
 RECORD_ROUTES = {
     "public.home": [("GET", "/", None, None, ())],
     "public.search": [("GET", "/search?q=土地改革", None, None, ("test-city/J1-1",))],
-    "public.record": [("GET", "/records/test-city/J1-1", None, None, ("test-city/J1-1",))],
+    "public.record": [
+        ("GET", "/records/test-city/J1-1", None, None, ("test-city/J1-1",)),
+        ("GET", "/records/test-city/J1-6", "res1", None, ("test-city/J1-6",)),  # granted to res1
+    ],
     "public.page_image": [("GET", "/records/test-city/J1-1/pages/1.png", None, None, ("test-city/J1-1",))],
     "public.original_file": [("GET", "/records/test-city/J1-1/files/1", None, None, ("test-city/J1-1",))],
     "public.entity": [("GET", "/entities/person/李有财", None, None, ("test-city/J1-2",))],
@@ -121,7 +124,8 @@ RECORD_ROUTES = {
     "me_api.reorder": [
         ("PUT", "/api/v1/me/folders/1/order", "res1", Json({"item_ids": [2, 1]}), ("test-city/J1-2",))
     ],
-    "research.home": [("GET", "/me", "res1", None, ("test-city/J1-2",))],
+    "me_api.grants": [("GET", "/api/v1/me/grants", "res1", None, ("test-city/J1-6",))],
+    "research.home": [("GET", "/me", "res1", None, ("test-city/J1-2", "test-city/J1-6"))],
     "research.folder": [("GET", "/me/folders/1", "res1", None, ("test-city/J1-2",))],
     "research.export_folder": [("GET", "/me/folders/1/export?format=csv", "res1", None, ("test-city/J1-2",))],
     "research.shared": [("GET", lambda: f"/shared/{SHARED['token']}", None, None, ("test-city/J1-2",))],
@@ -152,6 +156,9 @@ NO_RECORD_DATA = {
     "research.move_item": "reorders and redirects",
     "research.delete_item": "deletes and redirects",
     "research.share": "makes a share link and redirects",
+    "staff_grants.add": "grants access (a write, checked by serves_archive); answers 档号, dates, reasons",
+    "staff_grants.listing": "grants of the caller's archives: 档号, dates, reasons, no record fields",
+    "staff_grants.revoke": "revokes a grant of the caller's archives; answers it as staff_grants.listing",
 }
 #: The share token of the researcher's folder (made by the ``site`` fixture).
 SHARED: dict[str, str] = {}
@@ -170,6 +177,7 @@ def site(client, tmp_path):
     folder = lantai.workspace.create_folder(researcher, "专题", "")
     lantai.workspace.add_item(researcher, folder["id"], "test-city/J1-2", "", [], "")
     SHARED["token"] = lantai.workspace.share(researcher, folder["id"], True) or ""
+    lantai.store.grants().grant("res1", ["test-city/J1-6"], "2999-12-31", "编史修志", "clerk1")
     return client
 
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from catalog.policy import PUBLIC, Audience, audience_for, view_of
+from catalog.policy import PUBLIC, Audience, GrantedRecord, audience_for, view_of
 
 A, B = "city-a", "county-b"
 ACCESS = ("open", "catalog_only", "controlled", "unreviewed")
@@ -22,6 +22,12 @@ AUDIENCES = {
     "reviewer of A": audience_for("reviewer", [A]),
     "admin of every archive": audience_for("admin", ["*"], clearance=True),
     "admin without archives": audience_for("admin", [], clearance=True),
+    # 查阅许可: a researcher granted A's record "1" (the one per-user exception), another
+    # granted a record that is not this one, and an admin without archives holding a grant (ignored: only
+    # researchers carry grants).
+    "researcher granted A/1": audience_for("researcher", grants=[GrantedRecord(A, "1")]),
+    "researcher granted A/2": audience_for("researcher", grants=[GrantedRecord(A, "2", True)]),
+    "admin without archives granted A/1": audience_for("admin", [], grants=[GrantedRecord(A, "1")]),
 }
 # For each audience and (archive, classification): the view per status, in ACCESS order.
 # O = originals (text and page images / files), T = text, C = catalog fields, - = nothing.
@@ -37,6 +43,10 @@ TABLE = {
     "reviewer of A": OWN_A,
     "admin of every archive": EVERYTHING,
     "admin without archives": PUBLIC_ROW,
+    # Text of A/1 whatever its status; never a classified record; originals only when public.
+    "researcher granted A/1": {**PUBLIC_ROW, (A, "none"): "OTTT"},
+    "researcher granted A/2": PUBLIC_ROW,
+    "admin without archives granted A/1": PUBLIC_ROW,
 }
 LEVELS = {"O": "originals", "T": "text", "C": "catalog", "-": "none"}
 CASES = [
@@ -53,7 +63,7 @@ def test_the_table_covers_every_audience_and_record():
 
 @pytest.mark.parametrize(("who", "archive", "classification", "access", "expected"), CASES)
 def test_view_of(who, archive, classification, access, expected):
-    record = SimpleNamespace(archive=archive, access=access, classification=classification)
+    record = SimpleNamespace(archive=archive, archive_code="1", access=access, classification=classification)
     view = view_of(AUDIENCES[who], record)
     assert view.level == expected
     serves = (
@@ -66,6 +76,20 @@ def test_view_of(who, archive, classification, access, expected):
     # Staff of the archive without clearance may learn that a classified 档号 exists: no more.
     assert view.needs_clearance == (serves and not cleared)
     assert view.text == (expected in ("text", "originals"))
+    # Only the record's own staff see personal data: no grant in this table unmasks it.
+    assert view.masked == (not view.own)
+    assert view.granted == (who == "researcher granted A/1" and archive == A and classification == "none")
+
+
+def test_a_grant_unmasks_personal_data_only_when_it_says_so():
+    closed = SimpleNamespace(archive=A, archive_code="1", access="controlled", classification="none")
+    masked = audience_for("researcher", grants=[GrantedRecord(A, "1")])
+    unmasked = audience_for("researcher", grants=[GrantedRecord(A, "1", unmask_personal=True)])
+    assert (view_of(masked, closed).level, view_of(masked, closed).masked) == ("text", True)
+    assert (view_of(unmasked, closed).level, view_of(unmasked, closed).masked) == ("text", False)
+    assert not view_of(unmasked, closed).own  # no status, no staff view
+    # A grant gives text, never originals beyond what the public view allows.
+    assert view_of(unmasked, closed).original((), False) == "none"
 
 
 @pytest.mark.parametrize(
