@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cli_common import print_json
+from app.cli_requests import add_request_commands
 from app.cli_staff import add_staff_commands
 from config import Settings, SettingsError, load_settings
 
@@ -279,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="one text per input line, one JSON out")
     p.set_defaults(func=cmd_analyze)
     add_staff_commands(sub)
+    add_request_commands(sub)
 
     p = sub.add_parser("train-ner", help="train the entity model from the labelled corpus")
     p.add_argument(
