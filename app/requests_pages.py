@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from app import lantai_of
 from app.auth import current_audience, current_user
 from app.request_labels import request_labels
-from search.requests import Honeypot, RequestInvalid, TooManyRequests
+from search.request_input import Honeypot, RequestInvalid, TooManyRequests
 
 requests_bp = Blueprint("requests", __name__)
 #: What a robot that filled the honeypot is told: a reference and code that lead nowhere.

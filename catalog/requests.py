@@ -17,15 +17,15 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from catalog import audit
+from catalog import audit, request_privacy
+from catalog.request_privacy import mask_contact, mask_name, now_iso
 from catalog.schema import (
     attempts_table,
-    outbox_table,
     request_events_table,
     request_files_table,
     request_records_table,
@@ -36,34 +36,6 @@ STATUSES = ("received", "in_progress", "answered", "declined", "forwarded")
 #: Statuses of a request staff still have to answer (未办结).
 OPEN_STATUSES = ("received", "in_progress", "forwarded")
 _REFERENCE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def now_iso(now: datetime | None = None) -> str:
-    """A timestamp as the request tables keep it (UTC, to the second)."""
-    return (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-
-
-def mask_name(name: str) -> str:
-    """A requester's name with all but its first character masked (姓名脱敏).
-
-    >>> mask_name("张三丰"), mask_name("")
-    ('张**', '')
-    """
-    return name[:1] + "*" * (len(name) - 1) if name else ""
-
-
-def mask_contact(contact: str) -> str:
-    """A phone number or e-mail address with its middle masked (联系方式脱敏).
-
-    >>> mask_contact("13812345678"), mask_contact("wang.li@example.org")
-    ('138****5678', 'w***@example.org')
-    """
-    if "@" in contact:
-        local, _, domain = contact.partition("@")
-        return f"{local[:1]}***@{domain}"
-    if len(contact) > 7:
-        return contact[:3] + "*" * (len(contact) - 7) + contact[-4:]
-    return "*" * len(contact)
 
 
 def _hash(code: str) -> str:
@@ -354,47 +326,9 @@ class RequestStore:
             ).scalar_one()
 
     def purge(self, before: datetime, actor: str = "cli") -> int:
-        """Remove the personal data (name, contact, description, staff texts, files, mail) of
-        requests closed, or filed and never closed, before ``before``; the requests stay
-        for the counts. Answers how many were purged; audited."""
-        cutoff = now_iso(before)
-        last = func.coalesce(requests_table.c.closed_at, requests_table.c.created_at)
-        with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(requests_table.c.id, requests_table.c.contact).where(
-                    requests_table.c.purged_at.is_(None), last < cutoff
-                )
-            ).all()
-            ids = [r.id for r in rows]
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                conn.execute(
-                    update(requests_table)
-                    .where(requests_table.c.id.in_(chunk))
-                    .values(name="", contact="", description="", purged_at=now_iso())
-                )
-                conn.execute(
-                    update(request_events_table)
-                    .where(request_events_table.c.request_id.in_(chunk))
-                    .values(text="")
-                )
-                conn.execute(delete(request_files_table).where(request_files_table.c.request_id.in_(chunk)))
-            kept = set(
-                conn.execute(select(requests_table.c.contact).where(requests_table.c.purged_at.is_(None)))
-                .scalars()
-                .all()
-            )
-            contacts = sorted({r.contact for r in rows if r.contact} - kept)
-            for start in range(0, len(contacts), 500):
-                conn.execute(
-                    delete(outbox_table).where(
-                        outbox_table.c.address.in_(contacts[start : start + 500]),
-                        outbox_table.c.user_id.is_(None),
-                    )
-                )
-            if ids:
-                audit.append(conn, actor, "request.purge", "requests", {"purged": len(ids), "before": cutoff})
-        return len(ids)
+        """Remove the personal data of requests closed (or filed and never closed) before
+        ``before``, keeping the requests for the counts (see :func:`catalog.request_privacy.purge`)."""
+        return request_privacy.purge(self.engine, before, actor)
 
     def for_year(self, year: int) -> list[tuple[ConsultRequest, int]]:
         """Requests filed in ``year`` with how many records each names (for the figures)."""

@@ -11,7 +11,6 @@ never learn it exists. Each step puts a message for the requester in the outbox.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -20,24 +19,22 @@ from typing import Any
 from catalog.policy import PUBLIC, Audience
 from catalog.requests import ConsultRequest, NewRequest, RequestEvent, RequestStore
 from catalog.research import ResearchStore
-from catalog.users import checked_email
 from config import Settings
+from search.request_input import (
+    DELIVERIES,
+    KINDS,
+    LIMITS,
+    MAX_RECORDS,
+    SOURCES,
+    Honeypot,
+    RequestInvalid,
+    TooManyRequests,
+    choice_field,
+    contact_field,
+    text_field,
+)
 from search.service import SearchService
 
-#: Kinds of request (申请类别): the 民生档案 subtypes first, then 学术研究, 编史修志, 其他.
-KINDS = (
-    "marriage",
-    "education",
-    "employment",
-    "property",
-    "zhiqing",
-    "military",
-    "research",
-    "chronicle",
-    "other",
-)
-SOURCES = ("web", "phone", "letter", "visit")  # 网上, 电话, 信函, 到馆
-DELIVERIES = ("visit", "post", "electronic")  # 到馆, 邮寄, 电子
 #: What staff may do with a request (答复): each one step of its timeline.
 ACTIONS = {
     "start": ("in_progress", "in_progress"),
@@ -46,45 +43,6 @@ ACTIONS = {
     "decline": ("declined", "declined"),
     "forward": ("forwarded", "forwarded"),
 }
-#: Chinese names accepted for the ids above in requests sent as JSON or typed in a form.
-ALIASES = {
-    "婚姻": "marriage",
-    "婚姻登记": "marriage",
-    "学籍": "education",
-    "招工": "employment",
-    "工龄": "employment",
-    "土地房产": "property",
-    "知青": "zhiqing",
-    "兵役": "military",
-    "学术研究": "research",
-    "编史修志": "chronicle",
-    "其他": "other",
-    "网上": "web",
-    "电话": "phone",
-    "信函": "letter",
-    "到馆": "visit",
-    "邮寄": "post",
-    "电子": "electronic",
-}
-MAX_RECORDS = 20
-_PHONE = re.compile(r"\+?\d{7,15}")
-_LIMITS = {"name": 100, "contact": 254, "purpose": 500, "description": 5000, "text": 5000, "rule": 500}
-
-
-class RequestInvalid(ValueError):
-    """Bad input to a request, naming each bad field (answered with 400)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class TooManyRequests(RuntimeError):
-    """An address filed more requests in the last hour than ``request_rate_limit`` allows."""
-
-
-class Honeypot(ValueError):
-    """The hidden field people never fill was filled: a robot, answered as if filed."""
 
 
 @dataclass(frozen=True)
@@ -110,49 +68,6 @@ class Answer:
     grant_until: date | None = None
 
 
-def _text(payload: Mapping[str, Any], name: str, errors: dict[str, str], required: bool = False) -> str:
-    value = payload.get(name)
-    if value is None or value == "":
-        if required:
-            errors[name] = "required"
-        return ""
-    if not isinstance(value, str):
-        errors[name] = "must be text"
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[name] = "required"
-    elif len(value) > _LIMITS.get(name, 500):
-        errors[name] = f"at most {_LIMITS.get(name, 500)} characters"
-    return value
-
-
-def _choice(
-    payload: Mapping[str, Any], name: str, allowed: tuple[str, ...], errors: dict[str, str], default: str
-) -> str:
-    raw = payload.get(name) or default
-    value = ALIASES.get(raw, raw) if isinstance(raw, str) else raw
-    if value not in allowed:
-        errors[name] = f"{raw!r} is not one of {', '.join(allowed)}"
-        return default
-    return value
-
-
-def _contact(value: str, errors: dict[str, str]) -> str:
-    if not value or "contact" in errors:
-        return value
-    if "@" in value:
-        email = checked_email(value)
-        if email:
-            return email
-    else:
-        phone = re.sub(r"[\s-]", "", value)
-        if _PHONE.fullmatch(phone):
-            return phone
-    errors["contact"] = "not a phone number or an e-mail address"
-    return value
-
-
 @dataclass
 class RequestDesk:
     """The request service (查档申请) over the search service (for the access policy), the
@@ -172,13 +87,13 @@ class RequestDesk:
         """A request from its JSON or form fields, as ``audience`` may file it; raises
         :class:`RequestInvalid` naming every bad field."""
         errors: dict[str, str] = {}
-        name = _text(payload, "name", errors, required=True)
-        contact = _contact(_text(payload, "contact", errors, required=True), errors)
-        purpose = _text(payload, "purpose", errors, required=True)
-        description = _text(payload, "description", errors)
-        kind = _choice(payload, "kind", KINDS, errors, "other")
-        delivery = _choice(payload, "delivery", DELIVERIES, errors, "visit")
-        source = _choice(payload, "source", SOURCES, errors, "web")
+        name = text_field(payload, "name", errors, required=True)
+        contact = contact_field(text_field(payload, "contact", errors, required=True), errors)
+        purpose = text_field(payload, "purpose", errors, required=True)
+        description = text_field(payload, "description", errors)
+        kind = choice_field(payload, "kind", KINDS, errors, "other")
+        delivery = choice_field(payload, "delivery", DELIVERIES, errors, "visit")
+        source = choice_field(payload, "source", SOURCES, errors, "web")
         if source != "web" and not audience.is_staff:
             errors["source"] = "only staff enter requests on behalf of a person"
         records = self._records(payload.get("records"), audience, errors)
@@ -355,8 +270,8 @@ class RequestDesk:
         if step.action not in ACTIONS:
             raise RequestInvalid({"action": f"{step.action!r} is not one of {', '.join(ACTIONS)}"})
         for name, value in (("text", step.text), ("rule", step.rule)):
-            if len(value) > _LIMITS[name]:
-                errors[name] = f"at most {_LIMITS[name]} characters"
+            if len(value) > LIMITS[name]:
+                errors[name] = f"at most {LIMITS[name]} characters"
         closed = request.status in ("answered", "declined")
         if closed and step.action != "reply":
             errors["action"] = f"the request is already {request.status}; only a reply may follow"

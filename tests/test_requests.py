@@ -330,3 +330,14 @@ def test_the_figures_of_a_year_and_the_purge(site):
     assert purged.returncode == 0, purged.stderr
     # not yet a day old: kept; the cut-off counts from the closing (or filing) date
     assert lantai.store.requests().get(first["reference"]).name == "王小明"
+
+
+def test_the_csv_export_masks_the_requesters_and_is_audited(site):
+    app, lantai = site
+    client = buffered_client(app)
+    ref = file(client, contact="13812345678").get_json()["reference"]
+    export = client.get("/api/v1/staff/requests?format=csv", headers=token(lantai, "clerk1"))
+    text = export.get_data(as_text=True)
+    assert export.mimetype == "text/csv" and ref in text
+    assert "王小明" not in text and "13812345678" not in text and "王**" in text and "138****5678" in text
+    assert lantai.store.audit_entries(action="request.export")[0].detail == {"rows": 1, "format": "csv"}
