@@ -5,7 +5,9 @@ an unknown reference (404)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+import io
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 from flask_babel import gettext as _
 
 from app import lantai_of
@@ -89,9 +91,12 @@ def requester_file(reference: str, file_id: int):
 
 def attachment_response(filename: str, content_type: str, data: bytes):
     """An attached file as a download."""
-    response = current_app.response_class(data, mimetype=content_type or "application/octet-stream")
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
-    return response
+    return send_file(
+        io.BytesIO(data),
+        mimetype=content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=filename,  # a Chinese name goes as filename* (RFC 6266), the header stays ASCII
+    )
 
 
 @requests_bp.post("/api/v1/requests")

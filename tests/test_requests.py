@@ -239,6 +239,7 @@ def test_staff_answer_with_a_certificate_the_requester_downloads(site):
         f"/requests/{filed['reference']}/files/{file_id}?code={filed['check_code']}"
     )
     assert download.status_code == 200 and download.data == b"%PDF-1.4 certificate"
+    assert download.headers["Content-Disposition"].isascii()  # gunicorn refuses other headers
     assert (
         buffered_client(app).get(f"/requests/{filed['reference']}/files/{file_id}?code=x").status_code == 404
     )
