@@ -164,10 +164,12 @@ class RequestDesk:
         if not audience.is_staff:
             if self.store.filings_since(address, 3600) >= self.settings.request_rate_limit:
                 raise TooManyRequests(address)
-            self.store.note_filing(address)
             if payload.get("website"):
+                self.store.note_filing(address)
                 raise Honeypot("website")
         new = self.checked(payload, audience)
+        if not audience.is_staff:  # counted once valid: a mistyped field costs a person nothing
+            self.store.note_filing(address)
         new = NewRequest(**{**new.__dict__, "user_id": user_id, "entered_by": entered_by})
         filed_at = now or datetime.now(UTC)
         due = filed_at.date() + timedelta(days=self.settings.request_answer_days)
@@ -227,7 +229,11 @@ class RequestDesk:
 
     def overdue_count(self, audience: Audience, today: date | None = None) -> int:
         """How many requests addressed to ``audience``'s archives are overdue (逾期)."""
-        return len(self.listing(audience, today, overdue=True))
+        if not audience.is_staff:
+            return 0
+        archives = None if audience.all_archives else frozenset(audience.archives)
+        overdue = self.store.listing(archives, overdue_on=today or date.today())
+        return sum(self.serves(audience, r) for r in overdue)
 
     def staff_view(self, reference: str, audience: Audience, today: date | None = None) -> dict | None:
         """A request with its timeline (actors included) for staff who serve it; None for

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app import create_app, lantai_of
 from catalog.policy import audience_for
@@ -342,3 +344,42 @@ def test_the_csv_export_masks_the_requesters_and_is_audited(site):
     assert export.mimetype == "text/csv" and ref in text
     assert "王小明" not in text and "13812345678" not in text and "王**" in text and "138****5678" in text
     assert lantai.store.audit_entries(action="request.export")[0].detail == {"rows": 1, "format": "csv"}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.dictionaries(
+        st.sampled_from(
+            [*FILED, "source", "archive", "website", "action", "rule", "to_archive", "grant_until"]
+        ),
+        json_values,
+        max_size=6,
+    )
+)
+def test_no_input_answers_a_server_error(site, body):
+    app, lantai = site
+    client = buffered_client(app)
+    client.environ_base["REMOTE_ADDR"] = f"10.9.{len(str(body)) % 250}.{hash(str(body)) % 250}"
+    filed = client.post("/api/v1/requests", json={**FILED, **body})
+    assert filed.status_code in (201, 400, 429), filed.get_data(as_text=True)
+    if filed.status_code == 400:
+        assert filed.get_json()["fields"]
+    ref = lantai.requests.file(FILED, audience_for("admin", ["*"]), "10.0.0.1")[0].reference
+    step = client.post(f"/api/v1/staff/requests/{ref}", json=body, headers=token(lantai, "boss"))
+    assert step.status_code in (200, 400), step.get_data(as_text=True)
+
+
+def test_mistakes_do_not_count_against_the_rate_limit(tmp_path, request):
+    app, lantai = make_site(tmp_path, request_rate_limit=1)
+    request.addfinalizer(lantai.close)
+    client = buffered_client(app)
+    assert [file(client, contact="?").status_code for _ in range(3)] == [400, 400, 400]
+    assert file(client).status_code == 201
+    assert file(client).status_code == 429
