@@ -39,9 +39,17 @@ FILED = {
 }
 
 
-def make_site(tmp_path, **overrides):
+pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL
+
+
+def make_site(tmp_path, catalog_url="", **overrides):
     config = load_settings(
-        env={}, data_dir=str(tmp_path / "data"), backend="sqlite", ingest_entities=False, **overrides
+        env={},
+        data_dir=str(tmp_path / "data"),
+        backend="sqlite",
+        ingest_entities=False,
+        database_url=catalog_url,
+        **overrides,
     )
     app = create_app(config)
     app.config.update(TESTING=True)
@@ -55,8 +63,8 @@ def make_site(tmp_path, **overrides):
 
 
 @pytest.fixture
-def site(tmp_path, request):
-    app, lantai = make_site(tmp_path)
+def site(tmp_path, request, catalog_url):
+    app, lantai = make_site(tmp_path, catalog_url)
     request.addfinalizer(lantai.close)
     return app, lantai
 
@@ -135,8 +143,8 @@ def test_a_catalog_only_record_page_offers_a_request_with_its_code_filled_in(sit
     assert sent.status_code == 201 and 'id="check-code"' in sent.get_data(as_text=True)
 
 
-def test_the_rate_limit_and_the_honeypot_stop_floods(tmp_path, request):
-    app, lantai = make_site(tmp_path, request_rate_limit=2)
+def test_the_rate_limit_and_the_honeypot_stop_floods(tmp_path, request, catalog_url):
+    app, lantai = make_site(tmp_path, catalog_url, request_rate_limit=2)
     request.addfinalizer(lantai.close)
     client = buffered_client(app)
     assert [file(client).status_code for _ in range(3)] == [201, 201, 429]
@@ -376,10 +384,18 @@ def test_no_input_answers_a_server_error(site, body):
     assert step.status_code in (200, 400), step.get_data(as_text=True)
 
 
-def test_mistakes_do_not_count_against_the_rate_limit(tmp_path, request):
-    app, lantai = make_site(tmp_path, request_rate_limit=1)
+def test_mistakes_do_not_count_against_the_rate_limit(tmp_path, request, catalog_url):
+    app, lantai = make_site(tmp_path, catalog_url, request_rate_limit=1)
     request.addfinalizer(lantai.close)
     client = buffered_client(app)
     assert [file(client, contact="?").status_code for _ in range(3)] == [400, 400, 400]
     assert file(client).status_code == 201
     assert file(client).status_code == 429
+
+
+def test_the_request_pages_speak_english_on_request(site):
+    app, _lantai = site
+    client = buffered_client(app)
+    form = client.get("/requests/new?lang=en").get_data(as_text=True)
+    assert "Ask to consult records" in form and "Contact (mobile phone or e-mail)" in form
+    assert "申请查阅档案" in client.get("/requests/new?lang=zh").get_data(as_text=True)
