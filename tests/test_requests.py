@@ -399,3 +399,20 @@ def test_the_request_pages_speak_english_on_request(site):
     form = client.get("/requests/new?lang=en").get_data(as_text=True)
     assert "Ask to consult records" in form and "Contact (mobile phone or e-mail)" in form
     assert "申请查阅档案" in client.get("/requests/new?lang=zh").get_data(as_text=True)
+
+
+def test_an_answer_with_a_grant_calls_the_grants_service_wired_in(site):
+    app, lantai = site
+    lantai.users.add("res1", "researcher", PASSWORD)
+    client = buffered_client(app)
+    ref = client.post("/api/v1/requests", json=FILED, headers=token(lantai, "res1")).get_json()["reference"]
+    step = {"action": "answer", "text": "准予查阅", "grant_until": "2027-06-30"}
+    url, staff = f"/api/v1/staff/requests/{ref}", token(lantai, "clerk1")
+    refused = client.post(url, json=step, headers=staff)
+    assert refused.status_code == 400 and set(refused.get_json()["fields"]) == {"grant_until"}
+    granted = []
+    lantai.requests.grant = lambda request, actor, until: granted.append(
+        (request.reference, actor, str(until))
+    )
+    assert client.post(url, json=step, headers=staff).status_code == 200
+    assert granted == [(ref, "clerk1", "2027-06-30")]
