@@ -57,9 +57,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.labels import KIND_TITLES, archive_label
     from app.public import public
     from app.record_view import file_size_label, record_view
+    from app.requests_pages import requests_bp
     from app.research_pages import research
     from app.search_export import search_export
     from app.staff import staff
+    from app.staff_requests import staff_requests
     from app.workspace_api import me_api
 
     init_i18n(app)
@@ -71,6 +73,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(staff_grants, url_prefix="/api/v1/staff/grants")
     app.register_blueprint(research)
     app.register_blueprint(search_export, url_prefix="/api/v1")
+    app.register_blueprint(requests_bp)
+    app.register_blueprint(staff_requests)
     # Template helpers of every audience (record.html is rendered by public and staff pages).
     app.jinja_env.globals.update(
         csrf_token=csrf_token,

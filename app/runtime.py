@@ -17,6 +17,7 @@ from indexer.documents import index_doc
 from indexer.ingest import Ingester, reindex
 from search.backends import open_backend
 from search.base import SearchBackend
+from search.requests import RequestDesk
 from search.service import SearchService
 from search.workspace import Workspace
 
@@ -33,6 +34,7 @@ class Lantai:
     users: UserStore
     review: ReviewDesk
     workspace: Workspace
+    requests: RequestDesk
 
     def decide(
         self,
@@ -91,4 +93,5 @@ def open_lantai(settings: Settings) -> Lantai:
         users=store.users(),
         review=ReviewDesk(store, settings),
         workspace=Workspace(settings, service, store.research()),
+        requests=RequestDesk(settings, service, store.requests(), store.research()),
     )

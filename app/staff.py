@@ -80,6 +80,7 @@ def queue():
         undated=undated,
         undated_count=undated_count,
         no_archives=no_archives,
+        overdue_requests=lantai_of(current_app).requests.overdue_count(audience),
         q="",
     )
 

@@ -1,5 +1,6 @@
 """The catalog's front door for the app and search layers (目录库查询): reads of records,
 pages and files, the audit log (read, checked, appended to), the accounts, access grants,
+requests (查档申请),
 the lexicon and the index-rebuild lock.
 
 These are methods of :class:`catalog.store.CatalogStore` (it inherits them), so that no
@@ -21,6 +22,7 @@ from catalog import audit, maintenance, pages
 from catalog.audit import AuditEntry
 from catalog.grants import GrantStore
 from catalog.pages import FileState, Page
+from catalog.requests import RequestStore
 from catalog.research import ResearchStore
 from catalog.schema import records_table
 from catalog.users import UserStore
@@ -152,6 +154,10 @@ class CatalogQueries:
     def research(self) -> ResearchStore:
         """Researchers' workspaces (研究工作台): saved searches, topic folders, the outbox."""
         return ResearchStore(self.engine)
+
+    def requests(self) -> RequestStore:
+        """Requests to consult records (查档申请), their timelines and attached files."""
+        return RequestStore(self.engine)
 
     def load_lexicon(self) -> int:
         """Add every word learned into this catalog (词表) to the segmenter; returns how

@@ -376,14 +376,32 @@ class ResearchStore:
 
     # -- outbox (待发邮件) ---------------------------------------------------------------------
 
-    def queue_message(self, user_id: int, kind: str, subject: str, body: str) -> int:
-        """Put a message (e.g. a digest of new hits) in the outbox; returns its id. A
-        sender takes it from there (``sent_at`` stays empty until it is sent)."""
+    def queue_message(
+        self,
+        user_id: int | None,
+        kind: str,
+        subject: str,
+        body: str,
+        channel: str = "email",
+        address: str | None = None,
+    ) -> int:
+        """Put a message (e.g. a digest of new hits, a request's news) in the outbox; returns
+        its id. It goes to an account (``user_id``) or, for a recipient without one, to an
+        ``address`` on a ``channel`` (``email``; ``sms`` is kept but not sent). A sender
+        takes it from there (``sent_at`` stays empty until it is sent)."""
         with self.engine.begin() as conn:
             return conn.execute(
                 outbox_table.insert()
                 .returning(outbox_table.c.id)
-                .values(user_id=user_id, kind=kind, subject=subject, body=body, created_at=_now())
+                .values(
+                    user_id=user_id,
+                    kind=kind,
+                    subject=subject,
+                    body=body,
+                    created_at=_now(),
+                    channel=channel,
+                    address=address,
+                )
             ).scalar_one()
 
     def unsent_messages(self) -> list[dict]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -234,12 +235,68 @@ outbox_table = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, nullable=False, index=True),
+    Column("user_id", Integer, nullable=True, index=True),  # empty: a recipient without an account
     Column("kind", String(32), nullable=False),
     Column("subject", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("sent_at", String(32), nullable=True),
+    Column("channel", String(16), nullable=False, server_default="email"),  # email; sms reserved
+    Column("address", String(254), nullable=True),  # the recipient's address when not a user's
+)
+
+# Requests to consult records (查档申请), their records, their timeline and attachments.
+requests_table = Table(
+    "requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(32), nullable=False, unique=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("archive", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("delivery", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("contact", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("user_id", Integer, nullable=True),
+    Column("entered_by", String(64), nullable=True),
+    Column("created_at", String(32), nullable=False, index=True),
+    Column("due_on", String(10), nullable=False),
+    Column("closed_at", String(32), nullable=True),
+    Column("purged_at", String(32), nullable=True),
+)
+request_records_table = Table(
+    "request_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", Integer, nullable=False, index=True),
+    Column("archive", String(64), nullable=False),
+    Column("archive_code", String(128), nullable=False),
+)
+request_events_table = Table(
+    "request_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", Integer, nullable=False, index=True),
+    Column("at", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("archive", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("rule", Text, nullable=False),
+)
+request_files_table = Table(
+    "request_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", Integer, nullable=False, index=True),
+    Column("event_id", Integer, nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(128), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )
 
 # Access grants (查阅许可): a researcher may read the full text of named records until a date

@@ -294,6 +294,23 @@ class Settings:
         check=positive,
     )
 
+    request_answer_days: int = setting(
+        20,
+        "Days staff have to answer a request to consult records (查档申请) before it is overdue.",
+        check=positive,
+    )
+    request_retention_days: int = setting(
+        1095,
+        "Days after a request is closed before `lantai requests purge` removes the requester's "
+        "name, contact and the texts (the counts stay).",
+        check=positive,
+    )
+    request_rate_limit: int = setting(
+        5,
+        "Most requests one address may file per hour (staff entering requests are not limited).",
+        check=positive,
+    )
+
     @property
     def catalog_url(self) -> str:
         """SQLAlchemy URL of the catalog store (目录库); ``postgresql://`` URLs use psycopg.

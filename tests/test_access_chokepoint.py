@@ -44,6 +44,10 @@ ROWS = [
 TITLES = {f"test-city/{row['archive_code']}": row["title"] for row in ROWS}
 
 
+#: A request to consult records (查档申请), as filed in the ``site`` fixture and by routes.
+REQUEST = {"name": "王小明", "contact": "wang@example.org", "purpose": "退休", "kind": "employment"}
+
+
 @dataclass(frozen=True)
 class Json:
     """A JSON body to send (a form is sent as form fields)."""
@@ -129,6 +133,39 @@ RECORD_ROUTES = {
     "research.folder": [("GET", "/me/folders/1", "res1", None, ("test-city/J1-2",))],
     "research.export_folder": [("GET", "/me/folders/1/export?format=csv", "res1", None, ("test-city/J1-2",))],
     "research.shared": [("GET", lambda: f"/shared/{SHARED['token']}", None, None, ("test-city/J1-2",))],
+    "requests.new_request": [
+        ("POST", "/requests/new", "clerk1", {**REQUEST, "records": "test-city/J1-5"}, ("test-city/J1-5",))
+    ],
+    "requests.api_file": [
+        ("POST", "/api/v1/requests", None, Json({**REQUEST, "records": ["J1-4"]}), ("test-city/J1-4",))
+    ],
+    "requests.follow": [("GET", lambda: f"/requests/{SHARED['request']}", None, None, ("test-city/J1-4",))],
+    "requests.api_follow": [
+        ("GET", lambda: f"/api/v1/requests/{SHARED['request']}", None, None, ("test-city/J1-4",))
+    ],
+    "staff_requests.listing": [("GET", "/staff/requests", "clerk1", None, ("test-city/J1-4",))],
+    "staff_requests.api_listing": [("GET", "/api/v1/staff/requests", "clerk1", None, ("test-city/J1-4",))],
+    "staff_requests.detail": [
+        ("GET", lambda: f"/staff/requests/{SHARED['staff_request']}", "clerk1", None, ("test-city/J1-4",))
+    ],
+    "staff_requests.api_detail": [
+        (
+            "GET",
+            lambda: f"/api/v1/staff/requests/{SHARED['staff_request']}",
+            "clerk1",
+            None,
+            ("test-city/J1-4",),
+        )
+    ],
+    "staff_requests.api_act": [
+        (
+            "POST",
+            lambda: f"/api/v1/staff/requests/{SHARED['staff_request']}",
+            "clerk1",
+            Json({"action": "reply", "text": "正在查找"}),
+            ("test-city/J1-4",),
+        )
+    ],
 }
 #: Routes that answer no record data, and why.
 NO_RECORD_DATA = {
@@ -159,6 +196,11 @@ NO_RECORD_DATA = {
     "staff_grants.add": "grants access (a write, checked by serves_archive); answers 档号, dates, reasons",
     "staff_grants.listing": "grants of the caller's archives: 档号, dates, reasons, no record fields",
     "staff_grants.revoke": "revokes a grant of the caller's archives; answers it as staff_grants.listing",
+    "requests.requester_file": "a file staff attached to a request (a certificate), not a record",
+    "staff_requests.staff_file": "a file staff attached to a request, not a record",
+    "staff_requests.stats": "counts of requests by month, kind, source, archive and outcome",
+    "staff_requests.enter": "the entry form; filing asks the policy as requests.new_request, then redirects",
+    "staff_requests.act": "takes a step (as staff_requests.api_act) and redirects to staff_requests.detail",
 }
 #: The share token of the researcher's folder (made by the ``site`` fixture).
 SHARED: dict[str, str] = {}
@@ -178,6 +220,9 @@ def site(client, tmp_path):
     lantai.workspace.add_item(researcher, folder["id"], "test-city/J1-2", "", [], "")
     SHARED["token"] = lantai.workspace.share(researcher, folder["id"], True) or ""
     lantai.store.grants().grant("res1", ["test-city/J1-6"], "2999-12-31", "编史修志", "clerk1")
+    filed, code = lantai.requests.file({**REQUEST, "records": ["test-city/J1-4"]}, policy.PUBLIC, "10.1.1.1")
+    SHARED["request"] = f"{filed.reference}?code={code}"
+    SHARED["staff_request"] = filed.reference
     return client
 
 
