@@ -57,17 +57,20 @@ def new_request():
     status, answer = file_from(request.form.to_dict())
     if status == 201:
         return render_template("request_filed.html", answer=answer, q=""), 201
-    return (
-        render_template(
-            "request_new.html",
-            form=request.form,
-            errors=answer.get("fields", {}),
-            message=answer["error"],
-            staff_entry=False,
-            q="",
-        ),
-        status,
+    return refused_form(answer, status, staff_entry=False)
+
+
+def refused_form(answer: dict, status: int, staff_entry: bool):
+    """The filing form again, with the fields the answer names as wrong and its message."""
+    page = render_template(
+        "request_new.html",
+        form=request.form,
+        errors=answer.get("fields", {}),
+        message=answer["error"],
+        staff_entry=staff_entry,
+        q="",
     )
+    return page, status
 
 
 @requests_bp.get("/requests/<reference>")

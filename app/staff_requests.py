@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from app import lantai_of
 from app.auth import current_audience, current_user, roles_required
-from app.requests_pages import attachment_response, file_from
+from app.requests_pages import attachment_response, file_from, refused_form
 from catalog.request_privacy import mask_contact, mask_name
 from search.request_input import RequestInvalid
 from search.request_stats import request_figures
@@ -89,17 +89,7 @@ def enter():
             "ok",
         )
         return redirect(url_for("staff_requests.detail", reference=answer["reference"]))
-    return (
-        render_template(
-            "request_new.html",
-            form=request.form,
-            errors=answer.get("fields", {}),
-            message=answer["error"],
-            staff_entry=True,
-            q="",
-        ),
-        status,
-    )
+    return refused_form(answer, status, staff_entry=True)
 
 
 @staff_requests.get("/staff/requests/stats")

@@ -110,13 +110,28 @@ def code(n: int) -> str:
     return f"J001-{n // 1000 + 1:04d}-{n:05d}"
 
 
+def write_pdf(path: Path, texts: list[str]) -> None:
+    """A PDF with a text layer, one page per text, 40 characters a line (font ``cjk``,
+    registered by :func:`write_delivery`)."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    for text in texts:
+        pdf.setFont("cjk", 10)
+        y = 800
+        for start in range(0, len(text), 40):
+            pdf.drawString(40, y, text[start : start + 40])
+            y -= 14
+        pdf.showPage()
+    pdf.save()
+
+
 def write_delivery(
     root: Path, pages: list[str], records: int, per_record: int, pdf_share: float
 ) -> tuple[dict, list[str]]:
     """The catalog and page files; returns counts and sizes, and the records' titles."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.pdfgen import canvas
 
     pdfmetrics.registerFont(TTFont("cjk", str(cjk_font()), subfontIndex=0))
     pdf_every = round(1 / pdf_share) if pdf_share > 0 else 0
@@ -132,15 +147,7 @@ def write_delivery(
         rows.append(f"bench-city,{code(n)},{title},{1949 + n % 50},开放")
         if pdf_every and n % pdf_every == 0:
             path = folder / f"{code(n)}.pdf"
-            pdf = canvas.Canvas(str(path))
-            for text in texts:
-                pdf.setFont("cjk", 10)
-                y = 800
-                for start in range(0, len(text), 40):
-                    pdf.drawString(40, y, text[start : start + 40])
-                    y -= 14
-                pdf.showPage()
-            pdf.save()
+            write_pdf(path, texts)
             stats["pdf_records"] += 1
             stats["pdf_pages"] += len(texts)
             stats["file_bytes"] += path.stat().st_size

@@ -25,7 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from bench.ingest import CORPUS, build_pages  # noqa: E402
+from bench.ingest import CORPUS, build_pages, write_pdf  # noqa: E402
 from bench.machine import machine  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from tests.fixtures.fonts import cjk_font  # noqa: E402
@@ -38,21 +38,12 @@ def write_pdfs(folder: Path, pages: list[str], per_file: int) -> list[Path]:
     """PDFs of ``per_file`` pages each, with a text layer in an embedded CJK font."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.pdfgen import canvas
 
     pdfmetrics.registerFont(TTFont("cjk", str(cjk_font()), subfontIndex=0))
     paths = []
     for n in range(0, len(pages), per_file):
         path = folder / f"J001-0001-{n // per_file:05d}.pdf"
-        pdf = canvas.Canvas(str(path))
-        for text in pages[n : n + per_file]:
-            pdf.setFont("cjk", 10)
-            y = 800
-            for start in range(0, len(text), 40):
-                pdf.drawString(40, y, text[start : start + 40])
-                y -= 14
-            pdf.showPage()
-        pdf.save()
+        write_pdf(path, pages[n : n + per_file])
         paths.append(path)
     return paths
 
