@@ -207,7 +207,7 @@ def can_decide(audience: Audience, archive: str, classified: bool) -> bool:
     >>> can_decide(Audience("staff", frozenset({"a"})), "a", False)
     False
     """
-    serves = audience.all_archives or archive in audience.archives
+    serves = serves_archive(audience, archive)
     return audience.role in ("reviewer", "admin") and serves and (not classified or audience.clearance)
 
 
@@ -322,7 +322,7 @@ def view_of(audience: Audience, record: Described) -> View:
     """
     public = public_visibility(record.access, record.classification)
     level = {"full": VIEW_ORIGINALS, "catalog": VIEW_CATALOG}.get(public, VIEW_NONE)
-    serves = audience.is_staff and (audience.all_archives or record.archive in audience.archives)
+    serves = serves_archive(audience, record.archive)
     classified = record.classification != "none"
     if serves and (not classified or audience.clearance):
         return View(level if level == VIEW_ORIGINALS else VIEW_TEXT, own=True)
