@@ -8,7 +8,9 @@ from datetime import date
 from pathlib import Path
 
 from analyzers.entities import use_model
+from catalog.grants import GrantError
 from catalog.records import Record
+from catalog.requests import ConsultRequest
 from catalog.review import ReviewDesk
 from catalog.store import CatalogStore
 from catalog.users import UserStore
@@ -17,6 +19,7 @@ from indexer.documents import index_doc
 from indexer.ingest import Ingester, reindex
 from search.backends import open_backend
 from search.base import SearchBackend
+from search.request_input import RequestInvalid
 from search.requests import RequestDesk
 from search.service import SearchService
 from search.workspace import Workspace
@@ -93,5 +96,31 @@ def open_lantai(settings: Settings) -> Lantai:
         users=store.users(),
         review=ReviewDesk(store, settings),
         workspace=Workspace(settings, service, store.research()),
-        requests=RequestDesk(settings, service, store.requests(), store.research()),
+        requests=RequestDesk(
+            settings, service, store.requests(), store.research(), grant=request_grants(store)
+        ),
     )
+
+
+def request_grants(store: CatalogStore) -> Callable[[ConsultRequest, str, date], None]:
+    """What answering a 查档申请 with ``grant_until`` does (查阅许可): grant the signed-in
+    researcher who filed it the full text of the records it names, until that date, by the
+    answering staff account; anything the grant refuses answers on ``grant_until``."""
+
+    def grant(request: ConsultRequest, actor: str, until: date) -> None:
+        requester = next((u for u in store.users().list() if u.id == request.user_id), None)
+        if requester is None or not request.records:
+            raise RequestInvalid({"grant_until": "the request names no records of a signed-in researcher"})
+        try:
+            store.grants().grant(
+                requester.name,
+                list(request.records),
+                until,
+                f"查档申请 {request.reference}: {request.purpose}",
+                actor,
+                request_reference=request.reference,
+            )
+        except GrantError as exc:
+            raise RequestInvalid({"grant_until": str(exc)}) from exc
+
+    return grant

@@ -77,8 +77,8 @@ class RequestDesk:
     service: SearchService
     store: RequestStore
     outbox: ResearchStore
-    #: Point 4's seam: called as ``grant(request, actor, grant_until)`` when staff answer with
-    #: a grant of access; the access-grants service is wired here. None: grants refused.
+    #: Called as ``grant(request, actor, grant_until)`` when staff answer with a grant of
+    #: access (:func:`app.runtime.request_grants`); None: grants refused.
     grant: Callable[[ConsultRequest, str, date], None] | None = field(default=None)
 
     # -- filing (提交申请) ----------------------------------------------------------------------
@@ -263,11 +263,11 @@ class RequestDesk:
         kind, status = self._checked_step(request, step)
         if status is None and request.status in ("received", "forwarded"):
             status = "in_progress"
+        if step.grant_until is not None and self.grant is not None:
+            self.grant(request, actor, step.grant_until)  # first: a refused grant stores no step
         moved_to = step.to_archive if step.action == "forward" else None
         files = [(f.filename, f.content_type, f.data) for f in step.files]
         self.store.add_event(request, kind, actor, step.text, step.rule, status, moved_to, files)
-        if step.grant_until is not None and self.grant is not None:
-            self.grant(request, actor, step.grant_until)
         self._notify(request, kind, step.text + (f"\n（依据：{step.rule}）" if step.rule else ""))
         return self.staff_view(reference, audience) or {"reference": reference, "moved_to": moved_to}
 

@@ -401,18 +401,25 @@ def test_the_request_pages_speak_english_on_request(site):
     assert "申请查阅档案" in client.get("/requests/new?lang=zh").get_data(as_text=True)
 
 
-def test_an_answer_with_a_grant_calls_the_grants_service_wired_in(site):
+def test_an_answer_with_a_grant_opens_the_named_records_to_the_researcher_who_asked(site):
     app, lantai = site
     lantai.users.add("res1", "researcher", PASSWORD)
     client = buffered_client(app)
-    ref = client.post("/api/v1/requests", json=FILED, headers=token(lantai, "res1")).get_json()["reference"]
-    step = {"action": "answer", "text": "准予查阅", "grant_until": "2027-06-30"}
-    url, staff = f"/api/v1/staff/requests/{ref}", token(lantai, "clerk1")
-    refused = client.post(url, json=step, headers=staff)
+    step = {"action": "answer", "text": "准予查阅", "grant_until": "2999-06-30"}
+    staff, reader = token(lantai, "clerk1"), token(lantai, "res1")
+    # Filed without an account: nobody to grant to; the step is refused and not stored.
+    anonymous = client.post("/api/v1/requests", json=FILED).get_json()["reference"]
+    refused = client.post(f"/api/v1/staff/requests/{anonymous}", json=step, headers=staff)
     assert refused.status_code == 400 and set(refused.get_json()["fields"]) == {"grant_until"}
-    granted = []
-    lantai.requests.grant = lambda request, actor, until: granted.append(
-        (request.reference, actor, str(until))
-    )
-    assert client.post(url, json=step, headers=staff).status_code == 200
-    assert granted == [(ref, "clerk1", "2027-06-30")]
+    assert lantai.requests.store.get(anonymous).status == "received"
+    # A researcher asks for a 目录开放 record's text; the answer grants it until the date.
+    filed = {**FILED, "records": ["test-city/J1-2"]}
+    ref = client.post("/api/v1/requests", json=filed, headers=reader).get_json()["reference"]
+    assert client.get("/api/v1/records/test-city/J1-2", headers=reader).get_json()["visibility"] == "catalog"
+    assert client.post(f"/api/v1/staff/requests/{ref}", json=step, headers=staff).status_code == 200
+    assert client.get("/api/v1/records/test-city/J1-2", headers=reader).get_json()["visibility"] == "full"
+    assert client.get("/api/v1/records/test-city/J1-2").get_json()["visibility"] == "catalog"
+    grants = client.get("/api/v1/me/grants", headers=reader).get_json()
+    assert [(g["record"]["id"], g["until"], g["request_reference"]) for g in grants["grants"]] == [
+        ("test-city/J1-2", "2999-06-30", ref)
+    ]
