@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from app import lantai_of
 from app.auth import current_audience
 from search.did_you_mean import with_did_you_mean
-from search.service import ParamError, parse_request
+from search.params import ParamError, parse_request
 
 api = Blueprint("api", __name__)
 

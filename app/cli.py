@@ -104,7 +104,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import open_lantai
     from catalog.policy import operator_audience
     from search.did_you_mean import with_did_you_mean
-    from search.service import ParamError, parse_request
+    from search.params import ParamError, parse_request
 
     lantai = open_lantai(settings)
     try:

@@ -25,7 +25,7 @@ from app.timeline import build_timeline
 from app.workspace_api import WORKSPACE_ROLES
 from catalog.policy import ORIGINAL_SHOWN, PUBLIC
 from search.did_you_mean import with_did_you_mean
-from search.service import ParamError, parse_request
+from search.params import ParamError, parse_request
 
 # ``citation`` stays importable from here, where it was first defined.
 __all__ = ["citation", "public"]

@@ -20,7 +20,7 @@ from app import lantai_of
 from app.auth import current_audience, current_user
 from app.exports import FORMATS, ExportItem, export_item, render
 from app.labels import archive_info
-from search.service import ParamError, parse_request
+from search.params import ParamError, parse_request
 
 search_export = Blueprint("search_export", __name__)
 

@@ -22,7 +22,7 @@ from app.auth import current_audience, current_user, roles_required
 from app.record_view import mark_personal_data
 from catalog.policy import can_decide
 from catalog.review import DECISIONS, ReviewError
-from search.service import ParamError, parse_request
+from search.params import ParamError, parse_request
 
 staff = Blueprint("staff", __name__)
 STAFF_ROLES = ("staff", "reviewer", "admin")

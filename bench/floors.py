@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from catalog.policy import PUBLIC, scope_for
 from config import Settings
-from search.service import parse_request
+from search.params import parse_request
 from search.sqlite_query import BM25, Translator
 
 

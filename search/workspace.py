@@ -20,7 +20,8 @@ from catalog.policy import PUBLIC, Audience
 from catalog.research import Folder, FolderFull, FolderItem, ResearchStore, SavedSearch
 from catalog.users import User
 from config import Settings
-from search.service import ParamError, SearchService, parse_request
+from search.params import ParamError, parse_request
+from search.service import SearchService
 
 #: Filters a saved search keeps, as the search's parameters name them.
 FILTER_KEYS = ("archive", "type", "year_from", "year_to", "sort", "person", "place", "org")

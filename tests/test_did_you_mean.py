@@ -8,7 +8,7 @@ import pytest
 from app.runtime import open_lantai
 from catalog.policy import PUBLIC, operator_audience
 from search.did_you_mean import with_did_you_mean
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import write_jsonl
 from tests.test_ingest_entities import ROWS
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from catalog.policy import PUBLIC
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import record, write_jsonl
 
 pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL

@@ -12,7 +12,7 @@ from app import create_app, lantai_of
 from app.runtime import open_lantai
 from catalog.policy import PUBLIC
 from config import SettingsError, load_settings
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import record, tokens_in_a_fresh_process, write_jsonl
 
 ROWS = [

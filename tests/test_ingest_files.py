@@ -17,7 +17,7 @@ from indexer import units
 from indexer.layout_files import parse_alto, parse_hocr
 from indexer.page_types import FileOptions
 from indexer.readers import ReadError, decode_bytes
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import REPO
 from tests.fixtures.ingest import make
 

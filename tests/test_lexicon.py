@@ -6,7 +6,7 @@ import pytest
 
 from catalog import lexicon
 from catalog.policy import PUBLIC
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import record, tokens_in_a_fresh_process, write_jsonl
 
 pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL

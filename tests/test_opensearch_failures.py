@@ -29,7 +29,7 @@ from config import Settings, load_settings
 from indexer.ingest import reindex
 from search import opensearch_backend
 from search.base import SORTS, BackendUnavailable
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import free_port, opensearch_script, record, start_opensearch, write_jsonl
 
 LANTAI = str(Path(sys.executable).with_name("lantai"))

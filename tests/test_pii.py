@@ -6,7 +6,7 @@ import pytest
 
 from analyzers.pii import find_personal_data, is_resident_id, luhn_valid, mask_personal_data
 from catalog.policy import PUBLIC, Audience
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import record, write_jsonl
 
 ID_NUMBER = "11010519491231002X"

@@ -13,7 +13,7 @@ from catalog import audit
 from catalog.policy import PUBLIC
 from catalog.review import ReviewError
 from config import load_settings
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import cli_env, record, write_jsonl
 
 pytestmark = pytest.mark.both_catalogs  # the catalog on SQLite and on PostgreSQL

@@ -11,7 +11,7 @@ from app.runtime import open_lantai
 from catalog.policy import PUBLIC, public_visibility
 from config import load_settings
 from indexer.readers import reader_for
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import SAMPLES
 
 SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if reader_for(p) and not p.name.startswith("bad-"))

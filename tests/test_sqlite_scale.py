@@ -9,7 +9,7 @@ import pytest
 
 from catalog.policy import PUBLIC, audience_for, operator_audience, scope_for
 from search import sqlite_fts
-from search.service import parse_request
+from search.params import parse_request
 from search.sqlite_fts import SqliteBackend
 from search.sqlite_query import (
     COLUMNS,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from catalog.policy import PUBLIC
 from indexer.page_types import FileOptions
-from search.service import parse_request
+from search.params import parse_request
 
 SIMPLIFIED = [
     [

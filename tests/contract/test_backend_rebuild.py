@@ -13,7 +13,7 @@ from catalog.records import record_from_row
 from indexer import ingest
 from indexer.documents import index_doc
 from search.base import SearchBackend
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import record, write_jsonl
 from tests.contract.conftest import CORPUS
 

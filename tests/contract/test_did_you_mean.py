@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from catalog.policy import PUBLIC, operator_audience
 from search.did_you_mean import with_did_you_mean
-from search.service import parse_request
+from search.params import parse_request
 
 
 def answer(lantai, q, audience=PUBLIC, **args):

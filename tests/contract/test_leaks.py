@@ -31,8 +31,8 @@ from app.citation import citation
 from app.runtime import open_lantai
 from catalog.policy import PUBLIC, Audience, public_visibility
 from config import load_settings
+from search.params import parse_request
 from search.query_terms import term_tokens
-from search.service import parse_request
 from tests.conftest import answer_without_path, buffered_client, postgres_database, write_jsonl
 from tests.contract.conftest import BACKENDS
 from tests.fixtures.ingest import make

@@ -10,7 +10,7 @@ from hypothesis import given
 from analyzers.normalize import normalize
 from catalog.policy import PUBLIC
 from search.did_you_mean import with_did_you_mean
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import buffered_client
 from tests.contract.conftest import BACKENDS
 from tests.contract.test_leaks import (

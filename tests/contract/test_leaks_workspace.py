@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from app import create_app, lantai_of
 from catalog.policy import PUBLIC
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import buffered_client
 from tests.contract.conftest import BACKENDS
 from tests.contract.test_leaks import NAMES, WORDS, holdings, runtime_on

@@ -13,7 +13,7 @@ import pytest
 
 from catalog.policy import PUBLIC
 from catalog.review import ReviewError
-from search.service import parse_request
+from search.params import parse_request
 from tests.contract.conftest import CORPUS
 
 

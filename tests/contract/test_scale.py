@@ -12,7 +12,7 @@ import pytest
 from app.runtime import open_lantai
 from catalog.policy import PUBLIC, operator_audience
 from config import load_settings
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import record, write_jsonl
 from tests.contract.conftest import BACKENDS, CORPUS
 

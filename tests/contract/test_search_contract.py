@@ -7,7 +7,7 @@ import json
 import pytest
 
 from catalog.policy import PUBLIC, Audience, operator_audience
-from search.service import parse_request
+from search.params import parse_request
 
 
 def run(lantai, audience=PUBLIC, **args):

@@ -12,7 +12,7 @@ import logging
 
 from catalog.policy import PUBLIC
 from search.base import BackendUnavailable
-from search.service import parse_request
+from search.params import parse_request
 from tests.conftest import write_jsonl
 from tests.contract.conftest import CORPUS
 

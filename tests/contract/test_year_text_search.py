@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.service import ParamError, parse_request
+from search.params import ParamError, parse_request
 from tests.contract.test_search_contract import ids, run
 
 
