@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -223,7 +224,7 @@ class RequestStore:
                 requests_table.c.status.in_(OPEN_STATUSES), requests_table.c.due_on < overdue_on.isoformat()
             )
         with self.engine.connect() as conn:
-            return [self._request(conn, row) for row in conn.execute(query).all()]
+            return self._requests(conn, conn.execute(query).all())
 
     def events(self, request_id: int) -> list[RequestEvent]:
         """The timeline of a request, oldest first, each event with its files."""
@@ -338,7 +339,7 @@ class RequestStore:
                 .where(requests_table.c.created_at.like(f"{year:04d}-%"))
                 .order_by(requests_table.c.id)
             ).all()
-            found = [self._request(conn, row) for row in rows]
+            found = self._requests(conn, rows)
         return [(r, len(r.records)) for r in found]
 
     # -- helpers ---------------------------------------------------------------------------
@@ -357,12 +358,26 @@ class RequestStore:
 
     @staticmethod
     def _request(conn: Connection, row) -> ConsultRequest:
-        records = conn.execute(
-            select(request_records_table.c.archive, request_records_table.c.archive_code)
-            .where(request_records_table.c.request_id == row.id)
-            .order_by(request_records_table.c.id)
-        ).all()
-        fields = {
-            name: getattr(row, name) for name in ConsultRequest.__dataclass_fields__ if name != "records"
-        }
-        return ConsultRequest(**fields, records=tuple(f"{a}/{c}" for a, c in records))
+        return RequestStore._requests(conn, [row])[0]
+
+    @staticmethod
+    def _requests(conn: Connection, rows: Sequence[Any]) -> list[ConsultRequest]:
+        """Requests of ``rows``, each with the records it names: one query per 500 requests."""
+        named: dict[int, list[str]] = {row.id: [] for row in rows}
+        ids = list(named)
+        for start in range(0, len(ids), 500):
+            for request_id, archive, code in conn.execute(
+                select(
+                    request_records_table.c.request_id,
+                    request_records_table.c.archive,
+                    request_records_table.c.archive_code,
+                )
+                .where(request_records_table.c.request_id.in_(ids[start : start + 500]))
+                .order_by(request_records_table.c.id)
+            ):
+                named[request_id].append(f"{archive}/{code}")
+        names = [name for name in ConsultRequest.__dataclass_fields__ if name != "records"]
+        return [
+            ConsultRequest(**{name: getattr(row, name) for name in names}, records=tuple(named[row.id]))
+            for row in rows
+        ]
