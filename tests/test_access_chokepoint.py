@@ -9,6 +9,7 @@ in neither list fails here; one that shows a record without asking
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -125,6 +126,27 @@ RECORD_ROUTES = {
     "research.folder": [("GET", "/me/folders/1", "res1", None, ("test-city/J1-2",))],
     "research.export_folder": [("GET", "/me/folders/1/export?format=csv", "res1", None, ("test-city/J1-2",))],
     "research.shared": [("GET", lambda: f"/shared/{SHARED['token']}", None, None, ("test-city/J1-2",))],
+    "oai.endpoint": [
+        (
+            "GET",
+            "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+            None,
+            None,
+            ("test-city/J1-2", "test-city/J1-4"),
+        ),
+        (
+            "GET",
+            "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:lantai:test-city/J1-4",
+            None,
+            None,
+            ("test-city/J1-4",),
+        ),
+    ],
+    "opened.index": [("GET", "/opened", None, None, ("test-city/J1-2",))],
+    "opened.month": [("GET", lambda: f"/opened/{OPENED_MONTH}", None, None, ("test-city/J1-2",))],
+    "opened.month_csv": [("GET", lambda: f"/opened/{OPENED_MONTH}.csv", None, None, ("test-city/J1-2",))],
+    "opened.feed": [("GET", "/opened.atom", None, None, ("test-city/J1-2",))],
+    "findability.sitemap": [("GET", "/sitemap-1.xml", None, None, ("test-city/J1-1", "test-city/J1-4"))],
 }
 #: Routes that answer no record data, and why.
 NO_RECORD_DATA = {
@@ -152,7 +174,11 @@ NO_RECORD_DATA = {
     "research.move_item": "reorders and redirects",
     "research.delete_item": "deletes and redirects",
     "research.share": "makes a share link and redirects",
+    "findability.robots": "the crawlers' rules",
+    "findability.sitemap_index": "links to the sitemap files, no record",
 }
+#: The month (UTC) of the opening decision the ``site`` fixture makes.
+OPENED_MONTH = datetime.now(UTC).strftime("%Y-%m")
 #: The share token of the researcher's folder (made by the ``site`` fixture).
 SHARED: dict[str, str] = {}
 
@@ -162,6 +188,7 @@ def site(client, tmp_path):
     lantai = lantai_of(client.application)
     make.text_pdf(tmp_path / "J1-1.pdf", ["宝鸡县土地改革第一页", "第二页"])
     assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", ROWS)]).failed == 0
+    lantai.decide("test-city", "J1-2", "open", "期满开放", "shen")  # for the catalogue of opened records
     stored = lantai.store.get("test-city", "J1-2")
     lantai.backend.index([replace(index_doc(stored), persons=("李有财",))])
     lantai.users.add("clerk1", "staff", PASSWORD, ("test-city",))
