@@ -36,6 +36,7 @@ MAX_TOKEN = 1000
 _SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPEC_CHAR = re.compile(r"[A-Za-z0-9\-_.!~*'()]")
+_PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
 _SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
 
 
@@ -84,6 +85,8 @@ def check_arguments(args: Mapping[str, Sequence[str]]) -> tuple[str, dict[str, s
     missing = sorted(required - set(given))
     if missing:
         raise OaiError("badArgument", f"{verb} needs the argument {missing[0]!r}")
+    if "metadataPrefix" in given and not _PREFIX.match(given["metadataPrefix"]):
+        raise OaiError("badArgument", "metadataPrefix: letters, digits and -_.!~*'() only")
     return verb, given
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import String, func, literal, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
 from catalog import policy
@@ -159,14 +159,9 @@ def changes(
     table = public_views_table.c
     terms = _where(wanted)
     if after is not None:
-        stamp_, archive, code = after
-        terms.append(
-            or_(
-                table.datestamp > stamp_,
-                and_(table.datestamp == stamp_, table.archive > archive),
-                and_(table.datestamp == stamp_, table.archive == archive, table.archive_code > code),
-            )
-        )
+        # One row-value comparison: a range of the (datestamp, archive, 档号) index.
+        position = tuple_(table.datestamp, table.archive, table.archive_code)
+        terms.append(position > tuple_(*(literal(v, String()) for v in after)))
     query = (
         select(
             table.archive,

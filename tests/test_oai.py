@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from sickle import Sickle
 from werkzeug.serving import make_server
@@ -352,3 +354,39 @@ def test_every_answer_is_well_formed_whatever_characters_a_record_holds(settings
     lantai.close()
     assert tree.findtext(".//dc:title", namespaces=NS) == "控制字符与<标签>&符号"
     assert re.search("摘要", tree.findtext(".//dc:description", namespaces=NS))
+
+
+ARGUMENTS = ["verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken", "x"]
+VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "ListRecords",
+            "ListIdentifiers",
+            "GetRecord",
+            "ListSets",
+            "Identify",
+            "ListMetadataFormats",
+            "oai_dc",
+            "oai:lantai:test-city/J1-1",
+            "oai:lantai:test-city/J1-3",
+            "2026-01-01",
+            "2026-01-01T00:00:00Z",
+            "2026-02-30",
+            "9999-99-99T99:99:99Z",
+            "archive:test-city",
+            "type:wenshu",
+            "e30.AAAA",
+            "x" * 5000,
+        ]
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(args=st.dictionaries(st.sampled_from(ARGUMENTS), VALUES, max_size=5), post=st.booleans())
+def test_no_input_answers_anything_but_a_valid_oai_pmh_answer(repo, args, post):
+    response = repo.post("/oai", data=args) if post else repo.get("/oai", query_string=args)
+    assert response.status_code == 200
+    tree = etree.fromstring(response.data)
+    assert SCHEMA.validate(tree), (args, SCHEMA.error_log)
