@@ -83,7 +83,10 @@ def _sets(args: dict[str, str]) -> str:
     if "resumptionToken" in args:
         raise OaiError("badResumptionToken", "ListSets is answered whole; it takes no resumption token")
     groups = lantai_of(current_app).search.harvest_groups()
-    return xml.sets((s.spec, s.name) for s in sets_of(groups, lambda a: archive_info(a).zh))
+    found = sets_of(groups, lambda a: archive_info(a).zh)
+    if not found:  # nothing public yet: no set to list
+        raise OaiError("noSetHierarchy", "no sets: the repository holds no public record yet")
+    return xml.sets((s.spec, s.name) for s in found)
 
 
 def _get_record(args: dict[str, str]) -> str:

@@ -345,6 +345,19 @@ def test_a_harvesting_client_harvests_everything_then_only_what_changed(repo, cl
     assert second["oai:lantai:test-city/J2-1"].metadata["title"] == ["未开放的会议记录"]
 
 
+def test_an_empty_repository_answers_every_verb_as_the_specification_says(settings, clock):
+    app = create_app(settings.with_overrides(mail_from="archives@example.org"))
+    client = buffered_client(app)
+    try:
+        assert oai(client, verb="Identify").findtext(".//o:earliestDatestamp", namespaces=NS) == clock.now
+        assert error_code(oai(client, verb="ListSets")) == "noSetHierarchy"
+        for verb in ("ListRecords", "ListIdentifiers"):
+            assert error_code(oai(client, verb=verb, metadataPrefix="oai_dc")) == "noRecordsMatch"
+        assert error_code(oai(client, verb="ListMetadataFormats")) is None
+    finally:
+        lantai_of(app).close()
+
+
 def test_every_answer_is_well_formed_whatever_characters_a_record_holds(settings, tmp_path, clock):
     app = create_app(settings.with_overrides(mail_from="archives@example.org"))
     lantai = lantai_of(app)
