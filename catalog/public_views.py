@@ -14,6 +14,8 @@ the policy by the search service before it is shown.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +46,21 @@ class _Policy:
     classification: str
 
 
+#: The catalog fields the public is shown (目录开放 shows these only); a record public in
+#: full shows its text and files too.
+_SHOWN = ("archive_code", "title", "fonds", "creator", "date", "record_type", "category", "retention")
+_SHOWN += ("subjects", "description", "text", "files")
+
+
+def _shown_hash(record, visibility: str) -> str:
+    """A hash of what the public is shown of a record: a change of what it is not shown
+    (the text of a 目录开放 record) moves no datestamp, so a datestamp tells nothing of it."""
+    shown = [
+        getattr(record, name) for name in _SHOWN if visibility == "full" or name not in ("text", "files")
+    ]
+    return hashlib.sha256(json.dumps([visibility, *shown], ensure_ascii=False).encode()).hexdigest()
+
+
 def sync(conn: Connection, keys: Iterable[tuple[str, str]], now: str | None = None) -> int:
     """Bring the public-view rows of some records (by archive and 档号) up to date, inside
     the caller's transaction; returns how many rows were stamped."""
@@ -63,7 +80,7 @@ def sync(conn: Connection, keys: Iterable[tuple[str, str]], now: str | None = No
                     records_table.c.record_type,
                     records_table.c.access,
                     records_table.c.classification,
-                    records_table.c.content_hash,
+                    *(records_table.c[name] for name in _SHOWN),
                 ).where(key.in_(chunk))
             )
         }
@@ -87,13 +104,15 @@ def sync(conn: Connection, keys: Iterable[tuple[str, str]], now: str | None = No
             if visibility != "none":
                 assert record is not None
                 values.update(
-                    fonds=record.fonds, record_type=record.record_type, content_hash=record.content_hash
+                    fonds=record.fonds,
+                    record_type=record.record_type,
+                    shown_hash=_shown_hash(record, visibility),
                 )
             if old is None:
                 conn.execute(public_views_table.insert().values(archive=archive, archive_code=code, **values))
-            elif (old.visibility, old.content_hash) != (
+            elif (old.visibility, old.shown_hash) != (
                 visibility,
-                values.get("content_hash", old.content_hash),
+                values.get("shown_hash", old.shown_hash),
             ):
                 conn.execute(
                     public_views_table.update()

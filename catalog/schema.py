@@ -255,6 +255,7 @@ public_views_table = Table(
     Column("record_type", String(32), nullable=False, default=""),
     Column("datestamp", String(20), nullable=False),
     Column("visibility", String(8), nullable=False),
-    Column("content_hash", String(64), nullable=True),
+    # A hash of what the public was last shown of it (None: not known, e.g. since a migration).
+    Column("shown_hash", String(64), nullable=True),
     Index("ix_public_views_datestamp", "datestamp", "archive", "archive_code"),
 )

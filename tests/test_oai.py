@@ -204,6 +204,7 @@ def test_datestamps_move_when_the_public_view_changes_and_only_then(repo, clock,
     changed = [dict(row) for row in ROWS]
     changed[0]["title"] = "宝鸡县土地改革工作总报告"  # a public record's catalog field
     changed[4]["title"] = "仍未开放的会议记录"  # a closed record: nothing public changes
+    changed[3]["text"] = "复查材料另有增补"  # the text of a 目录开放 record: not public either
     assert lantai.ingester.ingest([write_jsonl(tmp_path / "again.jsonl", changed)]).failed == 0
     assert ids(harvest(repo, **{"from": "2026-03-31T23:59:59Z"})[0]) == ["test-city/J1-1"]
     assert error_code(oai(repo, verb="ListRecords", metadataPrefix="oai_dc", until="2025-12-31")) == (

@@ -46,14 +46,14 @@ def upgrade() -> None:
         sa.Column("record_type", sa.String(length=32), nullable=False),
         sa.Column("datestamp", sa.String(length=20), nullable=False),
         sa.Column("visibility", sa.String(length=8), nullable=False),
-        sa.Column("content_hash", sa.String(length=64), nullable=True),
+        sa.Column("shown_hash", sa.String(length=64), nullable=True),
     )
     op.create_index("ix_public_views_datestamp", "public_views", ["datestamp", "archive", "archive_code"])
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     conn = op.get_bind()
     rows = conn.execute(
         sa.text(
-            "SELECT archive, archive_code, fonds, record_type, access, content_hash, decided_at, "
+            "SELECT archive, archive_code, fonds, record_type, access, decided_at, "
             "imported_at FROM records WHERE classification = 'none' "
             "AND access IN ('open', 'catalog_only')"
         )
@@ -68,7 +68,8 @@ def upgrade() -> None:
                 "record_type": row.record_type,
                 "datestamp": _stamp(row.decided_at or row.imported_at, now),
                 "visibility": "full" if row.access == "open" else "catalog",
-                "content_hash": row.content_hash,
+                # unknown until the record is next written (then it is stamped once more)
+                "shown_hash": None,
             }
         )
     if batch:
