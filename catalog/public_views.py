@@ -48,8 +48,8 @@ class _Policy:
 
 #: The catalog fields the public is shown (目录开放 shows these only); a record public in
 #: full shows its text and files too.
-_SHOWN = ("archive_code", "title", "fonds", "creator", "date", "record_type", "category", "retention")
-_SHOWN += ("subjects", "description", "text", "files")
+_SHOWN: tuple[str, ...] = ("archive_code", "title", "fonds", "creator", "date", "record_type", "category")
+_SHOWN += ("retention", "subjects", "description", "text", "files")
 
 
 def _shown_hash(record, visibility: str) -> str:
