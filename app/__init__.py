@@ -52,9 +52,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.api import api
     from app.auth import InvalidToken, auth, check_csrf, csrf_token, current_user
+    from app.findability import findability
     from app.grants_api import staff_grants
     from app.i18n import init_i18n
     from app.labels import KIND_TITLES, archive_label
+    from app.oai import oai
+    from app.opened import opened
     from app.public import public
     from app.record_view import file_size_label, record_view
     from app.requests_pages import requests_bp
@@ -75,6 +78,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(search_export, url_prefix="/api/v1")
     app.register_blueprint(requests_bp)
     app.register_blueprint(staff_requests)
+    app.register_blueprint(oai)
+    app.register_blueprint(opened)
+    app.register_blueprint(findability)
     # Template helpers of every audience (record.html is rendered by public and staff pages).
     app.jinja_env.globals.update(
         csrf_token=csrf_token,

@@ -74,12 +74,18 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
+#: Endpoints that read only, whatever the method (OAI-PMH harvesters may POST a request).
+READ_ONLY_POSTS = frozenset({"oai.endpoint"})
+
+
 def check_csrf() -> None:
     """Refuse a state-changing browser request without the session's CSRF token."""
     if request.method in SAFE_METHODS or request.headers.get("Authorization"):
         return
     if request.path in CSRF_FREE_JSON and request.is_json and not session.get("user"):
         return  # a script without a session: nothing of a signed-in browser to ride on
+    if request.endpoint in READ_ONLY_POSTS:
+        return
     # Forms send it as a field; scripts of a signed-in page (JSON) as the X-CSRF-Token header.
     sent = request.form.get("csrf_token", "") or request.headers.get("X-CSRF-Token", "")
     if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):

@@ -18,6 +18,7 @@ from app.auth import current_audience, current_user
 from app.citation import citation
 from app.empty_hints import empty_hints
 from app.facet_links import SearchState, back_link, build_facets, pagination, related_entities
+from app.findability import citation_meta
 from app.labels import ENTITY_KINDS, KIND_TITLES, SORT_TITLES
 from app.originals import FileChanged, content_type, download_name, open_verified, page_png, servable
 from app.record_view import pages_view
@@ -116,6 +117,7 @@ def record(record_id: str):
         paged=paged,
         back_url=back_link(request.args.get("back", "")),
         my_folders=_my_folders(),
+        meta=citation_meta(data),
     )
     return _revalidated(current_app.make_response(page)) if reader is not PUBLIC else page
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from sqlalchemy import select, tuple_
 from sqlalchemy.engine import Engine
 
-from catalog import audit, maintenance, pages
+from catalog import audit, maintenance, pages, public_views
 from catalog.audit import AuditEntry
 from catalog.grants import GrantStore
 from catalog.pages import FileState, Page
+from catalog.public_views import ChangeFilter, Opening, PublicChange
 from catalog.requests import RequestStore
 from catalog.research import ResearchStore
 from catalog.schema import records_table
@@ -170,3 +171,41 @@ class CatalogQueries:
         """The index-rebuild lock (索引重建锁), held for a ``with`` block; raises
         :class:`catalog.maintenance.IndexRebuilding` while another rebuild holds it."""
         return maintenance.index_rebuild(self.engine, holder=holder)
+
+    # -- the open interfaces (OAI-PMH, sitemaps, the catalogue of opened records) -------
+
+    def public_changes(
+        self, wanted: ChangeFilter, after: tuple[str, str, str] | None, limit: int
+    ) -> list[PublicChange]:
+        """A page of the public view's history (公开状态变更) in (datestamp, archive, 档号)
+        order, after the position ``after`` (see :func:`catalog.public_views.changes`)."""
+        return public_views.changes(self.engine, wanted, after, limit)
+
+    def count_public_changes(self, wanted: ChangeFilter) -> int:
+        """How many rows of the public view's history ``wanted`` selects."""
+        return public_views.count_changes(self.engine, wanted)
+
+    def public_change(self, archive: str, archive_code: str) -> PublicChange | None:
+        """One record's row of the public view's history, or None if it was never public."""
+        return public_views.change_of(self.engine, archive, archive_code)
+
+    def earliest_public_change(self) -> str | None:
+        """The earliest datestamp of the public view's history (None: nothing ever public)."""
+        return public_views.earliest(self.engine)
+
+    def public_groups(self) -> list[tuple[str, str, str]]:
+        """Distinct (archive, 全宗号, 类别) of the records public now (the harvest sets)."""
+        return public_views.public_groups(self.engine)
+
+    def public_page(self, offset: int, limit: int) -> list[PublicChange]:
+        """Records public now in (archive, 档号) order, ``limit`` from ``offset``."""
+        return public_views.public_page(self.engine, offset, limit)
+
+    def count_public(self) -> int:
+        """How many records are public now."""
+        return public_views.count_public(self.engine)
+
+    def openings(self, month: str | None = None) -> list[Opening]:
+        """Records whose latest decision opened them (开放档案), newest first, of one month
+        (``YYYY-MM``) when given (see :func:`catalog.public_views.openings`)."""
+        return public_views.openings(self.engine, month)

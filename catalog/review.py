@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from catalog import audit
+from catalog import audit, public_views
 from catalog.maintenance import IndexRebuilding, rebuilding, refuse_while_rebuilding
 from catalog.policy import (
     VISIBILITIES,
@@ -212,6 +212,7 @@ class ReviewDesk:
                     "next_review": review_on.isoformat() if review_on else None,
                 },
             )
+            public_views.sync(conn, [(archive, archive_code)])
         record = self.store.get(archive, archive_code)
         assert record is not None
         return record

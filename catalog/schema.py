@@ -318,3 +318,21 @@ grants_table = Table(
     Column("revoked_at", String(32), nullable=True),
     Column("revoked_by", String(64), nullable=True),
 )
+
+# The public view's history (公开状态变更), one row per record that was ever public: when its
+# public view last changed (a UTC datestamp to the second, what OAI-PMH harvesters ask by) and
+# what it is now ("full", "catalog", or "none": no longer public, reported as deleted for good).
+# Its fonds (全宗号) and type (类别) stay as they were last public, for the sets of a deletion.
+public_views_table = Table(
+    "public_views",
+    metadata,
+    Column("archive", String(64), primary_key=True),
+    Column("archive_code", String(128), primary_key=True),
+    Column("fonds", String(64), nullable=False, default=""),
+    Column("record_type", String(32), nullable=False, default=""),
+    Column("datestamp", String(20), nullable=False),
+    Column("visibility", String(8), nullable=False),
+    # A hash of what the public was last shown of it (None: not known, e.g. since a migration).
+    Column("shown_hash", String(64), nullable=True),
+    Index("ix_public_views_datestamp", "datestamp", "archive", "archive_code"),
+)

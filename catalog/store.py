@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from analyzers.pii import find_personal_data
+from catalog import public_views
 from catalog.queries import CatalogQueries
 from catalog.records import Record
 from catalog.schema import records_table
@@ -199,6 +200,7 @@ class CatalogStore(CatalogQueries):
                     result.updated.append(record)
                 else:
                     result.unchanged.append(record)
+            public_views.sync(conn, [(r.archive, r.archive_code) for r in result.added + result.updated])
         return result
 
     def write(self, writes: list[RecordWrite]) -> list[WriteOutcome]:
@@ -316,6 +318,10 @@ class CatalogStore(CatalogQueries):
             insert_pages(conn, [(pk, page) for pk, items in pages.items() for page in items])
             delete_file_states(conn, [p for w in writes for p in w.drop_files])
             save_file_states(conn, list({f.path: f for w in writes for f in w.files}.values()))
+            public_views.sync(
+                conn,
+                [(o.record.archive, o.record.archive_code) for o in outcomes if o.status != "unchanged"],
+            )
         return outcomes
 
     def mark_indexed(self, done: Iterable[tuple[int, str]]) -> None:
@@ -453,6 +459,7 @@ class CatalogStore(CatalogQueries):
                 )
                 conn.execute(delete(records_table).where(records_table.c.pk == pk))
                 removed += 1
+            public_views.sync(conn, wanted)
         return removed
 
     def ids(self) -> set[str]:

@@ -310,6 +310,25 @@ class Settings:
         "Most requests one address may file per hour (staff entering requests are not limited).",
         check=positive,
     )
+    oai_page_size: int = setting(
+        100,
+        "Records (or identifiers) per OAI-PMH answer at /oai; a resumption token asks for the next.",
+        check=between(1, 10_000),
+    )
+    oai_repository_id: str = setting(
+        "lantai",
+        "Repository part of OAI-PMH identifiers (oai:ID:archive/档号); keep it once harvested.",
+        check=lambda value: (
+            None
+            if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value)
+            else f"{value!r}: use letters, digits, . and -"
+        ),
+    )
+    sitemap_size: int = setting(
+        50_000,
+        "Most record pages one sitemap file lists (the protocol allows 50,000).",
+        check=between(1, 50_000),
+    )
 
     @property
     def catalog_url(self) -> str:

@@ -22,6 +22,7 @@ from catalog.review import QueueItem, ReviewDesk
 from catalog.store import CatalogStore
 from config import Settings
 from search.base import FACETS, SORTS, SearchBackend, SearchRequest
+from search.open_interfaces import OpenInterfaces
 from search.pages import hit_pages, page_matches, query_terms, term_groups
 from search.params import MAX_PAGE, MAX_QUERY_LENGTH, ParamError
 
@@ -30,7 +31,7 @@ stale_log = logging.getLogger("lantai.stale_index")
 
 
 @dataclass
-class SearchService:
+class SearchService(OpenInterfaces):
     """Audience-aware search, record lookup and suggestions over one catalog and one index.
 
     Every reader-side answer is decided here by :func:`catalog.policy.view_of`, record by
@@ -207,6 +208,9 @@ class SearchService:
         if not view.text:
             return []
         return self.store.pages_of(record.archive, record.archive_code)
+
+    def _public_answer(self, record: Record, view: View) -> dict:
+        return self._record_answer(record, view, policy.PUBLIC)
 
     def _record_answer(self, record: Record, view: View, audience: Audience) -> dict:
         own = view.own

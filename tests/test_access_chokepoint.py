@@ -9,6 +9,7 @@ in neither list fails here; one that shows a record without asking
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -166,6 +167,27 @@ RECORD_ROUTES = {
             ("test-city/J1-4",),
         )
     ],
+    "oai.endpoint": [
+        (
+            "GET",
+            "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+            None,
+            None,
+            ("test-city/J1-2", "test-city/J1-4"),
+        ),
+        (
+            "GET",
+            "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:lantai:test-city/J1-4",
+            None,
+            None,
+            ("test-city/J1-4",),
+        ),
+    ],
+    "opened.index": [("GET", "/opened", None, None, ("test-city/J1-2",))],
+    "opened.month": [("GET", lambda: f"/opened/{OPENED_MONTH}", None, None, ("test-city/J1-2",))],
+    "opened.month_csv": [("GET", lambda: f"/opened/{OPENED_MONTH}.csv", None, None, ("test-city/J1-2",))],
+    "opened.feed": [("GET", "/opened.atom", None, None, ("test-city/J1-2",))],
+    "findability.sitemap": [("GET", "/sitemap-1.xml", None, None, ("test-city/J1-1", "test-city/J1-4"))],
 }
 #: Routes that answer no record data, and why.
 NO_RECORD_DATA = {
@@ -201,7 +223,11 @@ NO_RECORD_DATA = {
     "staff_requests.stats": "counts of requests by month, kind, source, archive and outcome",
     "staff_requests.enter": "the entry form; filing asks the policy as requests.new_request, then redirects",
     "staff_requests.act": "takes a step (as staff_requests.api_act) and redirects to staff_requests.detail",
+    "findability.robots": "the crawlers' rules",
+    "findability.sitemap_index": "links to the sitemap files, no record",
 }
+#: The month (UTC) of the opening decision the ``site`` fixture makes.
+OPENED_MONTH = datetime.now(UTC).strftime("%Y-%m")
 #: The share token of the researcher's folder (made by the ``site`` fixture).
 SHARED: dict[str, str] = {}
 
@@ -211,6 +237,7 @@ def site(client, tmp_path):
     lantai = lantai_of(client.application)
     make.text_pdf(tmp_path / "J1-1.pdf", ["宝鸡县土地改革第一页", "第二页"])
     assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", ROWS)]).failed == 0
+    lantai.decide("test-city", "J1-2", "open", "期满开放", "shen")  # for the catalogue of opened records
     stored = lantai.store.get("test-city", "J1-2")
     lantai.backend.index([replace(index_doc(stored), persons=("李有财",))])
     lantai.users.add("clerk1", "staff", PASSWORD, ("test-city",))

@@ -134,3 +134,30 @@ def test_ingest_on_a_catalog_of_release_0_1_upgrades_it_first(release_0_1, tmp_p
             assert conn.execute(text("SELECT count(*) FROM records")).scalar() == 13
     finally:
         engine.dispose()
+
+
+def test_records_public_when_the_catalog_is_upgraded_get_datestamps_for_harvesters(release_0_1):
+    from catalog.store import CatalogStore
+
+    store = CatalogStore(release_0_1.catalog_url)  # opening it upgrades it
+    try:
+        opened = store.public_change("baoji-city", "J001-004-0004")  # opened by a decision in 0.1
+        decided = store.engine.connect()
+        try:
+            at = decided.execute(
+                text("SELECT decided_at FROM records WHERE archive_code = 'J001-004-0004'")
+            ).scalar()
+        finally:
+            decided.close()
+        assert opened is not None and opened.visibility == "full"
+        assert opened.datestamp == at[:19] + "Z"
+        assert store.public_change("baoji-city", "J001-004-0001") is None  # controlled: never public
+        assert store.count_public() == len(
+            [
+                r
+                for r in store.iter_records()
+                if r.access in ("open", "catalog_only") and r.classification == "none"
+            ]
+        )
+    finally:
+        store.close()
