@@ -9,7 +9,6 @@ touches the engine or a table.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
@@ -61,7 +60,7 @@ def sources_under(engine: Engine, root: str) -> set[str]:
 def records_for_index(engine: Engine, batch: int) -> Iterator[StoredRecord]:
     """Every record with its pk, content hash and stored entities, in pk order, read in
     batches of ``batch`` (memory stays bounded whatever the count)."""
-    from catalog.store import _record
+    from catalog.record_rows import index_item
 
     last = 0
     while True:
@@ -75,7 +74,7 @@ def records_for_index(engine: Engine, batch: int) -> Iterator[StoredRecord]:
         if not rows:
             return
         for row in rows:
-            yield (row.pk, row.content_hash, _record(row), json.loads(row.entities) if row.entities else None)
+            yield index_item(row)
         last = rows[-1].pk
 
 

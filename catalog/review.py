@@ -26,9 +26,10 @@ from catalog.policy import (
     open_after_years,
     public_visibility,
 )
+from catalog.record_rows import record_from_row
 from catalog.records import Record
 from catalog.schema import decisions_table, records_table
-from catalog.store import CatalogStore, _record
+from catalog.store import CatalogStore
 from config import Settings
 
 DECISIONS = ("open", "catalog_only", "controlled")
@@ -127,7 +128,7 @@ class ReviewDesk:
         items: list[QueueItem] = []
         with self.store.engine.connect() as conn:
             for row in conn.execute(query.order_by(records_table.c.date)):
-                record = _record(row)
+                record = record_from_row(row)
                 found = tuple(json.loads(row.personal_data))
                 if personal_data is not None and bool(found) != personal_data:
                     continue

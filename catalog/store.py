@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -20,62 +19,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from analyzers.pii import find_personal_data
 from catalog import public_views
 from catalog.queries import CatalogQueries
+from catalog.record_rows import index_item, record_from_row, row_values
 from catalog.records import Record
 from catalog.schema import records_table
-
-_RECORD_FIELDS = tuple(f.name for f in fields(Record))
-
-
-def _fields_of(record: Record) -> dict:
-    """A record's fields by name (flat: its values are strings and tuples of strings, so
-    this is ``dataclasses.asdict`` without the deep copy, which bulk loads paid for)."""
-    return {name: getattr(record, name) for name in _RECORD_FIELDS}
-
-
-def content_hash(record: Record) -> str:
-    """Stable hash of everything a record holds, to tell changed rows from unchanged ones."""
-    payload = json.dumps(_fields_of(record), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def row_values(record: Record, personal_data: Iterable[str] | None = None) -> dict:
-    """The catalog columns of a record (a pure function: ingest workers compute it too).
-
-    ``personal_data`` are the kinds :func:`analyzers.pii.find_personal_data` finds in the
-    record's text, when the caller has them already.
-    """
-    return _row_values(record, personal_data)
-
-
-def _row_values(record: Record, personal_data: Iterable[str] | None = None) -> dict:
-    values = _fields_of(record)
-    values["subjects"] = json.dumps(list(record.subjects), ensure_ascii=False)
-    values["files"] = json.dumps(list(record.files), ensure_ascii=False)
-    values["content_hash"] = content_hash(record)
-    kinds = sorted(
-        set(personal_data) if personal_data is not None else {p.kind for p in find_personal_data(record.text)}
-    )
-    values["personal_data"] = json.dumps(kinds)
-    return values
-
-
-#: Columns of the records table that are the store's own, not fields of a Record.
-_STORE_ONLY = (
-    "pk",
-    "content_hash",
-    "personal_data",
-    "decided_at",
-    "next_review",
-    "source",
-    "row_hash",
-    "source_hash",
-    "indexed_hash",
-    "entities",
-    "imported_at",
-)
 
 
 def _pairs(keys: list[tuple[str, str]]) -> tuple:
@@ -88,15 +36,6 @@ def _pairs(keys: list[tuple[str, str]]) -> tuple:
         f"{kind}{n}": value for n, pair in enumerate(keys) for kind, value in zip("ac", pair, strict=True)
     }
     return (text(where).bindparams(**params),) if keys else (text("0"),)
-
-
-def _record(row) -> Record:
-    data = dict(row._mapping)
-    for name in _STORE_ONLY:
-        data.pop(name, None)
-    data["subjects"] = tuple(json.loads(data["subjects"]))
-    data["files"] = tuple(json.loads(data["files"]))
-    return Record(**data)
 
 
 @dataclass
@@ -174,7 +113,7 @@ class CatalogStore(CatalogQueries):
         result = UpsertResult([], [], [])
         with self.engine.begin() as conn:
             for record in records:
-                values = _row_values(record)
+                values = row_values(record)
                 existing = conn.execute(
                     select(
                         records_table.c.pk,
@@ -189,7 +128,7 @@ class CatalogStore(CatalogQueries):
                 if existing is not None and existing.decided_at and record.access != existing.access:
                     # A review decision made here outranks the status in a later import.
                     record = replace(record, access=existing.access)
-                    values = _row_values(record)
+                    values = row_values(record)
                 if existing is None:
                     conn.execute(records_table.insert().values(**values))
                     result.added.append(record)
@@ -370,10 +309,7 @@ class CatalogStore(CatalogQueries):
                 ).all()
             if not rows:
                 return
-            yield [
-                (row.pk, row.content_hash, _record(row), json.loads(row.entities) if row.entities else None)
-                for row in rows
-            ]
+            yield [index_item(row) for row in rows]
             last = rows[-1].pk
 
     def states(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
@@ -479,7 +415,7 @@ class CatalogStore(CatalogQueries):
                     records_table.c.archive_code == archive_code,
                 )
             ).first()
-        return _record(row) if row else None
+        return record_from_row(row) if row else None
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Record]:
         """Records by id (``archive/archive_code``); missing ids are left out."""
@@ -492,7 +428,7 @@ class CatalogStore(CatalogQueries):
                 # unique index uq_record_code, never a scan of the table.
                 rows = conn.execute(select(records_table).where(*_pairs(chunk)))
                 for row in rows:
-                    record = _record(row)
+                    record = record_from_row(row)
                     found[record.id] = record
         return found
 

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from catalog.record_rows import content_hash
 from catalog.records import Record, RecordError, record_from_row
-from catalog.store import CatalogStore, content_hash
+from catalog.store import CatalogStore
 from indexer.discover import Discovery, under
 from indexer.page_types import FileOptions
 from indexer.readers import ReadError, RowProblem, reader_for

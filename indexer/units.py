@@ -21,8 +21,8 @@ from analyzers.pii import find_personal_data, mask_personal_data
 from analyzers.segment import add_words
 from catalog.lexicon import MAX_WORD
 from catalog.pages import FileState, Page
+from catalog.record_rows import row_values
 from catalog.records import Record
-from catalog.store import row_values
 from indexer.documents import doc_tokens, index_doc
 from indexer.files import check_size, page_kind, read_capped, read_page_file
 from indexer.page_types import FileOptions, PageText
@@ -93,7 +93,7 @@ class UnitResult:
     needs_ocr: list[tuple[str, int]]  # (file, pages still needing OCR)
     entities: dict | None = None
     tokens: dict[str, str] = field(default_factory=dict)  # see search.query_terms.prepared_tokens
-    values: dict | None = None  # catalog.store.row_values(record)
+    values: dict | None = None  # catalog.record_rows.row_values(record)
 
 
 def file_hash(path: str) -> str:
