@@ -28,6 +28,7 @@ from search.base import (
 )
 from search.query_terms import char_tokens, word_tokens
 from search.sqlite_answer import browse, candidates, facets, page
+from search.sqlite_engine import connect
 from search.sqlite_query import (
     COLUMNS,
     MATCH_COLUMNS,
@@ -59,31 +60,35 @@ CREATE TABLE IF NOT EXISTS docs{next} (
 CREATE TABLE IF NOT EXISTS doc_entities{next} (
     rowid INTEGER NOT NULL,
     facet TEXT NOT NULL,
-    name TEXT NOT NULL
-);
+    name TEXT NOT NULL,
+    PRIMARY KEY (rowid, facet, name)
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5("""
     + ", ".join(COLUMNS)
     + """,
-    tokenize='unicode61');
+    tokenize='unicode61', content='', contentless_delete=1);
 """
 )
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
 # Indexes of the tables above, built after a rebuild's bulk load (and created here when
-# missing). The code index serves the code-first rule; entities are read by record;
-# browsing by type counts in (record_type, visibility) and pages in (record_type, date).
+# missing). The code index serves the code-first rule; entities are read by record (their
+# primary key) and by name; browsing by type counts in (record_type, visibility) and
+# pages in (record_type, date).
 INDEXES = """
 CREATE INDEX IF NOT EXISTS docs_archive ON docs(archive);
 CREATE INDEX IF NOT EXISTS docs_type_visibility ON docs(record_type, visibility);
 CREATE INDEX IF NOT EXISTS docs_type_date ON docs(record_type, date);
-CREATE INDEX IF NOT EXISTS docs_code ON docs(archive_code);
 CREATE INDEX IF NOT EXISTS docs_code_lower ON docs(lower(archive_code));
-CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, name);
 CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
 """
+#: An index of the layouts before 3, whose doc_entities has a rowid: read by record.
+ROWID_ENTITIES_INDEX = "CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, name)"
 OLD_INDEXES = ("doc_entities_rowid",)  # replaced by the covering doc_entities_record
-#: The version of the index's layout kept in ``meta`` ('fts_version'): 2 has the
+#: The version of the index's layout kept in ``meta`` ('fts_version'): 3 keeps no copy
+#: of the texts (a contentless full-text table, doc_entities keyed by record); 2 has the
 #: ``tags`` column (visibility, archive and type in the match); 1 is read without it.
-FTS_VERSION = 2
+FTS_VERSION = 3
+TAGGED = 2
 TAGS_FROM = 2_000
 NEXT = "_next"  # a rebuild fills docs_next, fts_next and doc_entities_next, then renames
 REBUILT = ("docs", "doc_entities", "fts")
@@ -130,6 +135,8 @@ class SqliteBackend:
             )
             if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_type_date'").fetchone() is None:
                 conn.executescript(INDEXES)
+                if not self._contentless(conn):
+                    conn.execute(ROWID_ENTITIES_INDEX)
                 for name in OLD_INDEXES:
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
                 conn.execute("ANALYZE docs")
@@ -137,10 +144,9 @@ class SqliteBackend:
             # tables (which records the new layout) comes wholly before or after it.
             conn.execute("BEGIN IMMEDIATE")
             tagged = "tags" in {row[1] for row in conn.execute("PRAGMA table_info(fts)")}
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)",
-                (FTS_VERSION if tagged else 1,),
-            )
+            contentless = self._contentless(conn)
+            version = FTS_VERSION if tagged and contentless else TAGGED if tagged else 1
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)", (version,))
             conn.execute("COMMIT")
             if not tagged:
                 log.warning(
@@ -148,10 +154,22 @@ class SqliteBackend:
                     "match's record to check it (slower at scale); run `lantai reindex`",
                     self.path,
                 )
+            elif not contentless:
+                log.warning(
+                    "the search index %s keeps a second copy of every text (about half its "
+                    "size); run `lantai reindex` to rebuild it without",
+                    self.path,
+                )
+
+    @staticmethod
+    def _contentless(conn: sqlite3.Connection) -> bool:
+        """Whether the live full-text table keeps no copy of the texts (layout 3)."""
+        row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'fts'").fetchone()
+        return row is not None and "content=''" in row[0]
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn = connect(self.path, timeout=30, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
@@ -163,7 +181,7 @@ class SqliteBackend:
         """This thread's reading connection (kept open: its page cache stays warm)."""
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages
@@ -188,7 +206,7 @@ class SqliteBackend:
             try:
                 for doc, _ in rows:
                     self._delete_one(conn, doc.id)
-                self._insert(conn, rows, "", self._version(conn) >= FTS_VERSION)
+                self._insert(conn, rows, "", self._version(conn) >= TAGGED)
                 self._advance(conn)
                 conn.execute("COMMIT")
             except BaseException:
@@ -197,7 +215,7 @@ class SqliteBackend:
 
     @staticmethod
     def _version(conn: sqlite3.Connection) -> int:
-        """The layout of the live index (``FTS_VERSION``, or 1 without tags)."""
+        """The layout of the live index (``FTS_VERSION``, ``TAGGED``, or 1 without tags)."""
         row = conn.execute("SELECT value FROM meta WHERE key = 'fts_version'").fetchone()
         return row[0] if row else 1
 
@@ -230,7 +248,7 @@ class SqliteBackend:
                 (rowid, *values[: len(columns)]),
             )
             conn.executemany(
-                f"INSERT INTO doc_entities{suffix} (rowid, facet, name) VALUES (?,?,?)",
+                f"INSERT OR IGNORE INTO doc_entities{suffix} (rowid, facet, name) VALUES (?,?,?)",
                 [
                     (rowid, facet, name)
                     for facet, names in (("person", doc.persons), ("place", doc.places), ("org", doc.orgs))
@@ -419,7 +437,7 @@ class SqliteBackend:
                 0
             ]
             if plain > self.tags_from:
-                tagged = self._version(conn) >= FTS_VERSION
+                tagged = self._version(conn) >= TAGGED
                 found = branches(request, scope, tagged)
                 limit = max(self.facet_sample_size, request.page * request.size)
                 if request.sort == "relevance" and plain > max(self.exact_total_limit, limit):
