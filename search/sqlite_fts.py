@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,6 +28,16 @@ from search.base import (
 from search.query_terms import char_tokens, word_tokens
 from search.sqlite_answer import browse, candidates, facets, page
 from search.sqlite_engine import connect
+from search.sqlite_layout import (
+    FTS_VERSION,
+    INDEXES,
+    NEXT,
+    REBUILT,
+    SCHEMA,
+    TAGGED,
+    layout_version,
+    open_layout,
+)
 from search.sqlite_query import (
     COLUMNS,
     MATCH_COLUMNS,
@@ -42,56 +51,7 @@ from search.sqlite_query import (
 
 log = logging.getLogger("lantai.search")
 
-SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS docs{next} (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    archive TEXT NOT NULL,
-    archive_code TEXT NOT NULL,
-    title TEXT NOT NULL,
-    title_text TEXT NOT NULL,
-    date TEXT NOT NULL,
-    year INTEGER,
-    record_type TEXT NOT NULL,
-    visibility TEXT NOT NULL,
-    classified INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS doc_entities{next} (
-    rowid INTEGER NOT NULL,
-    facet TEXT NOT NULL,
-    name TEXT NOT NULL,
-    PRIMARY KEY (rowid, facet, name)
-) WITHOUT ROWID;
-CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5("""
-    + ", ".join(COLUMNS)
-    + """,
-    tokenize='unicode61', content='', contentless_delete=1);
-"""
-)
-META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
-# Indexes of the tables above, built after a rebuild's bulk load (and created here when
-# missing). The code index serves the code-first rule; entities are read by record (their
-# primary key) and by name; browsing by type counts in (record_type, visibility) and
-# pages in (record_type, date).
-INDEXES = """
-CREATE INDEX IF NOT EXISTS docs_archive ON docs(archive);
-CREATE INDEX IF NOT EXISTS docs_type_visibility ON docs(record_type, visibility);
-CREATE INDEX IF NOT EXISTS docs_type_date ON docs(record_type, date);
-CREATE INDEX IF NOT EXISTS docs_code_lower ON docs(lower(archive_code));
-CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
-"""
-#: An index of the layouts before 3, whose doc_entities has a rowid: read by record.
-ROWID_ENTITIES_INDEX = "CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, name)"
-OLD_INDEXES = ("doc_entities_rowid",)  # replaced by the covering doc_entities_record
-#: The version of the index's layout kept in ``meta`` ('fts_version'): 3 keeps no copy
-#: of the texts (a contentless full-text table, doc_entities keyed by record); 2 has the
-#: ``tags`` column (visibility, archive and type in the match); 1 is read without it.
-FTS_VERSION = 3
-TAGGED = 2
 TAGS_FROM = 2_000
-NEXT = "_next"  # a rebuild fills docs_next, fts_next and doc_entities_next, then renames
-REBUILT = ("docs", "doc_entities", "fts")
 
 
 class SqliteBackend:
@@ -128,44 +88,7 @@ class SqliteBackend:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         with self._connect() as conn:
-            conn.executescript(SCHEMA.format(next="") + META + ";")
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
-                (random.randrange(1 << 40),),
-            )
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_type_date'").fetchone() is None:
-                conn.executescript(INDEXES)
-                if not self._contentless(conn):
-                    conn.execute(ROWID_ENTITIES_INDEX)
-                for name in OLD_INDEXES:
-                    conn.execute(f"DROP INDEX IF EXISTS {name}")
-                conn.execute("ANALYZE docs")
-            # The layout read and recorded in one write transaction: a rebuild switching
-            # tables (which records the new layout) comes wholly before or after it.
-            conn.execute("BEGIN IMMEDIATE")
-            tagged = "tags" in {row[1] for row in conn.execute("PRAGMA table_info(fts)")}
-            contentless = self._contentless(conn)
-            version = FTS_VERSION if tagged and contentless else TAGGED if tagged else 1
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)", (version,))
-            conn.execute("COMMIT")
-            if not tagged:
-                log.warning(
-                    "the search index %s predates the visibility tags: searches read every "
-                    "match's record to check it (slower at scale); run `lantai reindex`",
-                    self.path,
-                )
-            elif not contentless:
-                log.warning(
-                    "the search index %s keeps a second copy of every text (about half its "
-                    "size); run `lantai reindex` to rebuild it without",
-                    self.path,
-                )
-
-    @staticmethod
-    def _contentless(conn: sqlite3.Connection) -> bool:
-        """Whether the live full-text table keeps no copy of the texts (layout 3)."""
-        row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'fts'").fetchone()
-        return row is not None and "content=''" in row[0]
+            open_layout(conn, self.path)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -215,9 +138,7 @@ class SqliteBackend:
 
     @staticmethod
     def _version(conn: sqlite3.Connection) -> int:
-        """The layout of the live index (``FTS_VERSION``, ``TAGGED``, or 1 without tags)."""
-        row = conn.execute("SELECT value FROM meta WHERE key = 'fts_version'").fetchone()
-        return row[0] if row else 1
+        return layout_version(conn)
 
     @staticmethod
     def _insert(
