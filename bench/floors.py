@@ -9,12 +9,12 @@ with the backend's pooled client.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Sequence
 
 from catalog.policy import PUBLIC, scope_for
 from config import Settings
+from search import sqlite_engine
 from search.params import parse_request
 from search.sqlite_query import BM25, Translator
 
@@ -35,7 +35,7 @@ def sqlite_floor(
     path: str, queries: Sequence[dict[str, str]], settings: Settings, rounds: int = 3
 ) -> dict[int, list[float]]:
     """Seconds per query index for the raw FTS5 statement, ``rounds`` times each."""
-    conn = sqlite3.connect(path)
+    conn = sqlite_engine.connect(path)
     conn.execute("PRAGMA cache_size=-65536")
     found: dict[int, list[float]] = {}
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +27,17 @@ from search.base import (
 )
 from search.query_terms import char_tokens, word_tokens
 from search.sqlite_answer import browse, candidates, facets, page
+from search.sqlite_engine import connect
+from search.sqlite_layout import (
+    FTS_VERSION,
+    INDEXES,
+    NEXT,
+    REBUILT,
+    SCHEMA,
+    TAGGED,
+    layout_version,
+    open_layout,
+)
 from search.sqlite_query import (
     COLUMNS,
     MATCH_COLUMNS,
@@ -41,52 +51,7 @@ from search.sqlite_query import (
 
 log = logging.getLogger("lantai.search")
 
-SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS docs{next} (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    archive TEXT NOT NULL,
-    archive_code TEXT NOT NULL,
-    title TEXT NOT NULL,
-    title_text TEXT NOT NULL,
-    date TEXT NOT NULL,
-    year INTEGER,
-    record_type TEXT NOT NULL,
-    visibility TEXT NOT NULL,
-    classified INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS doc_entities{next} (
-    rowid INTEGER NOT NULL,
-    facet TEXT NOT NULL,
-    name TEXT NOT NULL
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5("""
-    + ", ".join(COLUMNS)
-    + """,
-    tokenize='unicode61');
-"""
-)
-META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
-# Indexes of the tables above, built after a rebuild's bulk load (and created here when
-# missing). The code index serves the code-first rule; entities are read by record;
-# browsing by type counts in (record_type, visibility) and pages in (record_type, date).
-INDEXES = """
-CREATE INDEX IF NOT EXISTS docs_archive ON docs(archive);
-CREATE INDEX IF NOT EXISTS docs_type_visibility ON docs(record_type, visibility);
-CREATE INDEX IF NOT EXISTS docs_type_date ON docs(record_type, date);
-CREATE INDEX IF NOT EXISTS docs_code ON docs(archive_code);
-CREATE INDEX IF NOT EXISTS docs_code_lower ON docs(lower(archive_code));
-CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, name);
-CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
-"""
-OLD_INDEXES = ("doc_entities_rowid",)  # replaced by the covering doc_entities_record
-#: The version of the index's layout kept in ``meta`` ('fts_version'): 2 has the
-#: ``tags`` column (visibility, archive and type in the match); 1 is read without it.
-FTS_VERSION = 2
 TAGS_FROM = 2_000
-NEXT = "_next"  # a rebuild fills docs_next, fts_next and doc_entities_next, then renames
-REBUILT = ("docs", "doc_entities", "fts")
 
 
 class SqliteBackend:
@@ -123,35 +88,11 @@ class SqliteBackend:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         with self._connect() as conn:
-            conn.executescript(SCHEMA.format(next="") + META + ";")
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
-                (random.randrange(1 << 40),),
-            )
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_type_date'").fetchone() is None:
-                conn.executescript(INDEXES)
-                for name in OLD_INDEXES:
-                    conn.execute(f"DROP INDEX IF EXISTS {name}")
-                conn.execute("ANALYZE docs")
-            # The layout read and recorded in one write transaction: a rebuild switching
-            # tables (which records the new layout) comes wholly before or after it.
-            conn.execute("BEGIN IMMEDIATE")
-            tagged = "tags" in {row[1] for row in conn.execute("PRAGMA table_info(fts)")}
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)",
-                (FTS_VERSION if tagged else 1,),
-            )
-            conn.execute("COMMIT")
-            if not tagged:
-                log.warning(
-                    "the search index %s predates the visibility tags: searches read every "
-                    "match's record to check it (slower at scale); run `lantai reindex`",
-                    self.path,
-                )
+            open_layout(conn, self.path)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn = connect(self.path, timeout=30, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
@@ -163,7 +104,7 @@ class SqliteBackend:
         """This thread's reading connection (kept open: its page cache stays warm)."""
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages
@@ -188,7 +129,7 @@ class SqliteBackend:
             try:
                 for doc, _ in rows:
                     self._delete_one(conn, doc.id)
-                self._insert(conn, rows, "", self._version(conn) >= FTS_VERSION)
+                self._insert(conn, rows, "", self._version(conn) >= TAGGED)
                 self._advance(conn)
                 conn.execute("COMMIT")
             except BaseException:
@@ -197,9 +138,7 @@ class SqliteBackend:
 
     @staticmethod
     def _version(conn: sqlite3.Connection) -> int:
-        """The layout of the live index (``FTS_VERSION``, or 1 without tags)."""
-        row = conn.execute("SELECT value FROM meta WHERE key = 'fts_version'").fetchone()
-        return row[0] if row else 1
+        return layout_version(conn)
 
     @staticmethod
     def _insert(
@@ -230,7 +169,7 @@ class SqliteBackend:
                 (rowid, *values[: len(columns)]),
             )
             conn.executemany(
-                f"INSERT INTO doc_entities{suffix} (rowid, facet, name) VALUES (?,?,?)",
+                f"INSERT OR IGNORE INTO doc_entities{suffix} (rowid, facet, name) VALUES (?,?,?)",
                 [
                     (rowid, facet, name)
                     for facet, names in (("person", doc.persons), ("place", doc.places), ("org", doc.orgs))
@@ -419,7 +358,7 @@ class SqliteBackend:
                 0
             ]
             if plain > self.tags_from:
-                tagged = self._version(conn) >= FTS_VERSION
+                tagged = self._version(conn) >= TAGGED
                 found = branches(request, scope, tagged)
                 limit = max(self.facet_sample_size, request.page * request.size)
                 if request.sort == "relevance" and plain > max(self.exact_total_limit, limit):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 from catalog.pages import pages_of
 from catalog.store import CatalogStore
 from config import load_settings
+from search import sqlite_engine
 from search.sqlite_fts import SqliteBackend
 from tests.conftest import cli_env
 from tests.fixtures.ingest import make
@@ -108,7 +108,7 @@ def check_consistent(data: Path, catalog_url: str, expected: dict[str, int], com
             assert len(pages_of(store.engine, archive, code)) == expected[record_id], record_id
         indexed = SqliteBackend(data / "index.sqlite").ids()
         assert indexed <= stored  # nothing searchable that the catalog does not fully hold
-        with sqlite3.connect(data / "index.sqlite") as conn:
+        with sqlite_engine.connect(data / "index.sqlite") as conn:
             assert conn.execute("SELECT count(*) FROM docs").fetchone()[0] == len(indexed)
             assert conn.execute("SELECT count(*) FROM fts").fetchone()[0] == len(indexed)
         if complete:

@@ -3,12 +3,10 @@ generations, and what a rebuild leaves behind."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from catalog.policy import PUBLIC, audience_for, operator_audience, scope_for
-from search import sqlite_fts
+from search import sqlite_engine, sqlite_fts
 from search.params import parse_request
 from search.sqlite_fts import SqliteBackend
 from search.sqlite_query import (
@@ -53,7 +51,7 @@ def test_the_match_drives_the_join_from_the_full_text_index(loaded):
     backend = loaded.backend
     request = parse_request({"q": "土地改革", "type": "文书"}, loaded.settings)
     sql, params = matched_sql(request, scope_for(PUBLIC))
-    with sqlite3.connect(backend.path) as conn:
+    with sqlite_engine.connect(backend.path) as conn:
         plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
     scans = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
     # Each visibility branch: the full-text match first, then each match's row by rowid.
@@ -84,11 +82,11 @@ def test_any_index_write_elsewhere_reaches_the_next_public_search(loaded):
 
 def test_a_rebuild_leaves_one_index_with_statistics(loaded):
     assert loaded.reindex() == len(ROWS)
-    with sqlite3.connect(loaded.backend.path) as conn:
+    with sqlite_engine.connect(loaded.backend.path) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         stats = {row[0] for row in conn.execute("SELECT tbl FROM sqlite_stat1")}
     assert not {t for t in tables if t.endswith("_next") or "_next_" in t}
-    assert {"docs", "doc_entities", "docs_code_lower", "doc_entities_record"} <= tables
+    assert {"docs", "doc_entities", "docs_code_lower", "doc_entities_name"} <= tables
     assert "docs" in stats
     assert search(loaded, q="土地改革")["total"] == 12
 
@@ -221,7 +219,7 @@ def test_the_public_count_is_answered_by_the_full_text_index_alone(lantai, tmp_p
 def add_tags(path) -> None:
     """Give an index of the old layout the ``tags`` column in place, rowids kept (what a
     reindex builds, without renumbering the records)."""
-    with sqlite3.connect(path) as conn:
+    with sqlite_engine.connect(path) as conn:
         old, kept = ", ".join(COLUMNS[:-1]), ", ".join(f"f.{c}" for c in COLUMNS[:-1])
         conn.execute(
             f"CREATE VIRTUAL TABLE fts_tagged USING fts5({', '.join(COLUMNS)}, tokenize='unicode61')"
@@ -259,7 +257,7 @@ def test_candidates_are_read_newest_first_and_scored_only_up_to_the_limit(lantai
 
 def test_an_index_without_tags_answers_the_same_and_asks_for_a_reindex(lantai, tmp_path, caplog):
     backend = lantai.backend
-    with sqlite3.connect(backend.path) as conn:  # the layout of an index built before the tags
+    with sqlite_engine.connect(backend.path) as conn:  # the layout of an index built before the tags
         conn.execute("DROP TABLE fts")
         conn.execute(f"CREATE VIRTUAL TABLE fts USING fts5({', '.join(COLUMNS[:-1])}, tokenize='unicode61')")
     with caplog.at_level("WARNING", logger="lantai.search"):
@@ -283,7 +281,7 @@ def test_an_index_without_tags_answers_the_same_and_asks_for_a_reindex(lantai, t
     assert lantai.reindex() == len(MIXED)  # a reindex gives the new layout
     SqliteBackend(backend.path).close()
     assert "lantai reindex" not in caplog.text
-    with sqlite3.connect(backend.path) as conn:
+    with sqlite_engine.connect(backend.path) as conn:
         assert "tags" in {row[1] for row in conn.execute("PRAGMA table_info(fts)")}
     assert [answer(backend, r, a)[0] for r in requests for a in AUDIENCES.values()] == [a[0] for a in before]
 

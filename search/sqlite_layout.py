@@ -1,0 +1,120 @@
+"""The tables of the embedded search index and their layouts (版本): what a new index is
+made of, what an index written by an older release has, and what opening one does.
+
+Layout 3 (``FTS_VERSION``) keeps no copy of the texts: the full-text table is
+contentless with row deletes (see :mod:`search.sqlite_engine`) and holds only the
+postings and each row's column sizes, which matching and bm25 read; ``doc_entities`` is
+keyed by record without a second copy in a rowid table. Layouts 2 (the texts kept in the
+full-text table) and 1 (also without the ``tags`` column) are still answered and written;
+``lantai reindex`` rebuilds them as layout 3.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+
+from search.sqlite_query import COLUMNS
+
+log = logging.getLogger("lantai.search")
+
+SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS docs{next} (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    archive TEXT NOT NULL,
+    archive_code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    title_text TEXT NOT NULL,
+    date TEXT NOT NULL,
+    year INTEGER,
+    record_type TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    classified INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS doc_entities{next} (
+    rowid INTEGER NOT NULL,
+    facet TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (rowid, facet, name)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5("""
+    + ", ".join(COLUMNS)
+    + """,
+    tokenize='unicode61', content='', contentless_delete=1);
+"""
+)
+META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
+# Indexes of the tables above, built after a rebuild's bulk load (and created here when
+# missing). The code index serves the code-first rule; entities are read by record (their
+# primary key) and by name; browsing by type counts in (record_type, visibility) and
+# pages in (record_type, date).
+INDEXES = """
+CREATE INDEX IF NOT EXISTS docs_archive ON docs(archive);
+CREATE INDEX IF NOT EXISTS docs_type_visibility ON docs(record_type, visibility);
+CREATE INDEX IF NOT EXISTS docs_type_date ON docs(record_type, date);
+CREATE INDEX IF NOT EXISTS docs_code_lower ON docs(lower(archive_code));
+CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
+"""
+#: An index of the layouts before 3, whose doc_entities has a rowid: read by record.
+ROWID_ENTITIES_INDEX = "CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, name)"
+OLD_INDEXES = ("doc_entities_rowid",)  # replaced by the covering doc_entities_record
+#: The version of the index's layout kept in ``meta`` ('fts_version'): 3 keeps no copy
+#: of the texts (a contentless full-text table, doc_entities keyed by record); 2 has the
+#: ``tags`` column (visibility, archive and type in the match); 1 is read without it.
+FTS_VERSION = 3
+TAGGED = 2
+NEXT = "_next"  # a rebuild fills docs_next, fts_next and doc_entities_next, then renames
+REBUILT = ("docs", "doc_entities", "fts")
+
+
+def contentless(conn: sqlite3.Connection) -> bool:
+    """Whether the live full-text table keeps no copy of the texts (layout 3)."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'fts'").fetchone()
+    return row is not None and "content=''" in row[0]
+
+
+def layout_version(conn: sqlite3.Connection) -> int:
+    """The layout of the live index as recorded (``FTS_VERSION``, ``TAGGED``, or 1)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'fts_version'").fetchone()
+    return row[0] if row else 1
+
+
+def open_layout(conn: sqlite3.Connection, path: str) -> int:
+    """Create what an index at ``path`` lacks (a new one gets layout 3), record its layout
+    and return it; an older layout is logged with the advice to reindex."""
+    conn.executescript(SCHEMA.format(next="") + META + ";")
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
+        (random.randrange(1 << 40),),
+    )
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_type_date'").fetchone() is None:
+        conn.executescript(INDEXES)
+        if not contentless(conn):
+            conn.execute(ROWID_ENTITIES_INDEX)
+        for name in OLD_INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        conn.execute("ANALYZE docs")
+    # The layout read and recorded in one write transaction: a rebuild switching
+    # tables (which records the new layout) comes wholly before or after it.
+    conn.execute("BEGIN IMMEDIATE")
+    tagged = "tags" in {row[1] for row in conn.execute("PRAGMA table_info(fts)")}
+    kept = not contentless(conn)
+    version = TAGGED if tagged and kept else FTS_VERSION if tagged else 1
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)", (version,))
+    conn.execute("COMMIT")
+    if not tagged:
+        log.warning(
+            "the search index %s predates the visibility tags: searches read every "
+            "match's record to check it (slower at scale); run `lantai reindex`",
+            path,
+        )
+    elif kept:
+        log.warning(
+            "the search index %s keeps a second copy of every text (about half its "
+            "size); run `lantai reindex` to rebuild it without",
+            path,
+        )
+    return version
