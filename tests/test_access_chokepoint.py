@@ -201,6 +201,9 @@ NO_RECORD_DATA = {
     "staff_requests.stats": "counts of requests by month, kind, source, archive and outcome",
     "staff_requests.enter": "the entry form; filing asks the policy as requests.new_request, then redirects",
     "staff_requests.act": "takes a step (as staff_requests.api_act) and redirects to staff_requests.detail",
+    "openapi.document": "the API's OpenAPI document: routes and models, no records",
+    "openapi.docs_page": "the page that renders the OpenAPI document",
+    "openapi.docs_asset": "Swagger UI's style sheet and script",
 }
 #: The share token of the researcher's folder (made by the ``site`` fixture).
 SHARED: dict[str, str] = {}

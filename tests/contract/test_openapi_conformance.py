@@ -1,0 +1,97 @@
+"""The running service answers as its OpenAPI document says (issue 18, point 1), on every
+backend: schemathesis reads ``/api/v1/openapi.json`` from a real HTTP server and sends each
+operation requests made from the document, anonymous and with an admin's token (who has a
+workspace and serves every archive); no answer is a server error, and every status, content
+type and body is one the document declares.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from app import create_app, lantai_of
+from catalog import policy
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+#: Requests per operation and caller kind: enough to meet each answer, within CI's 2 cores.
+EXAMPLES = 12
+PASSWORD = "correct horse battery"
+
+
+class QuietHandler(WSGIRequestHandler):
+    """The test server's request handler, without a log line per request."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        """Hundreds of requests: not logged."""
+
+
+@pytest.fixture
+def service(lantai) -> Iterator[tuple[str, str]]:
+    """A real HTTP server of the app on the contract corpus, with an admin, a folder holding
+    a record, a saved search, a grant and a filed request, so that ids 1 name something;
+    yields its URL and the admin's token."""
+    app = create_app(lantai.settings)
+    runtime = lantai_of(app)
+    admin = runtime.users.add("boss", "admin", PASSWORD, ("*",), clearance=True)
+    runtime.workspace.save_search(admin, "土改", "土地改革", {})
+    folder = runtime.workspace.create_folder(admin, "专题", "")
+    runtime.workspace.add_item(admin, folder["id"], "test-city/J001-001-0001", "笔记", [], "")
+    runtime.users.add("res1", "researcher", PASSWORD)
+    runtime.store.grants().grant("res1", ["test-city/J001-001-0004"], "2999-12-31", "编史修志", "boss")
+    request = {"name": "王小明", "contact": "wang@example.org", "purpose": "退休", "kind": "employment"}
+    runtime.requests.file({**request, "records": ["test-city/J001-001-0001"]}, policy.PUBLIC, "10.0.0.1")
+    token = runtime.users.create_token("boss")
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", token
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        runtime.close()
+
+
+def test_every_answer_conforms_to_the_document(service):
+    url, token = service
+    schema = schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 30
+    callers = st.sampled_from([{}, {"Authorization": f"Bearer {token}"}])
+    statuses: dict[str, set[int]] = {}
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy(), headers=callers)
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        )
+        def conforms(case, headers):
+            response = case.call_and_validate(base_url=url, headers=headers, checks=CHECKS, timeout=60)
+            statuses.setdefault(case.operation.label, set()).add(response.status_code)
+
+        conforms()
+
+    # The calls reached the service's answers, not only its refusals.
+    assert 200 in statuses["GET /api/v1/search"]
+    assert 200 in statuses["GET /api/v1/me/folders"]
+    assert 401 in statuses["GET /api/v1/me/folders"]
+    assert 200 in statuses["GET /api/v1/staff/grants"]
