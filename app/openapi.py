@@ -151,7 +151,7 @@ def _query_parameters(model: type[BaseModel], max_page_size: int) -> list[dict[s
 
 CONVERTERS: dict[str, dict[str, Any]] = {
     "int": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-    "path": {"type": "string"},
+    "path": {"type": "string", "minLength": 1},
 }
 
 
@@ -164,7 +164,7 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     """
     parameters = []
     for converter, name in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", rule):
-        schema = CONVERTERS.get(converter, {"type": "string"})
+        schema = CONVERTERS.get(converter, {"type": "string", "minLength": 1})
         parameters.append({"name": name, "in": "path", "required": True, "schema": dict(schema)})
     return re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule), parameters
 

@@ -1,8 +1,9 @@
 """The running service answers as its OpenAPI document says (issue 18, point 1), on every
 backend: schemathesis reads ``/api/v1/openapi.json`` from a real HTTP server and sends each
 operation requests made from the document, anonymous and with an admin's token (who has a
-workspace and serves every archive); no answer is a server error, and every status, content
-type and body is one the document declares.
+workspace and serves every archive): valid ones, and invalid ones (a parameter or body
+field of the wrong type or out of range) to each operation that takes any. No answer is a
+server error, and every status, content type and body is one the document declares.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -66,6 +68,15 @@ def service(lantai) -> Iterator[tuple[str, str]]:
         runtime.close()
 
 
+def can_be_wrong(schema, operation) -> bool:
+    """Whether an operation takes anything that can be sent wrong: a query parameter, a
+    body or a number in its path (any non-empty text is a valid record id or reference)."""
+    definition = schema.raw_schema["paths"][operation.path][operation.method.lower()]
+    return "requestBody" in definition or any(
+        p["in"] == "query" or p["schema"].get("type") != "string" for p in definition.get("parameters", [])
+    )
+
+
 def test_every_answer_conforms_to_the_document(service):
     url, token = service
     schema = schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json")
@@ -74,9 +85,12 @@ def test_every_answer_conforms_to_the_document(service):
     callers = st.sampled_from([{}, {"Authorization": f"Bearer {token}"}])
     statuses: dict[str, set[int]] = {}
 
-    for operation in operations:
+    runs = [(operation, GenerationMode.POSITIVE) for operation in operations] + [
+        (operation, GenerationMode.NEGATIVE) for operation in operations if can_be_wrong(schema, operation)
+    ]
+    for operation, mode in runs:
 
-        @given(case=operation.as_strategy(), headers=callers)
+        @given(case=operation.as_strategy(generation_mode=mode), headers=callers)
         @settings(
             max_examples=EXAMPLES,
             deadline=None,
