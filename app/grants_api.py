@@ -15,9 +15,10 @@ from datetime import date
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from app import NOT_FOUND, lantai_of
-from app.api_models import ErrorAnswer, Grant, GrantFilter, Grants, GrantToMake
+from app.api_models import ErrorAnswer
 from app.auth import current_user
 from app.openapi import described, query_of
+from app.request_models import Grant, GrantFilter, Grants, GrantToMake
 from catalog.grants import GrantError, GrantNotFound, GrantRefused, GrantStore
 from catalog.users import User
 

@@ -2,10 +2,10 @@
 it, ``/api/docs``.
 
 Each ``/api/v1`` view declares what it takes and answers with :func:`described` (models of
-:mod:`app.api_models` and :class:`search.params.SearchParameters`); :func:`openapi_document`
-walks the app's routes and writes the document with apispec from those declarations, so a
-route cannot be left out (an undescribed one fails the build) and what is documented is what
-the views parse (:func:`query_of`). The page loads Swagger UI from the installed
+:mod:`app.api_models`, :mod:`app.request_models` and :class:`search.params.SearchParameters`);
+:func:`openapi_document` walks the app's routes and writes the document with apispec from
+those declarations, so a route cannot be left out (an undescribed one fails the build) and
+what is documented is what the views parse (:func:`query_of`). The page loads Swagger UI from the installed
 flask-swagger-ui package, served from this app: no other host, and the strict CSP holds.
 """
 

@@ -11,10 +11,11 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import gettext as _
 
 from app import lantai_of
-from app.api_models import ErrorAnswer, FiledRequest, FollowCode, FollowedRequest, RequestToFile
+from app.api_models import ErrorAnswer
 from app.auth import current_audience, current_user
 from app.openapi import described, query_of
 from app.request_labels import request_labels
+from app.request_models import FiledRequest, FollowCode, FollowedRequest, RequestToFile
 from search.request_input import Honeypot, RequestInvalid, TooManyRequests
 
 requests_bp = Blueprint("requests", __name__)

@@ -14,15 +14,10 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 
 from app import lantai_of
-from app.api_models import (
-    ErrorAnswer,
-    RequestStep,
-    StaffRequestFilters,
-    StaffRequests,
-    StaffRequestWithTimeline,
-)
+from app.api_models import ErrorAnswer
 from app.auth import current_audience, current_user, roles_required
 from app.openapi import Download, described, query_of
+from app.request_models import RequestStep, StaffRequestFilters, StaffRequests, StaffRequestWithTimeline
 from app.requests_pages import attachment_response, file_from, refused_form
 from catalog.request_privacy import mask_contact, mask_name
 from search.request_input import RequestInvalid

@@ -27,7 +27,6 @@ from app.api_models import (
     ItemChange,
     ItemOrder,
     ItemToAdd,
-    MyGrants,
     SavedSearch,
     SavedSearches,
     SearchToSave,
@@ -38,6 +37,7 @@ from app.auth import current_user
 from app.exports import FORMATS
 from app.folder_export import folder_download
 from app.openapi import Download, described, query_of
+from app.request_models import MyGrants
 from catalog.users import User
 from search.grants import grants_of
 from search.workspace import NotFound, Workspace, WorkspaceError
