@@ -59,6 +59,7 @@ class Operation:
     description: str
     query: type[BaseModel] | None
     body: type[BaseModel] | None
+    form: type[BaseModel] | None
     answers: Mapping[int, Body | tuple[Body, ...]]
     auth: Literal["none", "optional", "required"]
     tags: tuple[str, ...] = field(default=())
@@ -69,11 +70,13 @@ def described(
     answers: Mapping[int, Body | tuple[Body, ...]],
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
+    form: type[BaseModel] | None = None,
     auth: Literal["none", "optional", "required"] = "optional",
     tag: str = "search",
     summary: str = "",
 ) -> Callable[[F], F]:
-    """Declare a ``/api/v1`` view's query parameters, JSON body and answers (status →
+    """Declare a ``/api/v1`` view's query parameters, JSON body (or ``form``, a
+    ``multipart/form-data`` body with files, as well) and answers (status →
     model), for :func:`openapi_document`; ``auth`` says whether a bearer token is needed;
     ``summary`` is the operation's title (the docstring, less its method and path, describes
     it). Put it below the route decorator."""
@@ -84,7 +87,7 @@ def described(
             title, description = summary, "\n\n".join(filter(None, (found, rest)))
         else:
             title, description = found or view.__name__.replace("_", " "), rest
-        operation = Operation(title, description, query, body, answers, auth, (tag,))
+        operation = Operation(title, description, query, body, form, answers, auth, (tag,))
         setattr(view, OPERATION, operation)
         return view
 
@@ -240,9 +243,12 @@ def _operation(
         parameters += _query_parameters(op.query, max_size)
     if parameters:
         operation["parameters"] = parameters
-    if op.body is not None:
-        schema = components.ref(op.body)
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+    request_bodies = {"application/json": op.body, "multipart/form-data": op.form}
+    content = {
+        kind: {"schema": components.ref(model)} for kind, model in request_bodies.items() if model is not None
+    }
+    if content:
+        operation["requestBody"] = {"required": True, "content": content}
     if op.auth == "required":
         operation["security"] = [{"bearer": []}]
     elif op.auth == "optional":

@@ -187,6 +187,12 @@ class RequestStep(BaseModel):
     grant_until: str | None = Field(None, description="YYYY-MM-DD")
 
 
+class RequestStepForm(RequestStep):
+    """A step sent as a form, with files attached to it (a certificate, a copy)."""
+
+    file: list[bytes] = Field(default_factory=list, description="files to attach")
+
+
 class StaffRequestFilters(BaseModel):
     """Filters of the staff's request list; ``format=csv`` downloads it (names masked)."""
 

@@ -17,7 +17,13 @@ from app import lantai_of
 from app.api_models import ErrorAnswer
 from app.auth import current_audience, current_user, roles_required
 from app.openapi import Download, described, query_of
-from app.request_models import RequestStep, StaffRequestFilters, StaffRequests, StaffRequestWithTimeline
+from app.request_models import (
+    RequestStep,
+    RequestStepForm,
+    StaffRequestFilters,
+    StaffRequests,
+    StaffRequestWithTimeline,
+)
 from app.requests_pages import attachment_response, file_from, refused_form
 from catalog.request_privacy import mask_contact, mask_name
 from search.request_input import RequestInvalid
@@ -230,6 +236,7 @@ def api_detail(reference: str):
 @described(
     summary="Take a step on a request",
     body=RequestStep,
+    form=RequestStepForm,
     answers={200: StaffRequestWithTimeline},
     auth="required",
     tag="requests",

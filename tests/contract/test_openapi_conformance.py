@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 import schemathesis
@@ -40,11 +41,21 @@ class QuietHandler(WSGIRequestHandler):
         """Hundreds of requests: not logged."""
 
 
+@dataclass(frozen=True)
+class Service:
+    """The running service: its URL, the admin's token, and a filed request's reference and
+    check code (which no generated value would hit)."""
+
+    url: str
+    token: str
+    reference: str
+    code: str
+
+
 @pytest.fixture
-def service(lantai) -> Iterator[tuple[str, str]]:
+def service(lantai) -> Iterator[Service]:
     """A real HTTP server of the app on the contract corpus, with an admin, a folder holding
-    a record, a saved search, a grant and a filed request, so that ids 1 name something;
-    yields its URL and the admin's token."""
+    a record, a saved search, a grant and a filed request, so that ids 1 name something."""
     app = create_app(lantai.settings)
     runtime = lantai_of(app)
     admin = runtime.users.add("boss", "admin", PASSWORD, ("*",), clearance=True)
@@ -54,13 +65,15 @@ def service(lantai) -> Iterator[tuple[str, str]]:
     runtime.users.add("res1", "researcher", PASSWORD)
     runtime.store.grants().grant("res1", ["test-city/J001-001-0004"], "2999-12-31", "编史修志", "boss")
     request = {"name": "王小明", "contact": "wang@example.org", "purpose": "退休", "kind": "employment"}
-    runtime.requests.file({**request, "records": ["test-city/J001-001-0001"]}, policy.PUBLIC, "10.0.0.1")
+    filed, code = runtime.requests.file(
+        {**request, "records": ["test-city/J001-001-0001"]}, policy.PUBLIC, "10.0.0.1"
+    )
     token = runtime.users.create_token("boss")
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", token
+        yield Service(f"http://127.0.0.1:{server.server_port}", token, filed.reference, code)
     finally:
         server.shutdown()
         thread.join()
@@ -77,20 +90,32 @@ def can_be_wrong(schema, operation) -> bool:
     )
 
 
+def strategies(schema, service: Service) -> list[st.SearchStrategy]:
+    """What to send each operation: valid requests; invalid ones where it takes anything;
+    and valid ones on the filed request (with its check code for the requester's route)."""
+    runs = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        runs.append(operation.as_strategy())
+        if can_be_wrong(schema, operation):
+            runs.append(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+        if "{reference}" in operation.path:
+            code = {"code": service.code} if not operation.path.startswith("/api/v1/staff/") else None
+            filed = operation.as_strategy(path_parameters={"reference": service.reference}, query=code)
+            runs.append(filed)
+    return runs
+
+
 def test_every_answer_conforms_to_the_document(service):
-    url, token = service
-    schema = schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 30
-    callers = st.sampled_from([{}, {"Authorization": f"Bearer {token}"}])
+    schema = schemathesis.openapi.from_url(f"{service.url}/api/v1/openapi.json")
+    assert len(list(schema.get_all_operations())) >= 30
+    callers = st.sampled_from([{}, {"Authorization": f"Bearer {service.token}"}])
     statuses: dict[str, set[int]] = {}
+    url = service.url
 
-    runs = [(operation, GenerationMode.POSITIVE) for operation in operations] + [
-        (operation, GenerationMode.NEGATIVE) for operation in operations if can_be_wrong(schema, operation)
-    ]
-    for operation, mode in runs:
+    for strategy in strategies(schema, service):
 
-        @given(case=operation.as_strategy(generation_mode=mode), headers=callers)
+        @given(case=strategy, headers=callers)
         @settings(
             max_examples=EXAMPLES,
             deadline=None,
@@ -106,6 +131,7 @@ def test_every_answer_conforms_to_the_document(service):
 
     # The calls reached the service's answers, not only its refusals.
     assert 200 in statuses["GET /api/v1/search"]
-    assert 200 in statuses["GET /api/v1/me/folders"]
-    assert 401 in statuses["GET /api/v1/me/folders"]
+    assert {200, 401} <= statuses["GET /api/v1/me/folders"]
     assert 200 in statuses["GET /api/v1/staff/grants"]
+    assert 200 in statuses["GET /api/v1/requests/{reference}"]
+    assert 200 in statuses["GET /api/v1/staff/requests/{reference}"]
