@@ -92,6 +92,10 @@ def test_answers_and_errors_are_described_with_their_models(client):
     body = operation(document, "post", "/api/v1/me/folders/{folder_id}/items")["requestBody"]
     assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ItemToAdd"}
     assert "204" in operation(document, "delete", "/api/v1/me/folders/{folder_id}")["responses"]
+    step = operation(document, "post", "/api/v1/staff/requests/{reference}")["requestBody"]["content"]
+    assert set(step) == {"application/json", "multipart/form-data"}
+    form = document["components"]["schemas"]["RequestStepForm"]["properties"]["file"]
+    assert form["items"] == {"format": "binary", "type": "string"}
     export = operation(document, "get", "/api/v1/search/export")["responses"]["200"]["content"]
     assert set(export) == {"text/csv", "application/json", "application/x-research-info-systems"}
     hit = document["components"]["schemas"]["SearchHit"]
