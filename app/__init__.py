@@ -13,13 +13,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import secrets
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 
 from app.runtime import Lantai, open_lantai
 from config import Settings, load_settings
 from search.base import BackendUnavailable
 
 NOT_FOUND = "not found"
+#: The largest id a route takes (the catalog's ids are 32-bit integers on PostgreSQL).
+MAX_ID = 2**31 - 1
 
 
 def _secret_key(settings: Settings) -> str:
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.i18n import init_i18n
     from app.labels import KIND_TITLES, archive_label
     from app.oai import oai
+    from app.openapi import openapi
     from app.opened import opened
     from app.public import public
     from app.record_view import file_size_label, record_view
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(oai)
     app.register_blueprint(opened)
     app.register_blueprint(findability)
+    app.register_blueprint(openapi)
     # Template helpers of every audience (record.html is rendered by public and staff pages).
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
@@ -89,6 +93,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         kind_titles=KIND_TITLES,
         file_size_label=file_size_label,
     )
+
+    @app.url_value_preprocessor
+    def ids_in_range(_endpoint, values):
+        """An ``<int:...>`` id past :data:`MAX_ID` names nothing: 404 (the catalog's
+        integers could not even hold it)."""
+        if values and any(type(v) is int and v > MAX_ID for v in values.values()):
+            abort(404)
 
     @app.before_request
     def identify():

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from app import lantai_of
+from app.api_models import ErrorAnswer, RecordAnswer, SearchAnswer, SuggestAnswer, SuggestParameters
 from app.auth import current_audience
+from app.openapi import described, query_of
 from search.did_you_mean import with_did_you_mean
-from search.params import ParamError, parse_request
+from search.params import ParamError, SearchParameters, parse_request
 
 api = Blueprint("api", __name__)
 
@@ -19,6 +21,11 @@ def bad_parameter(error: ParamError):
 
 
 @api.get("/search")
+@described(
+    summary="Search the holdings",
+    query=SearchParameters,
+    answers={200: SearchAnswer, 400: ErrorAnswer, 503: ErrorAnswer},
+)
 def search():
     """``GET /api/v1/search?q=&page=&size=&archive=&type=&year_from=&year_to=&sort=``; a query
     without hits carries ``did_you_mean`` (您是不是要找, from public records only), else null."""
@@ -29,6 +36,10 @@ def search():
 
 
 @api.get("/records/<path:record_id>")
+@described(
+    summary="One record as the caller may see it",
+    answers={200: RecordAnswer, 404: ErrorAnswer, 503: ErrorAnswer},
+)
 def record(record_id: str):
     """``GET /api/v1/records/<archive>/<archive_code>``: 404 for missing and closed alike."""
     data = lantai_of(current_app).search.record(record_id, current_audience())
@@ -38,7 +49,12 @@ def record(record_id: str):
 
 
 @api.get("/suggest")
+@described(
+    summary="Titles for a prefix (autocomplete)",
+    query=SuggestParameters,
+    answers={200: SuggestAnswer, 400: ErrorAnswer, 503: ErrorAnswer},
+)
 def suggest():
     """``GET /api/v1/suggest?q=``: titles of visible records."""
-    q = request.args.get("q", "")
+    q = query_of(SuggestParameters).q
     return jsonify(query=q, suggestions=lantai_of(current_app).search.suggest(q, current_audience()))

@@ -15,7 +15,10 @@ from datetime import date
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from app import NOT_FOUND, lantai_of
+from app.api_models import ErrorAnswer
 from app.auth import current_user
+from app.openapi import described, query_of
+from app.request_models import Grant, GrantFilter, Grants, GrantToMake
 from catalog.grants import GrantError, GrantNotFound, GrantRefused, GrantStore
 from catalog.users import User
 
@@ -71,6 +74,13 @@ def _grants() -> GrantStore:
 
 
 @staff_grants.post("")
+@described(
+    summary="Grant a researcher records' full text until a date",
+    body=GrantToMake,
+    answers={201: Grants, 403: ErrorAnswer},
+    auth="required",
+    tag="grants",
+)
 def add():
     """``POST /api/v1/staff/grants`` ``{"user", "records": ["archive/code", ...], "until":
     "YYYY-MM-DD", "reason", "unmask_personal" (false), "personal_reason" (required with it),
@@ -100,18 +110,26 @@ def add():
 
 
 @staff_grants.get("")
+@described(
+    summary="Grants of the caller's archives",
+    query=GrantFilter,
+    answers={200: Grants, 403: ErrorAnswer},
+    auth="required",
+    tag="grants",
+)
 def listing():
     """``GET /api/v1/staff/grants[?user=NAME]``: grants of records of the archives the
     caller serves (every archive for an admin given ``*``), newest first."""
     user = _staff()
     audience = user.audience
     archives = None if audience.all_archives else audience.archives
-    found = _grants().grants(user=request.args.get("user") or None, archives=archives)
+    found = _grants().grants(user=query_of(GrantFilter).user or None, archives=archives)
     today = date.today()
     return jsonify(grants=[g.as_json(today) for g in found])
 
 
 @staff_grants.delete("/<int:grant_id>")
+@described(summary="Revoke a grant", answers={200: Grant, 403: ErrorAnswer}, auth="required", tag="grants")
 def revoke(grant_id: int):
     """``DELETE /api/v1/staff/grants/<id>``: revoke a grant now → the grant."""
     return jsonify(_grants().revoke(grant_id, _staff().name).as_json(date.today()))

@@ -11,8 +11,11 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import gettext as _
 
 from app import lantai_of
+from app.api_models import ErrorAnswer
 from app.auth import current_audience, current_user
+from app.openapi import described, query_of
 from app.request_labels import request_labels
+from app.request_models import FiledRequest, FollowCode, FollowedRequest, RequestToFile
 from search.request_input import Honeypot, RequestInvalid, TooManyRequests
 
 requests_bp = Blueprint("requests", __name__)
@@ -103,6 +106,12 @@ def attachment_response(filename: str, content_type: str, data: bytes):
 
 
 @requests_bp.post("/api/v1/requests")
+@described(
+    summary="File a request to consult records",
+    body=RequestToFile,
+    answers={201: FiledRequest, 429: ErrorAnswer},
+    tag="requests",
+)
 def api_file():
     """``POST /api/v1/requests`` with ``{"name", "contact", "purpose", "kind", "records",
     "description", "delivery"}``: 201 ``{"reference", "check_code"}``; 400 names the bad
@@ -117,9 +126,15 @@ def api_file():
 
 
 @requests_bp.get("/api/v1/requests/<reference>")
+@described(
+    summary="Follow a request with its check code",
+    query=FollowCode,
+    answers={200: FollowedRequest},
+    tag="requests",
+)
 def api_follow(reference: str):
     """``GET /api/v1/requests/<reference>?code=``: status and timeline, or 404."""
-    followed = lantai_of(current_app).requests.follow(reference, request.args.get("code", ""))
+    followed = lantai_of(current_app).requests.follow(reference, query_of(FollowCode).code)
     if followed is None:
         abort(404)
     return jsonify(followed)

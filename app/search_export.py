@@ -13,20 +13,31 @@ import html
 import io
 import re
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from pydantic import Field
 
 from app import lantai_of
+from app.api_models import ErrorAnswer
 from app.auth import current_audience, current_user
 from app.exports import FORMATS, ExportItem, export_item, render
 from app.labels import archive_info
-from search.params import ParamError, parse_request
+from app.openapi import Download, described
+from search.params import ParamError, SearchParameters, parse_request
 
 search_export = Blueprint("search_export", __name__)
 
 #: The formats of a search export (a compilation, docx, is made from a topic folder).
-SEARCH_FORMATS = ("csv", "json", "ris")
+SearchFormat = Literal["csv", "json", "ris"]
+SEARCH_FORMATS: tuple[str, ...] = get_args(SearchFormat)
 AUDIT_ACTION = "export.search"
+
+
+class SearchExportParameters(SearchParameters):
+    """The search's parameters and the export's format."""
+
+    format: SearchFormat = Field(description="the file format")
 
 
 @search_export.errorhandler(ParamError)
@@ -85,6 +96,15 @@ def export_file(format_name: str, title: str, items: list[ExportItem], kind: str
 
 
 @search_export.get("/search/export")
+@described(
+    summary="Download a search's results with citations",
+    query=SearchExportParameters,
+    answers={
+        200: Download(tuple(FORMATS[f].mimetype for f in SEARCH_FORMATS)),
+        400: ErrorAnswer,
+        503: ErrorAnswer,
+    },
+)
 def export():
     """``GET /api/v1/search/export?format=csv|json|ris&q=&archive=&type=&year_from=&year_to=&sort=``
     (and ``person=``, ``place=``, ``org=``): an attachment of the results as the caller may

@@ -14,7 +14,16 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 
 from app import lantai_of
+from app.api_models import ErrorAnswer
 from app.auth import current_audience, current_user, roles_required
+from app.openapi import Download, described, query_of
+from app.request_models import (
+    RequestStep,
+    RequestStepForm,
+    StaffRequestFilters,
+    StaffRequests,
+    StaffRequestWithTimeline,
+)
 from app.requests_pages import attachment_response, file_from, refused_form
 from catalog.request_privacy import mask_contact, mask_name
 from search.request_input import RequestInvalid
@@ -33,8 +42,9 @@ def _name() -> str:
 
 
 def _filters() -> dict:
-    found: dict = {name: request.args.get(name, "") for name in FILTERS}
-    found["overdue"] = request.args.get("overdue") == "1"
+    given = query_of(StaffRequestFilters)
+    found: dict = given.model_dump(include=set(FILTERS))
+    found["overdue"] = given.overdue == "1"
     return found
 
 
@@ -177,6 +187,13 @@ def _api_staff():
 
 
 @staff_requests.get("/api/v1/staff/requests")
+@described(
+    summary="Requests addressed to the caller's archives",
+    query=StaffRequestFilters,
+    answers={200: (StaffRequests, Download(("text/csv",))), 404: ErrorAnswer},
+    auth="required",
+    tag="requests",
+)
 def api_listing():
     """``GET /api/v1/staff/requests?archive=&status=&kind=&source=&overdue=1[&format=csv]``;
     the CSV export masks requesters' names and contacts (audited)."""
@@ -185,7 +202,7 @@ def api_listing():
         return refused
     lantai = lantai_of(current_app)
     items = lantai.requests.listing(current_audience(), **_filters())
-    if request.args.get("format") == "csv":
+    if query_of(StaffRequestFilters).format == "csv":
         lantai.store.append_audit(
             _name(), "request.export", "requests", {"rows": len(items), "format": "csv"}
         )
@@ -198,6 +215,12 @@ def api_listing():
 
 
 @staff_requests.get("/api/v1/staff/requests/<reference>")
+@described(
+    summary="One request with its timeline",
+    answers={200: StaffRequestWithTimeline},
+    auth="required",
+    tag="requests",
+)
 def api_detail(reference: str):
     """``GET /api/v1/staff/requests/<reference>``: the request with its timeline, or 404."""
     refused = _api_staff()
@@ -210,6 +233,14 @@ def api_detail(reference: str):
 
 
 @staff_requests.post("/api/v1/staff/requests/<reference>")
+@described(
+    summary="Take a step on a request",
+    body=RequestStep,
+    form=RequestStepForm,
+    answers={200: StaffRequestWithTimeline},
+    auth="required",
+    tag="requests",
+)
 def api_act(reference: str):
     """``POST /api/v1/staff/requests/<reference>`` ``{"action", "text", "rule",
     "to_archive", "grant_until"}`` (or a form with ``file``): the request after the step."""

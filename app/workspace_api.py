@@ -14,8 +14,30 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from app import NOT_FOUND, lantai_of
+from app.api_models import (
+    ErrorAnswer,
+    ExportParameters,
+    Folder,
+    FolderChange,
+    FolderItem,
+    FolderItems,
+    Folders,
+    FolderToMake,
+    FolderWithItems,
+    ItemChange,
+    ItemOrder,
+    ItemToAdd,
+    SavedSearch,
+    SavedSearches,
+    SearchToSave,
+    ShareAnswer,
+    ShareChange,
+)
 from app.auth import current_user
+from app.exports import FORMATS
 from app.folder_export import folder_download
+from app.openapi import Download, described, query_of
+from app.request_models import MyGrants
 from catalog.users import User
 from search.grants import grants_of
 from search.workspace import NotFound, Workspace, WorkspaceError
@@ -81,12 +103,25 @@ def _body() -> dict[str, Any]:
 
 
 @me_api.get("/searches")
+@described(
+    summary="The caller's saved searches",
+    answers={200: SavedSearches, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def searches():
     """``GET /api/v1/me/searches``: each saved search with ``total`` and ``new_hits``."""
     return jsonify(searches=_workspace().searches(_researcher()))
 
 
 @me_api.post("/searches")
+@described(
+    summary="Save a search",
+    body=SearchToSave,
+    answers={201: SavedSearch, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def save_search():
     """``POST /api/v1/me/searches`` ``{"name", "query", "filters"}`` → 201."""
     body = _body()
@@ -95,18 +130,30 @@ def save_search():
 
 
 @me_api.get("/searches/<int:search_id>")
+@described(
+    summary="One saved search", answers={200: SavedSearch, 403: ErrorAnswer}, auth="required", tag="workspace"
+)
 def saved_search(search_id: int):
     """``GET /api/v1/me/searches/<id>``."""
     return jsonify(_workspace().saved_search(_researcher(), search_id))
 
 
 @me_api.post("/searches/<int:search_id>/seen")
+@described(
+    summary="Mark a saved search's results as seen",
+    answers={200: SavedSearch, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def mark_seen(search_id: int):
     """``POST /api/v1/me/searches/<id>/seen``: its results now count as seen."""
     return jsonify(_workspace().mark_seen(_researcher(), search_id))
 
 
 @me_api.delete("/searches/<int:search_id>")
+@described(
+    summary="Delete a saved search", answers={204: None, 403: ErrorAnswer}, auth="required", tag="workspace"
+)
 def delete_search(search_id: int):
     """``DELETE /api/v1/me/searches/<id>``."""
     _workspace().delete_search(_researcher(), search_id)
@@ -114,6 +161,12 @@ def delete_search(search_id: int):
 
 
 @me_api.get("/grants")
+@described(
+    summary="The caller's access grants",
+    answers={200: MyGrants, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def grants():
     """``GET /api/v1/me/grants``: the caller's access grants (查阅许可), active first, each
     with its record's catalog fields while the record is shown to them."""
@@ -121,12 +174,25 @@ def grants():
 
 
 @me_api.get("/folders")
+@described(
+    summary="The caller's topic folders",
+    answers={200: Folders, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def folders():
     """``GET /api/v1/me/folders``."""
     return jsonify(folders=_workspace().folders(_researcher()))
 
 
 @me_api.post("/folders")
+@described(
+    summary="Make a topic folder",
+    body=FolderToMake,
+    answers={201: Folder, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def create_folder():
     """``POST /api/v1/me/folders`` ``{"name", "description"}`` → 201."""
     body = _body()
@@ -134,19 +200,39 @@ def create_folder():
 
 
 @me_api.get("/folders/<int:folder_id>")
+@described(
+    summary="A folder with its items",
+    answers={200: FolderWithItems, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def folder(folder_id: int):
     """``GET /api/v1/me/folders/<id>``: the folder with its items as visible now."""
     return jsonify(_workspace().folder(_researcher(), folder_id))
 
 
 @me_api.get("/folders/<int:folder_id>/export")
+@described(
+    summary="Download a folder with citations",
+    query=ExportParameters,
+    answers={200: Download(tuple(f.mimetype for f in FORMATS.values())), 400: ErrorAnswer, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def export_folder(folder_id: int):
     """``GET /api/v1/me/folders/<id>/export?format=csv|json|ris|docx``: the folder as a file
     with citations (see :mod:`app.folder_export`); 400 naming ``format`` for an unknown one."""
-    return folder_download(_researcher(), folder_id, request.args.get("format", ""))
+    return folder_download(_researcher(), folder_id, query_of(ExportParameters).format)
 
 
 @me_api.patch("/folders/<int:folder_id>")
+@described(
+    summary="Rename a folder or change its description",
+    body=FolderChange,
+    answers={200: FolderWithItems, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def update_folder(folder_id: int):
     """``PATCH /api/v1/me/folders/<id>`` ``{"name"?, "description"?}``."""
     body = _body()
@@ -156,6 +242,12 @@ def update_folder(folder_id: int):
 
 
 @me_api.delete("/folders/<int:folder_id>")
+@described(
+    summary="Delete a folder and its items",
+    answers={204: None, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def delete_folder(folder_id: int):
     """``DELETE /api/v1/me/folders/<id>``: the folder and its items."""
     _workspace().delete_folder(_researcher(), folder_id)
@@ -163,12 +255,22 @@ def delete_folder(folder_id: int):
 
 
 @me_api.get("/folders/<int:folder_id>/items")
+@described(
+    summary="A folder's items", answers={200: FolderItems, 403: ErrorAnswer}, auth="required", tag="workspace"
+)
 def items(folder_id: int):
     """``GET /api/v1/me/folders/<id>/items``: the folder's items as visible now."""
     return jsonify(items=_workspace().folder(_researcher(), folder_id)["items"])
 
 
 @me_api.post("/folders/<int:folder_id>/items")
+@described(
+    summary="Add a record to a folder",
+    body=ItemToAdd,
+    answers={201: FolderItem, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def add_item(folder_id: int):
     """``POST /api/v1/me/folders/<id>/items`` ``{"record_id", "note", "pages", "excerpt"}`` → 201."""
     body = _body()
@@ -184,12 +286,25 @@ def add_item(folder_id: int):
 
 
 @me_api.patch("/folders/<int:folder_id>/items/<int:item_id>")
+@described(
+    summary="Change an item's note",
+    body=ItemChange,
+    answers={200: FolderItem, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def update_item(folder_id: int, item_id: int):
     """``PATCH /api/v1/me/folders/<id>/items/<item>`` ``{"note"}``."""
     return jsonify(_workspace().update_item(_researcher(), folder_id, item_id, _body().get("note")))
 
 
 @me_api.delete("/folders/<int:folder_id>/items/<int:item_id>")
+@described(
+    summary="Remove an item from a folder",
+    answers={204: None, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def delete_item(folder_id: int, item_id: int):
     """``DELETE /api/v1/me/folders/<id>/items/<item>``."""
     _workspace().delete_item(_researcher(), folder_id, item_id)
@@ -197,12 +312,26 @@ def delete_item(folder_id: int, item_id: int):
 
 
 @me_api.put("/folders/<int:folder_id>/order")
+@described(
+    summary="Put a folder's items in a new order",
+    body=ItemOrder,
+    answers={200: FolderItems, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def reorder(folder_id: int):
     """``PUT /api/v1/me/folders/<id>/order`` ``{"item_ids": [...]}``: every item once."""
     return jsonify(_workspace().reorder(_researcher(), folder_id, _body().get("item_ids")))
 
 
 @me_api.post("/folders/<int:folder_id>/share")
+@described(
+    summary="Share a folder read-only, or stop sharing it",
+    body=ShareChange,
+    answers={200: ShareAnswer, 403: ErrorAnswer},
+    auth="required",
+    tag="workspace",
+)
 def share(folder_id: int):
     """``POST /api/v1/me/folders/<id>/share`` ``{"shared", "share_notes"}``: a new read-only
     link (``/shared/<token>``) or none."""

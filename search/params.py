@@ -1,10 +1,19 @@
-"""Search parameters (检索参数): what the API, the pages and the CLI accept, checked into a
-:class:`search.base.SearchRequest`; anything out of range is a :class:`ParamError` naming it."""
+"""Search parameters (检索参数): what the API, the pages and the CLI accept, declared once as
+the model :class:`SearchParameters` and checked by it into a :class:`search.base.SearchRequest`;
+anything out of range is a :class:`ParamError` naming it.
+
+The same model describes the parameters in the API's OpenAPI document (``app/openapi.py``),
+so what is documented is what is checked.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from analyzers.entities.dates import year_of_text
 from analyzers.normalize import normalize
@@ -14,6 +23,9 @@ from search.base import SORTS, SearchRequest
 
 MAX_QUERY_LENGTH = 500
 MAX_PAGE = 10_000
+ENTITY_PARAMETERS = ("person", "place", "org")
+LIST_HELP = "repeat the parameter or separate values by commas"
+YEAR_HELP = "a year: 1949, 1949年, 一九四九年 or a reign year such as 民国三十八年"
 
 
 class ParamError(ValueError):
@@ -24,65 +36,140 @@ class ParamError(ValueError):
         self.name = name
 
 
-def _int(args: Mapping[str, str], name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return default
+def _refuse(message: str) -> PydanticCustomError:
+    return PydanticCustomError("parameter", message)
+
+
+def _whole(raw: str, low: int, high: int) -> int:
     if not re.fullmatch(r"-?\d{1,9}", raw):
-        raise ParamError(name, f"{raw!r} is not a whole number")
+        raise _refuse(f"{raw!r} is not a whole number")
     value = int(raw)
     if not low <= value <= high:
-        raise ParamError(name, f"{value} is not between {low} and {high}")
+        raise _refuse(f"{value} is not between {low} and {high}")
     return value
 
 
-def _year(args: Mapping[str, str], name: str) -> int | None:
-    """A year parameter: 1949, 1949年, 一九四九年 or a reign year such as 民国三十八年."""
-    raw = (args.get(name) or "").strip()
-    if raw and not re.fullmatch(r"-?\d{1,9}", raw):
-        year = year_of_text(raw)
-        if year is None:
-            raise ParamError(name, f"{raw!r} is not a year; use 1949, 1949年, 一九四九年 or 民国三十八年")
-        raw = str(year)
-    return _int({name: raw}, name, None, 1, 9999)
+class SearchParameters(BaseModel):
+    """The query string of a search (``/api/v1/search``, ``/search``, exports, ``lantai
+    search``): every parameter is optional; an empty one counts as not given."""
 
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
-def _list(args: Mapping[str, str], name: str) -> tuple[str, ...]:
-    getlist = getattr(args, "getlist", None)
-    values = getlist(name) if getlist else [args.get(name) or ""]
-    return tuple(v.strip() for raw in values for v in raw.split(",") if v.strip())
+    q: str = Field(
+        "",
+        max_length=MAX_QUERY_LENGTH,
+        description="the query: words, phrases in quotes, AND/OR/NOT, fields such as title: or year:",
+    )
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="the page of results, from 1")
+    size: int | None = Field(
+        None,
+        ge=1,
+        description="results per page (the page_size setting when not given; at most max_page_size)",
+    )
+    archive: list[str] = Field(default_factory=list, description=f"archive ids (馆藏单位); {LIST_HELP}")
+    type: list[str] = Field(default_factory=list, description=f"record types (类别); {LIST_HELP}")
+    year_from: int | None = Field(None, ge=1, le=9999, description=f"earliest year, {YEAR_HELP}")
+    year_to: int | None = Field(None, ge=1, le=9999, description=f"latest year, {YEAR_HELP}")
+    sort: Literal["relevance", "date", "date_desc"] = Field("relevance", description="the order of results")
+    person: list[str] = Field(default_factory=list, description=f"persons named in the records; {LIST_HELP}")
+    place: list[str] = Field(default_factory=list, description=f"places named in the records; {LIST_HELP}")
+    org: list[str] = Field(default_factory=list, description=f"organizations named; {LIST_HELP}")
+
+    @field_validator("q", mode="before")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        if len(value) > MAX_QUERY_LENGTH:
+            raise _refuse(f"longer than {MAX_QUERY_LENGTH} characters")
+        return value
+
+    @field_validator("page", mode="before")
+    @classmethod
+    def _page(cls, value: str) -> int:
+        return _whole(value.strip(), 1, MAX_PAGE) if value.strip() else 1
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _size(cls, value: str, info: ValidationInfo) -> int | None:
+        high = (info.context or {}).get("max_page_size", MAX_PAGE)
+        return _whole(value.strip(), 1, high) if value.strip() else None
+
+    @field_validator("year_from", "year_to", mode="before")
+    @classmethod
+    def _year(cls, value: str) -> int | None:
+        raw = value.strip()
+        if raw and not re.fullmatch(r"-?\d{1,9}", raw):
+            year = year_of_text(raw)
+            if year is None:
+                raise _refuse(f"{raw!r} is not a year; use 1949, 1949年, 一九四九年 or 民国三十八年")
+            raw = str(year)
+        return _whole(raw, 1, 9999) if raw else None
+
+    @field_validator("sort", mode="before")
+    @classmethod
+    def _sort(cls, value: str) -> str:
+        sort = value.strip() or "relevance"
+        if sort not in SORTS:
+            raise _refuse(f"{sort!r}: use one of {', '.join(SORTS)}")
+        return sort
+
+    @field_validator("archive", "type", "person", "place", "org", mode="before")
+    @classmethod
+    def _list(cls, values: list[str]) -> list[str]:
+        return [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+
+    @classmethod
+    def of(cls, args: Mapping[str, str], max_page_size: int) -> SearchParameters:
+        """The parameters in ``args`` (a query string, or a plain mapping of strings);
+        raises :class:`ParamError` naming the first parameter that is not allowed."""
+        getlist = getattr(args, "getlist", None)
+        raw: dict[str, Any] = {}
+        for name, field in cls.model_fields.items():
+            if field.annotation == list[str]:
+                raw[name] = getlist(name) if getlist else [args.get(name) or ""]
+            else:
+                raw[name] = args.get(name) or ""
+        try:
+            return cls.model_validate(raw, context={"max_page_size": max_page_size})
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise ParamError(str(first["loc"][0]), first["msg"]) from None
+
+    @classmethod
+    def json_schema(cls, max_page_size: int) -> dict[str, Any]:
+        """The parameters' JSON schema, with the ``size`` limit of an installation."""
+        schema = cls.model_json_schema()
+        size = schema["properties"]["size"]
+        for choice in size.get("anyOf", [size]):
+            if choice.get("type") == "integer":
+                choice["maximum"] = max_page_size
+        return schema
 
 
 def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
     """Validate search parameters (API, pages and CLI share them) into a SearchRequest.
 
     Raises :class:`ParamError` naming the parameter for anything out of range.
+
+    >>> from config import load_settings
+    >>> checked = parse_request({"year_from": "民国三十八年", "type": "文书,照片"}, load_settings(env={}))
+    >>> checked.year_from, checked.record_types
+    (1949, ('文书', '照片'))
     """
-    q = args.get("q") or ""
-    if len(q) > MAX_QUERY_LENGTH:
-        raise ParamError("q", f"longer than {MAX_QUERY_LENGTH} characters")
-    page = _int(args, "page", 1, 1, MAX_PAGE)
-    size = _int(args, "size", settings.page_size, 1, settings.max_page_size)
-    year_from = _year(args, "year_from")
-    year_to = _year(args, "year_to")
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise ParamError("year_from", f"{year_from} is after year_to {year_to}")
-    sort = (args.get("sort") or "relevance").strip()
-    if sort not in SORTS:
-        raise ParamError("sort", f"{sort!r}: use one of {', '.join(SORTS)}")
-    archives = _list(args, "archive")
+    params = SearchParameters.of(args, settings.max_page_size)
+    if params.year_from is not None and params.year_to is not None and params.year_from > params.year_to:
+        raise ParamError("year_from", f"{params.year_from} is after year_to {params.year_to}")
     entities = tuple(
-        (facet, normalize(name).text) for facet in ("person", "place", "org") for name in _list(args, facet)
+        (facet, normalize(name).text) for facet in ENTITY_PARAMETERS for name in getattr(params, facet)
     )
     return SearchRequest(
-        query=parse_query(q),
-        raw_query=q,
-        page=page or 1,
-        size=size or settings.page_size,
-        archives=archives,
-        record_types=_list(args, "type"),
-        year_from=year_from,
-        year_to=year_to,
+        query=parse_query(params.q),
+        raw_query=params.q,
+        page=params.page,
+        size=params.size or settings.page_size,
+        archives=tuple(params.archive),
+        record_types=tuple(params.type),
+        year_from=params.year_from,
+        year_to=params.year_to,
         entities=entities,
-        sort=sort,
+        sort=params.sort,
     )

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from catalog.users import checked_email
+from catalog.users import UserError, checked_email
 
 #: Kinds of request (申请类别): the 民生档案 subtypes first, then 学术研究, 编史修志, 其他.
 KINDS = (
@@ -101,7 +101,10 @@ def contact_field(value: str, errors: dict[str, str]) -> str:
     if not value or "contact" in errors:
         return value
     if "@" in value:
-        email = checked_email(value)
+        try:
+            email = checked_email(value)
+        except UserError:  # "@" alone, say: not an address, answered as a bad field
+            email = None
         if email:
             return email
     else:

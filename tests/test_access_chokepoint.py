@@ -225,6 +225,9 @@ NO_RECORD_DATA = {
     "staff_requests.act": "takes a step (as staff_requests.api_act) and redirects to staff_requests.detail",
     "findability.robots": "the crawlers' rules",
     "findability.sitemap_index": "links to the sitemap files, no record",
+    "openapi.document": "the API's OpenAPI document: routes and models, no records",
+    "openapi.docs_page": "the page that renders the OpenAPI document",
+    "openapi.docs_asset": "Swagger UI's style sheet and script",
 }
 #: The month (UTC) of the opening decision the ``site`` fixture makes.
 OPENED_MONTH = datetime.now(UTC).strftime("%Y-%m")
