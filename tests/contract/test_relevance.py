@@ -34,7 +34,9 @@ CORPUS = [
     record("R004-001-0002", "关于卷宗的报告", text="参见R004号，R004号，R004号。"),
     # The words of 宝鸡 解放 together once (A), or apart, each three times (B).
     record("R005-001-0001", "关于纪念的报告", text="宝鸡解放纪念大会召开。"),
-    record("R005-001-0002", "关于城市的报告", text="宝鸡城外，解放军到达，宝鸡市民，解放区，宝鸡城内，解放路。"),
+    record(
+        "R005-001-0002", "关于城市的报告", text="宝鸡城外，解放军到达，宝鸡市民，解放区，宝鸡城内，解放路。"
+    ),
     # The same record twice, older and newer: only the tie-break order parts them.
     record("R006-001-0001", "关于扫盲的报告", date="1950-01-01", text="冬学扫盲。"),
     record("R006-001-0002", "关于扫盲的报告", date="1990-01-01", text="冬学扫盲。"),
