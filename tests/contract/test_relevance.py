@@ -14,8 +14,7 @@ from config import SettingsError, load_settings
 from search.params import parse_request
 from search.relevance import Relevance
 from tests.conftest import record, write_jsonl
-from tests.fixtures.known_items import KNOWN_ITEMS, mean_reciprocal_rank, rank_known_items
-from tests.test_samples import SAMPLE_FILES
+from tests.fixtures.known_items import KNOWN_ITEMS, SAMPLE_FILES, mean_reciprocal_rank, rank_known_items
 
 BACKENDS = ["sqlite", "opensearch"]
 MRR_FLOOR = 0.9  # both backends score 1.0 with the default settings (docs/benchmarks.md)
