@@ -75,11 +75,16 @@ def boost_phrase(conn: sqlite3.Connection, request: SearchRequest, boost: float)
     tokens = phrase_tokens(request.query)
     if boost == 1 or not tokens:
         return
+    # The phrase is looked up between the lowest and highest match only: a capped answer
+    # holds the most recently indexed matches, so the lookup reads the index's tail alone.
+    low, high = conn.execute("SELECT min(rid), max(rid) FROM temp.matches").fetchone()
+    if low is None:
+        return
     for vis, match in phrase_matches(tokens):
         conn.execute(
             "UPDATE temp.matches SET score = score * ? WHERE vis = ? AND rid IN "
-            "(SELECT rowid FROM fts WHERE fts MATCH ?)",
-            (boost, vis, match),
+            "(SELECT rowid FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ?)",
+            (boost, vis, match, low, high),
         )
 
 
