@@ -144,6 +144,9 @@ def test_the_tie_break_order_parts_records_of_equal_score(data):
     assert ranked(data, "扫盲") == ["R006-001-0001", "R006-001-0002"]  # title, then oldest
     assert ranked(data, "扫盲", relevance_tie_break="newest") == ["R006-001-0002", "R006-001-0001"]
     assert ranked(data, "扫盲", relevance_tie_break="title,newest") == ["R006-001-0002", "R006-001-0001"]
+    # A later title key is a sort key of its own on OpenSearch (a script), not a score boost.
+    assert ranked(data, "扫盲", relevance_tie_break="date,title") == ["R006-001-0001", "R006-001-0002"]
+    assert ranked(data, "报告 扫盲", relevance_tie_break="newest,title")[0] == "R006-001-0002"
 
 
 def test_the_tie_break_order_is_checked_and_read_from_the_environment():
