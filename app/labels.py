@@ -13,6 +13,20 @@ from app.i18n import current_lang
 ENTITY_KINDS = ("person", "place", "org")
 KIND_TITLES = {"person": _l("人物"), "place": _l("地点"), "org": _l("机构")}
 SORT_TITLES = {"relevance": _l("相关度"), "date": _l("日期（由远及近）"), "date_desc": _l("日期（由近及远）")}
+#: The fields the ``relevance_*`` settings weigh, as the search help page names them.
+RELEVANCE_FIELDS = {
+    "title": _l("题名"),
+    "code": _l("档号"),
+    "creator": _l("责任者"),
+    "subjects": _l("主题词和摘要"),
+    "text": _l("全文"),
+}
+#: The keys of the ``relevance_tie_break`` setting, as the search help page names them.
+TIE_TITLES = {
+    "title": _l("题名含有检索词的在前"),
+    "date": _l("日期早的在前（无日期的最先）"),
+    "newest": _l("日期晚的在前（无日期的最后）"),
+}
 
 
 @dataclass(frozen=True)

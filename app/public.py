@@ -19,7 +19,7 @@ from app.citation import citation
 from app.empty_hints import empty_hints
 from app.facet_links import SearchState, back_link, build_facets, pagination, related_entities
 from app.findability import citation_meta
-from app.labels import ENTITY_KINDS, KIND_TITLES, SORT_TITLES
+from app.labels import ENTITY_KINDS, KIND_TITLES, RELEVANCE_FIELDS, SORT_TITLES, TIE_TITLES
 from app.originals import FileChanged, content_type, download_name, open_verified, page_png, servable
 from app.record_view import pages_view
 from app.timeline import build_timeline
@@ -27,6 +27,7 @@ from app.workspace_api import WORKSPACE_ROLES
 from catalog.policy import ORIGINAL_SHOWN, PUBLIC
 from search.did_you_mean import with_did_you_mean
 from search.params import ParamError, parse_request
+from search.relevance import Relevance
 
 # ``citation`` stays importable from here, where it was first defined.
 __all__ = ["citation", "public"]
@@ -244,5 +245,17 @@ def entity(kind: str, name: str):
 
 @public.get("/help/search")
 def search_tips():
-    """How to search: scripts, pinyin, phrases, operators, fields, filters."""
-    return render_template("search_tips.html", q="")
+    """How to search: scripts, pinyin, phrases, operators, fields, filters, and how results
+    are ordered (this installation's ``relevance_*`` settings)."""
+    relevance = Relevance.from_settings(lantai_of(current_app).settings)
+    weights = sorted(
+        ((RELEVANCE_FIELDS[name], getattr(relevance, name)) for name in RELEVANCE_FIELDS),
+        key=lambda item: -item[1],
+    )
+    return render_template(
+        "search_tips.html",
+        q="",
+        weights=[(label, f"{weight:g}") for label, weight in weights],
+        phrase_boost=f"{relevance.phrase:g}",
+        ties=[TIE_TITLES[key] for key in relevance.tie_break],
+    )

@@ -128,6 +128,34 @@ def _by_category(value: dict[str, int]) -> str | None:
     return None
 
 
+#: Keys of the ``relevance_tie_break`` setting: a title holding a query term first; the
+#: oldest first (undated before every date); the newest first (undated after every date).
+TIE_KEYS = ("title", "date", "newest")
+
+
+def parse_tie_break(value: str) -> tuple[str, ...]:
+    """The keys of a ``relevance_tie_break`` value, checked.
+
+    >>> parse_tie_break("title, newest")
+    ('title', 'newest')
+    """
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    unknown = [key for key in keys if key not in TIE_KEYS]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a tie-break key; use {', '.join(TIE_KEYS)}")
+    if len(set(keys)) < len(keys) or {"date", "newest"} <= set(keys):
+        raise ValueError(f"{value!r} names a key twice (date and newest are one key)")
+    return keys
+
+
+def _tie_break(value: str) -> str | None:
+    try:
+        parse_tie_break(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _has_module(name: str) -> bool:
     """True when module ``name`` can be imported."""
     import importlib
@@ -258,6 +286,39 @@ class Settings:
         "Public answers kept per process by the embedded backend, keyed by request, "
         "audience scope and index generation (any index write starts a new one); 0 is off.",
         check=lambda value: None if value >= 0 else f"{value!r} must be 0 (off) or more",
+    )
+    relevance_title_weight: float = setting(
+        10.0,
+        "Relevance: weight of a match in the title (题名), as bm25 column weight (embedded) "
+        "and field boost (OpenSearch); see the README's relevance section.",
+        check=positive,
+    )
+    relevance_subjects_weight: float = setting(
+        2.0, "Relevance: weight of a match in the subjects and description (主题词, 摘要).", check=positive
+    )
+    relevance_creator_weight: float = setting(
+        3.0, "Relevance: weight of a match in the creator (责任者).", check=positive
+    )
+    relevance_text_weight: float = setting(
+        1.0, "Relevance: weight of a match in the full text (全文).", check=positive
+    )
+    relevance_code_boost: float = setting(
+        10.0,
+        "Relevance: weight of a match in the 档号 (such as J001-001 for a series); an exact "
+        "档号 ranks first whatever it is.",
+        check=positive,
+    )
+    relevance_phrase_boost: float = setting(
+        2.0,
+        "Relevance: score multiplier for a record holding a query's words together as typed "
+        "(exact phrase: 土地改革复查, not 土地…改革…复查); 1 is off.",
+        check=positive,
+    )
+    relevance_tie_break: str = setting(
+        "title,date",
+        "Relevance: order of records with the same score, comma-separated: title (a title "
+        "holding a query term first), date (oldest first) or newest; then by 档号.",
+        check=_tie_break,
     )
     entity_model: str = setting(
         "",

@@ -9,6 +9,7 @@ from search.base import SearchBackend
 
 
 def _sqlite(settings: Settings) -> SearchBackend:
+    from search.relevance import Relevance
     from search.sqlite_fts import SqliteBackend
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -17,6 +18,7 @@ def _sqlite(settings: Settings) -> SearchBackend:
         exact_total_limit=settings.exact_total_limit,
         facet_sample_size=settings.facet_sample_size,
         cache_size=settings.search_cache_size,
+        relevance=Relevance.from_settings(settings),
     )
 
 

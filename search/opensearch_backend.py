@@ -53,12 +53,14 @@ from search.opensearch_query import (
     code_first_sort,
     facet_aggs,
     request_filters,
+    title_sort,
     visibility_query,
     visible_filter,
 )
 from search.query_terms import (
     char_tokens,
 )
+from search.relevance import Relevance
 
 POOL_SIZE = 16  # kept-alive HTTP connections to the node, per process
 MAX_WINDOW = 10_000  # index.max_result_window: deeper pages walk with search_after
@@ -76,6 +78,7 @@ class OpenSearchBackend:
         self.timeout = settings.search_timeout
         self.exact_total_limit = settings.exact_total_limit
         self.facet_sample_size = settings.facet_sample_size
+        self.relevance = Relevance.from_settings(settings)
         # One pool of kept-alive HTTP connections per process, shared by its threads.
         self.client = OpenSearch(
             hosts=[self.url],
@@ -294,7 +297,7 @@ class OpenSearchBackend:
 
     def query(self, request: SearchRequest, scope: Scope) -> dict:
         """The query DSL of a request: visibility branches, filters, the code-first rule."""
-        query: dict[str, Any] = {"must": [visibility_query(request.query, scope)]}
+        query: dict[str, Any] = {"must": [visibility_query(request.query, scope, self.relevance)]}
         filters = request_filters(request)
         if filters:
             query["filter"] = filters
@@ -316,7 +319,7 @@ class OpenSearchBackend:
                 for term in positive_terms(request.query)
                 if (tokens := char_tokens(term))
             ]
-            if titles:
+            if titles and self.relevance.tie_break[:1] == ("title",):
                 # Breaks ties only (taken off the score shown): a title holding a term first.
                 should.append(
                     {"constant_score": {"filter": any_of(titles), "boost": TITLE_TIE_BOOST, "_name": TITLE}}
@@ -325,17 +328,24 @@ class OpenSearchBackend:
                 query["should"] = should
         return {"bool": query}
 
-    @staticmethod
-    def sort(request: SearchRequest) -> list[Any]:
-        """Sort keys: relevance (score, date, id) or date (missing last, then id); ties of
-        score put a title holding a query term first (:meth:`query`)."""
+    def sort(self, request: SearchRequest) -> list[Any]:
+        """Sort keys: relevance (score, then the tie-break keys, then id) or date (missing
+        last, then id). A first tie-break key ``title`` (a title holding a query term) is a
+        tiny score boost (:meth:`query`), a later one a sort key."""
         code = request.raw_query.strip()
         if request.sort in ("date", "date_desc"):
             order = "desc" if request.sort == "date_desc" else "asc"
             keys: list[Any] = [code_first_sort(ascii_lower(code))] if code else []
             return keys + [{"date": {"order": order, "missing": "_last"}}, {"id": "asc"}]
-        # In the catalog's order an empty date sorts before every date.
-        return [{"_score": "desc"}, {"date": {"order": "asc", "missing": "_first"}}, {"id": "asc"}]
+        keys = [{"_score": "desc"}]
+        for n, key in enumerate(self.relevance.tie_break):
+            if key == "title" and n > 0:
+                keys.append(title_sort(positive_terms(request.query)))
+            elif key == "date":  # in the catalog's order an empty date sorts before every date
+                keys.append({"date": {"order": "asc", "missing": "_first"}})
+            elif key == "newest":
+                keys.append({"date": {"order": "desc", "missing": "_last"}})
+        return keys + [{"id": "asc"}]
 
     def search_body(self, request: SearchRequest, scope: Scope) -> dict[str, Any]:
         """The one request a search sends (query, sort, facet aggregations), first page

@@ -15,23 +15,11 @@ from typing import Any
 
 from search.base import IndexDoc
 from search.query_terms import char_tokens, word_tokens
+from search.relevance import DEFAULT
 
-#: Field boosts; the same weights the SQLite backend gives its bm25 columns.
-BOOSTS = {
-    "title_words": 10.0,
-    "code_chars": 10.0,
-    "creator_words": 3.0,
-    "meta_words": 2.0,
-    "body_words": 1.0,
-    "person_words": 3.0,
-    "place_words": 3.0,
-    "org_words": 3.0,
-    "pinyin": 2.0,
-    "year_terms": 0.5,
-    "title_chars": 5.0,
-    "meta_chars": 1.5,
-    "body_chars": 1.0,
-}
+#: Field boosts of the default settings; the same weights the SQLite backend gives its
+#: bm25 columns (``search.relevance``: the ``relevance_*`` settings choose them).
+BOOSTS = DEFAULT.field_weights()
 TERM_FIELDS = {
     True: (
         "title_words",

@@ -9,7 +9,7 @@ named branch that matched gives each hit its visibility.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from analyzers.query import And, Node, Not, Or, Phrase, Term, YearRange
@@ -38,6 +38,7 @@ from search.query_terms import (
     term_tokens,
     year_terms,
 )
+from search.relevance import DEFAULT, Relevance, phrase_tokens
 
 
 def any_of(queries: list[dict]) -> dict:
@@ -52,16 +53,22 @@ class QueryBuilder:
     inside ``OR`` is left out, and catalog-only records are matched (and excluded) on
     catalog fields only. ``compact`` matches terms on one combined field instead of each
     field with its weight: the same matches with one clause per token, for long queries.
+    ``boosts``: the fields' weights (``search.relevance.Relevance.field_weights``).
     """
 
-    def __init__(self, text_visible: bool, compact: bool = False) -> None:
+    def __init__(
+        self, text_visible: bool, compact: bool = False, boosts: Mapping[str, float] = BOOSTS
+    ) -> None:
         self.text_visible = text_visible
         self.compact = compact
+        self.boosts = boosts
 
     def leaf(self, node: Term | Phrase | YearRange) -> dict | None:
         """DSL for one term, phrase or year range; None when it has no tokens."""
         if isinstance(node, YearRange):
-            return {"terms": {"year_terms": year_terms(node.start, node.end), "boost": BOOSTS["year_terms"]}}
+            return {
+                "terms": {"year_terms": year_terms(node.start, node.end), "boost": self.boosts["year_terms"]}
+            }
         field = node.field
         if field == "code":
             tokens = char_tokens(node.text)
@@ -80,14 +87,13 @@ class QueryBuilder:
             query = any_of([query, self._phrase(strings, chars)])
         key = pinyin_term(node.text) if field in (None, "title", "person", "place", "org") else None
         if key:
-            pinyin = {"match": {"pinyin": {"query": key, "boost": BOOSTS["pinyin"]}}}
+            pinyin = {"match": {"pinyin": {"query": key, "boost": self.boosts["pinyin"]}}}
             query = any_of([query, pinyin]) if query else pinyin
         return query
 
-    @staticmethod
-    def _phrase(fields: Sequence[str], tokens: list[str]) -> dict:
+    def _phrase(self, fields: Sequence[str], tokens: list[str]) -> dict:
         return any_of(
-            [{"match_phrase": {f: {"query": joined_tokens(tokens), "boost": BOOSTS[f]}}} for f in fields]
+            [{"match_phrase": {f: {"query": joined_tokens(tokens), "boost": self.boosts[f]}}} for f in fields]
         )
 
     def _terms(self, fields: Sequence[str], tokens: list[str]) -> dict:
@@ -97,7 +103,11 @@ class QueryBuilder:
         if len(fields) == 1:
             return {
                 "match": {
-                    fields[0]: {"query": joined_tokens(tokens), "operator": "and", "boost": BOOSTS[fields[0]]}
+                    fields[0]: {
+                        "query": joined_tokens(tokens),
+                        "operator": "and",
+                        "boost": self.boosts[fields[0]],
+                    }
                 }
             }
         # cross_fields with operator "and": every token must occur in one of the fields.
@@ -106,7 +116,7 @@ class QueryBuilder:
                 "query": joined_tokens(tokens),
                 "type": "cross_fields",
                 "operator": "and",
-                "fields": [f"{f}^{BOOSTS[f]:g}" for f in fields],
+                "fields": [f"{f}^{self.boosts[f]:g}" for f in fields],
             }
         }
 
@@ -192,19 +202,38 @@ def clause_count(query: Any) -> int:
     return total
 
 
-def visibility_query(node: Node | None, scope: Scope) -> dict:
+def visibility_query(node: Node | None, scope: Scope, relevance: Relevance = DEFAULT) -> dict:
     """The query matching ``node`` under both visibility levels, each branch named.
 
-    Terms are matched field by field with the fields' weights; a query that would expand
-    to more clauses than the engine allows is matched on the combined fields instead.
+    Terms are matched field by field with the fields' weights (``relevance``); a query
+    that would expand to more clauses than the engine allows is matched on the combined
+    fields instead.
     """
-    query = _visibility_query(node, scope, compact=False)
+    query = _visibility_query(node, scope, compact=False, relevance=relevance)
     if clause_count(query) > CLAUSE_BUDGET:
-        query = _visibility_query(node, scope, compact=True)
+        query = _visibility_query(node, scope, compact=True, relevance=relevance)
     return query
 
 
-def _visibility_query(node: Node | None, scope: Scope, compact: bool) -> dict:
+def phrase_boosted(query: dict, node: Node, text_visible: bool, boost: float) -> dict:
+    """``query`` with the exact-phrase boost (``relevance_phrase_boost``): the score of a
+    match holding the query's words together, as typed (:func:`search.relevance.phrase_tokens`),
+    in a field its visibility level may match, multiplied by ``boost``."""
+    tokens = phrase_tokens(node)
+    if boost == 1 or not tokens:
+        return query
+    phrase = any_of([{"match_phrase": {f: joined_tokens(tokens)}} for f in PHRASE_FIELDS[text_visible]])
+    return {
+        "function_score": {
+            "query": query,
+            "functions": [{"filter": phrase, "weight": boost}],
+            "score_mode": "multiply",
+            "boost_mode": "multiply",
+        }
+    }
+
+
+def _visibility_query(node: Node | None, scope: Scope, compact: bool, relevance: Relevance = DEFAULT) -> dict:
     branches = []
     for name, visible, text_visible in (
         (FULL, text_visible_filter(scope), True),
@@ -212,12 +241,12 @@ def _visibility_query(node: Node | None, scope: Scope, compact: bool) -> dict:
     ):
         if visible is None:
             continue
-        builder = QueryBuilder(text_visible, compact)
+        builder = QueryBuilder(text_visible, compact, relevance.field_weights())
         positive = builder.positive(node) if node is not None else None
         negative = builder.negative(node) if node is not None else None
         branch: dict[str, Any] = {"filter": [visible], "_name": name}
         if positive is not None:
-            branch["must"] = [positive]
+            branch["must"] = [phrase_boosted(positive, node, text_visible, relevance.phrase)]  # type: ignore[arg-type]
         elif node is None or negative is not None:
             if negative:
                 branch["must_not"] = negative
@@ -271,6 +300,24 @@ def code_first_sort(code: str) -> dict:
                 "lang": "painless",
                 "source": "doc['code_lower'].size() > 0 && doc['code_lower'].value == params.code ? 0 : 1",
                 "params": {"code": code},
+            },
+        }
+    }
+
+
+def title_sort(terms: list[str]) -> dict:
+    """A sort key putting a title that holds one of ``terms`` (normalized) first, as the
+    embedded backend's ``instr(title_text, term)`` does."""
+    return {
+        "_script": {
+            "type": "number",
+            "order": "asc",
+            "script": {
+                "lang": "painless",
+                "source": "if (doc['title_text'].size() == 0) { return 1; } "
+                "String t = doc['title_text'].value; "
+                "for (String term : params.terms) { if (t.contains(term)) { return 0; } } return 1;",
+                "params": {"terms": terms},
             },
         }
     }

@@ -13,7 +13,17 @@ import sqlite3
 from analyzers.query import positive_terms
 from catalog.policy import Scope
 from search.base import ENTITY_LABELS, Hit, SearchRequest
-from search.sqlite_query import KEPT, MATCH_COLUMNS, Branch, browse_sql, candidates_sql, code_match_sql
+from search.relevance import phrase_tokens
+from search.sqlite_query import (
+    KEPT,
+    MATCH_COLUMNS,
+    Branch,
+    browse_sql,
+    candidates_sql,
+    code_match_sql,
+    phrase_matches,
+    tie_order,
+)
 
 FACET_LIMIT = 100  # archive, year, record_type
 ENTITY_FACET_LIMIT = 30
@@ -58,13 +68,38 @@ def candidates(
     return ranked
 
 
+def boost_phrase(conn: sqlite3.Connection, request: SearchRequest, boost: float) -> None:
+    """The exact-phrase boost (``relevance_phrase_boost``): the score of each match holding
+    the query's words together, as typed (:func:`search.relevance.phrase_tokens`), in a
+    column its visibility may match is multiplied by ``boost``."""
+    tokens = phrase_tokens(request.query)
+    if boost == 1 or not tokens:
+        return
+    # The phrase is looked up between the lowest and highest match only: a capped answer
+    # holds the most recently indexed matches, so the lookup reads the index's tail alone.
+    low, high = conn.execute("SELECT min(rid), max(rid) FROM temp.matches").fetchone()
+    if low is None:
+        return
+    for vis, match in phrase_matches(tokens):
+        conn.execute(
+            "UPDATE temp.matches SET score = score * ? WHERE vis = ? AND rid IN "
+            "(SELECT rowid FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ?)",
+            (boost, vis, match, low, high),
+        )
+
+
 def browse(
-    conn: sqlite3.Connection, request: SearchRequest, scope: Scope, sample_size: int
+    conn: sqlite3.Connection,
+    request: SearchRequest,
+    scope: Scope,
+    sample_size: int,
+    ties: tuple[str, ...] = ("title", "date"),
 ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
     """Browsing without a query (浏览): the total, the page and the facets read from
     ``docs`` directly, in the order and with the facet sample a search gives (every
-    score is 0, so the sample is the first records by rowid), without copying every
-    visible record into the matches table."""
+    score is 0, so the sample is the first records by rowid, and the order is that of
+    the tie-break keys ``ties``), without copying every visible record into the matches
+    table."""
     where, where_params, vis, vis_params = browse_sql(request, scope)
     total = conn.execute(f"SELECT count(*) FROM docs d WHERE {where}", where_params).fetchone()[0]
     hits: list[Hit] = []
@@ -72,13 +107,13 @@ def browse(
     if offset < total and not request.raw_query.strip():
         # No 档号 to put first: the order is the date's (undated rows last in date sorts,
         # first otherwise), which an index on (record_type, date) walks with LIMIT.
-        hits = _browse_page(conn, request, offset, where, where_params, vis, vis_params)
+        hits = _browse_page(conn, request, offset, where, where_params, vis, vis_params, ties)
     elif offset < total:
         direction = " DESC" if request.sort == "date_desc" else ""
         order = (
             f"CASE WHEN d.date = '' THEN 1 ELSE 0 END, d.date{direction}, d.id"
             if request.sort != "relevance"
-            else "d.date, d.id"
+            else tie_order(ties, "d")
         )
         code_first = (
             "CASE WHEN d.rowid IN (SELECT rowid FROM docs WHERE lower(archive_code) = "
@@ -107,9 +142,11 @@ def _browse_page(
     where_params: list,
     vis: str,
     vis_params: list,
+    ties: tuple[str, ...],
 ) -> list[Hit]:
     """A browsing page in date order, dated and undated records read apart (each in an
-    order an index can give): date, then id; date sorts put the undated after the dated."""
+    order an index can give): date, then id; date sorts put the undated after the dated;
+    relevance follows the tie-break keys ``ties``."""
 
     def rows(condition: str, order: str, limit: int, skip: int) -> list:
         return conn.execute(
@@ -117,8 +154,8 @@ def _browse_page(
             [*vis_params, *where_params, limit, skip],
         ).fetchall()
 
-    if request.sort == "relevance":  # '' sorts first: undated, then by date
-        found = rows("1", "d.date, d.id", request.size, offset)
+    if request.sort == "relevance":  # '' sorts first: undated, then by date (or last, newest)
+        found = rows("1", tie_order(ties, "d"), request.size, offset)
     else:
         direction = " DESC" if request.sort == "date_desc" else ""
         found = rows("d.date > ''", f"d.date{direction}, d.id", request.size, offset)
@@ -133,12 +170,15 @@ def _browse_page(
     return [Hit(id=row[0], score=0.0, visibility=row[1]) for row in found]
 
 
-def page(conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
+def page(
+    conn: sqlite3.Connection, request: SearchRequest, total: int, ties: tuple[str, ...] = ("title", "date")
+) -> list[Hit]:
     """The requested page of the matches, in the requested order.
 
     Relevance: an exact reference code first, then score (to 4 decimals, as shown),
-    ties by a title holding a query term first, then date, then id. Only the matches
-    that can reach the page are joined to their rows.
+    ties in the order of the tie-break keys ``ties`` (by default a title holding a query
+    term first, then date), then id. Only the matches that can reach the page are joined
+    to their rows.
     """
     offset = (request.page - 1) * request.size
     if offset >= total:
@@ -154,7 +194,7 @@ def page(conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[H
         order = (
             f"CASE WHEN m.date = '' THEN 1 ELSE 0 END, m.date{direction}, m.id"
             if request.sort != "relevance"
-            else "m.tier, round(m.score, 4) DESC, m.date, m.id"
+            else "m.tier, round(m.score, 4) DESC, " + tie_order(ties, "m")
         )
         rows = conn.execute(
             f"SELECT m.id, m.score, m.vis FROM temp.matches m ORDER BY {code_first}, {order} "
@@ -162,7 +202,7 @@ def page(conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[H
             (code, request.size, offset),
         ).fetchall()
         return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
-    # Relevance with query terms: ties go to a title holding a term, which needs the
+    # Relevance with query terms: ties may go to a title holding a term, which needs the
     # row; only the matches that can reach the page (score at or above the page's
     # last one, or the exact 档号) are joined to theirs.
     in_title = " OR ".join("instr(d.title_text, ?) > 0" for _ in terms)
@@ -180,9 +220,9 @@ def page(conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[H
         source_params = [tier, tier, edge, code]
     rows = conn.execute(
         f"SELECT m.id, m.score, m.vis FROM {source} m CROSS JOIN docs d ON d.rowid = m.rid "
-        f"ORDER BY {code_first}, m.tier, round(m.score, 4) DESC, "
-        f"CASE WHEN {in_title} THEN 0 ELSE 1 END, m.date, m.id LIMIT ? OFFSET ?",
-        [*source_params, code, *terms, request.size, offset],
+        f"ORDER BY {code_first}, m.tier, round(m.score, 4) DESC, {tie_order(ties, 'm', in_title)} "
+        "LIMIT ? OFFSET ?",
+        [*source_params, code, *(terms if "title" in ties else []), request.size, offset],
     ).fetchall()
     return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
 

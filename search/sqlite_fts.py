@@ -26,7 +26,8 @@ from search.base import (
     batched,
 )
 from search.query_terms import char_tokens, word_tokens
-from search.sqlite_answer import browse, candidates, facets, page
+from search.relevance import DEFAULT, Relevance
+from search.sqlite_answer import boost_phrase, browse, candidates, facets, page
 from search.sqlite_engine import connect
 from search.sqlite_layout import (
     FTS_VERSION,
@@ -42,6 +43,7 @@ from search.sqlite_query import (
     COLUMNS,
     MATCH_COLUMNS,
     MATCHES_TABLE,
+    bm25_sql,
     branches,
     count_sql,
     matched_sql,
@@ -75,8 +77,11 @@ class SqliteBackend:
         exact_total_limit: int = 10_000,
         facet_sample_size: int = 2_000,
         cache_size: int = 0,
+        relevance: Relevance = DEFAULT,
     ) -> None:
         self.path = str(path)
+        self.relevance = relevance
+        self._score = bm25_sql(relevance)
         self.exact_total_limit = exact_total_limit
         self.facet_sample_size = facet_sample_size
         #: Above this many matches of a query in any field (the cheap gate), the tags
@@ -349,7 +354,7 @@ class SqliteBackend:
             total, hits, facets = self._browse(conn, request, scope)
             return self._result(request, total, hits, facets)
         tagged = False
-        found = branches(request, scope, tagged=False)
+        found = branches(request, scope, tagged=False, score=self._score)
         if found:
             # What the query matches in any field, any visibility: a cheap gate (no row is
             # read). Few matches are checked row by row; many are matched with the tags, and
@@ -359,18 +364,20 @@ class SqliteBackend:
             ]
             if plain > self.tags_from:
                 tagged = self._version(conn) >= TAGGED
-                found = branches(request, scope, tagged)
+                found = branches(request, scope, tagged, self._score)
                 limit = max(self.facet_sample_size, request.page * request.size)
                 if request.sort == "relevance" and plain > max(self.exact_total_limit, limit):
                     counts = [conn.execute(*count_sql(branch)).fetchone()[0] for branch in found]
                     total = sum(counts)
                     if total > max(self.exact_total_limit, limit):
                         ranked = candidates(conn, found, counts, request, limit)
+                        boost_phrase(conn, request, self.relevance.phrase)
                         hits = self._page(conn, request, ranked)
                         facets = self._facets(conn, ranked) if request.with_facets else {}
                         return self._result(request, total, hits, facets)
-        matched_rows, params = matched_sql(request, scope, tagged)
+        matched_rows, params = matched_sql(request, scope, tagged, self._score)
         conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched_rows}", params)
+        boost_phrase(conn, request, self.relevance.phrase)
         total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
         hits = self._page(conn, request, total)
         facets = self._facets(conn, total) if request.with_facets else {}
@@ -379,10 +386,10 @@ class SqliteBackend:
     def _browse(
         self, conn: sqlite3.Connection, request: SearchRequest, scope: Scope
     ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
-        return browse(conn, request, scope, self.facet_sample_size)
+        return browse(conn, request, scope, self.facet_sample_size, self.relevance.tie_break)
 
     def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
-        return page(conn, request, total)
+        return page(conn, request, total, self.relevance.tie_break)
 
     def _facets(self, conn: sqlite3.Connection, total: int) -> dict[str, dict[str, int]]:
         return facets(conn, total, self.facet_sample_size)

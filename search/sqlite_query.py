@@ -17,6 +17,7 @@ from analyzers.query import And, Node, Not, Or, Phrase, Term, YearRange
 from catalog.policy import Scope
 from search.base import SearchRequest
 from search.query_terms import char_tokens, needs_string_match, pinyin_term, term_tokens, year_terms
+from search.relevance import DEFAULT, Relevance
 
 COLUMNS = (
     "title",
@@ -34,7 +35,23 @@ COLUMNS = (
     "body_chars",
     "tags",
 )
-WEIGHTS = (10.0, 10.0, 3.0, 2.0, 1.0, 3.0, 3.0, 3.0, 2.0, 0.5, 5.0, 1.5, 1.0, 0.0)
+#: The field of ``search.relevance.Relevance.field_weights`` each column is weighted as
+#: (``tags`` weighs 0).
+COLUMN_FIELDS = {
+    "title": "title_words",
+    "code": "code_chars",
+    "creator": "creator_words",
+    "meta": "meta_words",
+    "body": "body_words",
+    "person": "person_words",
+    "place": "place_words",
+    "org": "org_words",
+    "pinyin": "pinyin",
+    "year": "year_terms",
+    "title_chars": "title_chars",
+    "meta_chars": "meta_chars",
+    "body_chars": "body_chars",
+}
 TERM_COLUMNS = {
     True: "title code creator meta body person place org",
     False: "title code creator meta person place org",
@@ -58,7 +75,16 @@ MATCHES_TABLE = (
     "score REAL NOT NULL, vis TEXT NOT NULL, id TEXT NOT NULL, date TEXT NOT NULL, "
     "archive TEXT NOT NULL, year INTEGER, record_type TEXT NOT NULL, tier INTEGER NOT NULL DEFAULT 0)"
 )
-BM25 = "-bm25(fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
+
+
+def bm25_sql(relevance: Relevance = DEFAULT) -> str:
+    """The score of a match: bm25 with the columns' weights (higher is better)."""
+    weights = relevance.field_weights()
+    column_weights = (float(weights.get(COLUMN_FIELDS.get(c, ""), 0.0)) for c in COLUMNS)
+    return "-bm25(fts, " + ", ".join(repr(w) for w in column_weights) + ")"
+
+
+BM25 = bm25_sql()
 
 
 def tag(kind: str, value: str) -> str:
@@ -170,6 +196,7 @@ class Branch:
     tagged index; ``where`` is the condition on ``docs d`` the branch keeps (visibility
     and filters, always applied when a row is read). ``index_only``: the match alone
     decides visibility and filters, so the branch is counted without reading a row.
+    ``score`` is the SQL of a match's score (:func:`bm25_sql`).
     """
 
     vis: str
@@ -178,6 +205,7 @@ class Branch:
     where: str
     params: list
     index_only: bool
+    score: str = BM25
 
 
 def _tags(request: SearchRequest, scope: Scope, text_visible: bool) -> str:
@@ -193,10 +221,10 @@ def _tags(request: SearchRequest, scope: Scope, text_visible: bool) -> str:
     return " AND ".join(parts)
 
 
-def branches(request: SearchRequest, scope: Scope, tagged: bool = True) -> list[Branch]:
+def branches(request: SearchRequest, scope: Scope, tagged: bool = True, score: str = BM25) -> list[Branch]:
     """The visibility branches of a request's query (text visible, then 目录开放) that
     have something positive to match; empty without a query or for a purely negative one.
-    ``tagged``: the index has the ``tags`` column."""
+    ``tagged``: the index has the ``tags`` column; ``score``: the SQL of a match's score."""
     if request.query is None:
         return []
     text_sql, text_params = visibility_sql(scope)
@@ -218,12 +246,15 @@ def branches(request: SearchRequest, scope: Scope, tagged: bool = True) -> list[
                 where=f"{where} AND {filters}",
                 params=[*text_params, *filter_params],
                 index_only=tagged and simple and not request.entities,
+                score=score,
             )
         )
     return found
 
 
-def matched_sql(request: SearchRequest, scope: Scope, tagged: bool = True) -> tuple[str, list]:
+def matched_sql(
+    request: SearchRequest, scope: Scope, tagged: bool = True, score: str = BM25
+) -> tuple[str, list]:
     """A SELECT of (rid, score, vis, id, date, archive, year, record_type) for every
     visible, filtered match (the columns of ``MATCH_COLUMNS``).
 
@@ -233,10 +264,10 @@ def matched_sql(request: SearchRequest, scope: Scope, tagged: bool = True) -> tu
     On a tagged index the match itself keeps only the branch's visibility (and archive and
     type filters), so the catalog-only branch walks the short list of 目录开放 records.
     """
-    found = branches(request, scope, tagged)
+    found = branches(request, scope, tagged, score)
     if found:
         parts = [
-            f"SELECT fts.rowid, {BM25}, '{b.vis}', {KEPT} FROM fts CROSS JOIN docs d "
+            f"SELECT fts.rowid, {b.score}, '{b.vis}', {KEPT} FROM fts CROSS JOIN docs d "
             f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {b.where}"
             for b in found
         ]
@@ -285,12 +316,12 @@ def candidates_sql(branch: Branch, titled: bool, limit: int) -> tuple[str, list]
     if branch.index_only:
         return (
             f"SELECT c.rid, c.score, '{branch.vis}', {tier}, {KEPT} FROM (SELECT rowid AS rid, "
-            f"{BM25} AS score FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT ?) c "
+            f"{branch.score} AS score FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT ?) c "
             f"CROSS JOIN docs d ON d.rowid = c.rid WHERE {branch.where}",
             [match, limit, *branch.params],
         )
     return (
-        f"SELECT fts.rowid, {BM25}, '{branch.vis}', {tier}, {KEPT} FROM fts CROSS JOIN docs d "
+        f"SELECT fts.rowid, {branch.score}, '{branch.vis}', {tier}, {KEPT} FROM fts CROSS JOIN docs d "
         f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {branch.where} ORDER BY fts.rowid DESC LIMIT ?",
         [match, *branch.params, limit],
     )
@@ -300,7 +331,7 @@ def code_match_sql(branch: Branch, code: str) -> tuple[str, list]:
     """A SELECT like :func:`candidates_sql`'s (tier 0) of the branch's match whose 档号 is
     ``code``, if any: driven from the code index, one full-text lookup by rowid."""
     return (
-        f"SELECT fts.rowid, {BM25}, '{branch.vis}', 0, {KEPT} FROM docs d CROSS JOIN fts "
+        f"SELECT fts.rowid, {branch.score}, '{branch.vis}', 0, {KEPT} FROM docs d CROSS JOIN fts "
         f"ON fts.rowid = d.rowid WHERE lower(d.archive_code) = lower(?) AND fts MATCH ? AND {branch.where}",
         [code, branch.match, *branch.params],
     )
@@ -340,3 +371,29 @@ def filter_sql(request: SearchRequest) -> tuple[str, list]:
         clauses.append("d.rowid IN (SELECT rowid FROM doc_entities WHERE facet = ? AND name = ?)")
         params += [facet, name]
     return (" AND ".join(clauses) or "1"), params
+
+
+def phrase_matches(tokens: list[str]) -> list[tuple[str, str]]:
+    """For the exact-phrase boost: per visibility a match is shown with (``full``,
+    ``catalog``), the FTS5 expression of the records holding the phrase ``tokens`` (one
+    per character) in the columns that visibility may match (never the text of a 目录开放
+    record)."""
+    phrase = _quote(" ".join(tokens))
+    levels = (("full", True), ("catalog", False))
+    return [(vis, f"{{{PHRASE_COLUMNS[visible]}}} : {phrase}") for vis, visible in levels]
+
+
+def tie_order(ties: tuple[str, ...], table: str, in_title: str = "") -> str:
+    """ORDER BY keys after the score, for the ``relevance_tie_break`` keys ``ties``, on the
+    rows of ``table`` (which has ``date`` and ``id``); ``in_title`` is the SQL condition
+    'the title holds a query term' ('' when there is none). The 档号 (id) comes last.
+
+    >>> tie_order(("title", "newest"), "m", "t")
+    'CASE WHEN t THEN 0 ELSE 1 END, m.date DESC, m.id'
+    """
+    keys = {
+        "title": f"CASE WHEN {in_title} THEN 0 ELSE 1 END" if in_title else "",
+        "date": f"{table}.date",
+        "newest": f"{table}.date DESC",
+    }
+    return ", ".join([k for key in ties if (k := keys[key])] + [f"{table}.id"])

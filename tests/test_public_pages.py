@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from app import create_app, lantai_of
 from app.public import citation
 from indexer.documents import index_doc
-from tests.conftest import REPO, record, write_jsonl
+from tests.conftest import REPO, buffered_client, record, write_jsonl
 
 TRANSLATIONS = REPO / "app" / "translations"
 CLOSED_TITLES = ("关于赵秘云同志的审查材料", "机要通信网建设")
@@ -370,6 +370,22 @@ def test_empty_results_help_with_script_words_filters_and_tips(site):
     assert "拼音只匹配题名" in page(site, "/search?q=zzzqqq")
     tips = page(site, "/help/search")
     assert "<h1" in tips and "title:" in tips and "year:1949-1952" in tips
+
+
+def test_the_search_help_explains_this_archives_relevance_settings(settings):
+    changed = settings.with_overrides(
+        relevance_text_weight=12, relevance_phrase_boost=3, relevance_tie_break="newest"
+    )
+    app = create_app(changed)
+    app.config.update(TESTING=True)
+    tips = page(buffered_client(app), "/help/search")
+    order = re.search(r'<table class="tips-table tips-weights">(.*?)</table>', tips, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", order)
+    assert cells[:4] == ["全文", "12", "题名", "10"]  # the heaviest field first
+    assert "相关度乘以 3。" in tips
+    assert "相关度相同时：日期晚的在前（无日期的最后）；最后按档号。" in tips
+    english = page(buffered_client(app), "/help/search?lang=en")
+    assert "How results are ordered" in english and "multiplied by 3." in english
 
 
 def test_empty_results_offer_did_you_mean_in_chinese_then_english(site):
