@@ -17,6 +17,7 @@ def _sqlite(settings: Settings) -> SearchBackend:
         exact_total_limit=settings.exact_total_limit,
         facet_sample_size=settings.facet_sample_size,
         cache_size=settings.search_cache_size,
+        code_patterns=settings.archive_code_patterns,
     )
 
 

@@ -84,5 +84,7 @@ def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
         year_from=year_from,
         year_to=year_to,
         entities=entities,
+        fonds=_list(args, "fonds"),
+        series=_list(args, "series"),
         sort=sort,
     )

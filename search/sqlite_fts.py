@@ -12,7 +12,7 @@ import os
 import random
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +25,7 @@ from search.base import (
     SearchRequest,
     SearchResult,
     batched,
+    with_code_parts,
 )
 from search.query_terms import char_tokens, word_tokens
 from search.sqlite_answer import browse, candidates, facets, page
@@ -54,7 +55,10 @@ CREATE TABLE IF NOT EXISTS docs{next} (
     year INTEGER,
     record_type TEXT NOT NULL,
     visibility TEXT NOT NULL,
-    classified INTEGER NOT NULL
+    classified INTEGER NOT NULL,
+    fonds TEXT NOT NULL DEFAULT '',
+    series TEXT NOT NULL DEFAULT '',
+    file TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS doc_entities{next} (
     rowid INTEGER NOT NULL,
@@ -79,7 +83,10 @@ CREATE INDEX IF NOT EXISTS docs_code ON docs(archive_code);
 CREATE INDEX IF NOT EXISTS docs_code_lower ON docs(lower(archive_code));
 CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, name);
 CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
+CREATE INDEX IF NOT EXISTS docs_fonds ON docs(archive, fonds, series);
 """
+#: The 档号's parts (全宗号, 目录号/类别, 案卷号/件号): added to an index made before them.
+PART_COLUMNS = ("fonds", "series", "file")
 OLD_INDEXES = ("doc_entities_rowid",)  # replaced by the covering doc_entities_record
 #: The version of the index's layout kept in ``meta`` ('fts_version'): 2 has the
 #: ``tags`` column (visibility, archive and type in the match); 1 is read without it.
@@ -110,8 +117,10 @@ class SqliteBackend:
         exact_total_limit: int = 10_000,
         facet_sample_size: int = 2_000,
         cache_size: int = 0,
+        code_patterns: Mapping[str, str] | None = None,
     ) -> None:
         self.path = str(path)
+        self.code_patterns = code_patterns
         self.exact_total_limit = exact_total_limit
         self.facet_sample_size = facet_sample_size
         #: Above this many matches of a query in any field (the cheap gate), the tags
@@ -133,6 +142,13 @@ class SqliteBackend:
                 for name in OLD_INDEXES:
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
                 conn.execute("ANALYZE docs")
+            present = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
+            missing = [column for column in PART_COLUMNS if column not in present]
+            for column in missing:
+                conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+            if missing:
+                conn.execute("CREATE INDEX IF NOT EXISTS docs_fonds ON docs(archive, fonds, series)")
+                log.warning("the search index %s predates fonds and series: run `lantai reindex`", self.path)
             # The layout read and recorded in one write transaction: a rebuild switching
             # tables (which records the new layout) comes wholly before or after it.
             conn.execute("BEGIN IMMEDIATE")
@@ -182,6 +198,7 @@ class SqliteBackend:
         """Add or replace documents in one transaction."""
         if not docs:
             return
+        docs = [with_code_parts(doc, self.code_patterns) for doc in docs]
         rows = [(doc, self._fts_values(doc)) for doc in docs]
         with self._write_lock, self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -209,7 +226,8 @@ class SqliteBackend:
         for doc, values in rows:
             cur = conn.execute(
                 f"INSERT INTO docs{suffix} (id, archive, archive_code, title, title_text, date,"
-                " year, record_type, visibility, classified) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " year, record_type, visibility, classified, fonds, series, file)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc.id,
                     doc.archive,
@@ -221,6 +239,9 @@ class SqliteBackend:
                     doc.record_type,
                     doc.visibility,
                     int(doc.classified),
+                    doc.fonds,
+                    doc.series,
+                    doc.file,
                 ),
             )
             rowid = cur.lastrowid
@@ -309,7 +330,8 @@ class SqliteBackend:
         count = 0
         try:
             for chunk in batched(docs, batch):
-                rows = [(doc, self._fts_values(doc)) for doc in chunk]
+                located = [with_code_parts(doc, self.code_patterns) for doc in chunk]
+                rows = [(doc, self._fts_values(doc)) for doc in located]
                 with self._write_lock, self._connect() as conn:
                     conn.execute("BEGIN IMMEDIATE")
                     try:
