@@ -22,6 +22,7 @@ def cmd_fonds(args: argparse.Namespace, settings: Settings) -> int:
     from catalog.fonds import FondsError, read_fonds_csv
     from catalog.store import CatalogStore
 
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # a first command may find none
     store = CatalogStore(settings.catalog_url)
     try:
         if args.action == "import":

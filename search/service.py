@@ -223,9 +223,9 @@ class SearchService(OpenInterfaces):
             "id": record.id,
             "archive": record.archive,
             "archive_code": record.archive_code,
-            "fonds": parts.fonds,
-            "series": parts.series,
-            "file": parts.file,
+            "fonds": record.fonds,
+            # The 档号's parts by the archive's pattern (全宗号, 目录号/类别, 案卷号/件号).
+            "code_parts": {"fonds": parts.fonds, "series": parts.series, "file": parts.file},
             "title": record.title,
             "creator": record.creator,
             "date": record.date,
