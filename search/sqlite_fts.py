@@ -137,15 +137,19 @@ class SqliteBackend:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
                 (random.randrange(1 << 40),),
             )
+            # An index made before the 档号's parts takes their columns (checked and added
+            # in one write transaction: another process opening it meanwhile waits).
+            conn.execute("BEGIN IMMEDIATE")
+            present = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
+            missing = [column for column in PART_COLUMNS if column not in present]
+            for column in missing:
+                conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+            conn.execute("COMMIT")
             if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_type_date'").fetchone() is None:
                 conn.executescript(INDEXES)
                 for name in OLD_INDEXES:
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
                 conn.execute("ANALYZE docs")
-            present = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
-            missing = [column for column in PART_COLUMNS if column not in present]
-            for column in missing:
-                conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
             if missing:
                 conn.execute("CREATE INDEX IF NOT EXISTS docs_fonds ON docs(archive, fonds, series)")
                 log.warning("the search index %s predates fonds and series: run `lantai reindex`", self.path)
