@@ -14,6 +14,8 @@ from search.base import SORTS, SearchRequest
 
 MAX_QUERY_LENGTH = 500
 MAX_PAGE = 10_000
+MAX_FILTER_VALUES = 100  # values of one fonds= or series= filter
+MAX_PART_LENGTH = 64  # characters of one 全宗号 or 目录号
 
 
 class ParamError(ValueError):
@@ -53,6 +55,18 @@ def _list(args: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(v.strip() for raw in values for v in raw.split(",") if v.strip())
 
 
+def _parts(args: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A 全宗号 or 目录号 filter: at most ``MAX_FILTER_VALUES`` values of ``MAX_PART_LENGTH``
+    characters each."""
+    values = _list(args, name)
+    if len(values) > MAX_FILTER_VALUES:
+        raise ParamError(name, f"more than {MAX_FILTER_VALUES} values")
+    for value in values:
+        if len(value) > MAX_PART_LENGTH:
+            raise ParamError(name, f"{value[:20]!r}… is longer than {MAX_PART_LENGTH} characters")
+    return values
+
+
 def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
     """Validate search parameters (API, pages and CLI share them) into a SearchRequest.
 
@@ -84,7 +98,7 @@ def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
         year_from=year_from,
         year_to=year_to,
         entities=entities,
-        fonds=_list(args, "fonds"),
-        series=_list(args, "series"),
+        fonds=_parts(args, "fonds"),
+        series=_parts(args, "series"),
         sort=sort,
     )

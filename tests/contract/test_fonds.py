@@ -136,3 +136,15 @@ def test_fonds_pages_show_the_description_breadcrumbs_and_search_within(lantai):
     finally:
         lantai_of(app).close()
     assert lantai.store.audit_entries(action="fonds.import")[0].actor == "admin1"
+
+
+def test_oversized_fonds_filters_answer_400_naming_the_parameter(lantai):
+    app = create_app(lantai.settings)
+    try:
+        client = buffered_client(app)
+        many = client.get("/api/v1/search?fonds=" + ",".join(f"J{n}" for n in range(101)))
+        assert (many.status_code, many.get_json()["parameter"]) == (400, "fonds")
+        long = client.get("/api/v1/search?series=" + "0" * 65)
+        assert (long.status_code, long.get_json()["parameter"]) == (400, "series")
+    finally:
+        lantai_of(app).close()
