@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.api import api
     from app.auth import InvalidToken, auth, check_csrf, csrf_token, current_user
     from app.findability import findability
+    from app.fonds_pages import fonds_bp
     from app.grants_api import staff_grants
     from app.i18n import init_i18n
     from app.labels import KIND_TITLES, archive_label
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     init_i18n(app)
     app.register_blueprint(public)
+    app.register_blueprint(fonds_bp)
     app.register_blueprint(auth)
     app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(api, url_prefix="/api/v1")

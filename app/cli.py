@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cli_common import print_json
+from app.cli_fonds import add_fonds_commands
 from app.cli_grants import add_grant_commands
 from app.cli_requests import add_request_commands
 from app.cli_staff import add_staff_commands
@@ -287,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_analyze)
     add_staff_commands(sub)
     add_grant_commands(sub)
+    add_fonds_commands(sub)
     add_request_commands(sub)
 
     p = sub.add_parser("train-ner", help="train the entity model from the labelled corpus")

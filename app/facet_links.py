@@ -20,8 +20,21 @@ from app.timeline import year_counts
 
 # Parameters of a search as the results page keeps them (``page`` and ``lang`` are not kept:
 # every link that changes the search starts again at page 1).
-PARAMS = ("q", "archive", "type", "year_from", "year_to", "person", "place", "org", "sort", "size")
-LIST_PARAMS = ("archive", "type", "person", "place", "org")
+PARAMS = (
+    "q",
+    "archive",
+    "fonds",
+    "series",
+    "type",
+    "year_from",
+    "year_to",
+    "person",
+    "place",
+    "org",
+    "sort",
+    "size",
+)
+LIST_PARAMS = ("archive", "fonds", "series", "type", "person", "place", "org")
 
 
 class SearchState:
@@ -81,6 +94,8 @@ class SearchState:
         out = []
         titles = {
             "archive": _("馆藏单位"),
+            "fonds": _("全宗"),
+            "series": _("目录"),
             "type": _("类别"),
             "person": _("人物"),
             "place": _("地点"),
@@ -158,6 +173,8 @@ def build_facets(facets: Mapping[str, Mapping[str, int]], state: SearchState) ->
             "title": _("馆藏单位"),
             "items": _items(facets.get("archive", {}), state, "archive", archive_label),
         },
+        {"key": "fonds", "title": _("全宗"), "items": _items(facets.get("fonds", {}), state, "fonds")},
+        {"key": "series", "title": _("目录"), "items": _items(facets.get("series", {}), state, "series")},
         {"key": "decade", "title": _("年代"), "items": decade_items},
     ]
     narrow = year_from.isdigit() and year_to.isdigit() and 0 < int(year_to) - int(year_from) < 10

@@ -1,6 +1,6 @@
 """The catalog's front door for the app and search layers (目录库查询): reads of records,
 pages and files, the audit log (read, checked, appended to), the accounts, access grants,
-requests (查档申请),
+requests (查档申请), fonds descriptions (全宗介绍),
 the lexicon and the index-rebuild lock.
 
 These are methods of :class:`catalog.store.CatalogStore` (it inherits them), so that no
@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from catalog import audit, maintenance, pages, public_views
 from catalog.audit import AuditEntry
+from catalog.fonds import FondsStore
 from catalog.grants import GrantStore
 from catalog.pages import FileState, Page
 from catalog.public_views import ChangeFilter, Opening, PublicChange
@@ -155,6 +156,10 @@ class CatalogQueries:
     def research(self) -> ResearchStore:
         """Researchers' workspaces (研究工作台): saved searches, topic folders, the outbox."""
         return ResearchStore(self.engine)
+
+    def fonds(self) -> FondsStore:
+        """Fonds descriptions (全宗介绍): importing, reading one or an archive's."""
+        return FondsStore(self.engine)
 
     def requests(self) -> RequestStore:
         """Requests to consult records (查档申请), their timelines and attached files."""

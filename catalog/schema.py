@@ -336,3 +336,17 @@ public_views_table = Table(
     Column("shown_hash", String(64), nullable=True),
     Index("ix_public_views_datestamp", "datestamp", "archive", "archive_code"),
 )
+
+# Fonds descriptions (全宗介绍): what a fonds is, shown on its browse page (see catalog/fonds.py).
+fonds_table = Table(
+    "fonds_descriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("archive", String(64), nullable=False),
+    Column("fonds", String(64), nullable=False),
+    Column("name", Text, nullable=False),  # 全宗名称
+    Column("description", Text, nullable=False, default=""),  # 全宗介绍
+    Column("years", String(32), nullable=False, default=""),  # 起止年代, e.g. 1949-1966
+    Column("updated_at", String(32), nullable=False),
+    UniqueConstraint("archive", "fonds", name="uq_fonds"),
+)

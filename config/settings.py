@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlparse
 
+from analyzers.archive_code import ANY_ARCHIVE, DEFAULT_PATTERN, PatternError, compile_pattern
+
 BACKENDS = ("sqlite", "opensearch")
 NAME_FIELDS = ("zh", "en", "place")
 # Environment variables that are not settings but are read by name elsewhere.
@@ -199,6 +201,24 @@ def _name_table(raw: Any) -> dict[str, dict[str, str]]:
     return table
 
 
+def _code_patterns(raw: Any) -> dict[str, str]:
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError
+    # An archive not named (and no "*" given) keeps the default pattern.
+    return {ANY_ARCHIVE: DEFAULT_PATTERN, **{str(k): v for k, v in value.items()}}
+
+
+def _code_patterns_check(value: dict[str, str]) -> str | None:
+    for archive, pattern in value.items():
+        if pattern:  # '' : no parts for that archive's codes
+            try:
+                compile_pattern(pattern)
+            except PatternError as exc:
+                return f"{archive!r}: {exc}"
+    return None
+
+
 ARCHIVE_NAMES = {
     "baoji-city": {"zh": "宝鸡市档案馆", "en": "Baoji Municipal Archives", "place": "宝鸡"},
     "fengxiang-county": {"zh": "凤翔县档案馆", "en": "Fengxiang County Archives", "place": "凤翔"},
@@ -333,6 +353,15 @@ class Settings:
         parse=_name_table,
         allowed='a table of archive names, e.g. {"baoji-city": {"zh": "宝鸡市档案馆", '
         '"en": "Baoji Municipal Archives", "place": "宝鸡"}} ("zh" required)',
+    )
+    archive_code_patterns: dict[str, str] = setting(
+        {ANY_ARCHIVE: DEFAULT_PATTERN},
+        "How a 档号 splits into 全宗号 (fonds), 目录号/类别 (series) and 案卷号/件号 (file), per "
+        'archive id ("*": every other archive): a regular expression matching the whole code with '
+        "named groups fonds (required), series and file; '' : no parts (JSON in the environment).",
+        check=_code_patterns_check,
+        parse=_code_patterns,
+        allowed='a JSON object of patterns, e.g. {"baoji-city": "(?P<fonds>J[0-9]+)-(?P<file>.+)"}',
     )
     workspace_name_length: int = setting(
         200,

@@ -49,6 +49,7 @@ def index_doc(
         places=names["place"],
         orgs=names["org"],
         pinyin=tuple(dict.fromkeys(pinyin_tokens(title))),
+        fonds=record.fonds.strip(),  # the 档号's parts are read by the backend (with_code_parts)
     )
 
 

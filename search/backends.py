@@ -19,6 +19,7 @@ def _sqlite(settings: Settings) -> SearchBackend:
         facet_sample_size=settings.facet_sample_size,
         cache_size=settings.search_cache_size,
         relevance=Relevance.from_settings(settings),
+        code_patterns=settings.archive_code_patterns,
     )
 
 

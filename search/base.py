@@ -8,11 +8,12 @@ inside the engine, for hits, totals, facets and suggestions alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Protocol, TypeVar
 
+from analyzers.archive_code import ANY_ARCHIVE, DEFAULT_PATTERN, code_parts
 from analyzers.query import Node
 from catalog.policy import Scope
 
@@ -30,8 +31,9 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-FACETS = ("archive", "year", "record_type", "person", "place", "org")
+FACETS = ("archive", "year", "record_type", "fonds", "series", "person", "place", "org")
 SORTS = ("relevance", "date", "date_desc")
+DEFAULT_PATTERNS = {ANY_ARCHIVE: DEFAULT_PATTERN}
 ENTITY_LABELS = {"person": "PERSON", "place": "PLACE", "org": "ORG"}
 
 
@@ -60,6 +62,23 @@ class IndexDoc:
     places: tuple[str, ...] = ()
     orgs: tuple[str, ...] = ()
     pinyin: tuple[str, ...] = ()
+    fonds: str = ""  # 全宗号, from the catalogue or the 档号 (see with_code_parts)
+    series: str = ""  # 目录号 or 类别 (the 档号's middle part)
+    file: str = ""  # 案卷号 or 件号
+
+
+def with_code_parts(doc: IndexDoc, patterns: Mapping[str, str] | None) -> IndexDoc:
+    """``doc`` with the parts of its 档号 (全宗号, 目录号/类别, 案卷号/件号) read by its
+    archive's pattern (the ``archive_code_patterns`` setting; None: the default one); a
+    全宗号 the catalogue gave wins. Backends call it on every document they store.
+
+    >>> doc = IndexDoc("a/J1-2-3", "a", "J1-2-3", "t", "", None, "", "full", False, "t", "", "", "")
+    >>> parts = with_code_parts(doc, None)
+    >>> parts.fonds, parts.series, parts.file
+    ('J1', '2', '3')
+    """
+    parts = code_parts(doc.archive, doc.archive_code, patterns or DEFAULT_PATTERNS, fonds=doc.fonds)
+    return replace(doc, fonds=parts.fonds, series=parts.series, file=parts.file)
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,8 @@ class SearchRequest:
     year_from: int | None = None
     year_to: int | None = None
     entities: tuple[tuple[str, str], ...] = ()  # (facet, name), e.g. ("place", "宝鸡")
+    fonds: tuple[str, ...] = ()  # 全宗号
+    series: tuple[str, ...] = ()  # 目录号/类别
     sort: str = "relevance"
     with_facets: bool = True
 

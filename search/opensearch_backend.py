@@ -34,6 +34,7 @@ from search.base import (
     IndexDoc,
     SearchRequest,
     SearchResult,
+    with_code_parts,
 )
 from search.opensearch_fields import (
     CODE,
@@ -41,6 +42,7 @@ from search.opensearch_fields import (
     FULL,
     INDEX_SETTINGS,
     MAPPINGS,
+    PART_MAPPING,
     SAMPLE,
     TITLE,
     TITLE_TIE_BOOST,
@@ -79,6 +81,7 @@ class OpenSearchBackend:
         self.exact_total_limit = settings.exact_total_limit
         self.facet_sample_size = settings.facet_sample_size
         self.relevance = Relevance.from_settings(settings)
+        self.code_patterns = settings.archive_code_patterns
         # One pool of kept-alive HTTP connections per process, shared by its threads.
         self.client = OpenSearch(
             hosts=[self.url],
@@ -126,6 +129,9 @@ class OpenSearchBackend:
                         raise
                     if not self.client.indices.exists_alias(name=self.alias):
                         raise
+            # An index made before the 档号's parts were stored takes their fields (its
+            # documents have them after `lantai reindex`); adding fields changes nothing else.
+            self.client.indices.put_mapping(index=self.alias, body=PART_MAPPING, request_timeout=BULK_TIMEOUT)
         self._ready = True
 
     def _versions(self) -> dict[str, int]:
@@ -187,13 +193,17 @@ class OpenSearchBackend:
             )
         return done
 
+    def _source(self, doc: IndexDoc) -> dict[str, Any]:
+        """The document stored for ``doc``, with its 档号's parts (``archive_code_patterns``)."""
+        return source_of(with_code_parts(doc, self.code_patterns))
+
     def index(self, docs: Sequence[IndexDoc]) -> None:
         """Add or replace documents; searchable when this returns (explicit refresh)."""
         if not docs:
             return
         self._ensure()
         with self._answering("an index request"):
-            self._bulk(({"_id": d.id, "_source": source_of(d)} for d in docs), self.alias)
+            self._bulk(({"_id": d.id, "_source": self._source(d)} for d in docs), self.alias)
             self.client.indices.refresh(index=self.alias, request_timeout=BULK_TIMEOUT)
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -220,7 +230,7 @@ class OpenSearchBackend:
             new = self._next_index_name()
             self._create_index(new, alias=False, building=True)
             try:
-                count = self._bulk(({"_id": d.id, "_source": source_of(d)} for d in docs), new)
+                count = self._bulk(({"_id": d.id, "_source": self._source(d)} for d in docs), new)
                 self.client.indices.put_settings(
                     index=new, body={"index": {"refresh_interval": None}}, request_timeout=BULK_TIMEOUT
                 )

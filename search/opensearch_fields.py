@@ -52,8 +52,14 @@ FIELD_FIELDS = {
 }
 TOKEN_FIELDS = tuple(BOOSTS)
 ENTITY_FIELDS = {"person": "persons", "place": "places", "org": "orgs"}
-FACET_FIELDS = {"archive": "archive", "year": "year", "record_type": "record_type"}
-FACET_LIMIT = 100  # archive, year, record_type
+FACET_FIELDS = {
+    "archive": "archive",
+    "year": "year",
+    "record_type": "record_type",
+    "fonds": "fonds",
+    "series": "series",
+}
+FACET_LIMIT = 100  # archive, year, record_type, fonds, series
 ENTITY_FACET_LIMIT = 30
 
 # Combined fields (copy_to) for queries too long for one clause per token and field.
@@ -68,6 +74,9 @@ TITLE_TIE_BOOST = 1e-4  # among equal scores, a title holding a query term first
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 _KEYWORD = {"type": "keyword"}
+#: The 档号's parts (全宗号, 目录号/类别, 案卷号/件号); added to the mapping of an index
+#: made before them (:data:`PART_MAPPING`).
+PART_FIELDS = ("fonds", "series", "file")
 _TOKENS = {"type": "text", "analyzer": "lantai_tokens"}
 
 
@@ -108,11 +117,15 @@ MAPPINGS: dict[str, Any] = {
         "persons": _KEYWORD,
         "places": _KEYWORD,
         "orgs": _KEYWORD,
+        **{name: _KEYWORD for name in PART_FIELDS},
         **{name: _token_field(name) for name in TOKEN_FIELDS},
         # Matching only (no frequencies, positions or norms): the compact query form.
         **{name: {**_TOKENS, "index_options": "docs", "norms": False} for name in COMBINED_FIELDS.values()},
     },
 }
+
+
+PART_MAPPING: dict[str, Any] = {"properties": {name: _KEYWORD for name in PART_FIELDS}}
 
 
 def ascii_lower(text: str) -> str:
@@ -150,6 +163,9 @@ def source_of(doc: IndexDoc) -> dict[str, Any]:
         "persons": list(dict.fromkeys(doc.persons)),
         "places": list(dict.fromkeys(doc.places)),
         "orgs": list(dict.fromkeys(doc.orgs)),
+        "fonds": doc.fonds or None,
+        "series": doc.series or None,
+        "file": doc.file or None,
         "title_words": words(doc.title_text),
         "code_chars": joined_tokens(char_tokens(doc.archive_code)),
         "creator_words": words(doc.creator_text),

@@ -259,7 +259,7 @@ def _visibility_query(node: Node | None, scope: Scope, compact: bool, relevance:
 
 
 def request_filters(request: SearchRequest) -> list[dict]:
-    """Filters of a request: archives, record types, years, entities."""
+    """Filters of a request: archives, record types, years, 全宗号, 目录号, entities."""
     filters: list[dict] = []
     if request.archives:
         filters.append({"terms": {"archive": list(request.archives)}})
@@ -272,6 +272,10 @@ def request_filters(request: SearchRequest) -> list[dict]:
         if request.year_to is not None:
             years["lte"] = request.year_to
         filters.append({"range": {"year": years}})
+    if request.fonds:
+        filters.append({"terms": {"fonds": list(request.fonds)}})
+    if request.series:
+        filters.append({"terms": {"series": list(request.series)}})
     for facet, name in request.entities:
         field = ENTITY_FIELDS.get(facet)
         filters.append({"term": {field: name}} if field else {"match_none": {}})

@@ -26,6 +26,9 @@ MAX_PAGE = 10_000
 ENTITY_PARAMETERS = ("person", "place", "org")
 LIST_HELP = "repeat the parameter or separate values by commas"
 YEAR_HELP = "a year: 1949, 1949年, 一九四九年 or a reign year such as 民国三十八年"
+MAX_FILTER_VALUES = 100  # values of one fonds= or series= filter
+MAX_PART_LENGTH = 64  # characters of one 全宗号 or 目录号
+PART_HELP = f"at most {MAX_FILTER_VALUES} values of {MAX_PART_LENGTH} characters; {LIST_HELP}"
 
 
 class ParamError(ValueError):
@@ -38,6 +41,11 @@ class ParamError(ValueError):
 
 def _refuse(message: str) -> PydanticCustomError:
     return PydanticCustomError("parameter", message)
+
+
+def _split(values: list[str]) -> list[str]:
+    """The values of a repeated or comma-separated parameter, blanks left out."""
+    return [v.strip() for raw in values for v in raw.split(",") if v.strip()]
 
 
 def _whole(raw: str, low: int, high: int) -> int:
@@ -74,6 +82,14 @@ class SearchParameters(BaseModel):
     person: list[str] = Field(default_factory=list, description=f"persons named in the records; {LIST_HELP}")
     place: list[str] = Field(default_factory=list, description=f"places named in the records; {LIST_HELP}")
     org: list[str] = Field(default_factory=list, description=f"organizations named; {LIST_HELP}")
+    fonds: list[str] = Field(
+        default_factory=list,
+        description=f"全宗号 (fonds); {PART_HELP}",
+    )
+    series: list[str] = Field(
+        default_factory=list,
+        description=f"目录号 or 类别 (series); {PART_HELP}",
+    )
 
     @field_validator("q", mode="before")
     @classmethod
@@ -115,7 +131,18 @@ class SearchParameters(BaseModel):
     @field_validator("archive", "type", "person", "place", "org", mode="before")
     @classmethod
     def _list(cls, values: list[str]) -> list[str]:
-        return [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+        return _split(values)
+
+    @field_validator("fonds", "series", mode="before")
+    @classmethod
+    def _code_parts(cls, values: list[str]) -> list[str]:
+        parts = _split(values)
+        if len(parts) > MAX_FILTER_VALUES:
+            raise _refuse(f"more than {MAX_FILTER_VALUES} values")
+        for part in parts:
+            if len(part) > MAX_PART_LENGTH:
+                raise _refuse(f"{part[:20]!r}… is longer than {MAX_PART_LENGTH} characters")
+        return parts
 
     @classmethod
     def of(cls, args: Mapping[str, str], max_page_size: int) -> SearchParameters:
@@ -171,5 +198,7 @@ def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
         year_from=params.year_from,
         year_to=params.year_to,
         entities=entities,
+        fonds=tuple(params.fonds),
+        series=tuple(params.series),
         sort=params.sort,
     )

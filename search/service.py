@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from analyzers.archive_code import code_parts
 from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import normalize
 from analyzers.pii import mask_personal_data
@@ -215,11 +216,16 @@ class SearchService(OpenInterfaces):
     def _record_answer(self, record: Record, view: View, audience: Audience) -> dict:
         own = view.own
         shown = mask_personal_data if view.masked else (lambda text: text)
+        parts = code_parts(
+            record.archive, record.archive_code, self.settings.archive_code_patterns, fonds=record.fonds
+        )
         data = {
             "id": record.id,
             "archive": record.archive,
             "archive_code": record.archive_code,
             "fonds": record.fonds,
+            # The 档号's parts by the archive's pattern (全宗号, 目录号/类别, 案卷号/件号).
+            "code_parts": {"fonds": parts.fonds, "series": parts.series, "file": parts.file},
             "title": record.title,
             "creator": record.creator,
             "date": record.date,

@@ -25,7 +25,7 @@ from search.sqlite_query import (
     tie_order,
 )
 
-FACET_LIMIT = 100  # archive, year, record_type
+FACET_LIMIT = 100  # archive, year, record_type, fonds, series
 ENTITY_FACET_LIMIT = 30
 
 
@@ -48,7 +48,7 @@ def candidates(
     is scored by bm25 of the expression that found it. A match whose 档号 is the query
     is always one.
     """
-    columns = "rid, score, vis, tier, id, date, archive, year, record_type"
+    columns = "rid, score, vis, tier, id, date, archive, year, record_type, fonds, series"
 
     def insert(sql: str, params: list) -> None:
         conn.execute(f"INSERT OR IGNORE INTO temp.matches ({columns}) {sql}", params)
@@ -239,11 +239,17 @@ def facets(conn: sqlite3.Connection, total: int, sample_size: int) -> dict[str, 
         )
         source = "(SELECT m.* FROM temp.sample s CROSS JOIN temp.matches m ON m.rid = s.rid)"
         ranked = "temp.sample"
-    columns: dict[str, dict] = {"archive": {}, "year": {}, "record_type": {}}
-    for archive, year, record_type, n in conn.execute(
-        f"SELECT archive, year, record_type, count(*) FROM {source} GROUP BY 1, 2, 3"
+    columns: dict[str, dict] = {"archive": {}, "year": {}, "record_type": {}, "fonds": {}, "series": {}}
+    for archive, year, record_type, fonds, series, n in conn.execute(
+        f"SELECT archive, year, record_type, fonds, series, count(*) FROM {source} GROUP BY 1, 2, 3, 4, 5"
     ):
-        for facet, value in (("archive", archive), ("year", year), ("record_type", record_type)):
+        for facet, value in (
+            ("archive", archive),
+            ("year", year),
+            ("record_type", record_type),
+            ("fonds", fonds),
+            ("series", series),
+        ):
             if value is not None and value != "":
                 columns[facet][value] = columns[facet].get(value, 0) + n
     facets = {facet: _top(counts, FACET_LIMIT) for facet, counts in columns.items()}

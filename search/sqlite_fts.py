@@ -11,7 +11,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +24,7 @@ from search.base import (
     SearchRequest,
     SearchResult,
     batched,
+    with_code_parts,
 )
 from search.query_terms import char_tokens, word_tokens
 from search.relevance import DEFAULT, Relevance
@@ -78,10 +79,12 @@ class SqliteBackend:
         facet_sample_size: int = 2_000,
         cache_size: int = 0,
         relevance: Relevance = DEFAULT,
+        code_patterns: Mapping[str, str] | None = None,
     ) -> None:
         self.path = str(path)
         self.relevance = relevance
         self._score = bm25_sql(relevance)
+        self.code_patterns = code_patterns
         self.exact_total_limit = exact_total_limit
         self.facet_sample_size = facet_sample_size
         #: Above this many matches of a query in any field (the cheap gate), the tags
@@ -128,6 +131,7 @@ class SqliteBackend:
         """Add or replace documents in one transaction."""
         if not docs:
             return
+        docs = [with_code_parts(doc, self.code_patterns) for doc in docs]
         rows = [(doc, self._fts_values(doc)) for doc in docs]
         with self._write_lock, self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -153,7 +157,8 @@ class SqliteBackend:
         for doc, values in rows:
             cur = conn.execute(
                 f"INSERT INTO docs{suffix} (id, archive, archive_code, title, title_text, date,"
-                " year, record_type, visibility, classified) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " year, record_type, visibility, classified, fonds, series, file)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc.id,
                     doc.archive,
@@ -165,6 +170,9 @@ class SqliteBackend:
                     doc.record_type,
                     doc.visibility,
                     int(doc.classified),
+                    doc.fonds,
+                    doc.series,
+                    doc.file,
                 ),
             )
             rowid = cur.lastrowid
@@ -253,7 +261,8 @@ class SqliteBackend:
         count = 0
         try:
             for chunk in batched(docs, batch):
-                rows = [(doc, self._fts_values(doc)) for doc in chunk]
+                located = [with_code_parts(doc, self.code_patterns) for doc in chunk]
+                rows = [(doc, self._fts_values(doc)) for doc in located]
                 with self._write_lock, self._connect() as conn:
                     conn.execute("BEGIN IMMEDIATE")
                     try:

@@ -32,7 +32,10 @@ CREATE TABLE IF NOT EXISTS docs{next} (
     year INTEGER,
     record_type TEXT NOT NULL,
     visibility TEXT NOT NULL,
-    classified INTEGER NOT NULL
+    classified INTEGER NOT NULL,
+    fonds TEXT NOT NULL DEFAULT '',
+    series TEXT NOT NULL DEFAULT '',
+    file TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS doc_entities{next} (
     rowid INTEGER NOT NULL,
@@ -50,14 +53,17 @@ META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT
 # Indexes of the tables above, built after a rebuild's bulk load (and created here when
 # missing). The code index serves the code-first rule; entities are read by record (their
 # primary key) and by name; browsing by type counts in (record_type, visibility) and
-# pages in (record_type, date).
+# pages in (record_type, date); a fonds' page reads (archive, fonds, series).
 INDEXES = """
 CREATE INDEX IF NOT EXISTS docs_archive ON docs(archive);
 CREATE INDEX IF NOT EXISTS docs_type_visibility ON docs(record_type, visibility);
 CREATE INDEX IF NOT EXISTS docs_type_date ON docs(record_type, date);
 CREATE INDEX IF NOT EXISTS docs_code_lower ON docs(lower(archive_code));
 CREATE INDEX IF NOT EXISTS doc_entities_name ON doc_entities(facet, name);
+CREATE INDEX IF NOT EXISTS docs_fonds ON docs(archive, fonds, series);
 """
+#: The 档号's parts (全宗号, 目录号/类别, 案卷号/件号): added to an index made before them.
+PART_COLUMNS = ("fonds", "series", "file")
 #: An index of the layouts before 3, whose doc_entities has a rowid: read by record.
 ROWID_ENTITIES_INDEX = "CREATE INDEX IF NOT EXISTS doc_entities_record ON doc_entities(rowid, facet, name)"
 OLD_INDEXES = ("doc_entities_rowid",)  # replaced by the covering doc_entities_record
@@ -90,6 +96,17 @@ def open_layout(conn: sqlite3.Connection, path: str) -> int:
         "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
         (random.randrange(1 << 40),),
     )
+    # An index made before the 档号's parts takes their columns (checked and added in one
+    # write transaction: another process opening it meanwhile waits).
+    conn.execute("BEGIN IMMEDIATE")
+    present = {row[1] for row in conn.execute("PRAGMA table_info(docs)")}
+    missing = [column for column in PART_COLUMNS if column not in present]
+    for column in missing:
+        conn.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    conn.execute("COMMIT")
+    if missing:
+        conn.execute("CREATE INDEX IF NOT EXISTS docs_fonds ON docs(archive, fonds, series)")
+        log.warning("the search index %s predates fonds and series: run `lantai reindex`", path)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_type_date'").fetchone() is None:
         conn.executescript(INDEXES)
         if not contentless(conn):

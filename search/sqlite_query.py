@@ -66,14 +66,15 @@ FIELD_COLUMNS = {
     "code": "code",
 }
 #: The temporary table a search's matches are read into, and the row columns kept in it.
-MATCH_COLUMNS = "rid, score, vis, id, date, archive, year, record_type"
-KEPT = "d.id, d.date, d.archive, d.year, d.record_type"
+MATCH_COLUMNS = "rid, score, vis, id, date, archive, year, record_type, fonds, series"
+KEPT = "d.id, d.date, d.archive, d.year, d.record_type, d.fonds, d.series"
 #: ``tier`` orders a capped answer: 0 for a match in the title and subject fields,
 #: 1 for the other candidates (always 0 when every match is ranked).
 MATCHES_TABLE = (
     "CREATE TEMP TABLE IF NOT EXISTS matches (rid INTEGER PRIMARY KEY, "
     "score REAL NOT NULL, vis TEXT NOT NULL, id TEXT NOT NULL, date TEXT NOT NULL, "
-    "archive TEXT NOT NULL, year INTEGER, record_type TEXT NOT NULL, tier INTEGER NOT NULL DEFAULT 0)"
+    "archive TEXT NOT NULL, year INTEGER, record_type TEXT NOT NULL, fonds TEXT NOT NULL, "
+    "series TEXT NOT NULL, tier INTEGER NOT NULL DEFAULT 0)"
 )
 
 
@@ -229,7 +230,13 @@ def branches(request: SearchRequest, scope: Scope, tagged: bool = True, score: s
         return []
     text_sql, text_params = visibility_sql(scope)
     filters, filter_params = filter_sql(request)
-    simple = scope.is_public and request.year_from is None and request.year_to is None
+    simple = (
+        scope.is_public
+        and request.year_from is None
+        and request.year_to is None
+        and not request.fonds
+        and not request.series
+    )
     found = []
     for text_visible in (True, False):
         positive = Translator(text_visible).positive(request.query)
@@ -255,8 +262,8 @@ def branches(request: SearchRequest, scope: Scope, tagged: bool = True, score: s
 def matched_sql(
     request: SearchRequest, scope: Scope, tagged: bool = True, score: str = BM25
 ) -> tuple[str, list]:
-    """A SELECT of (rid, score, vis, id, date, archive, year, record_type) for every
-    visible, filtered match (the columns of ``MATCH_COLUMNS``).
+    """A SELECT of (rid, score, vis, id, date, archive, year, record_type, fonds, series)
+    for every visible, filtered match (the columns of ``MATCH_COLUMNS``).
 
     Each branch drives from the full-text match (CROSS JOIN keeps SQLite from
     starting at ``docs``) and reads each match's row once, for visibility and filters,
@@ -290,7 +297,7 @@ def matched_sql(
             )
             params += [*text_params, *filter_params] + ([negative] if negative is not None else [])
     if not parts:
-        return "SELECT NULL, 0.0, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0", []
+        return "SELECT NULL, 0.0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0", []
     return " UNION ALL ".join(parts), params
 
 
@@ -367,6 +374,11 @@ def filter_sql(request: SearchRequest) -> tuple[str, list]:
     if request.year_to is not None:
         clauses.append("d.year <= ?")
         params.append(request.year_to)
+    for column in ("fonds", "series"):
+        values = getattr(request, column)
+        if values:
+            clauses.append(f"d.{column} IN ({', '.join('?' * len(values))})")
+            params += list(values)
     for facet, name in request.entities:
         clauses.append("d.rowid IN (SELECT rowid FROM doc_entities WHERE facet = ? AND name = ?)")
         params += [facet, name]

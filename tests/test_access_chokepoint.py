@@ -42,6 +42,7 @@ ROWS = [
     record("J1-5", "土地改革遗留问题的处理意见", date="1953", access="unreviewed", text="土地改革遗留问题"),
     record("J1-6", "未注日期的土地改革会议记录", date="", access="unreviewed"),
 ]
+ROWS = [{**row, "fonds": "J1"} for row in ROWS]  # one fonds (全宗号 column), for the fonds pages
 TITLES = {f"test-city/{row['archive_code']}": row["title"] for row in ROWS}
 
 
@@ -67,6 +68,8 @@ RECORD_ROUTES = {
     ],
     "public.page_image": [("GET", "/records/test-city/J1-1/pages/1.png", None, None, ("test-city/J1-1",))],
     "public.original_file": [("GET", "/records/test-city/J1-1/files/1", None, None, ("test-city/J1-1",))],
+    "fonds.archive": [("GET", "/fonds/test-city", None, None, ())],
+    "fonds.fonds": [("GET", "/fonds/test-city/J1", None, None, ("test-city/J1-2", "test-city/J1-4"))],
     "public.entity": [("GET", "/entities/person/李有财", None, None, ("test-city/J1-2",))],
     "api.search": [("GET", "/api/v1/search?q=土地改革", None, None, ("test-city/J1-2",))],
     "api.record": [("GET", "/api/v1/records/test-city/J1-4", None, None, ("test-city/J1-4",))],

@@ -72,7 +72,16 @@ def test_search_json_has_the_documented_shape(loaded):
     }
     assert hit["id"] == f"{hit['archive']}/{hit['archive_code']}"
     assert "<mark>寶雞</mark>" in hit["snippet"]
-    assert set(data["facets"]) == {"archive", "year", "record_type", "person", "place", "org"}
+    assert set(data["facets"]) == {
+        "archive",
+        "year",
+        "record_type",
+        "fonds",
+        "series",
+        "person",
+        "place",
+        "org",
+    }
 
 
 def test_a_query_without_hits_says_did_you_mean(loaded):

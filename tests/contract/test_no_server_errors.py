@@ -31,7 +31,20 @@ FOUND = [
     "(year:5 OR 土地) NOT year:3000",
     "year:5 -year:6",
 ]
-PARAMS = ("page", "size", "archive", "type", "year_from", "year_to", "sort", "person", "place", "org")
+PARAMS = (
+    "page",
+    "size",
+    "archive",
+    "fonds",
+    "series",
+    "type",
+    "year_from",
+    "year_to",
+    "sort",
+    "person",
+    "place",
+    "org",
+)
 
 years = st.builds(
     lambda a, sep, b: f"year:{a}{sep}{b}",
