@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from analyzers.entities.dates import year_of_text
 from analyzers.normalize import normalize
-from analyzers.query import parse_query
+from analyzers.query import QuerySyntaxError, parse_query
 from config import Settings
 from search.base import SORTS, SearchRequest
 
@@ -70,12 +70,16 @@ def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
     sort = (args.get("sort") or "relevance").strip()
     if sort not in SORTS:
         raise ParamError("sort", f"{sort!r}: use one of {', '.join(SORTS)}")
+    try:
+        query = parse_query(q)
+    except QuerySyntaxError as error:
+        raise ParamError("q", str(error)) from None
     archives = _list(args, "archive")
     entities = tuple(
         (facet, normalize(name).text) for facet in ("person", "place", "org") for name in _list(args, facet)
     )
     return SearchRequest(
-        query=parse_query(q),
+        query=query,
         raw_query=q,
         page=page or 1,
         size=size or settings.page_size,

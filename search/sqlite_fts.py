@@ -28,6 +28,7 @@ from search.base import (
 )
 from search.query_terms import char_tokens, word_tokens
 from search.sqlite_answer import browse, candidates, facets, page
+from search.sqlite_near import ORDERED_FUNCTION, ordered_near
 from search.sqlite_query import (
     COLUMNS,
     MATCH_COLUMNS,
@@ -167,6 +168,7 @@ class SqliteBackend:
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages
+            conn.create_function(ORDERED_FUNCTION, -1, ordered_near, deterministic=True)
             conn.execute("DROP TABLE IF EXISTS temp.matches")
             conn.execute(MATCHES_TABLE)
             conn.execute("DROP TABLE IF EXISTS temp.sample")

@@ -7,16 +7,23 @@ record's public visibility, archive and record type as reserved tokens (``vfull`
 ``a``/``t`` + hex), so that the public visibility and those filters are part of the
 full-text match itself; no user term reaches it (every term names its columns) and its
 bm25 weight is 0.
+
+Proximity (``Near``) is matched with FTS5 ``NEAR`` on the ``*_chars`` columns, whose tokens
+are characters, so its distance counts characters (a Latin word or a number as one).
+FTS5's ``NEAR`` has no order: an ordered proximity (W/n) is matched as unordered and each
+candidate checked (``search.sqlite_near``), which the
+query language allows only where every match must have it (not inside OR or NOT).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzers.query import And, Node, Not, Or, Phrase, Term, YearRange
+from analyzers.query import And, Near, Node, Not, Or, Phrase, Term, YearRange
 from catalog.policy import Scope
 from search.base import SearchRequest
 from search.query_terms import char_tokens, needs_string_match, pinyin_term, term_tokens, year_terms
+from search.sqlite_near import ordered_sql
 
 COLUMNS = (
     "title",
@@ -94,9 +101,15 @@ class Translator:
             self if excluded_visible in (None, text_visible) else Translator(bool(excluded_visible))
         )
 
-    def leaf(self, node: Term | Phrase | YearRange) -> str | None:
+    def leaf(self, node: Term | Phrase | YearRange | Near) -> str | None:
         if isinstance(node, YearRange):
             return "{year} : (" + " OR ".join(year_terms(node.start, node.end)) + ")"
+        if isinstance(node, Near):
+            first, second = char_tokens(node.first), char_tokens(node.second)
+            if not first or not second:
+                return None
+            phrases = f"{_quote(' '.join(first))} {_quote(' '.join(second))}"
+            return f"{{{PHRASE_COLUMNS[self.text_visible]}}} : NEAR({phrases}, {node.distance})"
         field = node.field
         if field == "code":
             tokens = char_tokens(node.text)
@@ -210,14 +223,15 @@ def branches(request: SearchRequest, scope: Scope, tagged: bool = True) -> list[
         titled = Translator(False, excluded_visible=text_visible).positive(request.query) or positive
         tags = _tags(request, scope, text_visible) if tagged else ""
         where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
+        ordered, ordered_params = ordered_sql(request.query, PHRASE_COLUMNS[text_visible])
         found.append(
             Branch(
                 vis="full" if text_visible else "catalog",
                 match=f"({positive}) AND {tags}" if tags else positive,
                 titled=f"({titled}) AND {tags}" if tags else titled,
-                where=f"{where} AND {filters}",
-                params=[*text_params, *filter_params],
-                index_only=tagged and simple and not request.entities,
+                where=f"{where} AND {filters}" + (f" AND {ordered}" if ordered else ""),
+                params=[*text_params, *filter_params, *ordered_params],
+                index_only=tagged and simple and not request.entities and not ordered,
             )
         )
     return found
