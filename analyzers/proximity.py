@@ -13,12 +13,11 @@ import re
 import unicodedata
 
 from analyzers.normalize import normalize
-from analyzers.query_nodes import And, Near, Node, Not, Or, Phrase, Term
+from analyzers.query_nodes import And, Near, Node, Or, Phrase, Term
 
 __all__ = [
     "MAX_DISTANCE",
     "QuerySyntaxError",
-    "check_ordered",
     "distance_of",
     "make_near",
     "proximities",
@@ -83,23 +82,6 @@ def make_near(operator: str, first: Node | None, second: Node | None, distance: 
                 f"{operator}: searches the text; the field {operand.field}: cannot be used"
             )
     return Near(first.text, second.text, distance, ordered)
-
-
-def check_ordered(node: Node | None, required: bool = True) -> None:
-    """Ordered proximity (W/n) only where every match must have it: not inside OR or NOT
-    (the embedded backend checks its order on each match of the whole query)."""
-    if isinstance(node, Near) and node.ordered and not required:
-        raise QuerySyntaxError(
-            f"W/{node.distance}: ordered proximity cannot be inside OR or NOT; use NEAR/{node.distance} there"
-        )
-    if isinstance(node, And):
-        for child in node.children:
-            check_ordered(child, required)
-    elif isinstance(node, Or):
-        for child in node.children:
-            check_ordered(child, False)
-    elif isinstance(node, Not):
-        check_ordered(node.child, False)
 
 
 def proximities(node: Node | None) -> list[Near]:

@@ -27,7 +27,6 @@ from analyzers.normalize import normalize
 from analyzers.proximity import (
     MAX_DISTANCE,
     QuerySyntaxError,
-    check_ordered,
     distance_of,
     make_near,
     proximities,
@@ -255,7 +254,6 @@ class _Parser:
         node = self.or_expr(None)
         if self.pos != len(self.tokens):
             raise _Malformed("unexpected token")
-        check_ordered(node)
         return node
 
     def or_expr(self, field: str | None) -> Node | None:

@@ -11,8 +11,7 @@ bm25 weight is 0.
 Proximity (``Near``) is matched with FTS5 ``NEAR`` on the ``*_chars`` columns, whose tokens
 are characters, so its distance counts characters (a Latin word or a number as one).
 FTS5's ``NEAR`` has no order: an ordered proximity (W/n) is matched as unordered and each
-candidate checked (``search.sqlite_near``), which the
-query language allows only where every match must have it (not inside OR or NOT).
+candidate checked (``search.sqlite_near``).
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from analyzers.query import And, Near, Node, Not, Or, Phrase, Term, YearRange
 from catalog.policy import Scope
 from search.base import SearchRequest
 from search.query_terms import char_tokens, needs_string_match, pinyin_term, term_tokens, year_terms
-from search.sqlite_near import ordered_sql
+from search.sqlite_near import contains_ordered, excluded_sql, ordered_sql
 
 COLUMNS = (
     "title",
@@ -140,6 +139,8 @@ class Translator:
                 return None
             expr = " AND ".join(f"({p})" for p in pos)
             for child in node.children:
+                if isinstance(child, Not) and contains_ordered(child.child):
+                    continue  # matched as unordered: excluded row by row (sqlite_near)
                 if isinstance(child, Not) and (neg := self.excluded.positive(child.child)) is not None:
                     expr = f"({expr}) NOT ({neg})"
             return expr
@@ -223,13 +224,16 @@ def branches(request: SearchRequest, scope: Scope, tagged: bool = True) -> list[
         titled = Translator(False, excluded_visible=text_visible).positive(request.query) or positive
         tags = _tags(request, scope, text_visible) if tagged else ""
         where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
-        ordered, ordered_params = ordered_sql(request.query, PHRASE_COLUMNS[text_visible])
+        translator = Translator(text_visible)
+        ordered, ordered_params = ordered_sql(
+            request.query, PHRASE_COLUMNS[text_visible], translator.positive
+        )
         found.append(
             Branch(
                 vis="full" if text_visible else "catalog",
                 match=f"({positive}) AND {tags}" if tags else positive,
                 titled=f"({titled}) AND {tags}" if tags else titled,
-                where=f"{where} AND {filters}" + (f" AND {ordered}" if ordered else ""),
+                where=f"{where} AND {filters}" + (f" AND ({ordered})" if ordered else ""),
                 params=[*text_params, *filter_params, *ordered_params],
                 index_only=tagged and simple and not request.entities and not ordered,
             )
@@ -263,15 +267,18 @@ def matched_sql(request: SearchRequest, scope: Scope, tagged: bool = True) -> tu
     for text_visible in (True, False):
         where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
         vis = "'full'" if text_visible else "'catalog'"
-        negative = Translator(text_visible).negative(node) if node is not None else None
+        translator = Translator(text_visible)
+        negative = translator.negative(node) if node is not None else None
         if node is None or negative is not None:
-            exclude = ""
-            if negative is not None:
-                exclude = " AND d.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
+            exclude, exclude_params = "", []
+            if node is not None and negative is not None:
+                exact, exact_params = excluded_sql(node, PHRASE_COLUMNS[text_visible], translator.positive)
+                exclude = f" AND d.rowid NOT IN (SELECT fts.rowid FROM fts WHERE fts MATCH ? AND ({exact}))"
+                exclude_params = [negative, *exact_params]
             parts.append(
                 f"SELECT d.rowid, 0.0, {vis}, {KEPT} FROM docs d WHERE {where} AND {filters}{exclude}"
             )
-            params += [*text_params, *filter_params] + ([negative] if negative is not None else [])
+            params += [*text_params, *filter_params, *exclude_params]
     if not parts:
         return "SELECT NULL, 0.0, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0", []
     return " UNION ALL ".join(parts), params
