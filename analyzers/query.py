@@ -73,6 +73,7 @@ FIELD_ALIASES = {
 
 YEAR_MIN, YEAR_MAX = 1, 9999
 MAX_DEPTH = 64
+
 _OPERATORS = {
     "AND": "AND",
     "&&": "AND",
