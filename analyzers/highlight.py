@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from analyzers.normalize import normalize, normalize_and_read, reading_text
+from analyzers.query import Near
 
 __all__ = ["highlight", "highlight_full"]
 
@@ -28,15 +29,21 @@ _SPACES_RE = re.compile(r"\s+")
 _Span = tuple[int, int, int]  # start, end (reading-text indices), term number
 
 
-def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+def _term_texts(terms: Sequence[str]) -> list[str]:
+    """The normalized texts of ``terms``, once each, longest first (the term numbers of spans)."""
     texts: list[str] = []
     for term in terms:
         text = normalize(term).text if term else ""
         if text and text not in texts:
             texts.append(text)
+    texts.sort(key=len, reverse=True)  # the longest term wins where several start
+    return texts
+
+
+def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    texts = _term_texts(terms)
     if not texts:
         return None
-    texts.sort(key=len, reverse=True)  # the longest term wins where several start
     return re.compile("|".join(f"({re.escape(t)})" for t in texts))
 
 
@@ -119,8 +126,38 @@ def _window(reading: str, spans: list[_Span], k: int, length: int) -> tuple[int,
     return ws, we
 
 
-def _choose_windows(reading: str, spans: list[_Span], length: int, passages: int) -> list[tuple[int, int]]:
-    candidates: list[tuple[int, int, int, int]] = []  # -distinct, -count, start, end
+#: A proximity as the snippet looks for it: term numbers, distance, ordered.
+_Pair = tuple[int, int, int, bool]
+
+
+def _pairs(terms: Sequence[str], near: Sequence[Near]) -> list[_Pair]:
+    texts = _term_texts(terms)
+    found = []
+    for n in near:
+        first, second = normalize(n.first).text, normalize(n.second).text
+        if first in texts and second in texts:
+            found.append((texts.index(first), texts.index(second), n.distance, n.ordered))
+    return found
+
+
+def _has_pair(reading: str, inside: list[_Span], pairs: list[_Pair]) -> bool:
+    """Whether ``inside`` holds two matches of a proximity within its distance (letters and
+    digits counted between them, as the index counts characters)."""
+    for a, b, distance, ordered in pairs:
+        for x in inside:
+            for y in inside:
+                if x[1] > y[0] or (x[2], y[2]) not in ((a, b), *(() if ordered else ((b, a),))):
+                    continue
+                if sum(c.isalnum() for c in reading[x[1] : y[0]]) <= distance:
+                    return True
+    return False
+
+
+def _choose_windows(
+    reading: str, spans: list[_Span], length: int, passages: int, pairs: list[_Pair]
+) -> list[tuple[int, int]]:
+    # no proximity window, -distinct, -count, start, end
+    candidates: list[tuple[bool, int, int, int, int]] = []
     starts = [s for s, _, _ in spans]
     seen: dict[int, int] = {}
     for k, (_, _, term) in enumerate(spans):
@@ -131,10 +168,11 @@ def _choose_windows(reading: str, spans: list[_Span], length: int, passages: int
         lo = bisect.bisect_left(starts, ws)
         hi = bisect.bisect_left(starts, we)
         inside = spans[lo:hi]
-        candidates.append((-len({t for _, _, t in inside}), -len(inside), ws, we))
+        far = bool(pairs) and not _has_pair(reading, inside, pairs)
+        candidates.append((far, -len({t for _, _, t in inside}), -len(inside), ws, we))
     candidates.sort()
     chosen: list[tuple[int, int]] = []
-    for _, _, ws, we in candidates:
+    for _, _, _, ws, we in candidates:
         if len(chosen) >= passages:
             break
         if all(we <= cs or ws >= ce for cs, ce in chosen):
@@ -156,12 +194,14 @@ def highlight(
     length: int = 160,
     passages: int = 2,
     separator: str = " … ",
+    near: Sequence[Near] = (),
 ) -> str:
     """A snippet (摘要) of the record text with the query terms in ``<mark>``.
 
     ``terms`` are normalized query texts (see ``query.positive_terms``). The best
     passages of about ``length`` characters are joined by ``separator``; without a
-    match, the start of the text is returned.
+    match, the start of the text is returned. ``near``: the query's proximities (see
+    ``query.proximities``); passages where one is met come first.
 
     >>> highlight('鄉(xiāng)村振興', ['乡村振兴'])
     '<mark>鄉村振興</mark>'
@@ -176,7 +216,7 @@ def highlight(
         end = min(n, start + length)
         text = _render(reading, [], start, end, collapse=True).rstrip()
         return text + (ELLIPSIS if end < len(reading.rstrip()) else "")
-    windows = _choose_windows(reading, spans, length, max(1, passages))
+    windows = _choose_windows(reading, spans, length, max(1, passages), _pairs(terms, near))
     parts = [_render(reading, spans, ws, we, collapse=True).strip() for ws, we in windows]
     head = ELLIPSIS if reading[: windows[0][0]].strip() else ""
     tail = ELLIPSIS if reading[windows[-1][1] :].strip() else ""

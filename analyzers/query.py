@@ -8,18 +8,31 @@ Syntax, by example::
     (宝鸡 OR 延安) 档案        grouping with ( ) or （ ）
     title:档案 org:"档案局"    field filters: title code creator person place org
     year:1949  year:1949-1951  year filter (YearRange); full-width colon ： works
+    宝鸡 NEAR/10 解放          proximity (邻近检索, Near): both within 10 characters, either
+    "宝鸡 解放"~10             order; also 宝鸡 邻近/10 解放
+    宝鸡 W/10 解放             ordered proximity: 宝鸡 first; also 宝鸡 前/10 解放
 
-Precedence: NOT > AND > OR. A malformed query never raises: it is read as plain
-terms instead. Term texts are normalized (NFKC, simplified, lowercase).
+Precedence: NEAR/W > NOT > AND > OR. A malformed query is read as plain terms
+instead, except a malformed proximity (NEAR/abc, NEAR/0, a word missing), which
+raises :class:`QuerySyntaxError` naming the problem. Term texts are normalized
+(NFKC, simplified, lowercase).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from analyzers.entities.dates import years_as_digits
 from analyzers.normalize import normalize
+from analyzers.proximity import (
+    MAX_DISTANCE,
+    QuerySyntaxError,
+    distance_of,
+    make_near,
+    proximities,
+    proximity_operator,
+)
+from analyzers.query_nodes import And, Near, Node, Not, Or, Phrase, Term, YearRange
 
 __all__ = [
     "Term",
@@ -28,59 +41,17 @@ __all__ = [
     "Or",
     "Not",
     "YearRange",
+    "Near",
     "Node",
+    "QuerySyntaxError",
+    "MAX_DISTANCE",
     "FIELDS",
     "parse_query",
     "positive_terms",
+    "proximities",
+    "highlight_terms",
 ]
 
-
-@dataclass(frozen=True)
-class Term:
-    """A search term (检索词); ``text`` is normalized; ``field`` restricts where it matches."""
-
-    text: str
-    field: str | None = None
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """An exact phrase (短语), normalized."""
-
-    text: str
-    field: str | None = None
-
-
-@dataclass(frozen=True)
-class And:
-    """All children must match (与)."""
-
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    """At least one child must match (或)."""
-
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Not:
-    """The child must not match (非)."""
-
-    child: Node
-
-
-@dataclass(frozen=True)
-class YearRange:
-    """Records dated in ``start``..``end`` inclusive (年份范围)."""
-
-    start: int
-    end: int
-
-
-Node = Term | Phrase | And | Or | Not | YearRange
 
 FIELDS = {"title", "code", "creator", "person", "place", "org", "year"}
 
@@ -115,7 +86,7 @@ _OPERATORS = {
 }
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
 _CLOSING_QUOTES = set(_QUOTES.values()) - {'"'}
-_STRUCTURE = str.maketrans({"（": "(", "）": ")", "：": ":", "＂": '"', "－": "-"})
+_STRUCTURE = str.maketrans({"（": "(", "）": ")", "：": ":", "＂": '"', "－": "-", "／": "/", "～": "~"})
 _SEPARATORS = ",;，、；"
 _BREAK = set("()" + "".join(_QUOTES) + "".join(_CLOSING_QUOTES) + _SEPARATORS)
 _FIELD_RE = re.compile(r"^([^\W\d_]\w*):(.*)$", re.S)
@@ -129,6 +100,7 @@ class _Malformed(Exception):
 # --------------------------------------------------------------------------- lexer
 
 # Tokens: ("LP",) ("RP",) ("OP", name) ("NEG",) ("FIELD", name) ("TERM", s) ("PHRASE", s)
+# ("NEAR", text as typed, distance, "1" when ordered else "") ("SLOP", phrase, distance)
 _Token = tuple[str, ...]
 
 
@@ -158,8 +130,15 @@ def _lex(query: str) -> list[_Token]:
             end = s.find(_QUOTES[c], i + 1)
             if end < 0:
                 raise _Malformed("unbalanced quote")
-            tokens.append(("PHRASE", s[i + 1 : end]))
-            i = end + 1
+            text, i = s[i + 1 : end], end + 1
+            if i < n and s[i] == "~":  # "宝鸡 解放"~10: the phrase's words near each other
+                j = i + 1
+                while j < n and not s[j].isspace() and s[j] not in _BREAK:
+                    j += 1
+                tokens.append(("SLOP", text, str(distance_of(f'"{text}"~', s[i + 1 : j]))))
+                i = j
+            else:
+                tokens.append(("PHRASE", text))
         elif c in _CLOSING_QUOTES:
             raise _Malformed("unbalanced quote")
         else:
@@ -174,6 +153,11 @@ def _lex(query: str) -> list[_Token]:
 def _lex_word(word: str, following: str, tokens: list[_Token]) -> None:
     if word in _OPERATORS:
         tokens.append(("OP", _OPERATORS[word]))
+        return
+    proximity = proximity_operator(word)
+    if proximity:
+        distance, ordered = proximity
+        tokens.append(("NEAR", word, str(distance), "1" if ordered else ""))
         return
     if word.startswith("-"):
         word = word.lstrip("-")
@@ -296,14 +280,35 @@ class _Parser:
         while self.peek() in (("OP", "NOT"), ("NEG",)):
             self.pos += 1
             negations += 1
-        node = self.primary(field)
+        node = self.near(field)
         return _make_not(node) if negations % 2 else node
+
+    def near(self, field: str | None) -> Node | None:
+        """A primary, or two words or phrases joined by a proximity operator (NEAR/10)."""
+        node = self.primary(field)
+        while (token := self.peek()) is not None and token[0] == "NEAR":
+            self.pos += 1
+            operator = token[1]
+            following = self.peek()
+            if following is None or following[0] not in ("TERM", "PHRASE", "FIELD"):
+                raise QuerySyntaxError(f"{operator}: a word or phrase must follow it")
+            right = self.primary(field)
+            node = make_near(operator, node, right, int(token[2]), ordered=bool(token[3]))
+        return node
 
     def primary(self, field: str | None) -> Node | None:
         token = self.take()
         kind = token[0]
         if kind in ("TERM", "PHRASE"):
             return _leaf(kind, token[1], field)
+        if kind == "SLOP":
+            words = token[1].split()
+            if len(words) != 2:
+                raise QuerySyntaxError(f'"{token[1]}"~{token[2]}: put exactly two words in the quotes')
+            first, second = (_leaf("PHRASE", w, field) for w in words)
+            return make_near(f"~{token[2]}", first, second, int(token[2]), ordered=False)
+        if kind == "NEAR":
+            raise QuerySyntaxError(f"{token[1]}: a word or phrase must come before it")
         if kind == "LP":
             self.depth += 1
             if self.depth > MAX_DEPTH:
@@ -329,7 +334,7 @@ def _literal(query: str) -> Node | None:
     s = query.translate(_STRUCTURE)
     s = "".join(" " if c in _BREAK else c for c in s)
     words = [w.strip("-:") for w in s.split()]
-    words = [w for w in words if w]
+    words = [w for w in words if w and not proximity_operator(w, checked=False)]
     plain = [w for w in words if w not in _OPERATORS]
     children: list[Node | None] = []
     for word in plain or words:
@@ -361,6 +366,14 @@ def parse_query(q: str) -> Node | None:
     Term(text='档案', field=None)
     >>> parse_query('   ') is None
     True
+    >>> parse_query('"宝鸡 解放"~10')
+    Near(first='宝鸡', second='解放', distance=10, ordered=False)
+    >>> parse_query('宝鸡 前/5 解放 延安')
+    And(children=(Near(first='宝鸡', second='解放', distance=5, ordered=True), Term(text='延安', field=None)))
+    >>> parse_query('宝鸡 W/0 解放')
+    Traceback (most recent call last):
+    ...
+    analyzers.proximity.QuerySyntaxError: W/0: the distance must be a whole number of characters from 1 to 100
     """
     if not q or not q.strip():
         return None
@@ -387,6 +400,21 @@ def positive_terms(node: Node | None) -> list[str]:
         if isinstance(current, Term | Phrase):
             if current.text not in out:
                 out.append(current.text)
+        elif isinstance(current, Near):
+            out.extend(t for t in (current.first, current.second) if t not in out)
         elif isinstance(current, And | Or):
             stack.extend(reversed(current.children))
     return out
+
+
+def highlight_terms(q: str) -> list[str]:
+    """The texts to highlight for a query as typed (:func:`positive_terms`); a query with a
+    malformed proximity highlights nothing (the search itself answers its error).
+
+    >>> highlight_terms('"宝鸡 解放"~10'), highlight_terms('宝鸡 NEAR/0 解放')
+    (['宝鸡', '解放'], [])
+    """
+    try:
+        return positive_terms(parse_query(q))
+    except QuerySyntaxError:
+        return []

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from analyzers.highlight import highlight_full
 from analyzers.pii import find_personal_data
-from analyzers.query import parse_query, positive_terms
+from analyzers.query import highlight_terms
 from app.citation import citation
 from app.i18n import label
 from app.labels import ENTITY_KINDS, KIND_TITLES, archive_label
@@ -80,7 +80,7 @@ def record_view(record: Mapping, q: str = "") -> dict:
     """
     text_html, hits = None, 0
     if record.get("text"):
-        terms = positive_terms(parse_query(q)) if q else []
+        terms = highlight_terms(q) if q else []
         text_html, hits = mark_first_hit(Markup(highlight_full(record["text"], terms)))
     return {
         "text_html": text_html,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from analyzers.query import And, Node, Not, Or, Phrase, Term, YearRange
+from analyzers.query import And, Near, Node, Not, Or, Phrase, Term, YearRange
 from catalog.policy import Scope
 from search.base import ENTITY_LABELS, SearchRequest
 from search.opensearch_fields import (
@@ -63,12 +63,14 @@ class QueryBuilder:
         self.compact = compact
         self.boosts = boosts
 
-    def leaf(self, node: Term | Phrase | YearRange) -> dict | None:
-        """DSL for one term, phrase or year range; None when it has no tokens."""
+    def leaf(self, node: Term | Phrase | YearRange | Near) -> dict | None:
+        """DSL for one term, phrase, year range or proximity; None when it has no tokens."""
         if isinstance(node, YearRange):
             return {
                 "terms": {"year_terms": year_terms(node.start, node.end), "boost": self.boosts["year_terms"]}
             }
+        if isinstance(node, Near):
+            return self._near(node)
         field = node.field
         if field == "code":
             tokens = char_tokens(node.text)
@@ -90,6 +92,22 @@ class QueryBuilder:
             pinyin = {"match": {"pinyin": {"query": key, "boost": self.boosts["pinyin"]}}}
             query = any_of([query, pinyin]) if query else pinyin
         return query
+
+    def _near(self, node: Near) -> dict | None:
+        """Proximity as an intervals query on the phrase fields, whose tokens are characters:
+        both phrases with at most ``distance`` positions between them (``max_gaps``), as
+        FTS5's ``NEAR`` counts; ``ordered`` keeps their order."""
+        first, second = char_tokens(node.first), char_tokens(node.second)
+        if not first or not second:
+            return None
+        phrases = [
+            {"match": {"query": joined_tokens(tokens), "ordered": True, "max_gaps": 0}}
+            for tokens in (first, second)
+        ]
+        rule = {"all_of": {"intervals": phrases, "ordered": node.ordered, "max_gaps": node.distance}}
+        return any_of(
+            [{"intervals": {f: {**rule, "boost": self.boosts[f]}}} for f in PHRASE_FIELDS[self.text_visible]]
+        )
 
     def _phrase(self, fields: Sequence[str], tokens: list[str]) -> dict:
         return any_of(
@@ -195,7 +213,7 @@ def clause_count(query: Any) -> int:
             total += sum(len(v["query"].split()) for v in value.values())
         elif key == "terms":
             total += min(16, max((len(v) for v in value.values() if isinstance(v, list)), default=1))
-        elif key in ("match_phrase", "term", "range", "wildcard", "match_all", "match_none"):
+        elif key in ("match_phrase", "term", "range", "wildcard", "match_all", "match_none", "intervals"):
             total += 1
         else:
             total += clause_count(value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from analyzers.normalize import normalize
-from analyzers.query import parse_query, positive_terms
+from analyzers.query import highlight_terms
 from catalog.store import CatalogStore
 from search.query_terms import term_tokens
 
@@ -29,7 +29,7 @@ def query_terms(query: str | Sequence[str] | None) -> list[str]:
     if query is None:
         return []
     if isinstance(query, str):
-        return positive_terms(parse_query(query))
+        return highlight_terms(query)
     return [t for t in query if t]
 
 

@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from analyzers.entities.dates import year_of_text
 from analyzers.normalize import normalize
-from analyzers.query import parse_query
+from analyzers.query import QuerySyntaxError, parse_query
 from config import Settings
 from search.base import SORTS, SearchRequest
 
@@ -185,11 +185,15 @@ def parse_request(args: Mapping[str, str], settings: Settings) -> SearchRequest:
     params = SearchParameters.of(args, settings.max_page_size)
     if params.year_from is not None and params.year_to is not None and params.year_from > params.year_to:
         raise ParamError("year_from", f"{params.year_from} is after year_to {params.year_to}")
+    try:
+        query = parse_query(params.q)
+    except QuerySyntaxError as error:
+        raise ParamError("q", str(error)) from None
     entities = tuple(
         (facet, normalize(name).text) for facet in ENTITY_PARAMETERS for name in getattr(params, facet)
     )
     return SearchRequest(
-        query=parse_query(params.q),
+        query=query,
         raw_query=params.q,
         page=params.page,
         size=params.size or settings.page_size,

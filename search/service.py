@@ -15,7 +15,7 @@ from analyzers.archive_code import code_parts
 from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import normalize
 from analyzers.pii import mask_personal_data
-from analyzers.query import positive_terms
+from analyzers.query import Near, positive_terms, proximities
 from catalog import policy
 from catalog.policy import Audience, View, scope_for
 from catalog.records import Record
@@ -96,6 +96,7 @@ class SearchService(OpenInterfaces):
         if stale:
             stale_log.warning("index shows what the catalog hides; reindex: %s", ", ".join(stale))
         terms = positive_terms(request.query)
+        near = proximities(request.query)
         # Pages where the terms are, for hits whose text this audience may see (display only).
         matched = hit_pages(
             self.store,
@@ -115,7 +116,7 @@ class SearchService(OpenInterfaces):
                 "date": record.date,
                 "record_type": record.record_type,
                 "visibility": hit.visibility,
-                "snippet": self._snippet(record, hit.visibility, terms, view.own),
+                "snippet": self._snippet(record, hit.visibility, terms, view.own, near),
                 "pages": matched.get(hit.id, []) if hit.visibility == "full" else [],
                 "score": hit.score,
             }
@@ -168,12 +169,14 @@ class SearchService(OpenInterfaces):
                 shown.append(hit.id)
         return max(0, result.total - (len(result.hits) - len(shown))), shown
 
-    def _snippet(self, record: Record, visibility: str, terms: list[str], unmasked: bool) -> str:
+    def _snippet(
+        self, record: Record, visibility: str, terms: list[str], unmasked: bool, near: Sequence[Near] = ()
+    ) -> str:
         length = self.settings.snippet_length
         text = record.text if visibility == "full" and record.text else record.description
         if not text:
             return ""
-        return highlight(text if unmasked else mask_personal_data(text), terms, length=length)
+        return highlight(text if unmasked else mask_personal_data(text), terms, length=length, near=near)
 
     def _visible(self, record_id: str, audience: Audience) -> tuple[Record, View] | None:
         """The record and what ``audience`` may see of it; None when missing or closed."""

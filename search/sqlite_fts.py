@@ -40,6 +40,7 @@ from search.sqlite_layout import (
     layout_version,
     open_layout,
 )
+from search.sqlite_near import ORDERED_FUNCTION, OrderedNear
 from search.sqlite_query import (
     COLUMNS,
     MATCH_COLUMNS,
@@ -116,6 +117,7 @@ class SqliteBackend:
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages
+            conn.create_function(ORDERED_FUNCTION, 5, OrderedNear(conn))
             conn.execute("DROP TABLE IF EXISTS temp.matches")
             conn.execute(MATCHES_TABLE)
             conn.execute("DROP TABLE IF EXISTS temp.sample")

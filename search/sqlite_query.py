@@ -7,17 +7,23 @@ record's public visibility, archive and record type as reserved tokens (``vfull`
 ``a``/``t`` + hex), so that the public visibility and those filters are part of the
 full-text match itself; no user term reaches it (every term names its columns) and its
 bm25 weight is 0.
+
+Proximity (``Near``) is matched with FTS5 ``NEAR`` on the ``*_chars`` columns, whose tokens
+are characters, so its distance counts characters (a Latin word or a number as one).
+FTS5's ``NEAR`` has no order: an ordered proximity (W/n) is matched as unordered and each
+candidate checked (``search.sqlite_near``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzers.query import And, Node, Not, Or, Phrase, Term, YearRange
+from analyzers.query import And, Near, Node, Not, Or, Phrase, Term, YearRange
 from catalog.policy import Scope
 from search.base import SearchRequest
 from search.query_terms import char_tokens, needs_string_match, pinyin_term, term_tokens, year_terms
 from search.relevance import DEFAULT, Relevance
+from search.sqlite_near import contains_ordered, excluded_sql, ordered_sql
 
 COLUMNS = (
     "title",
@@ -121,9 +127,15 @@ class Translator:
             self if excluded_visible in (None, text_visible) else Translator(bool(excluded_visible))
         )
 
-    def leaf(self, node: Term | Phrase | YearRange) -> str | None:
+    def leaf(self, node: Term | Phrase | YearRange | Near) -> str | None:
         if isinstance(node, YearRange):
             return "{year} : (" + " OR ".join(year_terms(node.start, node.end)) + ")"
+        if isinstance(node, Near):
+            first, second = char_tokens(node.first), char_tokens(node.second)
+            if not first or not second:
+                return None
+            phrases = f"{_quote(' '.join(first))} {_quote(' '.join(second))}"
+            return f"{{{PHRASE_COLUMNS[self.text_visible]}}} : NEAR({phrases}, {node.distance})"
         field = node.field
         if field == "code":
             tokens = char_tokens(node.text)
@@ -154,6 +166,8 @@ class Translator:
                 return None
             expr = " AND ".join(f"({p})" for p in pos)
             for child in node.children:
+                if isinstance(child, Not) and contains_ordered(child.child):
+                    continue  # matched as unordered: excluded row by row (sqlite_near)
                 if isinstance(child, Not) and (neg := self.excluded.positive(child.child)) is not None:
                     expr = f"({expr}) NOT ({neg})"
             return expr
@@ -245,14 +259,18 @@ def branches(request: SearchRequest, scope: Scope, tagged: bool = True, score: s
         titled = Translator(False, excluded_visible=text_visible).positive(request.query) or positive
         tags = _tags(request, scope, text_visible) if tagged else ""
         where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
+        translator = Translator(text_visible)
+        ordered, ordered_params = ordered_sql(
+            request.query, PHRASE_COLUMNS[text_visible], translator.positive
+        )
         found.append(
             Branch(
                 vis="full" if text_visible else "catalog",
                 match=f"({positive}) AND {tags}" if tags else positive,
                 titled=f"({titled}) AND {tags}" if tags else titled,
-                where=f"{where} AND {filters}",
-                params=[*text_params, *filter_params],
-                index_only=tagged and simple and not request.entities,
+                where=f"{where} AND {filters}" + (f" AND ({ordered})" if ordered else ""),
+                params=[*text_params, *filter_params, *ordered_params],
+                index_only=tagged and simple and not request.entities and not ordered,
                 score=score,
             )
         )
@@ -287,15 +305,18 @@ def matched_sql(
     for text_visible in (True, False):
         where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
         vis = "'full'" if text_visible else "'catalog'"
-        negative = Translator(text_visible).negative(node) if node is not None else None
+        translator = Translator(text_visible)
+        negative = translator.negative(node) if node is not None else None
         if node is None or negative is not None:
-            exclude = ""
-            if negative is not None:
-                exclude = " AND d.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
+            exclude, exclude_params = "", []
+            if node is not None and negative is not None:
+                exact, exact_params = excluded_sql(node, PHRASE_COLUMNS[text_visible], translator.positive)
+                exclude = f" AND d.rowid NOT IN (SELECT fts.rowid FROM fts WHERE fts MATCH ? AND ({exact}))"
+                exclude_params = [negative, *exact_params]
             parts.append(
                 f"SELECT d.rowid, 0.0, {vis}, {KEPT} FROM docs d WHERE {where} AND {filters}{exclude}"
             )
-            params += [*text_params, *filter_params] + ([negative] if negative is not None else [])
+            params += [*text_params, *filter_params, *exclude_params]
     if not parts:
         return "SELECT NULL, 0.0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0", []
     return " UNION ALL ".join(parts), params

@@ -1,4 +1,4 @@
-"""The query language: terms, phrases, operators, fields, years, and graceful fallback."""
+"""The query language: terms, phrases, operators, fields, years, proximity, and graceful fallback."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from hypothesis import strategies as st
 from analyzers.query import (
     FIELDS,
     And,
+    Near,
     Node,
     Not,
     Or,
     Phrase,
+    QuerySyntaxError,
     Term,
     YearRange,
+    highlight_terms,
     parse_query,
     positive_terms,
+    proximities,
 )
 
 
@@ -177,6 +181,70 @@ def test_positive_terms() -> None:
     assert positive_terms(parse_query("NOT (a OR NOT b)")) == []
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("宝鸡 NEAR/10 解放", Near("宝鸡", "解放", 10)),
+        ("宝鸡 near/10 解放", Near("宝鸡", "解放", 10)),
+        ("宝鸡 邻近/10 解放", Near("宝鸡", "解放", 10)),
+        ("寶雞 鄰近/10 解放", Near("宝鸡", "解放", 10)),
+        ('"宝鸡 解放"~10', Near("宝鸡", "解放", 10)),
+        ("“宝鸡 解放”～１０", Near("宝鸡", "解放", 10)),
+        ("宝鸡 ＮＥＡＲ／１０ 解放", Near("宝鸡", "解放", 10)),
+        ("宝鸡 W/3 解放", Near("宝鸡", "解放", 3, ordered=True)),
+        ("宝鸡 前/3 解放", Near("宝鸡", "解放", 3, ordered=True)),
+        ('"宝鸡市" NEAR/3 “人民 政府”', Near("宝鸡市", "人民政府", 3)),
+        ("延安 宝鸡 NEAR/5 解放", And((T("延安"), Near("宝鸡", "解放", 5)))),
+        ("-宝鸡 NEAR/5 解放 延安", And((Not(Near("宝鸡", "解放", 5)), T("延安")))),
+        ("(宝鸡 NEAR/5 解放) OR 延安", Or((Near("宝鸡", "解放", 5), T("延安")))),
+        ("宝鸡 W/5 解放 NOT 延安", And((Near("宝鸡", "解放", 5, True), Not(T("延安"))))),
+        ("宝鸡 W/5 解放 OR 延安", Or((Near("宝鸡", "解放", 5, True), T("延安")))),
+        ("NOT (宝鸡 前/5 解放)", Not(Near("宝鸡", "解放", 5, True))),
+    ],
+)
+def test_proximity(query: str, expected: Node) -> None:
+    assert parse_query(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("宝鸡 NEAR/abc 解放", "NEAR/abc: the distance must be a whole number of characters from 1 to 100"),
+        ("宝鸡 NEAR/0 解放", "NEAR/0: the distance"),
+        ("宝鸡 NEAR/101 解放", "NEAR/101: the distance"),
+        ("宝鸡 W/99999999999 解放", "W/99999999999: the distance"),
+        ("宝鸡 NEAR/ 解放", "NEAR/: the distance"),
+        ('"宝鸡 解放"~0', '"宝鸡 解放"~0: the distance'),
+        ('"宝鸡 解放"~', '"宝鸡 解放"~: the distance'),
+        ("NEAR/5 解放", "NEAR/5: a word or phrase must come before it"),
+        ("宝鸡 NEAR/5", "NEAR/5: a word or phrase must follow it"),
+        ("宝鸡 NEAR/5 OR 解放", "NEAR/5: a word or phrase must follow it"),
+        ('"宝鸡"~5', "put exactly two words in the quotes"),
+        ('"宝鸡 解放 延安"~5', "put exactly two words in the quotes"),
+        ("宝鸡 NEAR/5 解放 NEAR/5 延安", "NEAR/5: joins two words or phrases, nothing else"),
+        ("(宝鸡 延安) NEAR/5 解放", "NEAR/5: joins two words or phrases, nothing else"),
+        ("宝鸡 NEAR/5 year:1949", "NEAR/5: joins two words or phrases, nothing else"),
+        ("title:宝鸡 NEAR/5 解放", "the field title: cannot be used"),
+    ],
+)
+def test_malformed_proximity_raises_naming_the_problem(query: str, message: str) -> None:
+    with pytest.raises(QuerySyntaxError) as error:
+        parse_query(query)
+    assert message in str(error.value)
+
+
+def test_proximity_words_are_highlighted_and_listed() -> None:
+    node = parse_query("档案 宝鸡 W/5 解放 NOT (延安 NEAR/3 边区)")
+    assert positive_terms(node) == ["档案", "宝鸡", "解放"]
+    assert proximities(node) == [Near("宝鸡", "解放", 5, ordered=True)]
+    assert highlight_terms("宝鸡 NEAR/5 解放") == ["宝鸡", "解放"]
+    assert highlight_terms("宝鸡 NEAR/0 解放") == []
+
+
+def test_a_word_like_near_is_still_a_term() -> None:
+    assert parse_query("NEAR W 前") == And((T("near"), T("w"), T("前")))
+
+
 def walk(node: Node):
     yield node
     if isinstance(node, And | Or):
@@ -222,6 +290,11 @@ query_text = st.one_of(
                 "abc",
                 "?",
                 "，",
+                "NEAR/5",
+                "W/3",
+                "邻近/x",
+                "前/0",
+                "~2",
             ]
         ),
         max_size=20,
@@ -231,12 +304,18 @@ query_text = st.one_of(
 
 @settings(max_examples=500, deadline=None)
 @given(query_text)
-def test_parse_query_never_raises_and_builds_sound_trees(query: str) -> None:
-    node = parse_query(query)
+def test_parse_query_raises_only_syntax_errors_and_builds_sound_trees(query: str) -> None:
+    try:
+        node = parse_query(query)
+    except QuerySyntaxError as error:
+        assert str(error)
+        return
     if node is None:
         return
     for n in walk(node):
-        assert isinstance(n, Term | Phrase | And | Or | Not | YearRange)
+        assert isinstance(n, Term | Phrase | And | Or | Not | YearRange | Near)
+        if isinstance(n, Near):
+            assert n.first and n.second and 1 <= n.distance <= 100
         if isinstance(n, Term | Phrase):
             assert n.text and n.text == n.text.lower()
             assert n.field is None or n.field in FIELDS - {"year"}
