@@ -183,20 +183,26 @@ def changes(
         position = tuple_(table.datestamp, table.archive, table.archive_code)
         terms.append(position > tuple_(*(literal(v, String()) for v in after)))
     query = (
-        select(
-            table.archive,
-            table.archive_code,
-            table.fonds,
-            table.record_type,
-            table.datestamp,
-            table.visibility,
-        )
+        select(*_change_columns())
         .where(*terms)
         .order_by(table.datestamp, table.archive, table.archive_code)
         .limit(limit)
     )
     with engine.connect() as conn:
         return [PublicChange(*row) for row in conn.execute(query)]
+
+
+def _change_columns() -> tuple:
+    """The columns of a :class:`PublicChange`, in its fields' order."""
+    table = public_views_table.c
+    return (
+        table.archive,
+        table.archive_code,
+        table.fonds,
+        table.record_type,
+        table.datestamp,
+        table.visibility,
+    )
 
 
 def count_changes(engine: Engine, wanted: ChangeFilter) -> int:
@@ -212,14 +218,7 @@ def change_of(engine: Engine, archive: str, archive_code: str) -> PublicChange |
     table = public_views_table.c
     with engine.connect() as conn:
         row = conn.execute(
-            select(
-                table.archive,
-                table.archive_code,
-                table.fonds,
-                table.record_type,
-                table.datestamp,
-                table.visibility,
-            ).where(table.archive == archive, table.archive_code == archive_code)
+            select(*_change_columns()).where(table.archive == archive, table.archive_code == archive_code)
         ).first()
     return PublicChange(*row) if row else None
 
