@@ -83,25 +83,30 @@ def opensearch_url():
         opensearch_script("stop", 120)
 
 
-@pytest.fixture(params=BACKENDS)
-def lantai(request, tmp_path):
-    """A runtime on ``request.param`` with the contract corpus ingested.
-
-    On OpenSearch each test gets its own index prefix, and its indices are deleted after.
+def ingested_runtime(request, tmp_path, rows: list[dict], **settings):
+    """A runtime on ``request.param`` (a backend) with ``rows`` ingested, for a fixture to
+    yield from. On OpenSearch it gets its own index prefix, and its indices are deleted after.
     """
-    overrides = {}
+    overrides = dict(settings)
     if request.param == "opensearch":
-        overrides = {
+        overrides |= {
             "opensearch_url": request.getfixturevalue("opensearch_url"),
             "index": f"t{uuid.uuid4().hex}",
         }
-    settings = load_settings(env={}, data_dir=str(tmp_path / "data"), backend=request.param, **overrides)
-    runtime = open_lantai(settings)
+    runtime = open_lantai(
+        load_settings(env={}, data_dir=str(tmp_path / "data"), backend=request.param, **overrides)
+    )
     try:
-        report = runtime.ingester.ingest([write_jsonl(tmp_path / "corpus.jsonl", CORPUS)])
+        report = runtime.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", rows)])
         assert report.failed == 0 and report.not_indexed == 0, report.errors
         yield runtime
     finally:
         if request.param == "opensearch":
             runtime.backend.drop()
         runtime.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def lantai(request, tmp_path):
+    """A runtime on ``request.param`` with the contract corpus ingested."""
+    yield from ingested_runtime(request, tmp_path, CORPUS)

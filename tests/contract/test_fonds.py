@@ -5,19 +5,15 @@ may see; fonds descriptions (全宗介绍) shown on the fonds page."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from app import create_app, lantai_of
-from app.runtime import open_lantai
 from catalog.fonds import read_fonds_csv
 from catalog.policy import PUBLIC, Audience
-from config import load_settings
 from search.fonds import archive_fonds, fonds_page
 from search.params import parse_request
-from tests.conftest import buffered_client, record, write_jsonl
-from tests.contract.conftest import BACKENDS
+from tests.conftest import buffered_client, record
+from tests.contract.conftest import BACKENDS, ingested_runtime
 
 PATTERNS = {"dot-city": r"(?P<fonds>[A-Z]\d+)\.(?P<series>\d+)\.(?P<file>\d+)"}
 ROWS = [
@@ -38,24 +34,9 @@ ROWS = [
 @pytest.fixture(params=BACKENDS)
 def lantai(request, tmp_path):
     """A runtime on ``request.param`` with ``ROWS`` ingested and ``dot-city``'s own pattern."""
-    overrides: dict = {"archive_code_patterns": PATTERNS}
-    if request.param == "opensearch":
-        overrides |= {
-            "opensearch_url": request.getfixturevalue("opensearch_url"),
-            "index": f"t{uuid.uuid4().hex}",
-        }
-    settings = load_settings(
-        env={}, data_dir=str(tmp_path / "data"), backend=request.param, ingest_entities=False, **overrides
+    yield from ingested_runtime(
+        request, tmp_path, ROWS, ingest_entities=False, archive_code_patterns=PATTERNS
     )
-    runtime = open_lantai(settings)
-    try:
-        report = runtime.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", ROWS)])
-        assert report.failed == 0 and report.not_indexed == 0, report.errors
-        yield runtime
-    finally:
-        if request.param == "opensearch":
-            runtime.backend.drop()
-        runtime.close()
 
 
 def run(lantai, audience=PUBLIC, **args):
