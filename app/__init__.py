@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.api import api
     from app.auth import InvalidToken, auth, check_csrf, csrf_token, current_user
+    from app.exhibition_pages import exhibitions
+    from app.exhibition_staff import staff_exhibitions
     from app.findability import findability
     from app.fonds_pages import fonds_bp
     from app.grants_api import staff_grants
@@ -87,6 +89,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(opened)
     app.register_blueprint(findability)
     app.register_blueprint(openapi)
+    app.register_blueprint(exhibitions)
+    app.register_blueprint(staff_exhibitions, url_prefix="/staff/exhibitions")
     # Template helpers of every audience (record.html is rendered by public and staff pages).
     app.jinja_env.globals.update(
         csrf_token=csrf_token,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cli_common import print_json
+from app.cli_exhibitions import add_exhibition_commands
 from app.cli_fonds import add_fonds_commands
 from app.cli_grants import add_grant_commands
 from app.cli_requests import add_request_commands
@@ -289,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_staff_commands(sub)
     add_grant_commands(sub)
     add_fonds_commands(sub)
+    add_exhibition_commands(sub)
     add_request_commands(sub)
 
     p = sub.add_parser("train-ner", help="train the entity model from the labelled corpus")

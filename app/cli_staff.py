@@ -14,7 +14,8 @@ from config import Settings
 
 
 def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
-    """Add, list or disable accounts, or set the e-mail address their digests go to."""
+    """Add, list or disable accounts, set the e-mail address their digests go to, or give
+    or take the ``curator`` permission (authoring exhibitions)."""
     from app.runtime import open_lantai
     from catalog.users import UserError
 
@@ -35,6 +36,9 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
                 raise UserError("'user email' needs --email ADDRESS ('' removes it)")
             user = users.set_email(args.name, args.email)
             print(f"user {user.name}: digests {'to ' + user.email if user.email else 'off'}", file=sys.stderr)
+        elif args.action in ("curator", "uncurator"):
+            user = users.set_curator(args.name, args.action == "curator")
+            print(f"user {user.name}: curator {'on' if user.curator else 'off'}", file=sys.stderr)
         elif args.action == "list":
             rows: list[dict[str, Any]] = [
                 {
@@ -44,6 +48,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
                     "clearance": u.clearance,
                     "disabled": u.disabled,
                     "email": u.email,
+                    "curator": u.curator,
                 }
                 for u in users.list()
             ]
@@ -237,7 +242,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 def add_staff_commands(sub: Any) -> None:
     """Register ``user``, ``token``, ``review``, ``audit`` and ``digest`` on the ``lantai`` parser."""
     p = sub.add_parser("user", help="add, list or disable accounts")
-    p.add_argument("action", choices=("add", "list", "disable", "email"))
+    # curator / uncurator: give or take the permission to author exhibitions (网上展览).
+    p.add_argument("action", choices=("add", "list", "disable", "email", "curator", "uncurator"))
     p.add_argument("name", nargs="?")
     p.add_argument("--role", choices=("researcher", "staff", "reviewer", "admin"))
     p.add_argument("--archive", action="append", help="archive the user serves (repeat)")

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+from catalog.policy import ORIGINAL_SHOWN
 from indexer.files import IMAGE_SUFFIXES, PDF_SUFFIXES
 from indexer.pdf_text import PDFIUM_LOCK
 
@@ -61,6 +62,20 @@ def servable(file: Mapping) -> bool:
         and bool(file.get("sha256"))
         and original_kind(file["path"]) is not None
     )
+
+
+def shown_page(facts: Mapping, number: int) -> tuple[Mapping, Mapping] | None:
+    """The page ``number`` and its file, when its image may be served: the file is one
+    whose pages can be shown and :func:`catalog.policy.view_of` said ``shown`` for the page
+    (``facts`` is :meth:`search.service.SearchService.originals`); else None. The page
+    image route and the exhibition pages (网上展览) both ask this."""
+    page = (facts.get("pages") or {}).get(number)
+    if not page:
+        return None
+    file = next((f for f in facts.get("files", []) if f["number"] == page["file"]), None)
+    if file is None or not servable(file) or page.get("original") != ORIGINAL_SHOWN:
+        return None
+    return page, file
 
 
 def open_verified(file: Mapping) -> BinaryIO:

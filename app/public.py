@@ -20,7 +20,15 @@ from app.empty_hints import empty_hints
 from app.facet_links import SearchState, back_link, build_facets, pagination, related_entities
 from app.findability import citation_meta
 from app.labels import ENTITY_KINDS, KIND_TITLES, RELEVANCE_FIELDS, SORT_TITLES, TIE_TITLES
-from app.originals import FileChanged, content_type, download_name, open_verified, page_png, servable
+from app.originals import (
+    FileChanged,
+    content_type,
+    download_name,
+    open_verified,
+    page_png,
+    servable,
+    shown_page,
+)
 from app.record_view import pages_view
 from app.timeline import build_timeline
 from app.workspace_api import WORKSPACE_ROLES
@@ -153,10 +161,10 @@ def page_image(record_id: str, number: int):
     """
     lantai = lantai_of(current_app)
     facts = lantai.search.originals(record_id, PUBLIC) or {}
-    page = facts.get("pages", {}).get(number)
-    file = next((f for f in facts["files"] if f["number"] == page["file"]), None) if page else None
-    if file is None or not servable(file) or page["original"] != ORIGINAL_SHOWN:
+    found = shown_page(facts, number)
+    if found is None:
         abort(404)
+    page, file = found
     try:
         path = page_png(file, page["index"], lantai.settings.data_dir)
     except FileChanged:

@@ -211,6 +211,19 @@ def can_decide(audience: Audience, archive: str, classified: bool) -> bool:
     return audience.role in ("reviewer", "admin") and serves and (not classified or audience.clearance)
 
 
+def can_curate(role: str, curator: bool) -> bool:
+    """True when an account may author online exhibitions (网上展览): an admin, or staff (or
+    a reviewer) given the ``curator`` permission. Curating never widens what the public is
+    shown: each item is still asked of :func:`view_of` when a page is shown.
+
+    >>> can_curate("admin", False), can_curate("staff", True), can_curate("staff", False)
+    (True, True, False)
+    >>> can_curate("researcher", True)
+    False
+    """
+    return role == "admin" or (role in ("staff", "reviewer") and curator)
+
+
 def next_review_date(decided: date, interval_days: int) -> date:
     """When a ``controlled`` decision is due for review again (复审)."""
     return decided + timedelta(days=interval_days)

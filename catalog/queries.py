@@ -1,6 +1,6 @@
 """The catalog's front door for the app and search layers (目录库查询): reads of records,
 pages and files, the audit log (read, checked, appended to), the accounts, access grants,
-requests (查档申请), fonds descriptions (全宗介绍),
+requests (查档申请), fonds descriptions (全宗介绍), online exhibitions (网上展览),
 the lexicon and the index-rebuild lock.
 
 These are methods of :class:`catalog.store.CatalogStore` (it inherits them), so that no
@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from catalog import audit, maintenance, pages, public_views
 from catalog.audit import AuditEntry
+from catalog.exhibitions import ExhibitionStore
 from catalog.fonds import FondsStore
 from catalog.grants import GrantStore
 from catalog.pages import FileState, Page
@@ -160,6 +161,10 @@ class CatalogQueries:
     def fonds(self) -> FondsStore:
         """Fonds descriptions (全宗介绍): importing, reading one or an archive's."""
         return FondsStore(self.engine)
+
+    def exhibitions(self) -> ExhibitionStore:
+        """Online exhibitions (网上展览): their sections, items, covers and publication."""
+        return ExhibitionStore(self.engine)
 
     def requests(self) -> RequestStore:
         """Requests to consult records (查档申请), their timelines and attached files."""

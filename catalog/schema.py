@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -169,6 +170,8 @@ users_table = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", String(32), nullable=False),
     Column("email", String(254), nullable=True),  # where digests go; none: no digest
+    # May author online exhibitions (网上展览); admins may whatever this says.
+    Column("curator", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 tokens_table = Table(
@@ -349,4 +352,50 @@ fonds_table = Table(
     Column("years", String(32), nullable=False, default=""),  # 起止年代, e.g. 1949-1966
     Column("updated_at", String(32), nullable=False),
     UniqueConstraint("archive", "fonds", name="uq_fonds"),
+)
+
+# Online exhibitions (网上展览, 微展览): curated pages of records with commentary (解读), see
+# catalog/exhibitions.py. An item names its record by archive and 档号; whether the public sees
+# it is decided when the page is shown, never stored here.
+exhibitions_table = Table(
+    "exhibitions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("title_en", Text, nullable=False, default=""),
+    Column("intro", Text, nullable=False, default=""),  # Markdown
+    Column("cover_name", String(128), nullable=True),  # the cover image's file name
+    Column("cover_type", String(32), nullable=True),  # its media type
+    Column("cover_data", LargeBinary, nullable=True),
+    Column("published", Boolean, nullable=False, default=False),
+    Column("published_at", String(32), nullable=True),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+exhibition_sections_table = Table(
+    "exhibition_sections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("exhibition_id", Integer, nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("title_en", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),  # Markdown
+)
+
+exhibition_items_table = Table(
+    "exhibition_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("section_id", Integer, nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("archive", String(64), nullable=False),
+    Column("archive_code", String(128), nullable=False),
+    Column("page", Integer, nullable=True),  # the page shown (页), none: the record alone
+    Column("crop", String(64), nullable=True),  # "x,y,w,h" as fractions of the page image
+    Column("caption", Text, nullable=False, default=""),
+    Column("commentary", Text, nullable=False, default=""),  # 解读, Markdown
 )

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from catalog import audit
 from catalog.grants import active_records
-from catalog.policy import ALL_ARCHIVES, Audience, GrantedRecord, audience_for, can_decide
+from catalog.policy import ALL_ARCHIVES, Audience, GrantedRecord, audience_for, can_curate, can_decide
 from catalog.schema import attempts_table, tokens_table, users_table
 
 ACCOUNT_ROLES = ("researcher", "staff", "reviewer", "admin")
@@ -70,6 +70,13 @@ class User:
     email: str | None = None
     #: For a researcher, the records their access grants (查阅许可) open today.
     grants: frozenset[GrantedRecord] = frozenset()
+    #: May author online exhibitions (网上展览), with :func:`catalog.policy.can_curate`.
+    curator: bool = False
+
+    @property
+    def can_curate(self) -> bool:
+        """True when this enabled account may author exhibitions (admins, curators)."""
+        return not self.disabled and can_curate(self.role, self.curator)
 
     @property
     def audience(self) -> Audience:
@@ -115,7 +122,14 @@ def _user(row) -> User:
     except (TypeError, ValueError):
         archives = ()  # fail closed: unreadable scope is no scope
     return User(
-        row.id, row.name, row.role, archives, bool(row.clearance), bool(row.disabled), row.email or None
+        row.id,
+        row.name,
+        row.role,
+        archives,
+        bool(row.clearance),
+        bool(row.disabled),
+        row.email or None,
+        curator=bool(row.curator),
     )
 
 
@@ -222,6 +236,19 @@ class UserStore:
             if done.rowcount == 0:
                 raise UserError(f"no user {name!r}")
             audit.append(conn, by, "user.email", name, {"set": address is not None})
+        return self.get(name)  # type: ignore[return-value]
+
+    def set_curator(self, name: str, curator: bool, by: str = "cli") -> User:
+        """Give or take the ``curator`` permission (authoring exhibitions, 网上展览); for staff
+        and reviewers (admins curate anyway); audited."""
+        user = self.get(name)
+        if user is None:
+            raise UserError(f"no user {name!r}")
+        if curator and user.role not in ("staff", "reviewer", "admin"):
+            raise UserError(f"user {name!r}: a {user.role} cannot curate; needs a staff role")
+        with self.engine.begin() as conn:
+            conn.execute(users_table.update().where(users_table.c.id == user.id).values(curator=curator))
+            audit.append(conn, by, "user.curator", name, {"curator": curator})
         return self.get(name)  # type: ignore[return-value]
 
     def with_email(self) -> tuple[User, ...]:

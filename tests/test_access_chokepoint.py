@@ -15,6 +15,7 @@ import pytest
 
 from app import lantai_of
 from catalog import policy
+from catalog.exhibition_spec import read_spec
 from indexer.documents import index_doc
 from tests.conftest import record, write_jsonl
 from tests.fixtures.ingest import make
@@ -191,6 +192,13 @@ RECORD_ROUTES = {
     "opened.month_csv": [("GET", lambda: f"/opened/{OPENED_MONTH}.csv", None, None, ("test-city/J1-2",))],
     "opened.feed": [("GET", "/opened.atom", None, None, ("test-city/J1-2",))],
     "findability.sitemap": [("GET", "/sitemap-1.xml", None, None, ("test-city/J1-1", "test-city/J1-4"))],
+    "exhibitions.exhibition": [
+        ("GET", "/exhibitions/tugai", None, None, ("test-city/J1-1", "test-city/J1-4", "test-city/J1-5")),
+        ("GET", "/exhibitions/tugai", "clerk1", None, ("test-city/J1-5",)),  # as the public sees it
+    ],
+    "staff_exhibitions.editor": [
+        ("GET", "/staff/exhibitions/tugai", "clerk1", None, ("test-city/J1-5", "test-city/J1-3"))
+    ],
 }
 #: Routes that answer no record data, and why.
 NO_RECORD_DATA = {
@@ -231,6 +239,21 @@ NO_RECORD_DATA = {
     "openapi.document": "the API's OpenAPI document: routes and models, no records",
     "openapi.docs_page": "the page that renders the OpenAPI document",
     "openapi.docs_asset": "Swagger UI's style sheet and script",
+    "exhibitions.index": "published exhibitions' titles and dates, no record",
+    "exhibitions.cover": "an exhibition's cover, the curators' own image, not a record's",
+    "staff_exhibitions.listing": "every exhibition's title and state, the curator's folder names",
+    "staff_exhibitions.create": "makes an empty draft and redirects",
+    "staff_exhibitions.from_folder": "drafts a folder as research.folder or .shared answers it",
+    "staff_exhibitions.update": "saves titles, introduction and cover, redirects",
+    "staff_exhibitions.publish": "publishes (audited) and redirects",
+    "staff_exhibitions.unpublish": "unpublishes (audited) and redirects",
+    "staff_exhibitions.delete": "deletes and redirects",
+    "staff_exhibitions.add_section": "adds a section and redirects",
+    "staff_exhibitions.update_section": "saves a section and redirects",
+    "staff_exhibitions.delete_section": "deletes a section and redirects",
+    "staff_exhibitions.add_item": "adds (asking the policy with the curator's audience) and redirects",
+    "staff_exhibitions.update_item": "saves (asking the policy as add_item) and redirects",
+    "staff_exhibitions.delete_item": "deletes and redirects",
 }
 #: The month (UTC) of the opening decision the ``site`` fixture makes.
 OPENED_MONTH = datetime.now(UTC).strftime("%Y-%m")
@@ -256,6 +279,15 @@ def site(client, tmp_path):
     filed, code = lantai.requests.file({**REQUEST, "records": ["test-city/J1-4"]}, policy.PUBLIC, "10.1.1.1")
     SHARED["request"] = f"{filed.reference}?code={code}"
     SHARED["staff_request"] = filed.reference
+    lantai.users.set_curator("clerk1", True)
+    items = [{"record": f"test-city/{code}", "page": 1} for code in ("J1-1", "J1-4", "J1-5", "J1-3")]
+    exhibition = {
+        "slug": "tugai",
+        "title": "土改展",
+        "published": True,
+        "sections": [{"title": "s", "items": items}],
+    }
+    lantai.store.exhibitions().create(read_spec(exhibition), "t")
     return client
 
 

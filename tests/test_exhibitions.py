@@ -1,0 +1,215 @@
+"""Online exhibitions (网上展览): curators build one on the staff pages (or from a topic
+folder in one step), publish and unpublish it (audited); the public page shows only the
+items the access policy shows the public, at once, with page images only where the page
+image route serves them; drafts answer 404 like unknown slugs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import lantai_of
+from tests.conftest import csrf, record, write_jsonl
+from tests.fixtures.ingest import make
+
+PASSWORD = "correct horse battery"
+ROWS = [
+    record("J1-1", "宝鸡县解放工作报告", date="1949-07-14", files=["J1-1.pdf"]),
+    record("J1-2", "凤翔县支前总结", date="1949", text="支前工作胜利完成。"),
+    record("J1-3", "解放初期机要情况通报", date="1949", access="unreviewed", text="机要材料"),
+    record("J1-4", "接管工作人员名册", date="1949", files=["J1-4.pdf"]),
+]
+
+
+@pytest.fixture
+def site(client, tmp_path):
+    lantai = lantai_of(client.application)
+    make.text_pdf(tmp_path / "J1-1.pdf", ["宝鸡县解放第一页", "第二页：全县成立人民政府。"])
+    make.text_pdf(tmp_path / "J1-4.pdf", ["名册：王大山 手机 13912345678"])  # personal data: no image
+    assert lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", ROWS)]).failed == 0
+    lantai.users.add("curator1", "staff", PASSWORD, ("test-city",))
+    lantai.users.set_curator("curator1", True)
+    lantai.users.add("clerk1", "staff", PASSWORD, ("test-city",))
+    lantai.users.add("boss", "admin", PASSWORD, ("*",), clearance=True)
+    return client
+
+
+def login(client, name: str) -> None:
+    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf(client)})
+    assert response.status_code == 302
+
+
+def logout(client) -> None:
+    client.post("/logout", data={"csrf_token": csrf(client, "/exhibitions")})
+
+
+def page(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def post(client, url: str, form_page: str, **fields) -> str:
+    response = client.post(url, data={"csrf_token": csrf(client, form_page), **fields})
+    assert response.status_code in (302, 303), (url, response.status_code)
+    return response.headers["Location"]
+
+
+def build(client) -> str:
+    """The curator's exhibition ``jiefang``: one section, three items; returns the editor."""
+    post(
+        client,
+        "/staff/exhibitions/",
+        "/staff/exhibitions/",
+        slug="jiefang",
+        title="宝鸡解放档案展",
+        title_en="Liberation of Baoji",
+        intro="**1949年**的宝鸡。",
+    )
+    editor = "/staff/exhibitions/jiefang"
+    post(client, f"{editor}/sections", editor, title="解放前夕", text="支前与接管。")
+    section = re.search(r"/staff/exhibitions/jiefang/sections/(\d+)/items", page(client, editor)).group(1)
+    items = f"{editor}/sections/{section}/items"
+    post(
+        client,
+        items,
+        editor,
+        record="test-city/J1-1",
+        page="2",
+        caption="成立人民政府",
+        commentary="见第二页。",
+    )
+    post(client, items, editor, record="test-city/J1-2", caption="支前", crop="")
+    post(client, items, editor, record="test-city/J1-4", page="1", caption="接管人员")
+    return editor
+
+
+def test_a_curator_builds_publishes_and_unpublishes_an_exhibition(site):
+    login(site, "curator1")
+    editor = build(site)
+    assert "宝鸡解放档案展" in page(site, "/staff/exhibitions/")
+    # a draft: staff see it (marked), the public gets the unknown slug's 404
+    assert "草稿" in page(site, "/exhibitions/jiefang")
+    logout(site)
+    assert page(site, "/exhibitions/jiefang", 404) == page(site, "/exhibitions/no-such-thing", 404)
+    assert "宝鸡解放档案展" not in page(site, "/exhibitions")
+
+    login(site, "curator1")
+    post(site, f"{editor}/publish", editor)
+    logout(site)
+    listing = page(site, "/exhibitions")
+    assert "宝鸡解放档案展" in listing and "Liberation of Baoji" in listing
+    shown = page(site, "/exhibitions/jiefang")
+    assert "<strong>1949年</strong>" in shown and "成立人民政府" in shown and "见第二页。" in shown
+    assert 'href="/records/test-city/J1-1"' in shown and "凤翔县支前总结" in shown
+    # the page image where the page image route serves it; none for the page with personal data
+    assert 'src="/records/test-city/J1-1/pages/2.png"' in shown
+    assert site.get("/records/test-city/J1-1/pages/2.png").status_code == 200
+    assert "/records/test-city/J1-4/pages/1.png" not in shown
+    assert site.get("/records/test-city/J1-4/pages/1.png").status_code == 404
+    # share image and citation metadata
+    assert '<meta property="og:image" content="http://localhost/records/test-city/J1-1/pages/2.png">' in shown
+    assert '<meta name="citation_title" content="宝鸡解放档案展">' in shown
+    assert '"@type": "CreativeWork"' in shown
+
+    login(site, "curator1")
+    post(site, f"{editor}/unpublish", editor)
+    logout(site)
+    page(site, "/exhibitions/jiefang", 404)
+    actions = [e.action for e in lantai_of(site.application).store.audit_entries(subject="jiefang")]
+    assert actions.count("exhibition.publish") == 1 and actions.count("exhibition.unpublish") == 1
+
+
+def test_a_record_closed_again_leaves_the_public_page_at_once_and_is_marked_in_the_editor(site):
+    login(site, "curator1")
+    editor = build(site)
+    post(site, f"{editor}/publish", editor)
+    logout(site)
+    assert "宝鸡县解放工作报告" in page(site, "/exhibitions/jiefang")
+
+    lantai_of(site.application).decide("test-city", "J1-1", "controlled", "重新控制", "boss")
+    shown = page(site, "/exhibitions/jiefang")
+    assert "宝鸡县解放工作报告" not in shown and "J1-1" not in shown
+    assert "成立人民政府" not in shown  # the caption goes with its item
+    assert "og:image" not in shown  # no page image of it, not even as the share image
+    assert "凤翔县支前总结" in shown
+
+    login(site, "curator1")
+    marked = page(site, editor)
+    assert "已不再公开" in marked and "宝鸡县解放工作报告" in marked  # their own archive's record
+
+
+def test_items_must_name_a_record_the_curator_may_see_and_errors_name_the_field(site):
+    login(site, "curator1")
+    editor = build(site)
+    section = re.search(r"/sections/(\d+)/items", page(site, editor)).group(1)
+    post(site, f"{editor}/sections/{section}/items", editor, record="test-city/NOPE")
+    assert "record: no record test-city/NOPE" in page(site, editor)
+    post(
+        site,
+        f"{editor}/sections/{section}/items",
+        editor,
+        record="test-city/J1-2",
+        crop="0.5,0,0.6,1",
+        page="1",
+    )
+    shown = page(site, editor)
+    assert "crop: x + w and y + h must be at most 1" in shown
+    assert shown.count('<li id="item-') == 3
+
+
+def test_only_curators_and_admins_author_and_forms_need_the_csrf_token(site):
+    login(site, "clerk1")
+    assert site.get("/staff/exhibitions/").status_code == 403
+    logout(site)
+    login(site, "boss")
+    assert site.get("/staff/exhibitions/").status_code == 200
+    refused = site.post("/staff/exhibitions/", data={"slug": "x", "title": "x"})
+    assert refused.status_code == 400
+    assert lantai_of(site.application).store.exhibitions().get("x") is None
+
+
+def test_a_topic_folder_becomes_a_draft_in_one_step(site):
+    lantai = lantai_of(site.application)
+    curator = lantai.users.get("curator1")
+    folder = lantai.workspace.create_folder(curator, "支前专题", "支前档案")
+    lantai.workspace.add_item(curator, folder["id"], "test-city/J1-1", "第二页最要紧", [2], "")
+    lantai.workspace.add_item(curator, folder["id"], "test-city/J1-3", "", [], "")
+    login(site, "curator1")
+    editor = post(site, "/staff/exhibitions/from-folder", "/staff/exhibitions/", folder_id=str(folder["id"]))
+    [draft] = lantai.store.exhibitions().listing(published_only=False)
+    assert editor.endswith(f"/staff/exhibitions/{draft.slug}") and not draft.published
+    items = lantai.store.exhibitions().get(draft.slug).sections[0].items
+    assert [(i.spec.record, i.spec.page, i.spec.caption) for i in items] == [
+        ("test-city/J1-1", 2, "第二页最要紧"),
+        ("test-city/J1-3", None, ""),
+    ]
+    post(site, f"/staff/exhibitions/{draft.slug}/publish", f"/staff/exhibitions/{draft.slug}")
+    logout(site)
+    shown = page(site, f"/exhibitions/{draft.slug}")
+    assert "宝鸡县解放工作报告" in shown and "解放初期机要情况通报" not in shown
+
+
+def test_markdown_is_sanitized_and_the_page_has_no_inline_script_or_style(site):
+    lantai = lantai_of(site.application)
+    from catalog.exhibition_spec import read_spec
+
+    spec = read_spec(
+        {
+            "slug": "x",
+            "title": "展",
+            "published": True,
+            "intro": '<script>alert(1)</script>\n\n[a](javascript:alert(1)) <b style="color:red">b</b>',
+            "sections": [{"title": "s", "text": "[ok](https://example.org)"}],
+        }
+    )
+    lantai.store.exhibitions().create(spec, "test")
+    response = site.get("/exhibitions/x")
+    shown = response.get_data(as_text=True)
+    assert "<script>alert" not in shown and 'href="javascript' not in shown
+    assert re.search(r"<[^>]*\sstyle=", shown) is None and "&lt;b style=" in shown  # shown as text
+    assert '<a href="https://example.org" rel="noopener noreferrer">ok</a>' in shown
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", shown)
+    assert scripts == [' type="application/ld+json"']
