@@ -213,3 +213,23 @@ def test_markdown_is_sanitized_and_the_page_has_no_inline_script_or_style(site):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", shown)
     assert scripts == [' type="application/ld+json"']
+
+
+def test_exhibition_pages_pass_the_search_pages_structure_checks(site):
+    """As test_public_pages' CSP and labels checks: skip link, landmarks, no inline script,
+    style or handler, every image with a text alternative, every form field labelled."""
+    login(site, "curator1")
+    editor = build(site)
+    post(site, f"{editor}/publish", editor)
+    staff_html = page(site, editor)
+    for field_id in re.findall(r'<(?:input|textarea|select) id="([^"]+)"', staff_html):
+        assert f'for="{field_id}"' in staff_html, field_id
+    logout(site)
+    for url in ("/exhibitions", "/exhibitions/jiefang"):
+        html = page(site, url)
+        assert not re.search(r"<script(?![^>]*\b(?:src=|type=\"application/ld\+json\"))[^>]*>", html)
+        assert "<style" not in html and " style=" not in html
+        assert not re.search(r"\son[a-z]+=", html)
+        assert 'href="#main"' in html and '<main id="main"' in html and "<nav" in html
+        assert all(" alt=" in tag for tag in re.findall(r"<img [^>]*>", html))
+        assert html.count("<h1") == 1
