@@ -125,3 +125,23 @@ def test_an_existing_slug_is_replaced_only_when_asked(installation, tmp_path):
     assert lantai("exhibition", "import", str(source), data_dir=installation).returncode == 0
     refused = lantai("exhibition", "import", str(source), data_dir=installation)
     assert refused.returncode == 2 and "slug: an exhibition 'hongse-1949' exists already" in refused.stderr
+
+
+def test_the_curator_permission_is_given_to_staff_only_and_audited(tmp_path):
+    data = tmp_path / "data"
+    for name, role in (("li", "staff"), ("wang", "researcher")):
+        archive = ("--archive", "baoji-city") if role == "staff" else ()
+        added = lantai(
+            "user", "add", name, "--role", role, *archive, data_dir=data, password="long enough pw"
+        )
+        assert added.returncode == 0, added.stderr
+    given = lantai("user", "curator", "li", data_dir=data)
+    assert given.returncode == 0 and "user li: curator on" in given.stderr
+    refused = lantai("user", "curator", "wang", data_dir=data)
+    assert refused.returncode == 2 and "a researcher cannot curate" in refused.stderr
+    listed = json.loads(lantai("user", "list", "--json", data_dir=data).stdout)
+    assert {u["name"]: u["curator"] for u in listed} == {"li": True, "wang": False}
+    taken = lantai("user", "uncurator", "li", data_dir=data)
+    assert taken.returncode == 0 and "user li: curator off" in taken.stderr
+    audit = lantai("audit", "list", "--action-kind", "user.curator", data_dir=data)
+    assert audit.stdout.count("user.curator") == 2, audit.stderr
