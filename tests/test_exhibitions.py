@@ -5,9 +5,11 @@ image route serves them; drafts answer 404 like unknown slugs."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from app import lantai_of
 from tests.conftest import csrf, record, write_jsonl
@@ -233,3 +235,61 @@ def test_exhibition_pages_pass_the_search_pages_structure_checks(site):
         assert 'href="#main"' in html and '<main id="main"' in html and "<nav" in html
         assert all(" alt=" in tag for tag in re.findall(r"<img [^>]*>", html))
         assert html.count("<h1") == 1
+
+
+def test_a_crop_an_english_title_and_a_cover_upload(site):
+    login(site, "curator1")
+    editor = build(site)
+    item = re.search(r'action="/staff/exhibitions/jiefang/items/(\d+)"', page(site, editor)).group(1)
+    fields = {"record": "test-city/J1-1", "page": "2", "crop": "0,0.5,1,0.5", "caption": "下半页"}
+    post(site, f"{editor}/items/{item}", editor, **fields)
+    png = io.BytesIO()
+    Image.new("RGB", (30, 20), (200, 20, 20)).save(png, format="PNG")
+    upload = {"title": "宝鸡解放档案展", "title_en": "Liberation of Baoji", "intro": "导言"}
+    response = site.post(
+        editor,
+        data={**upload, "csrf_token": csrf(site, editor), "cover": (io.BytesIO(png.getvalue()), "封面.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    assert site.get("/exhibitions/jiefang/cover").data == png.getvalue()  # staff see the draft's
+    post(site, f"{editor}/publish", editor)
+    logout(site)
+
+    shown = page(site, "/exhibitions/jiefang")
+    width, height = map(int, re.search(r'<image href="[^"]+" width="(\d+)" height="(\d+)"', shown).groups())
+    half = f"{height / 2:.0f}"  # the lower half of the page image, in its pixels
+    assert f'<svg class="crop" viewBox="0 {half} {width} {half}"' in shown
+    assert 'aria-label="下半页"' in shown
+    assert '<meta property="og:image" content="http://localhost/exhibitions/jiefang/cover">' in shown
+    english = page(site, "/exhibitions/jiefang?lang=en")
+    assert '<h1 id="exhibition-title" lang="en">Liberation of Baoji</h1>' in english
+    assert '<p class="title-other" lang="zh-CN">宝鸡解放档案展</p>' in english
+
+    login(site, "curator1")
+    post(site, f"{editor}/unpublish", editor)
+    logout(site)
+    assert site.get("/exhibitions/jiefang/cover").status_code == 404  # a draft's cover, too
+
+
+def test_sections_and_items_are_edited_and_deleted_and_each_change_is_audited(site):
+    login(site, "curator1")
+    editor = build(site)
+    html = page(site, editor)
+    section = re.search(r"/staff/exhibitions/jiefang/sections/(\d+)/items", html).group(1)
+    first_item = re.search(r'action="/staff/exhibitions/jiefang/items/(\d+)/delete"', html).group(1)
+    post(site, f"{editor}/sections/{section}", editor, title="前夕", title_en="Eve", text="改写")
+    post(site, f"{editor}/items/{first_item}/delete", editor)
+    found = lantai_of(site.application).store.exhibitions().get("jiefang")
+    assert (found.sections[0].title, found.sections[0].title_en, found.sections[0].text) == (
+        "前夕",
+        "Eve",
+        "改写",
+    )
+    assert [i.spec.record for i in found.sections[0].items] == ["test-city/J1-2", "test-city/J1-4"]
+    post(site, f"{editor}/sections/{section}/delete", editor)
+    assert lantai_of(site.application).store.exhibitions().get("jiefang").sections == ()
+    post(site, f"{editor}/delete", editor)
+    assert site.get(editor).status_code == 404
+    kinds = [e.detail.get("what") for e in lantai_of(site.application).store.audit_entries(subject="jiefang")]
+    assert {"section.edit", "item.delete", "section.delete"} <= set(kinds)
