@@ -179,7 +179,11 @@ def test_a_topic_folder_becomes_a_draft_in_one_step(site):
     lantai.workspace.add_item(curator, folder["id"], "test-city/J1-1", "第二页最要紧", [2], "")
     lantai.workspace.add_item(curator, folder["id"], "test-city/J1-3", "", [], "")
     login(site, "curator1")
-    editor = post(site, "/staff/exhibitions/from-folder", "/staff/exhibitions/", folder_id=str(folder["id"]))
+    folder_page = page(site, f"/me/folders/{folder['id']}")  # the one step, from the folder itself
+    assert 'id="folder-to-exhibition"' in folder_page
+    editor = post(
+        site, "/staff/exhibitions/from-folder", f"/me/folders/{folder['id']}", folder_id=str(folder["id"])
+    )
     [draft] = lantai.store.exhibitions().listing(published_only=False)
     assert editor.endswith(f"/staff/exhibitions/{draft.slug}") and not draft.published
     items = lantai.store.exhibitions().get(draft.slug).sections[0].items
