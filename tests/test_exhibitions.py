@@ -297,3 +297,23 @@ def test_sections_and_items_are_edited_and_deleted_and_each_change_is_audited(si
     assert site.get(editor).status_code == 404
     kinds = [e.detail.get("what") for e in lantai_of(site.application).store.audit_entries(subject="jiefang")]
     assert {"section.edit", "item.delete", "section.delete"} <= set(kinds)
+
+
+def test_a_researchers_shared_folder_becomes_a_draft_of_its_public_items_by_its_link(site):
+    lantai = lantai_of(site.application)
+    researcher = lantai.users.add("res1", "researcher", PASSWORD)
+    folder = lantai.workspace.create_folder(researcher, "解放专题", "")
+    lantai.workspace.add_item(researcher, folder["id"], "test-city/J1-2", "私人笔记", [], "")
+    token = lantai.workspace.share(researcher, folder["id"], True, share_notes=False)
+    login(site, "curator1")
+    post(
+        site,
+        "/staff/exhibitions/from-folder",
+        "/staff/exhibitions/",
+        share=f"http://localhost/shared/{token}",
+    )
+    [draft] = lantai.store.exhibitions().listing(published_only=False)
+    items = lantai.store.exhibitions().get(draft.slug).sections[0].items
+    assert [(i.spec.record, i.spec.caption) for i in items] == [("test-city/J1-2", "")]  # notes not shared
+    post(site, "/staff/exhibitions/from-folder", "/staff/exhibitions/", share="http://localhost/shared/nope")
+    assert "folder: no such folder (or share link)" in page(site, "/staff/exhibitions/")
