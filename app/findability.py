@@ -47,11 +47,15 @@ def _files() -> int:
 
 @findability.get("/sitemap.xml")
 def sitemap_index():
-    """The sitemap index: one sitemap file per ``sitemap_size`` open record pages."""
+    """The sitemap index: one sitemap file per ``sitemap_size`` open record pages, and one
+    of the published exhibitions (网上展览) when there are any."""
     items = "".join(
         f"<sitemap><loc>{esc(url_for('findability.sitemap', number=n, _external=True))}</loc></sitemap>"
         for n in range(1, _files() + 1)
     )
+    if lantai_of(current_app).store.exhibitions().listing(published_only=True):
+        exhibitions = esc(url_for("exhibitions.sitemap", _external=True))
+        items += f"<sitemap><loc>{exhibitions}</loc></sitemap>"
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP_NS}">{items}</sitemapindex>\n'
     )

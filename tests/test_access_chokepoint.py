@@ -240,6 +240,7 @@ NO_RECORD_DATA = {
     "openapi.docs_page": "the page that renders the OpenAPI document",
     "openapi.docs_asset": "Swagger UI's style sheet and script",
     "exhibitions.index": "published exhibitions' titles and dates, no record",
+    "exhibitions.sitemap": "the published exhibitions' addresses, no record",
     "exhibitions.cover": "an exhibition's cover, the curators' own image, not a record's",
     "staff_exhibitions.listing": "every exhibition's title and state, the curator's folder names",
     "staff_exhibitions.create": "makes an empty draft and redirects",

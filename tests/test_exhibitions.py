@@ -114,11 +114,15 @@ def test_a_curator_builds_publishes_and_unpublishes_an_exhibition(site):
     assert '<meta property="og:image" content="http://localhost/records/test-city/J1-1/pages/2.png">' in shown
     assert '<meta name="citation_title" content="宝鸡解放档案展">' in shown
     assert '"@type": "CreativeWork"' in shown
+    assert "http://localhost/sitemap-exhibitions.xml" in page(site, "/sitemap.xml")
+    assert "<loc>http://localhost/exhibitions/jiefang</loc>" in page(site, "/sitemap-exhibitions.xml")
 
     login(site, "curator1")
     post(site, f"{editor}/unpublish", editor)
     logout(site)
     page(site, "/exhibitions/jiefang", 404)
+    assert "jiefang" not in page(site, "/sitemap-exhibitions.xml")
+    assert "sitemap-exhibitions" not in page(site, "/sitemap.xml")
     actions = [e.action for e in lantai_of(site.application).store.audit_entries(subject="jiefang")]
     assert actions.count("exhibition.publish") == 1 and actions.count("exhibition.unpublish") == 1
 
