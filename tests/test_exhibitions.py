@@ -321,3 +321,21 @@ def test_a_researchers_shared_folder_becomes_a_draft_of_its_public_items_by_its_
     assert [(i.spec.record, i.spec.caption) for i in items] == [("test-city/J1-2", "")]  # notes not shared
     post(site, "/staff/exhibitions/from-folder", "/staff/exhibitions/", share="http://localhost/shared/nope")
     assert "folder: no such folder (or share link)" in page(site, "/staff/exhibitions/")
+
+
+def test_a_curator_of_another_archive_sees_a_closed_items_reference_code_only(site):
+    lantai = lantai_of(site.application)
+    lantai.users.add("curator2", "staff", PASSWORD, ("other-city",))
+    lantai.users.set_curator("curator2", True)
+    login(site, "curator1")
+    editor = build(site)
+    section = re.search(r"/sections/(\d+)/items", page(site, editor)).group(1)
+    post(site, f"{editor}/sections/{section}/items", editor, record="test-city/J1-3", caption="机要")
+    logout(site)
+    login(site, "curator2")
+    shown = page(site, editor)
+    assert "test-city/J1-3" in shown and "解放初期机要情况通报" not in shown
+    assert shown.count("已不再公开") == 1
+    # nor may they add a record closed to them: it answers as one that does not exist
+    post(site, f"{editor}/sections/{section}/items", editor, record="test-city/J1-3")
+    assert "record: no record test-city/J1-3" in page(site, editor)
