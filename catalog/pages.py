@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
+from catalog.key_lookup import by_keys
 from catalog.schema import files_table, pages_table, records_table
 
 #: Below this quality a page counts as low quality (lost characters, unsure OCR).
@@ -219,14 +220,10 @@ def files_of_records(
     out: dict[tuple[str, str], list[FileState]] = {}
     for start in range(0, len(keys), 200):
         chunk = keys[start : start + 200]
-        codes = sorted({c for _, c in chunk})
-        wanted = set(chunk)
         for row in conn.execute(
-            select(files_table).where(files_table.c.kind == "page", files_table.c.archive_code.in_(codes))
+            select(files_table).where(files_table.c.kind == "page", by_keys(files_table, chunk))
         ):
-            key = (row.archive, row.archive_code)
-            if key in wanted:
-                out.setdefault(key, []).append(_state(row))
+            out.setdefault((row.archive, row.archive_code), []).append(_state(row))
     return out
 
 

@@ -15,13 +15,14 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from catalog import audit, maintenance, pages, public_views
 from catalog.audit import AuditEntry
 from catalog.fonds import FondsStore
 from catalog.grants import GrantStore
+from catalog.key_lookup import by_keys
 from catalog.pages import FileState, Page
 from catalog.public_views import ChangeFilter, Opening, PublicChange
 from catalog.requests import RequestStore
@@ -92,13 +93,13 @@ class CatalogQueries:
     def record_summaries(self, ids: Iterable[str]) -> dict[str, RecordSummary]:
         """Summaries of some records by id (``archive/archive_code``), without their text;
         missing ids are left out."""
-        wanted = list(dict.fromkeys(tuple(i.split("/", 1)) for i in ids if "/" in i))
+        wanted = list(dict.fromkeys((a, c) for a, _, c in (i.partition("/") for i in ids) if c))
         cols = [records_table.c[name] for name in RecordSummary.__dataclass_fields__]
-        key = tuple_(records_table.c.archive, records_table.c.archive_code)
         found: dict[str, RecordSummary] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
-                for row in conn.execute(select(*cols).where(key.in_(wanted[start : start + 200]))):
+                chunk = wanted[start : start + 200]
+                for row in conn.execute(select(*cols).where(by_keys(records_table, chunk))):
                     summary = RecordSummary(*row)
                     found[summary.id] = summary
         return found
