@@ -203,7 +203,7 @@ class OpenSearchBackend:
         if filters:
             query["filter"] = filters
         code = request.raw_query.strip()
-        if request.sort not in ("date", "date_desc"):
+        if request.sort == "relevance":
             should = []
             if code:
                 should.append(
@@ -230,14 +230,18 @@ class OpenSearchBackend:
         return {"bool": query}
 
     def sort(self, request: SearchRequest) -> list[Any]:
-        """Sort keys: relevance (score, then the tie-break keys, then id) or date (missing
-        last, then id). A first tie-break key ``title`` (a title holding a query term) is a
+        """Sort keys: relevance (score, then the tie-break keys, then id), date (missing
+        last, then id) or 档号 (archive, code, id); an exact 档号 query first in the latter
+        two. A first tie-break key ``title`` (a title holding a query term) is a
         tiny score boost (:meth:`query`), a later one a sort key."""
         code = request.raw_query.strip()
         if request.sort in ("date", "date_desc"):
             order = "desc" if request.sort == "date_desc" else "asc"
             keys: list[Any] = [code_first_sort(ascii_lower(code))] if code else []
             return keys + [{"date": {"order": order, "missing": "_last"}}, {"id": "asc"}]
+        if request.sort == "code":
+            keys = [code_first_sort(ascii_lower(code))] if code else []
+            return keys + [{"archive": "asc"}, {"archive_code": "asc"}, {"id": "asc"}]
         keys = [{"_score": "desc"}]
         for n, key in enumerate(self.relevance.tie_break):
             if key == "title" and n > 0:
@@ -257,7 +261,7 @@ class OpenSearchBackend:
             "track_total_hits": True,
             "_source": False,
         }
-        if request.sort in ("date", "date_desc"):
+        if request.sort != "relevance":
             body["track_scores"] = True
         if request.with_facets:
             body["aggs"] = facet_aggs(self.facet_sample_size)
