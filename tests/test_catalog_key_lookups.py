@@ -39,7 +39,7 @@ def test_a_batch_of_keys_is_one_index_probe_each(lantai):
 
 
 def test_ingest_and_lookups_read_no_keyed_table_whole(lantai, tmp_path):
-    rows = [record(f"J001-001-{n:04d}", f"关于第{n}号文件的通知", text="土地改革的通知。") for n in range(1, 41)]
+    rows = [record(f"J001-001-{n:04d}", f"关于第{n}号文件的通知", text="土地改革。") for n in range(1, 41)]
     lantai.ingester.ingest([write_jsonl(tmp_path / "first.jsonl", rows)])
     statements: list[tuple[str, tuple]] = []
 
