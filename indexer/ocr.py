@@ -3,9 +3,10 @@
 ``scripts/ensure-packages ocr`` installs ``tesseract-ocr`` with the simplified (``chi_sim``)
 and traditional (``chi_tra``) Chinese models and poppler's ``pdftoppm``, which renders
 scanned PDF pages for Tesseract. Tesseract writes hOCR, read by
-:func:`indexer.layout_files.parse_hocr`, so word confidences feed page quality as for any hOCR
-file. When Tesseract or the models are missing, :func:`unavailable` says why and the
-pages are counted as needing OCR instead.
+:func:`indexer.layout_files.parse_hocr`, so word confidences feed page quality and word boxes
+are kept (for the query's matches drawn on the page image) as for any hOCR file. When
+Tesseract or the models are missing, :func:`unavailable` says why and the pages are counted
+as needing OCR instead.
 """
 
 from __future__ import annotations
@@ -127,5 +128,6 @@ def ocr_pdf_pages(path: Path, numbers: list[int], options: FileOptions) -> dict[
             text = "\n".join(p.text for p in pages)
             confidences = [p.confidence for p in pages if p.confidence is not None]
             confidence = round(sum(confidences) / len(confidences), 4) if confidences else None
-            out[number] = PageText(number, text, confidence, method="ocr")
+            boxes = pages[0].boxes if len(pages) == 1 else ""  # of the whole rendered page
+            out[number] = PageText(number, text, confidence, method="ocr", boxes=boxes)
     return out
