@@ -5,11 +5,12 @@ itself may not be shown."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
-from PIL import ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from analyzers.page_boxes import match_boxes
 from app import lantai_of
@@ -100,7 +101,9 @@ def test_the_record_page_draws_the_boxes_over_the_image_when_reached_with_a_quer
     assert 'class="page-hits"' not in client.get("/records/test-city/J7-1?q=粮食").get_data(as_text=True)
 
 
-def test_boxes_are_kept_when_a_record_is_ingested_again_and_the_index_rebuilt(client, scans):
+@pytest.mark.both_catalogs
+def test_boxes_are_kept_when_a_record_is_ingested_again_and_the_index_rebuilt(client, scans, request):
+    request.addfinalizer(lantai_of(client.application).close)  # its catalog connections too
     root, rows = scans
     before = client.get(boxes_url("test-city/J7-1", 1, "水利")).json["boxes"]
     assert len(before) == 1
@@ -110,6 +113,22 @@ def test_boxes_are_kept_when_a_record_is_ingested_again_and_the_index_rebuilt(cl
     assert client.get(boxes_url("test-city/J7-1", 1, "水利")).json["boxes"] == before
     lantai_of(client.application).reindex()
     assert client.get(boxes_url("test-city/J7-1", 1, "水利")).json["boxes"] == before
+
+
+def test_a_scan_stored_on_its_side_is_read_and_boxed_as_its_image_is_shown(client, tmp_path, tesseract):  # noqa: F811
+    root = tmp_path / "in"
+    root.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned 90° clockwise from the stored pixels, as cameras write it
+    make.page_image(NOTICE).transpose(Image.Transpose.ROTATE_90).save(
+        root / "J7-5.jpg", exif=exif, quality=95
+    )
+    ingest(client, root, [record("J7-5", "转置的扫描件", files=["J7-5.jpg"])], options=FileOptions())
+    assert "土地改革" in client.get("/api/v1/records/test-city/J7-5").json["text"]
+    with Image.open(io.BytesIO(client.get("/records/test-city/J7-5/pages/1.png").data)) as shown:
+        assert shown.width > shown.height  # upright, as the page was drawn
+    [box] = client.get(boxes_url("test-city/J7-5", 1, "土地改革")).json["boxes"]
+    assert_over(box, drawn(NOTICE, 0, "土地改革"), NOTICE)
 
 
 def test_boxes_answer_exactly_like_a_missing_record_where_the_image_may_not_be_shown(client, scans):
