@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from typing import IO
 
@@ -152,6 +152,16 @@ def _word_confidence(title: str | None) -> float | None:
     return float(match.group(1)) / 100 if match else None
 
 
+def _word_text(pieces: Iterable[str]) -> str:
+    """A word's text from the pieces of text inside its element, less the layout whitespace
+    between its characters' elements (Tesseract's ``ocrx_cinfo``, with ``hocr_char_boxes``).
+
+    >>> _word_text(["\\n  ", "宝", "\\n  ", "鸡", "\\n"])
+    '宝鸡'
+    """
+    return "".join(piece.strip() for piece in pieces)
+
+
 def _is_xml(head: bytes) -> bool:
     head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return head.startswith(b"<?xml") or b'xmlns="http://www.w3.org/1999/xhtml"' in head[:2048]
@@ -203,7 +213,7 @@ def parse_hocr(stream: IO[bytes]) -> list[PageText]:
                 continue
             if "ocrx_word" in classes:
                 title = element.get("title")
-                collector.word("".join(element.itertext()), _word_confidence(title), title)
+                collector.word(_word_text(element.itertext()), _word_confidence(title), title)
             elif classes & {"ocr_line", "ocrx_line", "ocr_header", "ocr_caption", "ocr_textfloat", "ocr_par"}:
                 collector.line()
             elif "ocr_page" in classes:
@@ -261,7 +271,7 @@ class _HocrHtml(HTMLParser):
             return
         classes = self.stack.pop()
         if "ocrx_word" in classes and self.word is not None:
-            self.collector.word(html.unescape("".join(self.word)), self.confidence, self.title)
+            self.collector.word(html.unescape(_word_text(self.word)), self.confidence, self.title)
             self.word = None
         elif "ocr_line" in classes or "ocrx_line" in classes:
             self.collector.line()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -176,6 +178,27 @@ def test_alto_keeps_glyph_word_and_vertical_line_boxes():
     assert match_boxes(page.boxes, ["七月"]) == [{"x": 0.35, "y": 0.1429, "w": 0.1, "h": 0.0357}]
     # 竖排: a line written top to bottom is divided top to bottom.
     assert match_boxes(page.boxes, ["土地改革"]) == [{"x": 0.9, "y": 0.0714, "w": 0.05, "h": 0.1429}]
+
+
+def test_an_hocr_file_tesseract_wrote_keeps_its_text_and_word_boxes(tmp_path, tesseract):  # noqa: F811
+    make.image_file(tmp_path / "scan.png", NOTICE)
+    done = subprocess.run(
+        ["tesseract", "scan.png", "scan", "-l", "chi_sim+chi_tra", "-c", "hocr_char_boxes=1", "hocr"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    xhtml = (tmp_path / "scan.hocr").read_text(encoding="utf-8")
+    assert "ocrx_cinfo" in xhtml  # a box per character, which the reader ignores (too loose)
+    # The same file as tag-soup HTML (no XML declaration, no namespace) is read the same way.
+    html = xhtml.split("?>", 1)[1].replace(' xmlns="http://www.w3.org/1999/xhtml"', "")
+    for text in (xhtml, html):
+        [page] = parse_hocr(io.BytesIO(text.encode("utf-8")))
+        assert page.text == "\n".join(NOTICE)  # no layout whitespace between characters
+        [box] = match_boxes(page.boxes, ["鳳翔縣"])
+        assert_over(box, drawn(NOTICE, 1, "凤翔县"), NOTICE)
 
 
 def test_hocr_keeps_page_line_and_word_boxes(tmp_path):
