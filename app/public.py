@@ -104,7 +104,8 @@ def record(record_id: str):
     ``?q=`` highlights the query in the text; ``?back=`` (the results' parameters) gives
     the link back to the results. A record read from files shows its text page by page
     (``id="page-N"``, so results link straight to the first matching page), with the
-    image of each page of a PDF or scan and a download of the original file, where
+    image of each page of a PDF or scan (with the query's matches boxed over it, for a page
+    with word boxes) and a download of the original file, where
     :func:`catalog.policy.view_of` allows them.
 
     Pages are the public's, except for a researcher holding access grants (查阅许可): the
