@@ -138,7 +138,7 @@ def pages_of(engine: Engine, archive: str, archive_code: str) -> list[Page]:
         return [_page(row) for row in rows]
 
 
-#: A page's columns but its word boxes, which only :func:`page_layout` reads (they are large).
+#: A page's columns but its word boxes, which only :func:`page_layouts` reads (they are large).
 _WITHOUT_BOXES = [c for c in pages_table.c if c.name != "boxes"]
 
 

@@ -99,7 +99,7 @@ class _Layout:
     """The word boxes of one page, gathered line by line (see :mod:`analyzers.page_boxes`)."""
 
     def __init__(self, page: list[int] | None = None) -> None:
-        self.size = (page[2] - page[0], page[3] - page[1]) if page else (0, 0)
+        self.size = (page[2], page[3]) if page else (0, 0)  # boxes are in the image's pixels
         self.lines: list[list] = []
         self._box: list[int] | None = None
         self._words: list[list] = []
