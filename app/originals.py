@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+from catalog.policy import ORIGINAL_SHOWN
 from indexer.files import IMAGE_SUFFIXES, PDF_SUFFIXES
 from indexer.pdf_text import PDFIUM_LOCK
 
@@ -61,6 +62,22 @@ def servable(file: Mapping) -> bool:
         and bool(file.get("sha256"))
         and original_kind(file["path"]) is not None
     )
+
+
+def shown_page(facts: Mapping | None, number: int) -> tuple[dict, dict] | None:
+    """The page ``number`` and its file in ``facts`` (:meth:`SearchService.originals`) when
+    its image may be served: the file's pages can be shown as images and the policy's
+    decision for the page is ``shown``. None otherwise (the caller answers 404, exactly as
+    for a missing record). The page image and the boxes of a query's matches on it both
+    ask this, so they are served to exactly the same callers.
+    """
+    page = (facts or {}).get("pages", {}).get(number)
+    if not page or page.get("original") != ORIGINAL_SHOWN:
+        return None
+    file = next((f for f in facts["files"] if f["number"] == page["file"]), None)  # type: ignore[index]
+    if file is None or not servable(file):
+        return None
+    return page, file
 
 
 def open_verified(file: Mapping) -> BinaryIO:

@@ -108,6 +108,11 @@ class CatalogQueries:
         """The pages (页) of a record, in page order ([] for a record without pages)."""
         return pages.pages_of(self.engine, archive, archive_code)
 
+    def page_layouts(self, archive: str, archive_code: str, numbers: Iterable[int]) -> dict[int, str]:
+        """The word boxes (版面坐标) of some pages of a record, by page number, as
+        :func:`analyzers.page_boxes.layout_json` stored them (pages without them left out)."""
+        return pages.page_layouts(self.engine, archive, archive_code, numbers)
+
     def matching_pages(
         self, record_ids: Sequence[str], term_tokens: Sequence[Sequence[str]], limit: int = 20
     ) -> dict[str, list[int]]:

@@ -14,6 +14,7 @@ from typing import Any
 from analyzers.archive_code import code_parts
 from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import normalize
+from analyzers.page_boxes import match_boxes
 from analyzers.pii import mask_personal_data
 from analyzers.query import Near, positive_terms, proximities
 from catalog import policy
@@ -207,6 +208,30 @@ class SearchService(OpenInterfaces):
             "pages": self._pages_answer(*found, audience, terms, rows),
             "originals": self._originals_answer(*found, rows),
         }
+
+    def page_boxes(
+        self, record_id: str, numbers: Sequence[int], terms: str, audience: Audience
+    ) -> dict[int, list[dict]] | None:
+        """Where the query ``terms`` match on the images of some pages of a record: for each
+        page whose original ``audience`` may see (:func:`catalog.policy.view_of` says
+        ``shown``: the text is public, no personal data was found on it), the boxes of
+        :func:`analyzers.page_boxes.match_boxes` (fractions of the page; [] for a page
+        stored without word boxes). Other pages are left out; None exactly when
+        :meth:`record` is None."""
+        found = self._visible(record_id, audience)
+        if found is None:
+            return None
+        record, view = found
+        wanted = set(numbers)
+        shown = [
+            p.number
+            for p in self._page_rows(record, view)
+            if p.number in wanted
+            and view.original(p.personal_data, p.method == "needs_ocr") == policy.ORIGINAL_SHOWN
+        ]
+        layouts = self.store.page_layouts(record.archive, record.archive_code, shown) if shown else {}
+        query = query_terms(terms[:MAX_QUERY_LENGTH])
+        return {number: match_boxes(layouts.get(number), query) for number in shown}
 
     def _page_rows(self, record: Record, view: View) -> list:
         if not view.text:
