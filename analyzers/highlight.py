@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from analyzers.normalize import normalize, normalize_and_read, reading_text
 from analyzers.query import Near
 
-__all__ = ["highlight", "highlight_full"]
+__all__ = ["highlight", "highlight_full", "match_spans"]
 
 ELLIPSIS = "…"
 MAX_CANDIDATES_PER_TERM = 64  # passages considered around the first matches of each term
@@ -45,6 +45,31 @@ def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
     if not texts:
         return None
     return re.compile("|".join(f"({re.escape(t)})" for t in texts))
+
+
+def match_spans(original: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Where ``terms`` match ``original``: ``(start, end)`` offsets into it, sorted and not
+    overlapping, found as highlighting finds them (on the normalized text, so either script
+    matches either script).
+
+    >>> match_spans('寶 雞市農會', ['宝鸡', '农会'])
+    [(0, 3), (4, 6)]
+    """
+    pattern = _term_pattern(terms)
+    if pattern is None:
+        return []
+    norm = normalize(original)
+    spans: list[tuple[int, int]] = []
+    for m in pattern.finditer(norm.text):
+        s, e = m.span()
+        if s == e:
+            continue
+        start, end = norm.offsets[s], norm.offsets[e - 1] + 1
+        if spans and start < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
 
 
 def _reading_matches(original: str, terms: Sequence[str]) -> tuple[str, list[_Span]]:

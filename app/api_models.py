@@ -242,3 +242,33 @@ class SuggestParameters(BaseModel):
     """A title prefix."""
 
     q: str = ""
+
+
+# -- hits on the page image (页面命中) ------------------------------------------------------------
+
+
+class BoxesParameters(BaseModel):
+    """The query whose matches are boxed (its positive terms, as highlighting uses them)."""
+
+    q: str = Field("", max_length=500, description="the search query")
+
+
+class PageBox(BaseModel):
+    """One match on one line, as fractions (0..1) of the page image's width and height,
+    measured from its top-left corner: multiply by the drawn image's size for pixels."""
+
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+    w: float = Field(ge=0, le=1)
+    h: float = Field(ge=0, le=1)
+
+
+class BoxesAnswer(BaseModel):
+    """The boxes of a query's matches on one page image (empty for a page stored without
+    word boxes, or where the query does not match)."""
+
+    id: str
+    page: int
+    query: str
+    unit: Literal["fraction"]
+    boxes: list[PageBox]

@@ -12,7 +12,12 @@ from app.i18n import current_lang
 
 ENTITY_KINDS = ("person", "place", "org")
 KIND_TITLES = {"person": _l("人物"), "place": _l("地点"), "org": _l("机构")}
-SORT_TITLES = {"relevance": _l("相关度"), "date": _l("日期（由远及近）"), "date_desc": _l("日期（由近及远）")}
+SORT_TITLES = {
+    "relevance": _l("相关度"),
+    "date": _l("日期（由远及近）"),
+    "date_desc": _l("日期（由近及远）"),
+    "code": _l("档号顺序"),
+}
 #: The fields the ``relevance_*`` settings weigh, as the search help page names them.
 RELEVANCE_FIELDS = {
     "title": _l("题名"),

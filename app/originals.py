@@ -64,16 +64,18 @@ def servable(file: Mapping) -> bool:
     )
 
 
-def shown_page(facts: Mapping, number: int) -> tuple[Mapping, Mapping] | None:
-    """The page ``number`` and its file, when its image may be served: the file is one
-    whose pages can be shown and :func:`catalog.policy.view_of` said ``shown`` for the page
-    (``facts`` is :meth:`search.service.SearchService.originals`); else None. The page
-    image route and the exhibition pages (网上展览) both ask this."""
-    page = (facts.get("pages") or {}).get(number)
-    if not page:
+def shown_page(facts: Mapping | None, number: int) -> tuple[dict, dict] | None:
+    """The page ``number`` and its file in ``facts`` (:meth:`SearchService.originals`) when
+    its image may be served: the file's pages can be shown as images and the policy's
+    decision for the page is ``shown``. None otherwise (the caller answers 404, exactly as
+    for a missing record). The page image and the boxes of a query's matches on it both
+    ask this, so they are served to exactly the same callers.
+    """
+    page = (facts or {}).get("pages", {}).get(number)
+    if not page or page.get("original") != ORIGINAL_SHOWN:
         return None
-    file = next((f for f in facts.get("files", []) if f["number"] == page["file"]), None)
-    if file is None or not servable(file) or page.get("original") != ORIGINAL_SHOWN:
+    file = next((f for f in facts["files"] if f["number"] == page["file"]), None)  # type: ignore[index]
+    if file is None or not servable(file):
         return None
     return page, file
 

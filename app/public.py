@@ -104,7 +104,8 @@ def record(record_id: str):
     ``?q=`` highlights the query in the text; ``?back=`` (the results' parameters) gives
     the link back to the results. A record read from files shows its text page by page
     (``id="page-N"``, so results link straight to the first matching page), with the
-    image of each page of a PDF or scan and a download of the original file, where
+    image of each page of a PDF or scan (with the query's matches boxed over it, for a page
+    with word boxes) and a download of the original file, where
     :func:`catalog.policy.view_of` allows them.
 
     Pages are the public's, except for a researcher holding access grants (查阅许可): the
@@ -119,6 +120,8 @@ def record(record_id: str):
         abort(404)
     data = reading["record"]
     paged = pages_view(data, reading["pages"], reading["originals"])
+    if paged and q:
+        _box_matches(record_id, paged, q)
     page = render_template(
         "record.html",
         record=data,
@@ -129,6 +132,18 @@ def record(record_id: str):
         meta=citation_meta(data),
     )
     return _revalidated(current_app.make_response(page)) if reader is not PUBLIC else page
+
+
+def _box_matches(record_id: str, paged: dict, q: str) -> None:
+    """Give each shown page image with hits the boxes of the query's matches on it (as the
+    ``/api/v1/records/<id>/pages/<n>/boxes`` route answers them; the public's decision)."""
+    numbers = [p["number"] for p in paged["pages"] if p["hits"] and p["image"] and p["image"].get("url")]
+    if not numbers:
+        return
+    boxes = lantai_of(current_app).search.page_boxes(record_id, numbers, q, PUBLIC) or {}
+    for page in paged["pages"]:
+        if page["number"] in boxes:
+            page["image"]["boxes"] = boxes[page["number"]]
 
 
 def _my_folders() -> list[dict] | None:
@@ -161,10 +176,10 @@ def page_image(record_id: str, number: int):
     """
     lantai = lantai_of(current_app)
     facts = lantai.search.originals(record_id, PUBLIC) or {}
-    found = shown_page(facts, number)
-    if found is None:
+    shown = shown_page(facts, number)
+    if shown is None:
         abort(404)
-    page, file = found
+    page, file = shown
     try:
         path = page_png(file, page["index"], lantai.settings.data_dir)
     except FileChanged:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
+from catalog.key_lookup import by_keys
 from catalog.schema import files_table, pages_table, records_table
 
 #: Below this quality a page counts as low quality (lost characters, unsure OCR).
@@ -42,6 +43,7 @@ class Page:
     method: str = "text"
     source: str = ""
     personal_data: tuple[str, ...] = ()
+    boxes: str = ""  # word boxes (版面坐标), analyzers.page_boxes.layout_json; "" for none
 
     @property
     def low_quality(self) -> bool:
@@ -79,6 +81,7 @@ def _page_values(record_pk: int, page: Page) -> dict:
         "method": page.method,
         "source": page.source,
         "personal_data": json.dumps(list(page.personal_data)),
+        "boxes": page.boxes or None,
     }
 
 
@@ -92,6 +95,7 @@ def _page(row) -> Page:
         method=row.method,
         source=row.source,
         personal_data=tuple(json.loads(row.personal_data)),
+        boxes=row._mapping.get("boxes") or "",
     )
 
 
@@ -130,9 +134,34 @@ def pages_of(engine: Engine, archive: str, archive_code: str) -> list[Page]:
         if pk is None:
             return []
         rows = conn.execute(
-            select(pages_table).where(pages_table.c.record_pk == pk).order_by(pages_table.c.number)
+            select(*_WITHOUT_BOXES).where(pages_table.c.record_pk == pk).order_by(pages_table.c.number)
         )
         return [_page(row) for row in rows]
+
+
+#: A page's columns but its word boxes, which only :func:`page_layouts` reads (they are large).
+_WITHOUT_BOXES = [c for c in pages_table.c if c.name != "boxes"]
+
+
+def page_layouts(engine: Engine, archive: str, archive_code: str, numbers: Iterable[int]) -> dict[int, str]:
+    """The word boxes of some pages of a record, by page number (a page without them, or
+    no such page, is left out)."""
+    wanted = sorted(set(numbers))
+    out: dict[int, str] = {}
+    with engine.connect() as conn:
+        pk = _record_pk(conn, archive, archive_code)
+        if pk is None:
+            return out
+        for start in range(0, len(wanted), 500):
+            rows = conn.execute(
+                select(pages_table.c.number, pages_table.c.boxes).where(
+                    pages_table.c.record_pk == pk,
+                    pages_table.c.number.in_(wanted[start : start + 500]),
+                    pages_table.c.boxes.is_not(None),
+                )
+            )
+            out.update({row.number: row.boxes for row in rows if row.boxes})
+    return out
 
 
 def pages_from_sources(conn: Connection, record_pk: int, sources: Iterable[str]) -> list[Page]:
@@ -219,14 +248,10 @@ def files_of_records(
     out: dict[tuple[str, str], list[FileState]] = {}
     for start in range(0, len(keys), 200):
         chunk = keys[start : start + 200]
-        codes = sorted({c for _, c in chunk})
-        wanted = set(chunk)
         for row in conn.execute(
-            select(files_table).where(files_table.c.kind == "page", files_table.c.archive_code.in_(codes))
+            select(files_table).where(files_table.c.kind == "page", by_keys(files_table, chunk))
         ):
-            key = (row.archive, row.archive_code)
-            if key in wanted:
-                out.setdefault(key, []).append(_state(row))
+            out.setdefault((row.archive, row.archive_code), []).append(_state(row))
     return out
 
 

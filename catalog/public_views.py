@@ -24,6 +24,7 @@ from sqlalchemy import String, func, literal, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 
 from catalog import policy
+from catalog.key_lookup import by_keys
 from catalog.schema import decisions_table, public_views_table, records_table
 
 #: Decisions that open a record to the public (开放, 目录开放).
@@ -70,7 +71,6 @@ def sync(conn: Connection, keys: Iterable[tuple[str, str]], now: str | None = No
     changed = 0
     for start in range(0, len(wanted), 200):
         chunk = wanted[start : start + 200]
-        key = tuple_(records_table.c.archive, records_table.c.archive_code)
         records = {
             (r.archive, r.archive_code): r
             for r in conn.execute(
@@ -82,13 +82,12 @@ def sync(conn: Connection, keys: Iterable[tuple[str, str]], now: str | None = No
                     records_table.c.access,
                     records_table.c.classification,
                     *(records_table.c[name] for name in _SHOWN),
-                ).where(key.in_(chunk))
+                ).where(by_keys(records_table, chunk))
             )
         }
-        view_key = tuple_(public_views_table.c.archive, public_views_table.c.archive_code)
         rows = {
             (r.archive, r.archive_code): r
-            for r in conn.execute(select(public_views_table).where(view_key.in_(chunk)))
+            for r in conn.execute(select(public_views_table).where(by_keys(public_views_table, chunk)))
         }
         for archive, code in chunk:
             record = records.get((archive, code))

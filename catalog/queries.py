@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from catalog import audit, maintenance, pages, public_views
@@ -23,6 +23,7 @@ from catalog.audit import AuditEntry
 from catalog.exhibitions import ExhibitionStore
 from catalog.fonds import FondsStore
 from catalog.grants import GrantStore
+from catalog.key_lookup import by_keys
 from catalog.pages import FileState, Page
 from catalog.public_views import ChangeFilter, Opening, PublicChange
 from catalog.requests import RequestStore
@@ -93,13 +94,13 @@ class CatalogQueries:
     def record_summaries(self, ids: Iterable[str]) -> dict[str, RecordSummary]:
         """Summaries of some records by id (``archive/archive_code``), without their text;
         missing ids are left out."""
-        wanted = list(dict.fromkeys(tuple(i.split("/", 1)) for i in ids if "/" in i))
+        wanted = list(dict.fromkeys((a, c) for a, _, c in (i.partition("/") for i in ids) if c))
         cols = [records_table.c[name] for name in RecordSummary.__dataclass_fields__]
-        key = tuple_(records_table.c.archive, records_table.c.archive_code)
         found: dict[str, RecordSummary] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
-                for row in conn.execute(select(*cols).where(key.in_(wanted[start : start + 200]))):
+                chunk = wanted[start : start + 200]
+                for row in conn.execute(select(*cols).where(by_keys(records_table, chunk))):
                     summary = RecordSummary(*row)
                     found[summary.id] = summary
         return found
@@ -107,6 +108,11 @@ class CatalogQueries:
     def pages_of(self, archive: str, archive_code: str) -> list[Page]:
         """The pages (页) of a record, in page order ([] for a record without pages)."""
         return pages.pages_of(self.engine, archive, archive_code)
+
+    def page_layouts(self, archive: str, archive_code: str, numbers: Iterable[int]) -> dict[int, str]:
+        """The word boxes (版面坐标) of some pages of a record, by page number, as
+        :func:`analyzers.page_boxes.layout_json` stored them (pages without them left out)."""
+        return pages.page_layouts(self.engine, archive, archive_code, numbers)
 
     def matching_pages(
         self, record_ids: Sequence[str], term_tokens: Sequence[Sequence[str]], limit: int = 20

@@ -121,6 +121,7 @@ pages_table = Table(
     Column("method", String(8), nullable=False, default="text"),
     Column("source", Text, nullable=False, default=""),
     Column("personal_data", Text, nullable=False, default="[]"),
+    Column("boxes", Text, nullable=True),  # word boxes: analyzers.page_boxes.layout_json
     UniqueConstraint("record_pk", "number", name="uq_page_number"),
 )
 

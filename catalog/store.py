@@ -15,27 +15,15 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
 )
 from sqlalchemy.engine import Engine
 
 from catalog import public_views
+from catalog.key_lookup import by_keys
 from catalog.queries import CatalogQueries
 from catalog.record_rows import index_item, record_from_row, row_values
 from catalog.records import Record
 from catalog.schema import records_table
-
-
-def _pairs(keys: list[tuple[str, str]]) -> tuple:
-    """A WHERE clause for records by (archive, archive_code): one lookup in the unique
-    index uq_record_code per pair (an ``archive_code IN`` list would scan the table)."""
-    where = " OR ".join(
-        f"(records.archive = :a{n} AND records.archive_code = :c{n})" for n in range(len(keys))
-    )
-    params = {
-        f"{kind}{n}": value for n, pair in enumerate(keys) for kind, value in zip("ac", pair, strict=True)
-    }
-    return (text(where).bindparams(**params),) if keys else (text("0"),)
 
 
 @dataclass
@@ -168,7 +156,7 @@ class CatalogStore(CatalogQueries):
                         records_table.c.indexed_hash,
                         records_table.c.source_hash,
                         records_table.c.entities.is_not(None).label("has_entities"),
-                    ).where(*_pairs(keys[start : start + 200]))
+                    ).where(by_keys(records_table, keys[start : start + 200]))
                 ):
                     existing[(row.archive, row.archive_code)] = row
             pages: dict[int, list] = {}
@@ -331,13 +319,8 @@ class CatalogStore(CatalogQueries):
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
                 chunk = wanted[start : start + 200]
-                want = set(chunk)
-                for row in conn.execute(
-                    select(*cols).where(records_table.c.archive_code.in_(sorted({c for _, c in chunk})))
-                ):
-                    key = (row.archive, row.archive_code)
-                    if key in want:
-                        out[key] = dict(row._mapping)
+                for row in conn.execute(select(*cols).where(by_keys(records_table, chunk))):
+                    out[(row.archive, row.archive_code)] = dict(row._mapping)
         return out
 
     def entities(self, archive: str, archive_code: str) -> dict | None:
@@ -426,7 +409,7 @@ class CatalogStore(CatalogQueries):
                 chunk = list(dict.fromkeys(wanted[start : start + 200]))
                 # One (archive, archive_code) pair per term: each is a lookup in the
                 # unique index uq_record_code, never a scan of the table.
-                rows = conn.execute(select(records_table).where(*_pairs(chunk)))
+                rows = conn.execute(select(records_table).where(by_keys(records_table, chunk)))
                 for row in rows:
                     record = record_from_row(row)
                     found[record.id] = record

@@ -1,11 +1,11 @@
 """``python -m config defaults|table``: print ``config/defaults.toml`` or the README's settings
-table, both derived from the declarations in :mod:`config.settings`."""
+table, both derived from the declarations in :mod:`config.settings` (written by :mod:`config.documents`)."""
 
 from __future__ import annotations
 
 import sys
 
-from config.settings import defaults_toml, settings_table
+from config.documents import defaults_toml, settings_table
 
 
 def main(argv: list[str]) -> int:

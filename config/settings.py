@@ -1,9 +1,9 @@
 """Lantai's settings, each declared once: name, default, type, check and one line of help.
 
 The fields of :class:`Settings` are the declarations; everything else is derived from
-them: the defaults, how a value is read from TOML or an environment string, the checks,
-``config/defaults.toml`` (:func:`defaults_toml`, kept in step by a test) and the README's
-settings table (:func:`settings_table`).
+them: the defaults, how a value is read from TOML or an environment string, the checks
+(both in :mod:`config.values`), ``config/defaults.toml`` and the README's settings table
+(both written by :mod:`config.documents`, kept in step by tests).
 
 Order of precedence (last wins): the declared defaults, a settings file named by
 ``LANTAI_SETTINGS`` (TOML), then one environment variable per key, ``LANTAI_<KEY>``
@@ -21,12 +21,28 @@ from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
-from urllib.parse import urlparse
 
-from analyzers.archive_code import ANY_ARCHIVE, DEFAULT_PATTERN, PatternError, compile_pattern
+from analyzers.archive_code import ANY_ARCHIVE, DEFAULT_PATTERN
+from config.values import (
+    Check,
+    between,
+    code_patterns,
+    code_patterns_check,
+    database_url,
+    http_url,
+    index_name,
+    int_table,
+    mail_address,
+    model_folder,
+    name_table,
+    one_of,
+    positive,
+    smtp_url,
+    tie_break,
+    years_by_category,
+)
 
 BACKENDS = ("sqlite", "opensearch")
-NAME_FIELDS = ("zh", "en", "place")
 # Environment variables that are not settings but are read by name elsewhere.
 OTHER_ENV = ("LANTAI_SETTINGS", "LANTAI_PASSWORD", "LANTAI_CJK_FONT", "LANTAI_CHROMIUM")
 OTHER_ENV_PREFIXES = ("LANTAI_OPENSEARCH_", "LANTAI_POSTGRES_", "LANTAI_TEST")
@@ -34,9 +50,6 @@ OTHER_ENV_PREFIXES = ("LANTAI_OPENSEARCH_", "LANTAI_POSTGRES_", "LANTAI_TEST")
 
 class SettingsError(ValueError):
     """A setting has a value that is not allowed."""
-
-
-Check = Callable[[Any], str | None]  # the problem with a value, or None when it is fine
 
 
 def setting(
@@ -55,170 +68,6 @@ def setting(
     return field(default=default, metadata=meta)
 
 
-# ----------------------------------------------------------------------------- checks
-
-
-def one_of(*choices: str) -> Check:
-    """A check that allows only ``choices``."""
-    return lambda value: (
-        None if value in choices else f"{value!r} is not allowed; use one of {', '.join(choices)}"
-    )
-
-
-def between(low: float, high: float) -> Check:
-    """A check for a number from ``low`` to ``high``."""
-    return lambda value: None if low <= value <= high else f"{value!r} must be between {low} and {high}"
-
-
-def positive(value: float) -> str | None:
-    """A check for a number greater than 0."""
-    return None if value > 0 else f"{value!r} must be greater than 0"
-
-
-def _http_url(value: str) -> str | None:
-    url = urlparse(value)
-    return None if url.scheme in ("http", "https") and url.netloc else f"{value!r} is not an http(s) URL"
-
-
-def _index_name(value: str) -> str | None:
-    plain = value.replace("-", "").replace("_", "")
-    return (
-        None
-        if plain.isalnum() and value == value.lower()
-        else f"{value!r}: use lowercase letters, digits, - and _"
-    )
-
-
-def _database_url(value: str) -> str | None:
-    if value and "://" not in value:
-        return (
-            f"{value!r} is not a SQLAlchemy URL such as sqlite:///catalog.sqlite or postgresql://user@host/db"
-        )
-    if value.startswith(("postgresql", "postgres:")) and not _has_module("psycopg"):
-        return "names PostgreSQL, whose driver is not installed: pip install 'lantai[postgres]'"
-    return None
-
-
-def _smtp_url(value: str) -> str | None:
-    if not value:
-        return None
-    url = urlparse(value)
-    shown = repr(value.replace(f":{url.password}@", ":***@") if url.password else value)
-    try:
-        url.port  # noqa: B018 - a port that is not a number raises here
-    except ValueError:
-        return f"{shown} has a port that is not a number from 0 to 65535"
-    if url.scheme not in ("smtp", "smtps") or not url.hostname:
-        return f"{shown} is not an SMTP URL such as smtp://mail.example.org:25 or smtps://host:465"
-    return None
-
-
-def _mail_address(value: str) -> str | None:
-    return None if re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", value) else f"{value!r} is not an e-mail address"
-
-
-def _model_folder(value: str) -> str | None:
-    if value and not (Path(value).expanduser() / "config.cfg").is_file():
-        return f"{value!r} holds no entity model (no config.cfg); train one with `lantai train-ner`"
-    return None
-
-
-def _by_category(value: dict[str, int]) -> str | None:
-    for category, years in value.items():
-        if not 0 <= years <= 200:
-            return f"{category!r} = {years!r} must be between 0 and 200"
-    return None
-
-
-#: Keys of the ``relevance_tie_break`` setting: a title holding a query term first; the
-#: oldest first (undated before every date); the newest first (undated after every date).
-TIE_KEYS = ("title", "date", "newest")
-
-
-def parse_tie_break(value: str) -> tuple[str, ...]:
-    """The keys of a ``relevance_tie_break`` value, checked.
-
-    >>> parse_tie_break("title, newest")
-    ('title', 'newest')
-    """
-    keys = tuple(key.strip() for key in value.split(",") if key.strip())
-    unknown = [key for key in keys if key not in TIE_KEYS]
-    if unknown:
-        raise ValueError(f"{unknown[0]!r} is not a tie-break key; use {', '.join(TIE_KEYS)}")
-    if len(set(keys)) < len(keys) or {"date", "newest"} <= set(keys):
-        raise ValueError(f"{value!r} names a key twice (date and newest are one key)")
-    return keys
-
-
-def _tie_break(value: str) -> str | None:
-    try:
-        parse_tie_break(value)
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
-def _has_module(name: str) -> bool:
-    """True when module ``name`` can be imported."""
-    import importlib
-
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        return False
-    return True
-
-
-# ----------------------------------------------------------------------------- readers
-
-
-def _int_table(raw: Any) -> dict[str, int]:
-    value = json.loads(raw) if isinstance(raw, str) else raw
-    if not isinstance(value, dict):
-        raise ValueError
-    out = {}
-    for key, years in value.items():
-        if isinstance(years, float) and not years.is_integer() or isinstance(years, bool):
-            raise ValueError
-        out[str(key)] = int(years)
-    return out
-
-
-def _name_table(raw: Any) -> dict[str, dict[str, str]]:
-    value = json.loads(raw) if isinstance(raw, str) else raw
-    if not isinstance(value, dict):
-        raise ValueError
-    table = {}
-    for archive, names in value.items():
-        if (
-            not isinstance(names, dict)
-            or not str(names.get("zh") or "").strip()
-            or set(names) - set(NAME_FIELDS)
-            or not all(isinstance(v, str) for v in names.values())
-        ):
-            raise ValueError
-        table[str(archive)] = {k: names.get(k, "").strip() for k in NAME_FIELDS}
-    return table
-
-
-def _code_patterns(raw: Any) -> dict[str, str]:
-    value = json.loads(raw) if isinstance(raw, str) else raw
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise ValueError
-    # An archive not named (and no "*" given) keeps the default pattern.
-    return {ANY_ARCHIVE: DEFAULT_PATTERN, **{str(k): v for k, v in value.items()}}
-
-
-def _code_patterns_check(value: dict[str, str]) -> str | None:
-    for archive, pattern in value.items():
-        if pattern:  # '' : no parts for that archive's codes
-            try:
-                compile_pattern(pattern)
-            except PatternError as exc:
-                return f"{archive!r}: {exc}"
-    return None
-
-
 ARCHIVE_NAMES = {
     "baoji-city": {"zh": "宝鸡市档案馆", "en": "Baoji Municipal Archives", "place": "宝鸡"},
     "fengxiang-county": {"zh": "凤翔县档案馆", "en": "Fengxiang County Archives", "place": "凤翔"},
@@ -234,15 +83,15 @@ class Settings:
         "",
         "SQLAlchemy URL of the catalog; empty: a SQLite file in data_dir "
         "(postgresql://... needs lantai[postgres]).",
-        check=_database_url,
+        check=database_url,
     )
     backend: str = setting(
         "sqlite", "Search backend: sqlite (embedded FTS5) or opensearch.", check=one_of(*BACKENDS)
     )
     opensearch_url: str = setting(
-        "http://127.0.0.1:9200", "URL of the OpenSearch node or cluster.", check=_http_url
+        "http://127.0.0.1:9200", "URL of the OpenSearch node or cluster.", check=http_url
     )
-    index: str = setting("lantai", "Alias and index-name prefix on OpenSearch.", check=_index_name)
+    index: str = setting("lantai", "Alias and index-name prefix on OpenSearch.", check=index_name)
     search_timeout: float = setting(
         5.0, "Seconds before a search backend call gives up (the API then answers 503).", check=positive
     )
@@ -254,8 +103,8 @@ class Settings:
     open_after_years_by_category: dict[str, int] = setting(
         {},
         'Opening ages per 开放类别, e.g. {"经济" = 20} (JSON in the environment).',
-        check=_by_category,
-        parse=_int_table,
+        check=years_by_category,
+        parse=int_table,
         allowed='a JSON object of integers, e.g. {"经济": 20}',
     )
     controlled_review_days: int = setting(
@@ -273,10 +122,10 @@ class Settings:
         "",
         "SMTP server that sends e-mail (saved-search digests), e.g. smtp://mail.example.org:25 "
         "or smtps://user:password@host:465; empty: mail waits in the outbox.",
-        check=_smtp_url,
+        check=smtp_url,
     )
     mail_from: str = setting(
-        "lantai@localhost", "Sender address (From) of the e-mail Lantai sends.", check=_mail_address
+        "lantai@localhost", "Sender address (From) of the e-mail Lantai sends.", check=mail_address
     )
     host: str = setting("127.0.0.1", "Address `lantai serve` listens on.")
     port: int = setting(8000, "Port `lantai serve` listens on.", check=between(1, 65535))
@@ -338,19 +187,19 @@ class Settings:
         "title,date",
         "Relevance: order of records with the same score, comma-separated: title (a title "
         "holding a query term first), date (oldest first) or newest; then by 档号.",
-        check=_tie_break,
+        check=tie_break,
     )
     entity_model: str = setting(
         "",
         "Folder of the entity model (a spaCy pipeline, as `lantai train-ner` writes it); "
         "empty: the model shipped with Lantai.",
-        check=_model_folder,
+        check=model_folder,
     )
     archive_names: dict[str, dict[str, str]] = setting(
         ARCHIVE_NAMES,
         "Names of the holding archives (馆藏单位) for pages and citations: "
         "zh (required), en and place, per archive id (JSON in the environment).",
-        parse=_name_table,
+        parse=name_table,
         allowed='a table of archive names, e.g. {"baoji-city": {"zh": "宝鸡市档案馆", '
         '"en": "Baoji Municipal Archives", "place": "宝鸡"}} ("zh" required)',
     )
@@ -359,8 +208,8 @@ class Settings:
         "How a 档号 splits into 全宗号 (fonds), 目录号/类别 (series) and 案卷号/件号 (file), per "
         'archive id ("*": every other archive): a regular expression matching the whole code with '
         "named groups fonds (required), series and file; '' : no parts (JSON in the environment).",
-        check=_code_patterns_check,
-        parse=_code_patterns,
+        check=code_patterns_check,
+        parse=code_patterns,
         allowed='a JSON object of patterns, e.g. {"baoji-city": "(?P<fonds>J[0-9]+)-(?P<file>.+)"}',
     )
     workspace_name_length: int = setting(
@@ -565,52 +414,3 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     raw.update(overrides)
     settings = _build(raw)
     return replace(settings, data_dir=settings.data_dir.expanduser())
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, dict):
-        return (
-            "{"
-            + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_value(v)}" for k, v in value.items())
-            + "}"
-        )
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def defaults_toml() -> str:
-    """``config/defaults.toml``: every setting with its help and default, as a settings file
-    (``LANTAI_SETTINGS``) would give it."""
-    lines = [
-        "# Lantai settings and their defaults, written by `python -m config defaults` from",
-        "# config/settings.py (where each setting is declared). Copy what you change into a",
-        "# settings file (LANTAI_SETTINGS=/path/to/settings.toml) or set LANTAI_<KEY>.",
-        "",
-    ]
-    tables = []
-    for d in declarations():
-        if isinstance(d.default, dict) and d.default and all(isinstance(v, dict) for v in d.default.values()):
-            tables.append(d)
-            continue
-        lines += [f"# {d.help}", f"{d.name} = {_toml_value(d.default)}", ""]
-    for d in tables:
-        lines += [f"# {d.help}", f"[{d.name}]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in d.default.items()]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def settings_table() -> str:
-    """The README's settings table (Markdown): setting, environment variable, default, help."""
-    rows = ["| setting | environment | default | what it sets |", "| --- | --- | --- | --- |"]
-    for d in declarations():
-        default = (
-            "(see `config/defaults.toml`)"
-            if isinstance(d.default, dict) and d.default
-            else f"`{_toml_value(d.default)}`"
-        )
-        rows.append(f"| `{d.name}` | `{d.env}` | {default} | {d.help.replace('|', '/')} |")
-    return "\n".join(rows)

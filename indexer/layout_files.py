@@ -10,11 +10,12 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from typing import IO
 
 from analyzers.normalize import is_cjk
+from analyzers.page_boxes import layout_json
 from indexer.page_types import PageText
 from indexer.readers import ReadError
 
@@ -52,7 +53,7 @@ _PPAGENO = re.compile(r"ppageno\s+(\d+)")
 
 
 class _PageCollector:
-    """Builds pages from a stream of hOCR events (page, line, word)."""
+    """Builds pages from a stream of hOCR events (page, line, word), with their word boxes."""
 
     def __init__(self) -> None:
         self.pages: list[PageText] = []
@@ -60,21 +61,25 @@ class _PageCollector:
         self._words: list[str] = []
         self._confidences: list[float] = []
         self._open = False
+        self._layout = _Layout()
 
-    def page(self) -> None:
+    def page(self, title: str | None = None) -> None:
         self.end_page()
         self._open = True
+        self._layout = _Layout(_bbox(title))
 
-    def line(self) -> None:
+    def line(self, title: str | None = None) -> None:
         if self._words:
             self._lines.append(join_words(self._words))
         self._words = []
+        self._layout.line(_bbox(title))
 
-    def word(self, text: str, confidence: float | None) -> None:
+    def word(self, text: str, confidence: float | None, title: str | None = None) -> None:
         if not self._open:
             self.page()
         if text.strip():
             self._words.append(text)
+            self._layout.word(text, _bbox(title))
             if confidence is not None:
                 self._confidences.append(max(0.0, min(1.0, confidence)))
 
@@ -83,8 +88,59 @@ class _PageCollector:
             return
         self.line()
         number = len(self.pages) + 1
-        self.pages.append(PageText(number, "\n".join(self._lines), _mean(self._confidences), method="hocr"))
+        text = "\n".join(self._lines)
+        self.pages.append(
+            PageText(number, text, _mean(self._confidences), method="hocr", boxes=self._layout.json())
+        )
         self._lines, self._confidences, self._open = [], [], False
+
+
+class _Layout:
+    """The word boxes of one page, gathered line by line (see :mod:`analyzers.page_boxes`)."""
+
+    def __init__(self, page: list[int] | None = None) -> None:
+        self.size = (page[2], page[3]) if page else (0, 0)  # boxes are in the image's pixels
+        self.lines: list[list] = []
+        self._box: list[int] | None = None
+        self._words: list[list] = []
+
+    def line(self, box: list[int] | None = None) -> None:
+        """End the current line; ``box`` is the next one's (None: the union of its words)."""
+        if self._words:
+            line_box = self._box or [
+                min(w[0] for w in self._words),
+                min(w[1] for w in self._words),
+                max(w[2] for w in self._words),
+                max(w[3] for w in self._words),
+            ]
+            self.lines.append([*line_box, self._words])
+        self._box, self._words = box, []
+
+    def word(self, text: str, box: list[int] | None, glyphs: list[list[int]] | None = None) -> None:
+        """Add a word with its box (a word without one is not boxed)."""
+        if box is not None:
+            self._words.append([*box, text.strip(), glyphs] if glyphs else [*box, text.strip()])
+
+    def json(self) -> str:
+        """The page's layout as stored ("" when nothing on it was boxed)."""
+        self.line()
+        return layout_json(self.size, self.lines)
+
+
+_BBOX = re.compile(r"bbox\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)")
+
+
+def _bbox(title: str | None) -> list[int] | None:
+    """The ``bbox x0 y0 x1 y1`` of an hOCR ``title`` (None when it has none or an empty one).
+
+    >>> _bbox("bbox 43 45 677 82; baseline 0 -2"), _bbox("x_wconf 9")
+    ([43, 45, 677, 82], None)
+    """
+    match = _BBOX.search(title or "")
+    if not match:
+        return None
+    box = [int(v) for v in match.groups()]
+    return box if box[2] > box[0] and box[3] > box[1] else None
 
 
 def _classes(value: str | None) -> set[str]:
@@ -94,6 +150,16 @@ def _classes(value: str | None) -> set[str]:
 def _word_confidence(title: str | None) -> float | None:
     match = _WCONF.search(title or "")
     return float(match.group(1)) / 100 if match else None
+
+
+def _word_text(pieces: Iterable[str]) -> str:
+    """A word's text from the pieces of text inside its element, less the layout whitespace
+    between its characters' elements (Tesseract's ``ocrx_cinfo``, with ``hocr_char_boxes``).
+
+    >>> _word_text(["\\n  ", "宝", "\\n  ", "鸡", "\\n"])
+    '宝鸡'
+    """
+    return "".join(piece.strip() for piece in pieces)
 
 
 def _is_xml(head: bytes) -> bool:
@@ -140,13 +206,14 @@ def parse_hocr(stream: IO[bytes]) -> list[PageText]:
             classes = _classes(element.get("class"))
             if event == "start":
                 if "ocr_page" in classes:
-                    collector.page()
+                    collector.page(element.get("title"))
                     saw_page = True
                 elif classes & {"ocr_line", "ocrx_line", "ocr_header", "ocr_caption", "ocr_textfloat"}:
-                    collector.line()
+                    collector.line(element.get("title"))
                 continue
             if "ocrx_word" in classes:
-                collector.word("".join(element.itertext()), _word_confidence(element.get("title")))
+                title = element.get("title")
+                collector.word(_word_text(element.itertext()), _word_confidence(title), title)
             elif classes & {"ocr_line", "ocrx_line", "ocr_header", "ocr_caption", "ocr_textfloat", "ocr_par"}:
                 collector.line()
             elif "ocr_page" in classes:
@@ -178,6 +245,7 @@ class _HocrHtml(HTMLParser):
         self.stack: list[set[str]] = []
         self.word: list[str] | None = None
         self.confidence: float | None = None
+        self.title: str | None = None
         self.saw_page = False
         self.closed = False
 
@@ -188,12 +256,13 @@ class _HocrHtml(HTMLParser):
             return
         self.stack.append(classes)
         if "ocr_page" in classes:
-            self.collector.page()
+            self.collector.page(values.get("title"))
             self.saw_page = True
         elif "ocr_line" in classes or "ocrx_line" in classes:
-            self.collector.line()
+            self.collector.line(values.get("title"))
         elif "ocrx_word" in classes:
-            self.word, self.confidence = [], _word_confidence(values.get("title"))
+            self.title = values.get("title")
+            self.word, self.confidence = [], _word_confidence(self.title)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "html":
@@ -202,7 +271,7 @@ class _HocrHtml(HTMLParser):
             return
         classes = self.stack.pop()
         if "ocrx_word" in classes and self.word is not None:
-            self.collector.word(html.unescape("".join(self.word)), self.confidence)
+            self.collector.word(html.unescape(_word_text(self.word)), self.confidence, self.title)
             self.word = None
         elif "ocr_line" in classes or "ocrx_line" in classes:
             self.collector.line()
@@ -217,11 +286,32 @@ class _HocrHtml(HTMLParser):
 # --------------------------------------------------------------------------- ALTO
 
 
+def _alto_box(element: ET.Element) -> list[int] | None:
+    """``HPOS VPOS WIDTH HEIGHT`` of an ALTO element as ``[x0, y0, x1, y1]`` (None without)."""
+    try:
+        x, y = float(element.get("HPOS", "")), float(element.get("VPOS", ""))
+        w, h = float(element.get("WIDTH", "")), float(element.get("HEIGHT", ""))
+    except ValueError:
+        return None
+    return [round(x), round(y), round(x + w), round(y + h)] if w > 0 and h > 0 else None
+
+
+def _page_frame(element: ET.Element) -> list[int] | None:
+    """An ALTO ``Page``'s frame ``[0, 0, WIDTH, HEIGHT]`` (None without a size)."""
+    try:
+        w, h = float(element.get("WIDTH", "")), float(element.get("HEIGHT", ""))
+    except ValueError:
+        return None
+    return [0, 0, round(w), round(h)] if w > 0 and h > 0 else None
+
+
 def parse_alto(stream: IO[bytes]) -> list[PageText]:
     """Pages of an ALTO XML file: ``Page`` > ``TextLine`` > ``String@CONTENT``.
 
     ``String@WC`` (word confidence, 0..1) gives each page's mean confidence; a
-    hyphenated word (``HYP``) is joined with the start of the next line.
+    hyphenated word (``HYP``) is joined with the start of the next line. Boxes
+    (``HPOS``, ``VPOS``, ``WIDTH``, ``HEIGHT``, in the unit of the ``Page``'s ``WIDTH`` and
+    ``HEIGHT``) of lines, strings and their ``Glyph`` elements are kept as the page's layout.
     """
     head = stream.read(XML_CHUNK)
     _refuse_entities(head)
@@ -229,6 +319,8 @@ def parse_alto(stream: IO[bytes]) -> list[PageText]:
     lines: list[str] = []
     words: list[str] = []
     confidences: list[float] = []
+    glyphs: list[list[int] | None] = []
+    layout = _Layout()
     root_seen = False
     for event, element in _iterparse(stream, head):
         tag = _local(element.tag)
@@ -240,10 +332,20 @@ def parse_alto(stream: IO[bytes]) -> list[PageText]:
         if event == "start":
             if tag == "Page":
                 lines, words, confidences = [], [], []
+                size = _page_frame(element)
+                layout = _Layout(size)
+            elif tag == "TextLine":
+                layout.line(_alto_box(element))
+            elif tag == "String":
+                glyphs = []
             continue
-        if tag == "String":
+        if tag == "Glyph":
+            glyphs.append(_alto_box(element))
+        elif tag == "String":
             content = element.get("CONTENT") or ""
             words.append(content)
+            whole = len(glyphs) == len(content.strip()) and all(glyphs)
+            layout.word(content, _alto_box(element), glyphs if whole else None)  # type: ignore[arg-type]
             wc = element.get("WC")
             if wc:
                 try:
@@ -257,7 +359,8 @@ def parse_alto(stream: IO[bytes]) -> list[PageText]:
             words = []
         elif tag == "Page":
             text = "\n".join(lines).replace("\u00ad\n", "")
-            pages.append(PageText(len(pages) + 1, text, _mean(confidences), method="alto"))
+            boxes = layout.json()
+            pages.append(PageText(len(pages) + 1, text, _mean(confidences), method="alto", boxes=boxes))
             element.clear()
     if not pages:
         raise ReadError("no Page in this ALTO file")

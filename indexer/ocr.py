@@ -3,9 +3,10 @@
 ``scripts/ensure-packages ocr`` installs ``tesseract-ocr`` with the simplified (``chi_sim``)
 and traditional (``chi_tra``) Chinese models and poppler's ``pdftoppm``, which renders
 scanned PDF pages for Tesseract. Tesseract writes hOCR, read by
-:func:`indexer.layout_files.parse_hocr`, so word confidences feed page quality as for any hOCR
-file. When Tesseract or the models are missing, :func:`unavailable` says why and the
-pages are counted as needing OCR instead.
+:func:`indexer.layout_files.parse_hocr`, so word confidences feed page quality and word boxes
+are kept (for the query's matches drawn on the page image) as for any hOCR file. When
+Tesseract or the models are missing, :func:`unavailable` says why and the pages are counted
+as needing OCR instead.
 """
 
 from __future__ import annotations
@@ -64,8 +65,36 @@ def _env() -> dict[str, str]:
     return dict(os.environ, OMP_THREAD_LIMIT="1")
 
 
+#: EXIF orientations (0x0112) that turn or mirror the stored pixels for display.
+TURNED = (2, 3, 4, 5, 6, 7, 8)
+
+
+def _upright(path: Path, folder: str) -> Path:
+    """``path``, or a copy of it turned as its EXIF orientation says (written in ``folder``):
+    Tesseract reads the stored pixels as they are, and a scan stored on its side is read
+    neither right nor in the orientation its page image is shown in (word boxes included)."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as image:
+            if getattr(image, "n_frames", 1) != 1 or image.getexif().get(0x0112, 1) not in TURNED:
+                return path
+            turned = ImageOps.exif_transpose(image)
+        target = Path(folder) / "upright.png"
+        turned.save(target, format="PNG")
+        return target
+    except Exception:  # noqa: BLE001 - Tesseract says what it makes of a file Pillow cannot read
+        return path
+
+
 def ocr_image(path: Path, options: FileOptions) -> list[PageText]:
-    """Tesseract's pages of one image file (several for a multi-page TIFF)."""
+    """Tesseract's pages of one image file (several for a multi-page TIFF); a scan whose
+    EXIF orientation turns it is read turned, as its page image is shown."""
+    with tempfile.TemporaryDirectory(prefix="lantai-ocr-") as folder:
+        return _ocr_image(_upright(path, folder), options)
+
+
+def _ocr_image(path: Path, options: FileOptions) -> list[PageText]:
     command = ["tesseract", str(path), "stdout", "-l", languages(options), "hocr"]
     try:
         done = subprocess.run(
@@ -122,10 +151,11 @@ def ocr_pdf_pages(path: Path, numbers: list[int], options: FileOptions) -> dict[
                     f"page {number} could not be rendered for OCR: "
                     + (message[-1] if message else f"exit {done.returncode}")
                 )
-            pages = ocr_image(images[0], options)
+            pages = _ocr_image(images[0], options)  # rendered upright: no EXIF to follow
             images[0].unlink()
             text = "\n".join(p.text for p in pages)
             confidences = [p.confidence for p in pages if p.confidence is not None]
             confidence = round(sum(confidences) / len(confidences), 4) if confidences else None
-            out[number] = PageText(number, text, confidence, method="ocr")
+            boxes = pages[0].boxes if len(pages) == 1 else ""  # of the whole rendered page
+            out[number] = PageText(number, text, confidence, method="ocr", boxes=boxes)
     return out

@@ -17,6 +17,7 @@ class PageText:
     text: str
     confidence: float | None = None
     method: str = "text"  # text, pdf, ocr, hocr, alto
+    boxes: str = ""  # word boxes (版面坐标) as analyzers.page_boxes.layout_json stores them
 
 
 @dataclass

@@ -152,7 +152,7 @@ def analyze_task(tasks: list[UnitTask], options: FileOptions) -> list[UnitResult
 
 
 def _relative(pages: list[Page], start: int) -> list[PageText]:
-    return [PageText(p.number - start + 1, p.text, p.confidence, p.method) for p in pages]
+    return [PageText(p.number - start + 1, p.text, p.confidence, p.method, p.boxes) for p in pages]
 
 
 def _read_source(
@@ -302,6 +302,7 @@ def build_pages(
                 method=page.method,
                 source=source,
                 personal_data=kinds,
+                boxes=page.boxes,
             )
         )
     return text, body, pages, {p.kind for p in found}

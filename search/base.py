@@ -32,7 +32,9 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 FACETS = ("archive", "year", "record_type", "fonds", "series", "person", "place", "org")
-SORTS = ("relevance", "date", "date_desc")
+#: Orders of results: relevance; date, oldest or newest first; 档号 order (archive, then
+#: reference code, as an archivist lists a fonds' files).
+SORTS = ("relevance", "date", "date_desc", "code")
 DEFAULT_PATTERNS = {ANY_ARCHIVE: DEFAULT_PATTERN}
 ENTITY_LABELS = {"person": "PERSON", "place": "PLACE", "org": "ORG"}
 

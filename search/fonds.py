@@ -60,7 +60,7 @@ def fonds_page(
 ) -> dict | None:
     """One fonds (全宗) as ``audience`` may see it: its description (全宗介绍, if imported),
     its series (目录号/类别) with counts, and one page of its files (案卷/件), of one
-    series when ``series`` is given, in date order.
+    series when ``series`` is given, in 档号 order.
 
     Answers ``{"archive", "fonds", "series", "description", "total", "sampled",
     "series_counts": [{"series", "count"}], "result"}`` (``result`` is the search JSON of
@@ -76,7 +76,7 @@ def fonds_page(
         fonds=(fonds,),
         page=max(1, min(page, MAX_PAGE)),
         size=size or service.settings.page_size,
-        sort="date",
+        sort="code",
     )
     overview = _browse(service, audience, whole if not series else replace(whole, page=1, size=1))
     if overview is None or not overview["total"]:

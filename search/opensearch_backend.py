@@ -1,11 +1,9 @@
 """OpenSearch search backend: a real node or cluster, for installations that outgrow one machine.
 
 The index layout lives in ``search.opensearch_fields``, the query bodies in
-``search.opensearch_query``; this module talks to the node.
-
-Indices are versioned (``{index}-v{N}``) behind the alias ``{index}``, so several
-installations can share a cluster by prefix and ``lantai reindex`` can build a new index
-while searches keep answering, then switch the alias atomically.
+``search.opensearch_query``, the versioned indices behind the alias ``{index}`` (so several
+installations can share a cluster by prefix and ``lantai reindex`` builds beside the live
+index) in ``search.opensearch_indices``; this module searches and writes through them.
 """
 
 from __future__ import annotations
@@ -20,8 +18,6 @@ from opensearchpy.exceptions import (
     ConnectionError as OSConnectionError,
 )
 from opensearchpy.exceptions import (
-    NotFoundError,
-    RequestError,
     TransportError,
 )
 
@@ -40,9 +36,6 @@ from search.opensearch_fields import (
     CODE,
     CODE_BOOST,
     FULL,
-    INDEX_SETTINGS,
-    MAPPINGS,
-    PART_MAPPING,
     SAMPLE,
     TITLE,
     TITLE_TIE_BOOST,
@@ -50,6 +43,7 @@ from search.opensearch_fields import (
     joined_tokens,
     source_of,
 )
+from search.opensearch_indices import BULK_TIMEOUT, VersionedIndices
 from search.opensearch_query import (
     any_of,
     code_first_sort,
@@ -66,7 +60,6 @@ from search.relevance import Relevance
 
 POOL_SIZE = 16  # kept-alive HTTP connections to the node, per process
 MAX_WINDOW = 10_000  # index.max_result_window: deeper pages walk with search_after
-BULK_TIMEOUT = 120.0  # seconds for one bulk, refresh or index-management request
 
 
 class OpenSearchBackend:
@@ -90,8 +83,8 @@ class OpenSearchBackend:
             max_retries=1,
             maxsize=POOL_SIZE,
         )
+        self.indices = VersionedIndices(self.client, self.alias)
         self._ready = False
-        self._version_pattern = re.compile(rf"^{re.escape(self.alias)}-v(\d+)$")
 
     # -- errors and set-up ------------------------------------------------------
 
@@ -116,86 +109,15 @@ class OpenSearchBackend:
         if self._ready:
             return
         with self._answering("a set-up request"):
-            if not self.client.indices.exists_alias(name=self.alias):
-                if self.client.indices.exists(index=self.alias):
-                    raise RuntimeError(
-                        f"OpenSearch index {self.alias!r} exists but is not an alias; "
-                        "rename it or choose another 'index' setting"
-                    )
-                try:
-                    self._create_index(self._next_index_name(), alias=True)
-                except RequestError as exc:  # another process created it first
-                    if "already_exists" not in str(exc.error):
-                        raise
-                    if not self.client.indices.exists_alias(name=self.alias):
-                        raise
-            # An index made before the 档号's parts were stored takes their fields (its
-            # documents have them after `lantai reindex`); adding fields changes nothing else.
-            self.client.indices.put_mapping(index=self.alias, body=PART_MAPPING, request_timeout=BULK_TIMEOUT)
+            self.indices.ensure()
         self._ready = True
-
-    def _versions(self) -> dict[str, int]:
-        """This installation's versioned index names, with their numbers."""
-        found = self.client.indices.get(
-            index=f"{self.alias}-v*",
-            allow_no_indices=True,
-            expand_wildcards="open,closed",
-            request_timeout=BULK_TIMEOUT,
-        )
-        return {name: int(m.group(1)) for name in found if (m := self._version_pattern.match(name))}
-
-    def _next_index_name(self) -> str:
-        return f"{self.alias}-v{max(self._versions().values(), default=0) + 1}"
-
-    def _create_index(self, name: str, alias: bool, building: bool = False) -> None:
-        settings = dict(INDEX_SETTINGS)
-        if building:  # bulk load: no refreshes until the build is complete
-            settings["refresh_interval"] = "-1"
-        body: dict[str, Any] = {"settings": settings, "mappings": MAPPINGS}
-        if alias:
-            body["aliases"] = {self.alias: {}}
-        self.client.indices.create(index=name, body=body, request_timeout=BULK_TIMEOUT)
-
-    def _aliased(self) -> list[str]:
-        """The indices the alias points to now."""
-        try:
-            return sorted(self.client.indices.get_alias(name=self.alias, request_timeout=BULK_TIMEOUT))
-        except NotFoundError:
-            return []
-
-    # -- writing --------------------------------------------------------------
-
-    def _bulk(self, actions: Iterable[dict], index: str) -> int:
-        """Send actions in chunks with retries on 429; returns how many succeeded."""
-        done = 0
-        failed: list[dict] = []
-        for ok, item in helpers.streaming_bulk(
-            self.client,
-            actions,
-            index=index,
-            chunk_size=500,
-            max_chunk_bytes=20 * 1024 * 1024,
-            max_retries=3,
-            initial_backoff=1,
-            raise_on_error=False,
-            request_timeout=BULK_TIMEOUT,
-        ):
-            if ok:
-                done += 1
-            else:
-                op = next(iter(item.values()))
-                if not (op.get("status") == 404 and "delete" in item):
-                    failed.append(op)
-        if failed:
-            first = failed[0]
-            raise RuntimeError(
-                f"OpenSearch refused {len(failed)} documents; first: {first.get('_id')}: {first.get('error')}"
-            )
-        return done
 
     def _source(self, doc: IndexDoc) -> dict[str, Any]:
         """The document stored for ``doc``, with its 档号's parts (``archive_code_patterns``)."""
         return source_of(with_code_parts(doc, self.code_patterns))
+
+    def _writes(self, docs: Iterable[IndexDoc]) -> Iterator[dict]:
+        return ({"_id": d.id, "_source": self._source(d)} for d in docs)
 
     def index(self, docs: Sequence[IndexDoc]) -> None:
         """Add or replace documents; searchable when this returns (explicit refresh)."""
@@ -203,8 +125,8 @@ class OpenSearchBackend:
             return
         self._ensure()
         with self._answering("an index request"):
-            self._bulk(({"_id": d.id, "_source": self._source(d)} for d in docs), self.alias)
-            self.client.indices.refresh(index=self.alias, request_timeout=BULK_TIMEOUT)
+            self.indices.bulk(self._writes(docs), self.alias)
+            self.indices.refresh()
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove documents by id; unknown ids are ignored."""
@@ -212,8 +134,8 @@ class OpenSearchBackend:
             return
         self._ensure()
         with self._answering("a delete request"):
-            self._bulk(({"_op_type": "delete", "_id": i} for i in ids), self.alias)
-            self.client.indices.refresh(index=self.alias, request_timeout=BULK_TIMEOUT)
+            self.indices.bulk(({"_op_type": "delete", "_id": i} for i in ids), self.alias)
+            self.indices.refresh()
 
     def rebuild(self, docs: Iterable[IndexDoc]) -> int:
         """Build a new versioned index from ``docs``, switch the alias to it atomically,
@@ -223,34 +145,7 @@ class OpenSearchBackend:
         and the alias still points to the old one.
         """
         with self._answering("a rebuild"):
-            if not self.client.indices.exists_alias(name=self.alias) and self.client.indices.exists(
-                index=self.alias
-            ):
-                raise RuntimeError(f"OpenSearch index {self.alias!r} exists but is not an alias")
-            new = self._next_index_name()
-            self._create_index(new, alias=False, building=True)
-            try:
-                count = self._bulk(({"_id": d.id, "_source": self._source(d)} for d in docs), new)
-                self.client.indices.put_settings(
-                    index=new, body={"index": {"refresh_interval": None}}, request_timeout=BULK_TIMEOUT
-                )
-                self.client.indices.refresh(index=new, request_timeout=BULK_TIMEOUT)
-                old = self._aliased()
-                actions: list[dict] = [{"remove": {"index": o, "alias": self.alias}} for o in old]
-                actions.append({"add": {"index": new, "alias": self.alias}})
-                self.client.indices.update_aliases(body={"actions": actions}, request_timeout=BULK_TIMEOUT)
-            except BaseException:
-                try:
-                    self.client.indices.delete(
-                        index=new, ignore_unavailable=True, request_timeout=BULK_TIMEOUT
-                    )
-                except TransportError:
-                    pass  # the node went away too; the unused index is harmless
-                raise
-            if old:
-                self.client.indices.delete(
-                    index=",".join(old), ignore_unavailable=True, request_timeout=BULK_TIMEOUT
-                )
+            count = self.indices.rebuild(self._writes(docs))
         self._ready = True
         return count
 
@@ -265,11 +160,7 @@ class OpenSearchBackend:
     def drop(self) -> None:
         """Delete this installation's indices and alias (tests, uninstall)."""
         with self._answering("a delete-index request"):
-            names = sorted(self._versions())
-            if names:
-                self.client.indices.delete(
-                    index=",".join(names), ignore_unavailable=True, request_timeout=BULK_TIMEOUT
-                )
+            self.indices.drop()
         self._ready = False
 
     def ids(self) -> set[str]:
@@ -312,7 +203,7 @@ class OpenSearchBackend:
         if filters:
             query["filter"] = filters
         code = request.raw_query.strip()
-        if request.sort not in ("date", "date_desc"):
+        if request.sort == "relevance":
             should = []
             if code:
                 should.append(
@@ -339,14 +230,18 @@ class OpenSearchBackend:
         return {"bool": query}
 
     def sort(self, request: SearchRequest) -> list[Any]:
-        """Sort keys: relevance (score, then the tie-break keys, then id) or date (missing
-        last, then id). A first tie-break key ``title`` (a title holding a query term) is a
+        """Sort keys: relevance (score, then the tie-break keys, then id), date (missing
+        last, then id) or 档号 (archive, code, id); an exact 档号 query first in the latter
+        two. A first tie-break key ``title`` (a title holding a query term) is a
         tiny score boost (:meth:`query`), a later one a sort key."""
         code = request.raw_query.strip()
         if request.sort in ("date", "date_desc"):
             order = "desc" if request.sort == "date_desc" else "asc"
             keys: list[Any] = [code_first_sort(ascii_lower(code))] if code else []
             return keys + [{"date": {"order": order, "missing": "_last"}}, {"id": "asc"}]
+        if request.sort == "code":
+            keys = [code_first_sort(ascii_lower(code))] if code else []
+            return keys + [{"archive": "asc"}, {"archive_code": "asc"}, {"id": "asc"}]
         keys = [{"_score": "desc"}]
         for n, key in enumerate(self.relevance.tie_break):
             if key == "title" and n > 0:
@@ -366,7 +261,7 @@ class OpenSearchBackend:
             "track_total_hits": True,
             "_source": False,
         }
-        if request.sort in ("date", "date_desc"):
+        if request.sort != "relevance":
             body["track_scores"] = True
         if request.with_facets:
             body["aggs"] = facet_aggs(self.facet_sample_size)

@@ -78,7 +78,9 @@ class SearchParameters(BaseModel):
     type: list[str] = Field(default_factory=list, description=f"record types (类别); {LIST_HELP}")
     year_from: int | None = Field(None, ge=1, le=9999, description=f"earliest year, {YEAR_HELP}")
     year_to: int | None = Field(None, ge=1, le=9999, description=f"latest year, {YEAR_HELP}")
-    sort: Literal["relevance", "date", "date_desc"] = Field("relevance", description="the order of results")
+    sort: Literal["relevance", "date", "date_desc", "code"] = Field(
+        "relevance", description="the order of results (code: by archive, then 档号)"
+    )
     person: list[str] = Field(default_factory=list, description=f"persons named in the records; {LIST_HELP}")
     place: list[str] = Field(default_factory=list, description=f"places named in the records; {LIST_HELP}")
     org: list[str] = Field(default_factory=list, description=f"organizations named; {LIST_HELP}")

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzers.query import And, Node, Not, Phrase, Term
-from config.settings import Settings, parse_tie_break
+from config.settings import Settings
+from config.values import parse_tie_break
 from search.query_terms import char_tokens, term_tokens
 
 NAME_WEIGHT = 3.0

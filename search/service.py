@@ -9,10 +9,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from analyzers.archive_code import code_parts
-from analyzers.highlight import highlight, highlight_full
+from analyzers.highlight import highlight
 from analyzers.normalize import normalize
 from analyzers.pii import mask_personal_data
 from analyzers.query import Near, positive_terms, proximities
@@ -24,15 +23,16 @@ from catalog.store import CatalogStore
 from config import Settings
 from search.base import FACETS, SORTS, SearchBackend, SearchRequest
 from search.open_interfaces import OpenInterfaces
-from search.pages import hit_pages, page_matches, query_terms, term_groups
+from search.pages import hit_pages
 from search.params import MAX_PAGE, MAX_QUERY_LENGTH, ParamError
+from search.record_pages import RecordPages
 
 #: Hits the index showed but the catalog now hides are logged here, to be reindexed.
 stale_log = logging.getLogger("lantai.stale_index")
 
 
 @dataclass
-class SearchService(OpenInterfaces):
+class SearchService(RecordPages, OpenInterfaces):
     """Audience-aware search, record lookup and suggestions over one catalog and one index.
 
     Every reader-side answer is decided here by :func:`catalog.policy.view_of`, record by
@@ -192,27 +192,6 @@ class SearchService(OpenInterfaces):
         found = self._visible(record_id, audience)
         return None if found is None else self._record_answer(*found, audience)
 
-    def reading(
-        self, record_id: str, audience: Audience, terms: str | Sequence[str] | None = None
-    ) -> dict | None:
-        """What a record page shows, from one lookup and one read of the pages:
-        ``{"record", "pages", "originals"}`` as :meth:`record`, :meth:`pages` and
-        :meth:`originals` answer them; None exactly when :meth:`record` is None."""
-        found = self._visible(record_id, audience)
-        if found is None:
-            return None
-        rows = self._page_rows(*found)
-        return {
-            "record": self._record_answer(*found, audience),
-            "pages": self._pages_answer(*found, audience, terms, rows),
-            "originals": self._originals_answer(*found, rows),
-        }
-
-    def _page_rows(self, record: Record, view: View) -> list:
-        if not view.text:
-            return []
-        return self.store.pages_of(record.archive, record.archive_code)
-
     def _public_answer(self, record: Record, view: View) -> dict:
         return self._record_answer(record, view, policy.PUBLIC)
 
@@ -243,125 +222,6 @@ class SearchService(OpenInterfaces):
         if own:
             data.update(access=record.access, classification=record.classification)
         return data
-
-    def pages(
-        self, record_id: str, audience: Audience, terms: str | Sequence[str] | None = None
-    ) -> dict | None:
-        """A record's pages as ``audience`` may read them, and where ``terms`` match.
-
-        ``terms`` is the query string (its positive terms are used) or a list of terms.
-        Answers None exactly when :meth:`record` does (missing, or closed to the caller);
-        otherwise ``{"id", "visibility", "count", "first_match", "matches", "pages"}``, where
-        each page is ``{"number", "text", "html", "quality", "low_quality", "method",
-        "match"}``: ``text`` is the original (personal data masked for all but the record's
-        own staff), ``html`` its reading text (converter debris removed) escaped, with
-        ``<mark>`` around the matches. When the
-        text is not public (目录开放), ``pages`` is empty and ``count`` is 0.
-        """
-        found = self._visible(record_id, audience)
-        if found is None:
-            return None
-        return self._pages_answer(*found, audience, terms, self._page_rows(*found))
-
-    def _pages_answer(
-        self, record: Record, view: View, audience: Audience, terms: str | Sequence[str] | None, rows: list
-    ) -> dict:
-        answer: dict[str, Any] = {
-            "id": record.id,
-            "visibility": view.visibility,
-            "count": 0,
-            "first_match": None,
-            "matches": [],
-            "pages": [],
-        }
-        if not view.text:
-            return answer
-        wanted = query_terms(terms[:MAX_QUERY_LENGTH] if isinstance(terms, str) else terms)
-        groups = term_groups(wanted)
-        for page in rows:
-            text = mask_personal_data(page.text) if view.masked else page.text
-            match = page_matches(page.search_text, groups)
-            answer["pages"].append(
-                {
-                    "number": page.number,
-                    "text": text,
-                    "html": highlight_full(text, wanted),
-                    "quality": page.quality,
-                    "low_quality": page.low_quality,
-                    "method": page.method,
-                    "match": match,
-                }
-            )
-            if match:
-                answer["matches"].append(page.number)
-        answer["count"] = len(answer["pages"])
-        answer["first_match"] = answer["matches"][0] if answer["matches"] else None
-        return answer
-
-    def originals(self, record_id: str, audience: Audience) -> dict | None:
-        """What ingest knows of the files a record's pages were read from, for page images
-        and downloads; whether each may be served is :func:`catalog.policy.view_of`'s
-        decision, given as each page's and file's ``"original"`` (``shown``, ``withheld``
-        or ``none``) from its ``personal_data`` and ``unread``.
-
-        Answers None exactly when :meth:`record` does. Otherwise ``{"id", "archive_code",
-        "access", "classification", "files", "pages"}``; ``files`` and ``pages`` are empty
-        unless the caller may read the text. ``files`` lists the page files in page order:
-        ``{"number"`` (1, 2, … in that order), ``"path", "sha256", "size", "mtime_ns",
-        "status", "pages"`` (the record's page numbers it gave), ``"personal_data"`` (kinds
-        found on any of them), ``"unread"}`` (some page still has no text, e.g. waiting for
-        OCR). ``pages`` maps a page number to ``{"file"`` (its file's number), ``"index"``
-        (0-based, inside the file), ``"personal_data", "unread"}``.
-        """
-        found = self._visible(record_id, audience)
-        if found is None:
-            return None
-        return self._originals_answer(*found, self._page_rows(*found))
-
-    def _originals_answer(self, record: Record, view: View, rows: list) -> dict:
-        answer: dict[str, Any] = {
-            "id": record.id,
-            "archive_code": record.archive_code,
-            "access": record.access,
-            "classification": record.classification,
-            "files": [],
-            "pages": {},
-        }
-        if not view.text:
-            return answer
-        states = self.store.page_files_of(record.archive, record.archive_code)
-        by_path: dict[str, dict[str, Any]] = {}
-        for number, state in enumerate(sorted(states, key=lambda s: (s.start or 0, s.path)), start=1):
-            by_path[state.path] = {
-                "number": number,
-                "path": state.path,
-                "sha256": state.sha256,
-                "size": state.size,
-                "mtime_ns": state.mtime_ns,
-                "status": state.status,
-                "start": state.start or 1,
-                "pages": [],
-                "personal_data": [],
-                "unread": bool(state.needs_ocr),
-            }
-        for page in rows:
-            file = by_path.get(page.source)
-            unread = page.method == "needs_ocr"
-            answer["pages"][page.number] = {
-                "file": file["number"] if file else None,
-                "index": page.number - file["start"] if file else None,
-                "personal_data": list(page.personal_data),
-                "unread": unread,
-                "original": view.original(page.personal_data, unread),
-            }
-            if file:
-                file["pages"].append(page.number)
-                file["personal_data"] = sorted({*file["personal_data"], *page.personal_data})
-                file["unread"] = file["unread"] or unread
-        for file in by_path.values():
-            file["original"] = view.original(file["personal_data"], file["unread"])
-        answer["files"] = list(by_path.values())
-        return answer
 
     def staff_record(self, record_id: str, audience: Audience) -> tuple[Record, View] | None:
         """A record and what ``audience`` may see of it, for the staff record page (which

@@ -27,6 +27,9 @@ from search.sqlite_query import (
 
 FACET_LIMIT = 100  # archive, year, record_type, fonds, series
 ENTITY_FACET_LIMIT = 30
+# 档号 order (sort=code) over a table alias {t} of docs: archive, then the code as stored
+# (compared by its UTF-8 bytes, as OpenSearch compares keywords), then id.
+CODE_ORDER = "{t}.archive, {t}.archive_code, {t}.id"
 
 
 def _top(counts: dict, limit: int) -> dict[str, int]:
@@ -110,11 +113,12 @@ def browse(
         hits = _browse_page(conn, request, offset, where, where_params, vis, vis_params, ties)
     elif offset < total:
         direction = " DESC" if request.sort == "date_desc" else ""
-        order = (
-            f"CASE WHEN d.date = '' THEN 1 ELSE 0 END, d.date{direction}, d.id"
-            if request.sort != "relevance"
-            else tie_order(ties, "d")
-        )
+        if request.sort == "relevance":
+            order = tie_order(ties, "d")
+        elif request.sort == "code":
+            order = CODE_ORDER.format(t="d")
+        else:
+            order = f"CASE WHEN d.date = '' THEN 1 ELSE 0 END, d.date{direction}, d.id"
         code_first = (
             "CASE WHEN d.rowid IN (SELECT rowid FROM docs WHERE lower(archive_code) = "
             "lower(?)) THEN 0 ELSE 1 END"
@@ -156,6 +160,8 @@ def _browse_page(
 
     if request.sort == "relevance":  # '' sorts first: undated, then by date (or last, newest)
         found = rows("1", tie_order(ties, "d"), request.size, offset)
+    elif request.sort == "code":
+        found = rows("1", CODE_ORDER.format(t="d"), request.size, offset)
     else:
         direction = " DESC" if request.sort == "date_desc" else ""
         found = rows("d.date > ''", f"d.date{direction}, d.id", request.size, offset)
@@ -187,6 +193,13 @@ def page(
     code_first = (
         "CASE WHEN m.rid IN (SELECT rowid FROM docs WHERE lower(archive_code) = lower(?)) THEN 0 ELSE 1 END"
     )
+    if request.sort == "code":  # 档号 order: every match is joined to its row
+        rows = conn.execute(
+            f"SELECT m.id, m.score, m.vis FROM temp.matches m JOIN docs d ON d.rowid = m.rid "
+            f"ORDER BY {code_first}, {CODE_ORDER.format(t='d')} LIMIT ? OFFSET ?",
+            (code, request.size, offset),
+        ).fetchall()
+        return [Hit(id=row[0], score=round(row[1], 4), visibility=row[2]) for row in rows]
     terms = positive_terms(request.query)
     if request.sort in ("date", "date_desc") or not terms:
         # Ordered in the matches table (it keeps date and id): no row is read again.

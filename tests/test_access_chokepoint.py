@@ -75,6 +75,9 @@ RECORD_ROUTES = {
     "api.search": [("GET", "/api/v1/search?q=土地改革", None, None, ("test-city/J1-2",))],
     "api.record": [("GET", "/api/v1/records/test-city/J1-4", None, None, ("test-city/J1-4",))],
     "api.suggest": [("GET", "/api/v1/suggest?q=土地改革", None, None, ())],
+    "api.page_boxes": [
+        ("GET", "/api/v1/records/test-city/J1-1/pages/1/boxes?q=土地", None, None, ("test-city/J1-1",))
+    ],
     "search_export.export": [
         ("GET", "/api/v1/search/export?format=json&q=土地改革", None, None, ("test-city/J1-2",)),
         ("GET", "/api/v1/search/export?format=csv&q=土地改革", "clerk1", None, ("test-city/J1-5",)),

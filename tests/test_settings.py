@@ -85,7 +85,7 @@ def test_the_cli_stops_with_the_message(monkeypatch, capsys):
 
 
 def test_defaults_toml_is_written_from_the_declarations():
-    from config.settings import defaults_toml
+    from config.documents import defaults_toml
 
     shipped = (REPO / "config" / "defaults.toml").read_text(encoding="utf-8")
     assert shipped == defaults_toml(), "run: python -m config defaults > config/defaults.toml"
@@ -97,7 +97,8 @@ def test_defaults_toml_as_a_settings_file_changes_nothing():
 
 
 def test_the_readme_lists_every_setting_with_its_default():
-    from config.settings import declarations, settings_table
+    from config.documents import settings_table
+    from config.settings import declarations
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("<!-- settings table: written by `python -m config table` -->\n")[1]

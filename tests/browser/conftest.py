@@ -9,7 +9,9 @@ they are never skipped. Screenshots go to ``test-artifacts/browser/``.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -142,6 +144,7 @@ def start_chromium(playwright, **options) -> BrowserContext:
             pytrace=False,
         )
     profile = tempfile.mkdtemp(prefix="lantai-chromium-")
+    atexit.register(shutil.rmtree, profile, ignore_errors=True)  # after the browser has closed
     try:
         return playwright.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, locale="zh-CN", **options

@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, serving, start_chromium
 from tests.fixtures.ingest import make
+from tests.test_ingest_files import tesseract  # noqa: F401 - a fixture
+from tests.test_page_boxes import NOTICE, drawn
 
 PAGES = [
     "封面：宝鸡县人民政府档案",
@@ -111,5 +113,61 @@ def test_from_a_search_to_the_first_matching_page_and_its_image(playwright_drive
                 urllib.request.urlopen(paged_site + url, timeout=10)
             assert refused.value.code == 404
             assert "机要通信网" not in refused.value.read().decode("utf-8")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def scanned_site(tmp_path_factory, tesseract):  # noqa: F811
+    """An open record read from a scan that ``lantai ingest`` OCRs with Tesseract."""
+    data_dir = tmp_path_factory.mktemp("browser-scan")
+    inputs = data_dir / "in"
+    inputs.mkdir()
+    make.image_file(inputs / "J7-1.png", NOTICE)
+    row = {
+        "archive": "test-city",
+        "archive_code": "J7-1",
+        "title": "宝鸡市人民政府关于土地改革的通知",
+        "date": "1950-03-01",
+        "access": "open",
+        "classification": "无",
+        "files": ["J7-1.png"],
+    }
+    (inputs / "rows.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    with serving(data_dir, [inputs]) as (base, _log):
+        yield base
+
+
+def test_the_query_is_boxed_over_the_scan_where_it_was_drawn(playwright_driver, scanned_site):
+    context = start_chromium(playwright_driver, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(scanned_site + "/records/test-city/J7-1?q=" + quote("土地改革"))
+        page.wait_for_function(
+            "() => { const i = document.querySelector('#page-1 img');"
+            " return i && i.complete && i.naturalWidth > 0; }"
+        )
+        rect = page.locator("#page-1 svg.page-hits rect")
+        expect(rect).to_have_count(1)
+        image = page.locator("#page-1 img").bounding_box()
+        box = rect.bounding_box()
+        assert image and box
+        # Where Pillow drew 土地改革, as fractions of the page, on the image as displayed.
+        x0, y0, x1, y1 = drawn(NOTICE, 0, "土地改革")
+        half = 20 / 720 * image["width"]  # half a character, as displayed
+        assert abs(box["x"] - (image["x"] + x0 * image["width"])) <= half
+        assert abs(box["x"] + box["width"] - (image["x"] + x1 * image["width"])) <= half
+        assert abs(box["y"] - (image["y"] + y0 * image["height"])) <= half
+        assert abs(box["y"] + box["height"] - (image["y"] + y1 * image["height"])) <= half
+        expect(page.locator("#page-1 figcaption.hits-caption")).to_be_visible()
+        screenshot(page, "record-scan-hits-boxed", full_page=False)
+        assert not [e for e in errors if "Content Security Policy" in e], errors
+
+        page.goto(scanned_site + "/records/test-city/J7-1")  # no query: nothing boxed
+        expect(page.locator("#page-1 img")).to_be_visible()
+        expect(page.locator("svg.page-hits")).to_have_count(0)
     finally:
         context.close()

@@ -1,8 +1,8 @@
 """Leak suite: random holdings, queries made of the records' own words, on every backend.
 
 For the anonymous public, no record whose visibility is ``none`` may appear anywhere
-(hits, totals, facet counts, suggestions, record pages, page images, original files,
-search exports in every format), and
+(hits, totals, facet counts, suggestions, record pages, page images and the boxes of matches
+on them, original files, search exports in every format), and
 a ``catalog`` record never matches on, nor shows, its text (nor its pages' images or its
 file). No page with personal data is served as an image, no file with it is downloaded.
 A staff member of one archive sees nothing closed of another.
@@ -275,6 +275,11 @@ def test_record_pages_of_closed_records_answer_like_missing_ones(backend, reques
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def has_pii(clause: str) -> bool:
+    """Whether a clause of a generated text holds personal data (a resident ID, a mobile)."""
+    return any(p in clause for p in ID_NUMBERS + ["13912345678"])
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @LEAK_SETTINGS
 @given(rows=holdings())
@@ -286,23 +291,35 @@ def test_page_images_and_files_of_records_without_public_text_answer_like_missin
         request.addfinalizer(lantai_of(app).close)  # its own runtime: its catalog connections
         client = buffered_client(app)
         missing = answer_without_path(client.get("/records/city-a/NOPE-0000"), "/records/city-a/NOPE-0000")
+        nope_boxes = f"/api/v1/records/city-a/NOPE-0000/pages/1/boxes?q={WORDS[0]}"
+        missing_boxes = client.get(nope_boxes)
+        assert missing_boxes.status_code == 404
         for row in rows:
             record_id = f"{row['archive']}/{row['archive_code']}"
             clauses = row["text"].split("，")
             urls = [f"/records/{record_id}/pages/{n}.png" for n in range(1, len(clauses) + 2)]
             urls += [f"/records/{record_id}/files/{n}" for n in (1, 2)]
+            boxes = [
+                f"/api/v1/records/{record_id}/pages/{n}/boxes?q={clause[:2]}"
+                for n, clause in enumerate([*clauses, WORDS[0]], start=1)
+            ]
             record_page = client.get(f"/records/{record_id}").get_data(as_text=True)
             if visibility_of(row) != "full":
                 assert f"/records/{record_id}/pages/" not in record_page
                 assert f"/records/{record_id}/files/" not in record_page
                 for url in urls:
                     assert answer_without_path(client.get(url), url) == missing, url
+                for url in boxes:  # the boxes of a match on a page image: as for a missing record
+                    answer = client.get(url)
+                    assert (answer.status_code, answer.data) == (404, missing_boxes.data), url
                 continue
-            with_pii = [
-                n
-                for n, clause in enumerate(clauses, start=1)
-                if any(p in clause for p in ID_NUMBERS + ["13912345678"])
-            ]
+            for number, url in enumerate(boxes, start=1):
+                answer = client.get(url)
+                if number in (len(clauses) + 1, *[n for n, c in enumerate(clauses, 1) if has_pii(c)]):
+                    assert (answer.status_code, answer.data) == (404, missing_boxes.data), url
+                else:  # a PDF's text layer has no word boxes: nothing to draw, nothing withheld
+                    assert answer.status_code == 200 and answer.json["boxes"] == [], url
+            with_pii = [n for n, clause in enumerate(clauses, start=1) if has_pii(clause)]
             for number, url in enumerate(urls[: len(clauses)], start=1):
                 response = client.get(url)
                 if number in with_pii:

@@ -79,6 +79,16 @@ def test_sort_by_date(lantai):
     assert ids(run(lantai, q="土地改革", sort="date_desc"))[0] == "J001-001-0005"
 
 
+def test_sort_by_archive_code(lantai):
+    """档号 order (as a fonds' files are listed): archive, then reference code; paging
+    walks it, and a typed 档号 still comes first."""
+    assert ids(run(lantai, q="土地改革", sort="code")) == ["J002-001-0001", "J001-001-0001", "J001-001-0005"]
+    pages = [run(lantai, q="", size=2, page=page, sort="code") for page in (1, 2, 3)]
+    walked = [hit["id"] for page in pages for hit in page["hits"]]
+    assert len(walked) == 6 and walked == sorted(walked, key=lambda i: tuple(i.split("/", 1)))
+    assert ids(run(lantai, q="J001-001-0004", sort="code"))[0] == "J001-001-0004"
+
+
 def test_pagination_walks_every_hit_once(lantai):
     seen = []
     for page in (1, 2, 3):

@@ -2,7 +2,7 @@
 ``curator`` permission of an account.
 
 Revision ID: 0010
-Revises: 0008 (re-chained after 0009 when that lands)
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
