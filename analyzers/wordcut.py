@@ -26,8 +26,8 @@ True
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterator
 from math import log
 from typing import Any
 
@@ -49,6 +49,8 @@ COMPILED = rjieba is not None
 # is this word's frequency; it holds a newline, which never reaches the copy (jieba cuts
 # text into blocks without one), so it is never found in a text.
 _BALANCE = "\n"
+_LATIN = re.compile("[a-zA-Z0-9]")  # jieba joins runs of these single characters (HMM off)
+_MAX_HMM_MEMO = 200_000  # runs of single characters whose HMM words are remembered
 
 
 class FastTokenizer(jieba.Tokenizer):
@@ -68,6 +70,8 @@ class FastTokenizer(jieba.Tokenizer):
         self._copy_of: dict | None = None
         self._copied = 0  # sum of the frequencies in the copy (without _BALANCE)
         self._copy_lock = threading.Lock()
+        self._hmm_memo: dict[str, list[str]] = {}
+        self._hmm_forced = 0
 
     @property
     def compiled(self) -> bool:
@@ -101,34 +105,43 @@ class FastTokenizer(jieba.Tokenizer):
         with self._copy_lock:
             return copy.cut(sentence, False)
 
-    def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:  # noqa: N802 - jieba's (private) name
+    def _Tokenizer__cut_DAG(self, sentence: str) -> Any:  # noqa: N802 - jieba's (private) name
         """jieba's precise cut of one block of Chinese text, HMM on: the route's words,
         with each run of single characters that is not a word given to jieba's HMM."""
         route = self._route_words(sentence) if self._compiled else None
         if route is None:
-            yield from super()._Tokenizer__cut_DAG(sentence)  # type: ignore[misc]
-            return
-        freq = self.FREQ
+            return super()._Tokenizer__cut_DAG(sentence)  # type: ignore[misc]
+        out: list[str] = []
         run = ""
         for word in route:
             if len(word) == 1:
                 run += word
                 continue
             if run:
-                yield from self._run_words(run, freq)
+                self._add_run(run, out)
                 run = ""
-            yield word
+            out.append(word)
         if run:
-            yield from self._run_words(run, freq)
+            self._add_run(run, out)
+        return out
 
-    @staticmethod
-    def _run_words(run: str, freq: dict) -> Iterator[str]:
+    def _add_run(self, run: str, out: list[str]) -> None:
+        """Append the words of a run of single characters, as jieba does: a dictionary
+        word stays single characters, anything else goes through the HMM (remembered)."""
         if len(run) == 1:
-            yield run
-        elif not freq.get(run):
-            yield from finalseg.cut(run)
+            out.append(run)
+        elif self.FREQ.get(run):
+            out.extend(run)
         else:
-            yield from run
+            memo = self._hmm_memo
+            words = memo.get(run)
+            if words is None:
+                forced = len(finalseg.Force_Split_Words)  # only grows; changes the HMM's words
+                if len(memo) > _MAX_HMM_MEMO or forced != self._hmm_forced:
+                    memo.clear()
+                    self._hmm_forced = forced
+                words = memo[run] = list(finalseg.cut(run))
+            out.extend(words)
 
     def _route_words(self, sentence: str) -> list[str] | None:
         """The words of the best route through a block, from the compiled copy's cut with
@@ -137,6 +150,8 @@ class FastTokenizer(jieba.Tokenizer):
         copy = self._copy_words()
         with self._copy_lock:
             words = copy.cut(sentence, False)
+        if not _LATIN.search(sentence):
+            return words
         freq = self.FREQ
         out: list[str] = []
         for word in words:
