@@ -50,7 +50,7 @@ COMPILED = rjieba is not None
 # text into blocks without one), so it is never found in a text.
 _BALANCE = "\n"
 _LATIN = re.compile("[a-zA-Z0-9]")  # jieba joins runs of these single characters (HMM off)
-_MAX_HMM_MEMO = 200_000  # runs of single characters whose HMM words are remembered
+_MAX_HMM_MEMO = 50_000  # runs of single characters whose HMM words are remembered (about 12 MB)
 
 
 class FastTokenizer(jieba.Tokenizer):
