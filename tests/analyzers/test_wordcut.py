@@ -1,13 +1,20 @@
-"""FastTokenizer segments exactly like jieba (same words, HMM on and off, after words are added)."""
+"""FastTokenizer segments exactly like jieba (same words, HMM on and off, after words are added),
+compiled (rjieba) and in pure Python."""
 
 from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
 
 import jieba
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzers.wordcut import FastTokenizer, _reference
+from analyzers.normalize import normalize
+from analyzers.segment import DATA_FILES, dictionary_words
+from analyzers.wordcut import COMPILED, FastTokenizer, _reference
 
 TEXTS = [
     "国家主席江泽民今天上午在人民大会堂会见了美国总统克林顿。",
@@ -56,3 +63,79 @@ def test_any_text_same_as_jieba(tokenizers, text: str) -> None:
     fast, plain = tokenizers
     assert fast.lcut(text) == plain.lcut(text)
     assert fast.lcut(text, HMM=False) == plain.lcut(text, HMM=False)
+
+
+# --------------------------------------------------------------------------- compiled route
+
+
+def sample_texts() -> list[str]:
+    """Titles, descriptions and full texts of the sample records (both scripts)."""
+    root = Path(__file__).resolve().parents[2] / "samples"
+    texts: list[str] = []
+    for line in (root / "baoji-city.jsonl").read_text("utf-8").splitlines():
+        record = json.loads(line)
+        texts += [record.get(key) or "" for key in ("title", "description", "text")]
+    with (root / "fengxiang-county.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            texts += [row["题名"], row["摘要"], row["全文"]]
+    return texts + [normalize(t).text for t in texts] + TEXTS
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[FastTokenizer, FastTokenizer]:
+    """The archive segmenter's dictionary, compiled and in pure Python."""
+    jieba.setLogLevel(60)
+    compiled, python = FastTokenizer(), FastTokenizer(compiled=False)
+    for tk in (compiled, python):
+        tk.initialize()
+        for name in DATA_FILES:
+            for word in dictionary_words(name):
+                if len(word) >= 2:
+                    tk.add_word(word)
+    return compiled, python
+
+
+def test_the_compiled_route_is_used_where_rjieba_is_installed() -> None:
+    assert COMPILED
+    assert FastTokenizer().compiled
+    assert not FastTokenizer(compiled=False).compiled
+
+
+@pytest.mark.parametrize("hmm", [True, False])
+def test_compiled_and_python_cut_the_samples_alike(pair, hmm: bool) -> None:
+    compiled, python = pair
+    texts = sample_texts()
+    assert len(texts) > 700
+    for text in texts:
+        assert compiled.lcut(text, HMM=hmm) == python.lcut(text, HMM=hmm), text
+
+
+def test_learned_and_repeated_words_reach_the_compiled_copy(pair) -> None:
+    compiled, python = pair
+    text = "凤翔县兰台学社与宝鸡市档案局，兰台学社会员ibm2024年"
+    for tk in (compiled, python):
+        tk.add_word("兰台学社")
+        tk.add_word("档案局", 5)  # an existing word given again: jieba counts both in its total
+        tk.add_word("ibm")  # a Latin word: the HMM cut takes jieba's own route for the block
+    assert compiled.total == python.total
+    for hmm in (True, False):
+        assert compiled.lcut(text, HMM=hmm) == python.lcut(text, HMM=hmm)
+    assert "兰台学社" in compiled.lcut(text, HMM=False)
+    assert "ibm" in compiled.lcut(text, HMM=True)
+    for tk in (compiled, python):
+        tk.del_word("兰台学社")
+    assert "兰台学社" not in compiled.lcut(text, HMM=False)
+    assert compiled.lcut(text, HMM=False) == python.lcut(text, HMM=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet="中国人民大会堂档案局馆宝鸡市县研究生命起源的了在是和与1949年月日,。abcIBM.%-_ 哈嗯呃囧",
+        max_size=60,
+    )
+)
+def test_any_text_cut_alike_compiled_and_in_python(pair, text: str) -> None:
+    compiled, python = pair
+    assert compiled.lcut(text) == python.lcut(text)
+    assert compiled.lcut(text, HMM=False) == python.lcut(text, HMM=False)
