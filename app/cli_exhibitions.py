@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.cli_common import print_json
+from app.cli_common import print_rows
 from config import Settings
 
 
@@ -54,10 +54,9 @@ def cmd_exhibition(args: argparse.Namespace, settings: Settings) -> int:
                 {"slug": e.slug, "title": e.title, "published": e.published, "published_at": e.published_at}
                 for e in exhibitions.listing(published_only=False)
             ]
-            if args.json:
-                print_json(rows)
-            for row in rows if not args.json else ():
-                print(f"{row['slug']}\t{'published' if row['published'] else 'draft'}\t{row['title']}")
+            print_rows(
+                rows, args.json, lambda r: (r["slug"], "published" if r["published"] else "draft", r["title"])
+            )
     except ExhibitionError as error:
         print(f"lantai exhibition: {error}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.cli_common import print_json
+from app.cli_common import print_rows
 from config import Settings
 
 
@@ -44,10 +44,7 @@ def cmd_fonds(args: argparse.Namespace, settings: Settings) -> int:
             rows: list[dict[str, Any]] = [
                 d.as_json() for archive in archives for d in store.fonds().of_archive(archive).values()
             ]
-            if args.json:
-                print_json(rows)
-            for row in rows if not args.json else ():
-                print(f"{row['archive']}\t{row['fonds']}\t{row['name']}\t{row['years']}")
+            print_rows(rows, args.json, lambda r: (r["archive"], r["fonds"], r["name"], r["years"]))
     except FondsError as error:
         print(f"lantai fonds: {error}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from app.cli_common import print_json
+from app.cli_common import print_json, print_rows
 from config import Settings
 
 
@@ -60,13 +60,7 @@ def cmd_grant(args: argparse.Namespace, settings: Settings) -> int:
                 g.as_json(today)
                 for g in grants.grants(user=args.user, archives=[args.archive] if args.archive else None)
             ]
-            if args.json:
-                print_json(rows)
-            for row in rows if not args.json else ():
-                state = "active" if row["active"] else ("revoked" if row["revoked_at"] else "ended")
-                print(
-                    f"{row['id']}\t{row['user']}\t{row['record_id']}\t{row['until']}\t{state}\t{row['reason']}"
-                )
+            print_rows(rows, args.json, _grant_line)
     except GrantError as error:
         print(f"lantai grant: {error}", file=sys.stderr)
         return 2
@@ -90,3 +84,8 @@ def add_grant_commands(sub: Any) -> None:
     p.add_argument("--archive", help="list: only grants of this archive's records")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_grant)
+
+
+def _grant_line(row: dict) -> tuple:
+    state = "active" if row["active"] else ("revoked" if row["revoked_at"] else "ended")
+    return (row["id"], row["user"], row["record_id"], row["until"], state, row["reason"])

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.cli_common import print_json
+from app.cli_common import print_json, print_rows
 from config import Settings
 
 
@@ -52,14 +52,7 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
                 }
                 for u in users.list()
             ]
-            if args.json:
-                print_json(rows)
-            for row in rows if not args.json else ():
-                state = "disabled" if row["disabled"] else "active"
-                print(
-                    f"{row['name']}\t{row['role']}\t{','.join(row['archives'])}\t"
-                    f"{'clearance' if row['clearance'] else ''}\t{state}"
-                )
+            print_rows(rows, args.json, _user_line)
         else:
             users.disable(args.name)
             print(f"user {args.name} disabled", file=sys.stderr)
@@ -67,6 +60,17 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
         print(f"lantai user: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _user_line(row: dict) -> tuple:
+    state = "disabled" if row["disabled"] else "active"
+    return (
+        row["name"],
+        row["role"],
+        ",".join(row["archives"]),
+        "clearance" if row["clearance"] else "",
+        state,
+    )
 
 
 def _ask_password() -> str:
@@ -129,11 +133,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
             }
             for i in queue
         ]
-        if args.json:
-            print_json(rows)
-        else:
-            for row in rows:
-                print(f"{row['id']}\t{row['due'] or ''}\t{row['why']}\t{row['title']}")
+        print_rows(rows, args.json, lambda r: (r["id"], r["due"] or "", r["why"], r["title"]))
         return 0
     if items and items[0] == "status":
         codes = items[1:]

@@ -210,19 +210,20 @@ def update(slug: str):
 @curator_required
 def publish(slug: str):
     """Publish (发布): the public may see the exhibition (its public items) from now on."""
-    _found(slug)
-    _store().publish(slug, True, _user().name)
-    flash(_("已发布。"), "ok")
-    return _to_editor(slug)
+    return _set_published(slug, True, _("已发布。"))
 
 
 @staff_exhibitions.post("/<slug>/unpublish")
 @curator_required
 def unpublish(slug: str):
     """Unpublish (撤回): the public page answers 404 again, as for an unknown slug."""
+    return _set_published(slug, False, _("已撤回发布。"))
+
+
+def _set_published(slug: str, published: bool, done: str):
     _found(slug)
-    _store().publish(slug, False, _user().name)
-    flash(_("已撤回发布。"), "ok")
+    _store().publish(slug, published, _user().name)
+    flash(done, "ok")
     return _to_editor(slug)
 
 
