@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import os
 import re
 from dataclasses import replace
@@ -82,6 +83,9 @@ def image_states(
         except OSError as exc:
             warnings.append(f"names the image {page.image!r}, which cannot be read: {exc.strerror or exc}")
             continue
+        shape = _other_shape(page, path)
+        if shape:
+            warnings.append(shape)
         found[path] = FileState(
             path=path,
             kind="image",
@@ -96,6 +100,36 @@ def image_states(
             named_by=layout,
         )
     return list(found.values()), warnings
+
+
+#: How far the scan's proportions may differ from the layout's page before ingest warns.
+SHAPE_TOLERANCE = 0.02
+
+
+def _other_shape(page: PageText, path: str) -> str:
+    """A warning when the scan (as shown: EXIF orientation applied) is not the shape of the
+    layout's page. Boxes are fractions of the layout's page, so they fit the scan at any
+    resolution of the same page, but not a scan cropped or padded since the OCR."""
+    try:
+        size = json.loads(page.boxes)["size"] if page.boxes else None
+        if not size:
+            return ""
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image.seek(min(page.frame, getattr(image, "n_frames", 1) - 1))
+            width, height = image.size
+            if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # shown turned on its side
+                width, height = height, width
+    except Exception:  # noqa: BLE001 - a hint only; the page image route reports unreadable scans
+        return ""
+    layout, scan = size[0] / size[1], width / height
+    if abs(layout - scan) <= SHAPE_TOLERANCE * layout:
+        return ""
+    return (
+        f"names the image {page.image!r} of {width}x{height} pixels, not the shape of its page "
+        f"({size[0]}x{size[1]}): its word boxes may not lie over the words"
+    )
 
 
 _NAMES = re.compile(

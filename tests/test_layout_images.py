@@ -169,6 +169,18 @@ def test_a_scan_changed_since_ingest_is_not_served(client, delivery, ingested):
         scan.write_bytes(before)
 
 
+def test_a_scan_not_of_the_layouts_shape_is_served_with_a_warning(client, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    page = make.page_image(NOTICE)
+    page.crop((0, 0, page.width // 2, page.height)).save(root / "J6-3.png")  # cropped since the OCR
+    (root / "J6-3.alto.xml").write_text(alto_of(NOTICE, "J6-3.png"), encoding="utf-8")
+    report = ingest(client, root, [record("J6-3", "裁切过的扫描件", files=["J6-3.alto.xml"])])
+    [warning] = [p.message for p in report.errors]
+    assert "'J6-3.png'" in warning and "not the shape of its page" in warning
+    assert client.get("/records/test-city/J6-3/pages/1.png").status_code == 200
+
+
 def test_a_missing_or_outside_scan_is_a_warning_and_the_page_keeps_its_text_and_boxes(client, tmp_path):
     root = tmp_path / "in"
     root.mkdir()
