@@ -158,6 +158,30 @@ def test_each_page_of_a_multi_page_hocr_shows_its_frame_of_the_tiff_it_names(cli
             assert shown.size == frame.size, number
 
 
+def test_a_layout_file_read_again_shows_the_scan_it_names_now(client, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    make.image_file(root / "scan-a.png", NOTICE)
+    layout = root / "J6-4.alto.xml"
+    layout.write_text(alto_of(NOTICE, "scan-a.png"), encoding="utf-8")
+    rows = [record("J6-4", "重新交付的版面文件", files=["J6-4.alto.xml"])]
+    ingest(client, root, rows)
+    assert ingest(client, root, rows).unchanged == 1  # kept as it was
+
+    def shown() -> tuple[int, int]:
+        with Image.open(io.BytesIO(client.get("/records/test-city/J6-4/pages/1.png").data)) as image:
+            return image.size
+
+    assert shown() == make.page_image(NOTICE).size
+    layout.write_text(alto_of(FARMERS, "scan-b.png"), encoding="utf-8")  # a new delivery
+    make.image_file(root / "scan-b.png", FARMERS)
+    (root / "scan-a.png").unlink()
+    assert ingest(client, root, rows).updated == 1
+    assert shown() == make.page_image(FARMERS).size
+    files = lantai_of(client.application).search.originals("test-city/J6-4", PUBLIC)["files"]
+    assert [Path(f["path"]).name for f in files] == ["J6-4.alto.xml", "scan-b.png"]  # scan-a forgotten
+
+
 def test_a_scan_changed_since_ingest_is_not_served(client, delivery, ingested):
     root, _rows = delivery
     scan = root / "scans" / "J5-3.png"
