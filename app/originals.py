@@ -45,7 +45,8 @@ class FileChanged(Exception):
 
 def original_kind(path: str) -> str | None:
     """``pdf`` or ``image`` for a file whose pages can be shown as images; None otherwise
-    (text, hOCR, ALTO: their page is the text already shown)."""
+    (text, hOCR, ALTO: their page image, if any, is the scan the layout file names, which
+    ingest keeps as a file of its own)."""
     suffix = Path(path).suffix.lower()
     if suffix in PDF_SUFFIXES:
         return "pdf"

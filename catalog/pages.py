@@ -68,6 +68,7 @@ class FileState:
     status: str = "ok"
     reason: str = ""
     needs_ocr: int = 0
+    named_by: str | None = None  # kind image: the hOCR/ALTO file that names this scan
 
 
 def _page_values(record_pk: int, page: Page) -> dict:
@@ -253,6 +254,30 @@ def files_of_records(
         ):
             out.setdefault((row.archive, row.archive_code), []).append(_state(row))
     return out
+
+
+def image_files_of(conn: Connection, archive: str, archive_code: str) -> list[FileState]:
+    """The scans named by a record's hOCR/ALTO files (kind ``image``)."""
+    rows = conn.execute(
+        select(files_table).where(
+            files_table.c.kind == "image",
+            files_table.c.archive == archive,
+            files_table.c.archive_code == archive_code,
+        )
+    )
+    return [_state(row) for row in rows]
+
+
+def delete_named_images(conn: Connection, layouts: Iterable[str]) -> None:
+    """Forget the scans some layout files named (they were read again, or dropped; inside the
+    caller's transaction)."""
+    wanted = list(dict.fromkeys(layouts))
+    for start in range(0, len(wanted), 500):
+        conn.execute(
+            delete(files_table).where(
+                files_table.c.kind == "image", files_table.c.named_by.in_(wanted[start : start + 500])
+            )
+        )
 
 
 def save_file_states(conn: Connection, states: Iterable[FileState]) -> None:

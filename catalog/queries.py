@@ -127,6 +127,12 @@ class CatalogQueries:
         with self.engine.connect() as conn:
             return pages.files_of_records(conn, [key]).get(key, [])
 
+    def image_files_of(self, archive: str, archive_code: str) -> list[FileState]:
+        """The scans (扫描件) a record's hOCR/ALTO files named, which ingest hashed: the page
+        images of the pages read from those files."""
+        with self.engine.connect() as conn:
+            return pages.image_files_of(conn, archive, archive_code)
+
     def audit_entries(
         self,
         actor: str | None = None,

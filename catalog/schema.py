@@ -129,7 +129,7 @@ files_table = Table(
     "ingest_files",
     metadata,
     Column("path", String(1024), primary_key=True),
-    Column("kind", String(8), nullable=False),  # catalog or page
+    Column("kind", String(8), nullable=False),  # catalog, page, or image (a layout file's scan)
     Column("size", BigInteger, nullable=False),
     Column("mtime_ns", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False, default=""),
@@ -141,6 +141,7 @@ files_table = Table(
     Column("status", String(16), nullable=False, default="ok"),  # ok, failed, needs_ocr
     Column("reason", Text, nullable=False, default=""),
     Column("needs_ocr", Integer, nullable=False, default=0),  # pages still without text
+    Column("named_by", String(1024), nullable=True),  # image: the hOCR/ALTO file naming it
 )
 
 Index("ix_ingest_files_record", files_table.c.archive, files_table.c.archive_code)

@@ -138,7 +138,13 @@ class CatalogStore(CatalogQueries):
         stored version is not the one last indexed.
         """
         from catalog.maintenance import refuse_while_rebuilding
-        from catalog.pages import delete_file_states, delete_pages, insert_pages, save_file_states
+        from catalog.pages import (
+            delete_file_states,
+            delete_named_images,
+            delete_pages,
+            insert_pages,
+            save_file_states,
+        )
 
         outcomes: list[WriteOutcome] = []
         with self.engine.begin() as conn:
@@ -244,6 +250,11 @@ class CatalogStore(CatalogQueries):
             delete_pages(conn, replaced)
             insert_pages(conn, [(pk, page) for pk, items in pages.items() for page in items])
             delete_file_states(conn, [p for w in writes for p in w.drop_files])
+            # The scans a layout file named are those of its latest reading (or none, dropped).
+            delete_named_images(
+                conn,
+                [p for w in writes for p in (*w.drop_files, *(f.path for f in w.files if f.kind == "page"))],
+            )
             save_file_states(conn, list({f.path: f for w in writes for f in w.files}.values()))
             public_views.sync(
                 conn,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.files import page_kind
+from indexer.layout_images import named_images, resolve_image
 
 CATALOG_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".xlsx")
 
@@ -31,6 +32,7 @@ class Discovery:
     unnamed: list[str] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    scans: dict[str, str] = field(default_factory=dict)  # scan named by a layout file -> that file
 
     def gone(self, path: str) -> bool:
         """True for a file under the given roots that this run did not find (deleted)."""
@@ -103,7 +105,32 @@ def discover_inputs(paths: Iterable[Path]) -> Discovery:
             _classify(root, found, os.stat(root))
         else:
             found.missing.append(str(given))
+    _leave_out_scans(found)
     return found
+
+
+def _leave_out_scans(found: Discovery) -> None:
+    """Scans named by an hOCR or ALTO file of the run are that file's page images, not page
+    files of their own: they are not attached by their names (a catalog row may still list
+    one), so they are neither OCR'd again nor a clash with the layout file's pages."""
+    kinds = {path: page_kind(Path(path)) for path in found.pages}
+    if "image" not in kinds.values():
+        return
+    for path, kind in kinds.items():
+        if kind not in ("hocr", "alto"):
+            continue
+        root = next((r for r in found.roots if under(path, r)), "")
+        for name in named_images(path):
+            scan, _reason = resolve_image(path, name, root if root != path else os.path.dirname(root))
+            if scan is not None and kinds.get(scan) == "image":
+                found.scans[scan] = path
+    if not found.scans:
+        return
+    found.unnamed = [p for p in found.unnamed if p not in found.scans]
+    for code in list(found.named):
+        found.named[code] = [(p, start) for p, start in found.named[code] if p not in found.scans]
+        if not found.named[code]:
+            del found.named[code]
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path]:

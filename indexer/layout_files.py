@@ -11,6 +11,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from typing import IO
 
@@ -62,11 +63,13 @@ class _PageCollector:
         self._confidences: list[float] = []
         self._open = False
         self._layout = _Layout()
+        self._image: tuple[str, int] = ("", 0)
 
     def page(self, title: str | None = None) -> None:
         self.end_page()
         self._open = True
         self._layout = _Layout(_bbox(title))
+        self._image = _page_image(title)
 
     def line(self, title: str | None = None) -> None:
         if self._words:
@@ -89,8 +92,17 @@ class _PageCollector:
         self.line()
         number = len(self.pages) + 1
         text = "\n".join(self._lines)
+        image, frame = self._image
         self.pages.append(
-            PageText(number, text, _mean(self._confidences), method="hocr", boxes=self._layout.json())
+            PageText(
+                number,
+                text,
+                _mean(self._confidences),
+                method="hocr",
+                boxes=self._layout.json(),
+                image=image,
+                frame=frame,
+            )
         )
         self._lines, self._confidences, self._open = [], [], False
 
@@ -141,6 +153,20 @@ def _bbox(title: str | None) -> list[int] | None:
         return None
     box = [int(v) for v in match.groups()]
     return box if box[2] > box[0] and box[3] > box[1] else None
+
+
+_IMAGE = re.compile(r'image\s+"([^"]*)"')
+
+
+def _page_image(title: str | None) -> tuple[str, int]:
+    """The scan an hOCR ``ocr_page`` names (``image "…"``) and its frame (``ppageno``).
+
+    >>> _page_image('image "scans/p1.tif"; bbox 0 0 800 1000; ppageno 2'), _page_image(None)
+    (('scans/p1.tif', 2), ('', 0))
+    """
+    name = _IMAGE.search(title or "")
+    number = _PPAGENO.search(title or "")
+    return (html.unescape(name.group(1)).strip() if name else "", int(number.group(1)) if number else 0)
 
 
 def _classes(value: str | None) -> set[str]:
@@ -312,6 +338,8 @@ def parse_alto(stream: IO[bytes]) -> list[PageText]:
     hyphenated word (``HYP``) is joined with the start of the next line. Boxes
     (``HPOS``, ``VPOS``, ``WIDTH``, ``HEIGHT``, in the unit of the ``Page``'s ``WIDTH`` and
     ``HEIGHT``) of lines, strings and their ``Glyph`` elements are kept as the page's layout.
+    The scan named by ``sourceImageInformation/fileName`` is each page's ``image`` (page n
+    its frame n - 1, as a multi-page TIFF holds them).
     """
     head = stream.read(XML_CHUNK)
     _refuse_entities(head)
@@ -321,6 +349,7 @@ def parse_alto(stream: IO[bytes]) -> list[PageText]:
     confidences: list[float] = []
     glyphs: list[list[int] | None] = []
     layout = _Layout()
+    image = ""  # Description/sourceImageInformation/fileName: the scan of the file's pages
     root_seen = False
     for event, element in _iterparse(stream, head):
         tag = _local(element.tag)
@@ -339,7 +368,9 @@ def parse_alto(stream: IO[bytes]) -> list[PageText]:
             elif tag == "String":
                 glyphs = []
             continue
-        if tag == "Glyph":
+        if tag == "fileName" and not image:
+            image = (element.text or "").strip()
+        elif tag == "Glyph":
             glyphs.append(_alto_box(element))
         elif tag == "String":
             content = element.get("CONTENT") or ""
@@ -360,7 +391,9 @@ def parse_alto(stream: IO[bytes]) -> list[PageText]:
         elif tag == "Page":
             text = "\n".join(lines).replace("\u00ad\n", "")
             boxes = layout.json()
-            pages.append(PageText(len(pages) + 1, text, _mean(confidences), method="alto", boxes=boxes))
+            number = len(pages) + 1
+            page = PageText(number, text, _mean(confidences), method="alto", boxes=boxes)
+            pages.append(replace(page, image=image, frame=number - 1) if image else page)
             element.clear()
     if not pages:
         raise ReadError("no Page in this ALTO file")

@@ -18,6 +18,8 @@ class PageText:
     confidence: float | None = None
     method: str = "text"  # text, pdf, ocr, hocr, alto
     boxes: str = ""  # word boxes (版面坐标) as analyzers.page_boxes.layout_json stores them
+    image: str = ""  # hOCR/ALTO: the scan the layout file names for this page, as written
+    frame: int = 0  # ... and which of its frames (a multi-page TIFF), from 0
 
 
 @dataclass

@@ -170,7 +170,11 @@ class Planner:
             for stored in stored_files.get(key, []):
                 if stored.path in mine:
                     continue
-                if stored.attach == "listed" or (self.sync and self.found.gone(stored.path)):
+                if (
+                    stored.attach == "listed"
+                    or (self.sync and self.found.gone(stored.path))
+                    or stored.path in self.found.scans  # a layout file's scan now, not a page file
+                ):
                     drop.append(stored.path)  # no longer listed / deleted
                     continue
                 if stored.path in self.found.pages:  # found in this run: read it if it changed
@@ -233,6 +237,8 @@ class Planner:
             except OSError:
                 now = None
         source.size, source.mtime_ns = now if now else (None, None)
+        root = next((r for r in self.found.roots if under(source.path, r)), "")
+        source.delivery = root if root != source.path else os.path.dirname(root)
         known = source.known
         if now is None:
             source.read = False  # missing: its stored pages are kept (dropped with --sync)

@@ -25,6 +25,7 @@ from catalog.record_rows import row_values
 from catalog.records import Record
 from indexer.documents import doc_tokens, index_doc
 from indexer.files import check_size, page_kind, read_capped, read_page_file
+from indexer.layout_images import image_states
 from indexer.page_types import FileOptions, PageText
 from indexer.readers import ReadError
 from search.base import IndexDoc
@@ -44,6 +45,7 @@ class Source:
     known: FileState | None = None  # what the catalog remembers of it
     read: bool = True  # False: keep the stored pages (unchanged, or outside this run)
     origin: str = ""  # where it was named, for errors: "catalog.csv:3" or the file itself
+    delivery: str = ""  # the folder given to ingest it lies in (scans it names stay inside)
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Problem:
     line: int | None
     field: str | None
     message: str
+    warning: bool = False  # reported, but the record is built all the same (not a failure)
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
@@ -211,6 +214,7 @@ def _read_source(
             and known.sha256 == sha
             and known.status == "ok"
             and source.path in task.stored_pages
+            and page_kind(Path(source.path)) not in ("hocr", "alto")  # read again: its scans
         ):  # touched, not changed
             pages = _relative(task.stored_pages[source.path], known.start or 1)
             return pages, replace(state, sha256=sha, pages=len(pages)), sha, "ok"
@@ -344,6 +348,12 @@ def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
             cursor = max(numbers)
         if state is not None:
             files.append(replace(state, start=start, pages=len(read)))
+            if state.status != "failed" and any(p.image for p in read):
+                images, warnings = image_states(
+                    source.path, read, start, task.key, source.delivery, {s.path for s in task.sources}
+                )
+                files.extend(images)
+                problems.extend(Problem(source.path, None, None, w, warning=True) for w in warnings)
     record, body, personal = task.base, None, None
     pages: list[Page] = []
     if task.sources:

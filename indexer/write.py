@@ -67,7 +67,7 @@ class Writer:
         """Take built records (reporting their problems); write when a batch is full."""
         for result in results:
             for problem in result.problems:
-                self.tally.problem(problem)
+                self.tally.problem(problem, failed=not problem.warning)
             for path, count in result.needs_ocr:
                 self.tally.needs_ocr(path, count)
             if result.doc is None:  # could not be built; reported above

@@ -150,7 +150,9 @@ class RecordPages:
         "status", "pages"`` (the record's page numbers it gave), ``"personal_data"`` (kinds
         found on any of them), ``"unread"}`` (some page still has no text, e.g. waiting for
         OCR). ``pages`` maps a page number to ``{"file"`` (its file's number), ``"index"``
-        (0-based, inside the file), ``"personal_data", "unread"}``.
+        (0-based, inside the file), ``"personal_data", "unread"}``. A page read from an
+        hOCR or ALTO file whose scan ingest found and hashed has that scan as its file
+        (listed after the page files; see :mod:`indexer.layout_images`).
         """
         found = self._visible(record_id, audience)
         if found is None:
@@ -183,8 +185,9 @@ class RecordPages:
                 "personal_data": [],
                 "unread": bool(state.needs_ocr),
             }
+        scans = self._scans(record, by_path)
         for page in rows:
-            file = by_path.get(page.source)
+            file = scans.get((page.source, page.number)) or by_path.get(page.source)
             unread = page.method == "needs_ocr"
             answer["pages"][page.number] = {
                 "file": file["number"] if file else None,
@@ -201,3 +204,28 @@ class RecordPages:
             file["original"] = view.original(file["personal_data"], file["unread"])
         answer["files"] = list(by_path.values())
         return answer
+
+    def _scans(self, record: Record, by_path: dict[str, dict[str, Any]]) -> dict[tuple[str, int], dict]:
+        """The scans (扫描件) the record's hOCR/ALTO files named, added to ``by_path`` as
+        files after the page files, by ``(layout file, page number)`` of the pages they show:
+        a page read from a layout file has its scan's frame as its image."""
+        out: dict[tuple[str, int], dict] = {}
+        states = self.store.image_files_of(record.archive, record.archive_code)
+        for state in sorted(states, key=lambda s: (s.start or 0, s.path)):
+            if state.path in by_path or state.named_by not in by_path:
+                continue
+            file = by_path[state.path] = {
+                "number": len(by_path) + 1,
+                "path": state.path,
+                "sha256": state.sha256,
+                "size": state.size,
+                "mtime_ns": state.mtime_ns,
+                "status": state.status,
+                "start": state.start or 1,
+                "pages": [],
+                "personal_data": [],
+                "unread": False,
+            }
+            for number in range(file["start"], file["start"] + state.pages):
+                out[(state.named_by, number)] = file  # a later start is the nearer frame 0
+        return out

@@ -1,8 +1,9 @@
 """Leak suite: random holdings, queries made of the records' own words, on every backend.
 
 For the anonymous public, no record whose visibility is ``none`` may appear anywhere
-(hits, totals, facet counts, suggestions, record pages, page images and the boxes of matches
-on them, original files, search exports in every format), and
+(hits, totals, facet counts, suggestions, record pages, page images, of PDFs and of the scans
+hOCR files name, and the boxes of matches on them, original files, search exports in every
+format), and
 a ``catalog`` record never matches on, nor shows, its text (nor its pages' images or its
 file). No page with personal data is served as an image, no file with it is downloaded.
 A staff member of one archive sees nothing closed of another.
@@ -11,6 +12,7 @@ A staff member of one archive sees nothing closed of another.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import shutil
@@ -139,7 +141,7 @@ def queries_for(row: dict) -> list[str]:
 
 
 @contextmanager
-def runtime_on(backend: str, request, rows: list[dict], pdfs: bool = False):
+def runtime_on(backend: str, request, rows: list[dict], pdfs: bool = False, scans: bool = False):
     overrides = {}
     if backend == "opensearch":
         overrides = {
@@ -155,10 +157,14 @@ def runtime_on(backend: str, request, rows: list[dict], pdfs: bool = False):
     try:
         if pdfs:  # each record's text as a PDF, a page per clause: the text comes from the file
             rows = [dict(row) for row in rows]
-            for row in rows:
-                name = f"{row['archive']}-{row['archive_code']}.pdf"
-                make.text_pdf(folder / name, row.pop("text").split("，"))
-                row["files"] = [name]
+            for n, row in enumerate(rows):
+                name = f"{row['archive']}-{row['archive_code']}"
+                if scans and n % 2:  # or as an hOCR file naming a scan per page (版面文件的图像)
+                    layout_with_scans(folder, name, row.pop("text").split("，"))
+                    row["files"] = [f"{name}.hocr"]
+                    continue
+                make.text_pdf(folder / f"{name}.pdf", row.pop("text").split("，"))
+                row["files"] = [f"{name}.pdf"]
         report = lantai.ingester.ingest([write_jsonl(folder / "rows.jsonl", rows)])
         assert report.failed == 0 and report.not_indexed == 0, report.errors
         yield lantai, config
@@ -169,6 +175,25 @@ def runtime_on(backend: str, request, rows: list[dict], pdfs: bool = False):
         shutil.rmtree(folder, ignore_errors=True)
         if database:
             postgres_database(request.getfixturevalue("postgres_server"), database, drop=True)
+
+
+def layout_with_scans(folder: Path, name: str, pages: list[str]) -> Path:
+    """An hOCR file ``name.hocr`` of ``pages`` (a line each, boxed), naming a scan per page
+    (``name-p1.png``, …) drawn beside it."""
+    body = []
+    for number, text in enumerate(pages, start=1):
+        scan = make.page_image([text], size=20)
+        scan.save(folder / f"{name}-p{number}.png")
+        width, height = scan.size
+        box = f"bbox 20 20 {width - 20} 40"
+        body.append(
+            f"<div class='ocr_page' title='image \"{name}-p{number}.png\"; bbox 0 0 {width} {height}'>"
+            f"<span class='ocr_line' title='{box}'><span class='ocrx_word' title='{box}; x_wconf 95'>"
+            f"{html.escape(text)}</span></span></div>"
+        )
+    path = folder / f"{name}.hocr"
+    path.write_text(f"<html><body>{''.join(body)}</body></html>", encoding="utf-8")
+    return path
 
 
 def search(lantai, audience, q):
@@ -286,7 +311,7 @@ def has_pii(clause: str) -> bool:
 def test_page_images_and_files_of_records_without_public_text_answer_like_missing_ones(
     backend, request, rows
 ):
-    with runtime_on(backend, request, rows, pdfs=True) as (lantai, config):
+    with runtime_on(backend, request, rows, pdfs=True, scans=True) as (lantai, config):
         app = create_app(config)
         request.addfinalizer(lantai_of(app).close)  # its own runtime: its catalog connections
         client = buffered_client(app)
@@ -313,10 +338,14 @@ def test_page_images_and_files_of_records_without_public_text_answer_like_missin
                     answer = client.get(url)
                     assert (answer.status_code, answer.data) == (404, missing_boxes.data), url
                 continue
+            files = lantai.search.originals(record_id, PUBLIC)["files"]
+            layout = files[0]["path"].endswith(".hocr")
             for number, url in enumerate(boxes, start=1):
                 answer = client.get(url)
                 if number in (len(clauses) + 1, *[n for n, c in enumerate(clauses, 1) if has_pii(c)]):
                     assert (answer.status_code, answer.data) == (404, missing_boxes.data), url
+                elif layout:  # over the scan the hOCR file names: its word boxes
+                    assert answer.status_code == 200 and answer.json["boxes"], url
                 else:  # a PDF's text layer has no word boxes: nothing to draw, nothing withheld
                     assert answer.status_code == 200 and answer.json["boxes"] == [], url
             with_pii = [n for n, clause in enumerate(clauses, start=1) if has_pii(clause)]
@@ -329,6 +358,14 @@ def test_page_images_and_files_of_records_without_public_text_answer_like_missin
                     assert response.status_code == 200 and response.data.startswith(PNG), url
                     assert url in record_page
             assert answer_without_path(client.get(urls[len(clauses)]), urls[len(clauses)]) == missing
+            if layout:  # the hOCR file is never served; its first scan as page 1's image is
+                assert answer_without_path(client.get(urls[-2]), urls[-2]) == missing
+                scan = client.get(urls[-1])
+                if has_pii(clauses[0]):
+                    assert answer_without_path(scan, urls[-1]) == missing
+                else:
+                    assert scan.status_code == 200 and scan.data == Path(files[1]["path"]).read_bytes()
+                continue
             download = client.get(urls[-2])
             if with_pii:
                 assert answer_without_path(download, urls[-2]) == missing
