@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,6 +33,45 @@ AHEAD = 3
 KEPT = 12
 
 Analysed = list[tuple[IndexDoc, dict[str, str]]]
+#: Records marked indexed per transaction after the switch.
+MARK_BATCH = 5_000
+
+
+class IndexedMarks:
+    """The (pk, content hash) of each record written to the new index, kept until the
+    switch and then marked indexed in the catalog: 40 bytes a record (the pk, and the
+    SHA-256 hex digest as its 32 bytes), so a reindex of millions stays small.
+
+    >>> marks = IndexedMarks()
+    >>> marks.add(7, "ab" * 32); marks.add(8, "not-a-digest")
+    >>> [(pk, digest[:4]) for pk, digest in marks], len(marks)
+    ([(7, 'abab'), (8, 'not-')], 2)
+    """
+
+    def __init__(self) -> None:
+        self._pks = array("q")
+        self._digests = bytearray()
+        self._others: list[tuple[int, str]] = []  # digests that are not SHA-256 hex
+
+    def add(self, pk: int, digest: str) -> None:
+        """Remember that this version (``digest``) of record ``pk`` was written."""
+        if len(digest) == 64:
+            try:
+                self._digests += bytes.fromhex(digest)
+            except ValueError:
+                pass
+            else:
+                self._pks.append(pk)
+                return
+        self._others.append((pk, digest))
+
+    def __len__(self) -> int:
+        return len(self._pks) + len(self._others)
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        for n, pk in enumerate(self._pks):
+            yield pk, self._digests[32 * n : 32 * (n + 1)].hex()
+        yield from self._others
 
 
 def analyse_batch(items: list[tuple[Record, dict | None]]) -> Analysed:
@@ -86,18 +126,18 @@ def reindex(
     ``workers`` processes (default: one per core; a catalog of fewer than
     ``inline_records`` records is analysed in this process); ``progress(done, total)``
     is called after each batch and at the end. Each record is remembered as indexed in the
-    version written.
+    version written, in transactions of ``MARK_BATCH`` records after the switch.
     """
     total = store.count()
     workers = max(1, workers if workers is not None else os.cpu_count() or 1)
     if total < inline_records:
         workers = 1
-    marks: list[tuple[int, str]] = []
+    marks = IndexedMarks()
     registered: deque[ExitStack] = deque()  # prepared words handed to the backend
 
     def records() -> Iterator[tuple[Record, dict | None]]:
         for pk, digest, record, entities in store.records_for_index(batch):
-            marks.append((pk, digest))
+            marks.add(pk, digest)
             yield record, entities
 
     def docs() -> Iterator[IndexDoc]:
@@ -120,7 +160,8 @@ def reindex(
     finally:
         while registered:
             registered.popleft().close()
-    store.mark_indexed(marks)
+    for chunk in batched(marks, MARK_BATCH):  # one transaction each: memory stays bounded
+        store.mark_indexed(chunk)
     if progress:
         progress(count, total)
     return count
