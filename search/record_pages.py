@@ -173,18 +173,7 @@ class RecordPages:
         states = self.store.page_files_of(record.archive, record.archive_code)
         by_path: dict[str, dict[str, Any]] = {}
         for number, state in enumerate(sorted(states, key=lambda s: (s.start or 0, s.path)), start=1):
-            by_path[state.path] = {
-                "number": number,
-                "path": state.path,
-                "sha256": state.sha256,
-                "size": state.size,
-                "mtime_ns": state.mtime_ns,
-                "status": state.status,
-                "start": state.start or 1,
-                "pages": [],
-                "personal_data": [],
-                "unread": bool(state.needs_ocr),
-            }
+            by_path[state.path] = _file_entry(number, state, unread=bool(state.needs_ocr))
         scans = self._scans(record, by_path)
         for page in rows:
             file = scans.get((page.source, page.number)) or by_path.get(page.source)
@@ -214,18 +203,24 @@ class RecordPages:
         for state in sorted(states, key=lambda s: (s.start or 0, s.path)):
             if state.path in by_path or state.named_by not in by_path:
                 continue
-            file = by_path[state.path] = {
-                "number": len(by_path) + 1,
-                "path": state.path,
-                "sha256": state.sha256,
-                "size": state.size,
-                "mtime_ns": state.mtime_ns,
-                "status": state.status,
-                "start": state.start or 1,
-                "pages": [],
-                "personal_data": [],
-                "unread": False,
-            }
+            file = by_path[state.path] = _file_entry(len(by_path) + 1, state, unread=False)
             for number in range(file["start"], file["start"] + state.pages):
                 out[(state.named_by, number)] = file  # a later start is the nearer frame 0
         return out
+
+
+def _file_entry(number: int, state: Any, unread: bool) -> dict[str, Any]:
+    """A file of :meth:`RecordPages.originals` (a page file or a scan a layout file named),
+    before its pages are added."""
+    return {
+        "number": number,
+        "path": state.path,
+        "sha256": state.sha256,
+        "size": state.size,
+        "mtime_ns": state.mtime_ns,
+        "status": state.status,
+        "start": state.start or 1,
+        "pages": [],
+        "personal_data": [],
+        "unread": unread,
+    }
