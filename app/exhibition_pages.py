@@ -10,7 +10,7 @@ and kept out of caches.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, send_file, url_for
 from flask_babel import gettext as _
 
 from app import lantai_of
@@ -74,17 +74,12 @@ def _revalidated(response):
 def sitemap():
     """The sitemap of the published exhibitions' pages, with ``lastmod`` (listed in
     ``/sitemap.xml`` when there are any)."""
-    from app.oai_xml import esc
+    from app.findability import urlset
 
     listed = lantai_of(current_app).store.exhibitions().listing(published_only=True)
-    urls = "".join(
-        f"<url><loc>{esc(url_for('exhibitions.exhibition', slug=e.slug, _external=True))}</loc>"
-        f"<lastmod>{esc(e.updated_at)}</lastmod></url>"
-        for e in listed
+    return urlset(
+        (url_for("exhibitions.exhibition", slug=e.slug, _external=True), e.updated_at) for e in listed
     )
-    namespace = "http://www.sitemaps.org/schemas/sitemap/0.9"
-    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{namespace}">{urls}</urlset>\n'
-    return Response(body, mimetype="application/xml")
 
 
 @exhibitions.get("/exhibitions/<slug>/cover")

@@ -11,7 +11,7 @@ last changed as ``lastmod``; ``/sitemap.xml`` is an index of files of at most
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from flask import Blueprint, Response, abort, current_app, url_for
 from markupsafe import Markup
@@ -69,11 +69,14 @@ def sitemap(number: int):
         abort(404)
     size = lantai_of(current_app).settings.sitemap_size
     pages = lantai_of(current_app).search.public_pages((number - 1) * size, size)
-    urls = "".join(
-        f"<url><loc>{esc(url_for('public.record', record_id=record_id, _external=True))}</loc>"
-        f"<lastmod>{stamp}</lastmod></url>"
-        for record_id, stamp in pages
+    return urlset(
+        (url_for("public.record", record_id=record_id, _external=True), stamp) for record_id, stamp in pages
     )
+
+
+def urlset(pages: Iterable[tuple[str, str]]) -> Response:
+    """A sitemap file (``urlset``) of some pages, each ``(address, lastmod)``."""
+    urls = "".join(f"<url><loc>{esc(url)}</loc><lastmod>{esc(stamp)}</lastmod></url>" for url, stamp in pages)
     body = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}">{urls}</urlset>\n'
     return Response(body, mimetype="application/xml")
 
