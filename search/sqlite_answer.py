@@ -97,13 +97,14 @@ def browse(
     scope: Scope,
     sample_size: int,
     ties: tuple[str, ...] = ("title", "date"),
+    entity_tags: bool = False,
 ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
     """Browsing without a query (浏览): the total, the page and the facets read from
     ``docs`` directly, in the order and with the facet sample a search gives (every
     score is 0, so the sample is the first records by rowid, and the order is that of
     the tie-break keys ``ties``), without copying every visible record into the matches
-    table."""
-    where, where_params, vis, vis_params = browse_sql(request, scope)
+    table. ``entity_tags``: as :func:`search.sqlite_query.filter_sql`."""
+    where, where_params, vis, vis_params = browse_sql(request, scope, entity_tags)
     total = conn.execute(f"SELECT count(*) FROM docs d WHERE {where}", where_params).fetchone()[0]
     hits: list[Hit] = []
     offset = (request.page - 1) * request.size

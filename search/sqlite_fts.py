@@ -31,6 +31,7 @@ from search.relevance import DEFAULT, Relevance
 from search.sqlite_answer import boost_phrase, browse, candidates, facets, page
 from search.sqlite_engine import connect
 from search.sqlite_layout import (
+    ENTITY_TAGGED,
     FTS_VERSION,
     INDEXES,
     NEXT,
@@ -56,6 +57,11 @@ from search.sqlite_query import (
 log = logging.getLogger("lantai.search")
 
 TAGS_FROM = 2_000
+
+
+def _entities(doc: IndexDoc) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A document's entity names by facet."""
+    return (("person", doc.persons), ("place", doc.places), ("org", doc.orgs))
 
 
 class SqliteBackend:
@@ -185,11 +191,7 @@ class SqliteBackend:
             )
             conn.executemany(
                 f"INSERT OR IGNORE INTO doc_entities{suffix} (rowid, facet, name) VALUES (?,?,?)",
-                [
-                    (rowid, facet, name)
-                    for facet, names in (("person", doc.persons), ("place", doc.places), ("org", doc.orgs))
-                    for name in dict.fromkeys(names)
-                ],
+                [(rowid, facet, name) for facet, names in _entities(doc) for name in dict.fromkeys(names)],
             )
 
     @staticmethod
@@ -219,7 +221,12 @@ class SqliteBackend:
             " ".join(char_tokens(doc.title_text)),
             " ".join(char_tokens(doc.meta_text)),
             " ".join(char_tokens(doc.body_text)),
-            tags_text(doc.visibility, doc.archive, doc.record_type),
+            tags_text(
+                doc.visibility,
+                doc.archive,
+                doc.record_type,
+                [(facet, name) for facet, names in _entities(doc) for name in names],
+            ),
         )
 
     @staticmethod
@@ -364,6 +371,8 @@ class SqliteBackend:
         if request.query is None:
             total, hits, facets = self._browse(conn, request, scope)
             return self._result(request, total, hits, facets)
+        layout = self._version(conn)
+        entity_tags = layout >= ENTITY_TAGGED
         tagged = False
         found = branches(request, scope, tagged=False, score=self._score)
         if found:
@@ -374,8 +383,8 @@ class SqliteBackend:
                 0
             ]
             if plain > self.tags_from:
-                tagged = self._version(conn) >= TAGGED
-                found = branches(request, scope, tagged, self._score)
+                tagged = layout >= TAGGED
+                found = branches(request, scope, tagged, self._score, entity_tags)
                 limit = max(self.facet_sample_size, request.page * request.size)
                 if request.sort == "relevance" and plain > max(self.exact_total_limit, limit):
                     counts = [conn.execute(*count_sql(branch)).fetchone()[0] for branch in found]
@@ -386,7 +395,7 @@ class SqliteBackend:
                         hits = self._page(conn, request, ranked)
                         facets = self._facets(conn, ranked) if request.with_facets else {}
                         return self._result(request, total, hits, facets)
-        matched_rows, params = matched_sql(request, scope, tagged, self._score)
+        matched_rows, params = matched_sql(request, scope, tagged, self._score, entity_tags)
         conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched_rows}", params)
         boost_phrase(conn, request, self.relevance.phrase)
         total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
@@ -397,7 +406,8 @@ class SqliteBackend:
     def _browse(
         self, conn: sqlite3.Connection, request: SearchRequest, scope: Scope
     ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
-        return browse(conn, request, scope, self.facet_sample_size, self.relevance.tie_break)
+        entity_tags = self._version(conn) >= ENTITY_TAGGED
+        return browse(conn, request, scope, self.facet_sample_size, self.relevance.tie_break, entity_tags)
 
     def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
         return page(conn, request, total, self.relevance.tie_break)

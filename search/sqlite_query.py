@@ -3,10 +3,10 @@ visibility of an audience's scope, filters, and the one SELECT of a search's mat
 
 Text columns hold search-mode word tokens (jieba) separated by spaces; ``*_chars``
 columns hold one token per character for exact phrases. The ``tags`` column holds a
-record's public visibility, archive and record type as reserved tokens (``vfull``,
-``a``/``t`` + hex), so that the public visibility and those filters are part of the
-full-text match itself; no user term reaches it (every term names its columns) and its
-bm25 weight is 0.
+record's public visibility, archive, record type and entities as reserved tokens
+(``vfull``, ``a``/``t``/``e`` + hex), so that the public visibility and those filters are
+part of the full-text match itself; no user term reaches it (every term names its
+columns) and its bm25 weight is 0.
 
 Proximity (``Near``) is matched with FTS5 ``NEAR`` on the ``*_chars`` columns, whose tokens
 are characters, so its distance counts characters (a Latin word or a number as one).
@@ -16,6 +16,7 @@ candidate checked (``search.sqlite_near``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analyzers.query import And, Near, Node, Not, Or, Phrase, Term, YearRange
@@ -95,8 +96,9 @@ BM25 = bm25_sql()
 
 
 def tag(kind: str, value: str) -> str:
-    """The reserved token of a visibility (``v``), archive (``a``) or record type (``t``)
-    in the ``tags`` column: the value in hex, so that the tokenizer keeps it whole.
+    """The reserved token of a visibility (``v``), archive (``a``), record type (``t``) or
+    entity (``e``) in the ``tags`` column: the value in hex, so that the tokenizer keeps it
+    whole.
 
     >>> tag("v", "full"), tag("t", "文书")
     ('vfull', 'te69687e4b9a6')
@@ -104,9 +106,22 @@ def tag(kind: str, value: str) -> str:
     return kind + (value if kind == "v" else value.encode().hex())
 
 
-def tags_text(visibility: str, archive: str, record_type: str) -> str:
-    """The ``tags`` column of a record."""
-    return " ".join((tag("v", visibility), tag("a", archive), tag("t", record_type)))
+def entity_tag(facet: str, name: str) -> str:
+    """The reserved token of an entity (实体) of a facet (``person``, ``place``, ``org``).
+
+    >>> entity_tag("place", "延安")
+    'e706c61636520e5bbb6e5ae89'
+    """
+    return tag("e", f"{facet} {name}")
+
+
+def tags_text(
+    visibility: str, archive: str, record_type: str, entities: Iterable[tuple[str, str]] = ()
+) -> str:
+    """The ``tags`` column of a record: its visibility, archive, type and each distinct
+    (facet, name) of its entities."""
+    entity_tags = dict.fromkeys(entity_tag(facet, name) for facet, name in entities)
+    return " ".join((tag("v", visibility), tag("a", archive), tag("t", record_type), *entity_tags))
 
 
 def _quote(token: str) -> str:
@@ -236,14 +251,21 @@ def _tags(request: SearchRequest, scope: Scope, text_visible: bool) -> str:
     return " AND ".join(parts)
 
 
-def branches(request: SearchRequest, scope: Scope, tagged: bool = True, score: str = BM25) -> list[Branch]:
+def branches(
+    request: SearchRequest,
+    scope: Scope,
+    tagged: bool = True,
+    score: str = BM25,
+    entity_tags: bool = False,
+) -> list[Branch]:
     """The visibility branches of a request's query (text visible, then 目录开放) that
     have something positive to match; empty without a query or for a purely negative one.
-    ``tagged``: the index has the ``tags`` column; ``score``: the SQL of a match's score."""
+    ``tagged``: match with the ``tags`` column; ``score``: the SQL of a match's score;
+    ``entity_tags``: as :func:`filter_sql`."""
     if request.query is None:
         return []
     text_sql, text_params = visibility_sql(scope)
-    filters, filter_params = filter_sql(request)
+    filters, filter_params = filter_sql(request, entity_tags)
     simple = (
         scope.is_public
         and request.year_from is None
@@ -278,7 +300,11 @@ def branches(request: SearchRequest, scope: Scope, tagged: bool = True, score: s
 
 
 def matched_sql(
-    request: SearchRequest, scope: Scope, tagged: bool = True, score: str = BM25
+    request: SearchRequest,
+    scope: Scope,
+    tagged: bool = True,
+    score: str = BM25,
+    entity_tags: bool = False,
 ) -> tuple[str, list]:
     """A SELECT of (rid, score, vis, id, date, archive, year, record_type, fonds, series)
     for every visible, filtered match (the columns of ``MATCH_COLUMNS``).
@@ -289,7 +315,7 @@ def matched_sql(
     On a tagged index the match itself keeps only the branch's visibility (and archive and
     type filters), so the catalog-only branch walks the short list of 目录开放 records.
     """
-    found = branches(request, scope, tagged, score)
+    found = branches(request, scope, tagged, score, entity_tags)
     if found:
         parts = [
             f"SELECT fts.rowid, {b.score}, '{b.vis}', {KEPT} FROM fts CROSS JOIN docs d "
@@ -298,7 +324,7 @@ def matched_sql(
         ]
         return " UNION ALL ".join(parts), [p for b in found for p in (b.match, *b.params)]
     text_sql, text_params = visibility_sql(scope)
-    filters, filter_params = filter_sql(request)
+    filters, filter_params = filter_sql(request, entity_tags)
     node = request.query
     parts = []
     params: list = []
@@ -365,7 +391,9 @@ def code_match_sql(branch: Branch, code: str) -> tuple[str, list]:
     )
 
 
-def browse_sql(request: SearchRequest, scope: Scope) -> tuple[str, list, str, list]:
+def browse_sql(
+    request: SearchRequest, scope: Scope, entity_tags: bool = False
+) -> tuple[str, list, str, list]:
     """For a request without a query (browsing, 浏览): the condition on ``docs d`` of every
     visible, filtered record, and the visibility each is shown with, as
     ``(where, where_params, vis, vis_params)``.
@@ -374,13 +402,16 @@ def browse_sql(request: SearchRequest, scope: Scope) -> tuple[str, list, str, li
     disjoint: text visible, or else 目录开放), read from ``docs`` alone.
     """
     text_sql, text_params = visibility_sql(scope)
-    filters, filter_params = filter_sql(request)
+    filters, filter_params = filter_sql(request, entity_tags)
     vis = f"CASE WHEN {text_sql} THEN 'full' ELSE 'catalog' END"
     where = f"({text_sql} OR d.visibility = 'catalog') AND {filters}"
     return where, [*text_params, *filter_params], vis, list(text_params)
 
 
-def filter_sql(request: SearchRequest) -> tuple[str, list]:
+def filter_sql(request: SearchRequest, entity_tags: bool = False) -> tuple[str, list]:
+    """The condition on ``docs d`` of a request's filters. ``entity_tags``: the index has
+    each record's entities in its ``tags`` (layout 4), so an entity filter is a lookup in
+    the full-text index; before that, in ``doc_entities`` by name."""
     clauses: list[str] = []
     params: list = []
     if request.archives:
@@ -401,8 +432,12 @@ def filter_sql(request: SearchRequest) -> tuple[str, list]:
             clauses.append(f"d.{column} IN ({', '.join('?' * len(values))})")
             params += list(values)
     for facet, name in request.entities:
-        clauses.append("d.rowid IN (SELECT rowid FROM doc_entities WHERE facet = ? AND name = ?)")
-        params += [facet, name]
+        if entity_tags:
+            clauses.append("d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            params.append(f"{{tags}} : {entity_tag(facet, name)}")
+        else:
+            clauses.append("d.rowid IN (SELECT rowid FROM doc_entities WHERE facet = ? AND name = ?)")
+            params += [facet, name]
     return (" AND ".join(clauses) or "1"), params
 
 
