@@ -54,8 +54,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5("""
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
 # Indexes of the tables above, built after a rebuild's bulk load (and created here when
 # missing). The code index serves the code-first rule; entities are read by record (their
-# primary key) and by name; browsing by type counts in (record_type, visibility) and
-# pages in (record_type, date); a fonds' page reads (archive, fonds, series).
+# primary key; by name through the tags); browsing by type counts in (record_type,
+# visibility) and pages in (record_type, date); a fonds' page and the archive filter read
+# (archive, fonds, series).
 INDEXES = """
 CREATE INDEX IF NOT EXISTS docs_type_visibility ON docs(record_type, visibility);
 CREATE INDEX IF NOT EXISTS docs_type_date ON docs(record_type, date);
