@@ -103,7 +103,7 @@ def browse(
     ``docs`` directly, in the order and with the facet sample a search gives (every
     score is 0, so the sample is the first records by rowid, and the order is that of
     the tie-break keys ``ties``), without copying every visible record into the matches
-    table. ``entity_tags``: as :func:`search.sqlite_query.filter_sql`."""
+    table. ``entity_tags``: as :func:`search.sqlite_filters.filter_sql`."""
     where, where_params, vis, vis_params = browse_sql(request, scope, entity_tags)
     total = conn.execute(f"SELECT count(*) FROM docs d WHERE {where}", where_params).fetchone()[0]
     hits: list[Hit] = []

@@ -30,6 +30,7 @@ from search.query_terms import char_tokens, word_tokens
 from search.relevance import DEFAULT, Relevance
 from search.sqlite_answer import boost_phrase, browse, candidates, facets, page
 from search.sqlite_engine import connect
+from search.sqlite_filters import tags_text
 from search.sqlite_layout import (
     ENTITY_TAGGED,
     FTS_VERSION,
@@ -50,7 +51,6 @@ from search.sqlite_query import (
     branches,
     count_sql,
     matched_sql,
-    tags_text,
     visibility_sql,
 )
 

@@ -2,11 +2,9 @@
 visibility of an audience's scope, filters, and the one SELECT of a search's matches.
 
 Text columns hold search-mode word tokens (jieba) separated by spaces; ``*_chars``
-columns hold one token per character for exact phrases. The ``tags`` column holds a
-record's public visibility, archive, record type and entities as reserved tokens
-(``vfull``, ``a``/``t``/``e`` + hex), so that the public visibility and those filters are
-part of the full-text match itself; no user term reaches it (every term names its
-columns) and its bm25 weight is 0.
+columns hold one token per character for exact phrases. The ``tags`` column holds
+reserved tokens of a record's visibility, archive, type and entities
+(:mod:`search.sqlite_filters`).
 
 Proximity (``Near``) is matched with FTS5 ``NEAR`` on the ``*_chars`` columns, whose tokens
 are characters, so its distance counts characters (a Latin word or a number as one).
@@ -16,7 +14,6 @@ candidate checked (``search.sqlite_near``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analyzers.query import And, Near, Node, Not, Or, Phrase, Term, YearRange
@@ -24,6 +21,7 @@ from catalog.policy import Scope
 from search.base import SearchRequest
 from search.query_terms import char_tokens, needs_string_match, pinyin_term, term_tokens, year_terms
 from search.relevance import DEFAULT, Relevance
+from search.sqlite_filters import branch_tags, filter_sql
 from search.sqlite_near import contains_ordered, excluded_sql, ordered_sql
 
 COLUMNS = (
@@ -93,35 +91,6 @@ def bm25_sql(relevance: Relevance = DEFAULT) -> str:
 
 
 BM25 = bm25_sql()
-
-
-def tag(kind: str, value: str) -> str:
-    """The reserved token of a visibility (``v``), archive (``a``), record type (``t``) or
-    entity (``e``) in the ``tags`` column: the value in hex, so that the tokenizer keeps it
-    whole.
-
-    >>> tag("v", "full"), tag("t", "文书")
-    ('vfull', 'te69687e4b9a6')
-    """
-    return kind + (value if kind == "v" else value.encode().hex())
-
-
-def entity_tag(facet: str, name: str) -> str:
-    """The reserved token of an entity (实体) of a facet (``person``, ``place``, ``org``).
-
-    >>> entity_tag("place", "延安")
-    'e706c61636520e5bbb6e5ae89'
-    """
-    return tag("e", f"{facet} {name}")
-
-
-def tags_text(
-    visibility: str, archive: str, record_type: str, entities: Iterable[tuple[str, str]] = ()
-) -> str:
-    """The ``tags`` column of a record: its visibility, archive, type and each distinct
-    (facet, name) of its entities."""
-    entity_tags = dict.fromkeys(entity_tag(facet, name) for facet, name in entities)
-    return " ".join((tag("v", visibility), tag("a", archive), tag("t", record_type), *entity_tags))
 
 
 def _quote(token: str) -> str:
@@ -238,19 +207,6 @@ class Branch:
     score: str = BM25
 
 
-def _tags(request: SearchRequest, scope: Scope, text_visible: bool) -> str:
-    """The FTS5 expression on ``tags`` a branch's matches must satisfy ('' for none)."""
-    parts = []
-    if not text_visible:
-        parts.append(f"{{tags}} : {tag('v', 'catalog')}")
-    elif scope.is_public:
-        parts.append(f"{{tags}} : {tag('v', 'full')}")
-    for kind, values in (("a", request.archives), ("t", request.record_types)):
-        if values:
-            parts.append("{tags} : (" + " OR ".join(tag(kind, v) for v in values) + ")")
-    return " AND ".join(parts)
-
-
 def branches(
     request: SearchRequest,
     scope: Scope,
@@ -261,7 +217,7 @@ def branches(
     """The visibility branches of a request's query (text visible, then 目录开放) that
     have something positive to match; empty without a query or for a purely negative one.
     ``tagged``: match with the ``tags`` column; ``score``: the SQL of a match's score;
-    ``entity_tags``: as :func:`filter_sql`."""
+    ``entity_tags``: as :func:`search.sqlite_filters.filter_sql`."""
     if request.query is None:
         return []
     text_sql, text_params = visibility_sql(scope)
@@ -279,7 +235,7 @@ def branches(
         if positive is None:
             continue
         titled = Translator(False, excluded_visible=text_visible).positive(request.query) or positive
-        tags = _tags(request, scope, text_visible) if tagged else ""
+        tags = branch_tags(request, scope, text_visible) if tagged else ""
         where = text_sql if text_visible else f"NOT {text_sql} AND d.visibility = 'catalog'"
         translator = Translator(text_visible)
         ordered, ordered_params = ordered_sql(
@@ -406,39 +362,6 @@ def browse_sql(
     vis = f"CASE WHEN {text_sql} THEN 'full' ELSE 'catalog' END"
     where = f"({text_sql} OR d.visibility = 'catalog') AND {filters}"
     return where, [*text_params, *filter_params], vis, list(text_params)
-
-
-def filter_sql(request: SearchRequest, entity_tags: bool = False) -> tuple[str, list]:
-    """The condition on ``docs d`` of a request's filters. ``entity_tags``: the index has
-    each record's entities in its ``tags`` (layout 4), so an entity filter is a lookup in
-    the full-text index; before that, in ``doc_entities`` by name."""
-    clauses: list[str] = []
-    params: list = []
-    if request.archives:
-        clauses.append(f"d.archive IN ({', '.join('?' * len(request.archives))})")
-        params += list(request.archives)
-    if request.record_types:
-        clauses.append(f"d.record_type IN ({', '.join('?' * len(request.record_types))})")
-        params += list(request.record_types)
-    if request.year_from is not None:
-        clauses.append("d.year >= ?")
-        params.append(request.year_from)
-    if request.year_to is not None:
-        clauses.append("d.year <= ?")
-        params.append(request.year_to)
-    for column in ("fonds", "series"):
-        values = getattr(request, column)
-        if values:
-            clauses.append(f"d.{column} IN ({', '.join('?' * len(values))})")
-            params += list(values)
-    for facet, name in request.entities:
-        if entity_tags:
-            clauses.append("d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
-            params.append(f"{{tags}} : {entity_tag(facet, name)}")
-        else:
-            clauses.append("d.rowid IN (SELECT rowid FROM doc_entities WHERE facet = ? AND name = ?)")
-            params += [facet, name]
-    return (" AND ".join(clauses) or "1"), params
 
 
 def phrase_matches(tokens: list[str]) -> list[tuple[str, str]]:

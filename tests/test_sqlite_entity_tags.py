@@ -12,9 +12,9 @@ from catalog.policy import PUBLIC, scope_for
 from search import sqlite_engine, sqlite_fts
 from search.base import IndexDoc
 from search.params import parse_request
+from search.sqlite_filters import tags_text
 from search.sqlite_fts import SqliteBackend
 from search.sqlite_layout import CONTENTLESS, FTS_VERSION
-from search.sqlite_query import tags_text
 
 
 def doc(code: str, persons=(), places=(), orgs=(), visibility="full", body="会议记录。") -> IndexDoc:
