@@ -38,8 +38,8 @@ def tags_text(
 ) -> str:
     """The ``tags`` column of a record: its visibility, archive, type and each distinct
     (facet, name) of its entities."""
-    entity_tags = dict.fromkeys(entity_tag(facet, name) for facet, name in entities)
-    return " ".join((tag("v", visibility), tag("a", archive), tag("t", record_type), *entity_tags))
+    named = dict.fromkeys(entity_tag(facet, name) for facet, name in entities)
+    return " ".join((tag("v", visibility), tag("a", archive), tag("t", record_type), *named))
 
 
 def branch_tags(request: SearchRequest, scope: Scope, text_visible: bool) -> str:

@@ -371,8 +371,7 @@ class SqliteBackend:
         if request.query is None:
             total, hits, facets = self._browse(conn, request, scope)
             return self._result(request, total, hits, facets)
-        layout = self._version(conn)
-        entity_tags = layout >= ENTITY_TAGGED
+        entity_tags = self._entity_tags(conn, request)
         tagged = False
         found = branches(request, scope, tagged=False, score=self._score)
         if found:
@@ -383,7 +382,7 @@ class SqliteBackend:
                 0
             ]
             if plain > self.tags_from:
-                tagged = layout >= TAGGED
+                tagged = self._version(conn) >= TAGGED
                 found = branches(request, scope, tagged, self._score, entity_tags)
                 limit = max(self.facet_sample_size, request.page * request.size)
                 if request.sort == "relevance" and plain > max(self.exact_total_limit, limit):
@@ -406,8 +405,13 @@ class SqliteBackend:
     def _browse(
         self, conn: sqlite3.Connection, request: SearchRequest, scope: Scope
     ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
-        entity_tags = self._version(conn) >= ENTITY_TAGGED
+        entity_tags = self._entity_tags(conn, request)
         return browse(conn, request, scope, self.facet_sample_size, self.relevance.tie_break, entity_tags)
+
+    def _entity_tags(self, conn: sqlite3.Connection, request: SearchRequest) -> bool:
+        """Whether the request's entity filters are answered from the tags (layout 4); the
+        layout is read only for a request that has them."""
+        return bool(request.entities) and self._version(conn) >= ENTITY_TAGGED
 
     def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
         return page(conn, request, total, self.relevance.tie_break)
