@@ -52,7 +52,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from bench.bulk import DocBuilder, SentenceCache, check_tokens, store_rows  # noqa: E402
-from bench.floors import opensearch_floor, sqlite_floor  # noqa: E402
+from bench.floors import (  # noqa: E402
+    opensearch_floor,
+    opensearch_floor_rate,
+    sqlite_floor,
+    sqlite_floor_rate,
+)
 from bench.machine import describe, machine  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bench.scale import record_run  # noqa: E402
@@ -597,7 +602,8 @@ def render(
         "cache is off (`LANTAI_SEARCH_CACHE_SIZE=0`) except in the row marked cached. "
         "Floor: the engine alone for the same queries in the same run "
         "(`bench/floors.py`: raw FTS5 match with bm25 over every match and the page's top "
-        "rows; the backend's own request body sent straight to OpenSearch), one client; "
+        "rows; the backend's own request body sent straight to OpenSearch), one client, "
+        "and for throughput eight threads bounded as the eight clients are; "
         "`API p95 (floor's queries)` is the API's one-client p95 over the queries the floor "
         "covers.",
         "",
@@ -618,6 +624,8 @@ def render(
             f"| {name} floor | 1 | {fl['requests']} | 0 | {fl['p50']:.1f} | "
             f"{fl['p95']:.1f} | {fl['p99']:.1f} | |"
         )
+        if r.get("floor_rate"):
+            lines.append(f"| {name} floor | 8 | | | | | | {r['floor_rate']:.1f} |")
         lines.append(f"| {name} API p95 (floor's queries) | 1 | | | | {r['api_floor_p95']:.1f} | | |")
     if consistency:
         lines += [
@@ -687,12 +695,16 @@ def bench_backend(
             result["reindex"], result["reindex_rss"] = timed_reindex(settings, work)
             log(f"{name}: reindex in {result['reindex']:.1f} s, peak RSS {result['reindex_rss']:.0f} MB")
         result["size_mb"] = index_size(name, settings, backend)
+        bounds = (8, args.count * 4, args.seconds)  # as the API's eight clients
         if name == "sqlite":
             floor = sqlite_floor(str(settings.index_path), queries, settings)
+            floor_rate = sqlite_floor_rate(str(settings.index_path), queries, settings, *bounds)
         else:
             floor = opensearch_floor(backend, queries, settings)
+            floor_rate = opensearch_floor_rate(backend, queries, settings, *bounds)
         result["floor"] = floor_figures(floor)
-        log(f"{name}: floor p95 {result['floor']['p95']} ms")
+        result["floor_rate"] = round(floor_rate, 2)
+        log(f"{name}: floor p95 {result['floor']['p95']} ms, {floor_rate:.1f}/s from 8 threads")
         server = Server(
             settings.with_overrides(search_cache_size=0), args.workers, work / f"serve-{name}.log"
         )

@@ -4,13 +4,16 @@ Embedded: the raw FTS5 statement of each query (the public branch's match expres
 bm25 over every match, the page's top rows), on one warm connection, with no visibility
 join, filters, facets, catalog lookups, snippets or HTTP. OpenSearch: the very body the
 backend sends for the query (``OpenSearchBackend.search_body``), sent straight to the node
-with the backend's pooled client.
+with the backend's pooled client. Each is timed one query at a time (latency) and from
+eight threads at once (throughput, to set beside the API's eight clients).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from catalog.policy import PUBLIC, scope_for
 from config import Settings
@@ -31,29 +34,72 @@ def fts_statement(args: dict[str, str], settings: Settings) -> tuple[str, int] |
     return expression, request.page * request.size
 
 
+FLOOR_SQL = f"SELECT rowid, {BM25} AS s FROM fts WHERE fts MATCH ? ORDER BY s DESC LIMIT ?"
+
+
+def _connect(path: str):
+    conn = sqlite_engine.connect(path)
+    conn.execute("PRAGMA cache_size=-65536")
+    return conn
+
+
 def sqlite_floor(
     path: str, queries: Sequence[dict[str, str]], settings: Settings, rounds: int = 3
 ) -> dict[int, list[float]]:
     """Seconds per query index for the raw FTS5 statement, ``rounds`` times each."""
-    conn = sqlite_engine.connect(path)
-    conn.execute("PRAGMA cache_size=-65536")
+    statements = {i: s for i, args in enumerate(queries) if (s := fts_statement(args, settings))}
+    conn = _connect(path)
     found: dict[int, list[float]] = {}
     try:
         for _ in range(rounds):
-            for i, args in enumerate(queries):
-                statement = fts_statement(args, settings)
-                if statement is None:
-                    continue
-                expression, rows = statement
+            for i, params in statements.items():
                 started = time.perf_counter()
-                conn.execute(
-                    f"SELECT rowid, {BM25} AS s FROM fts WHERE fts MATCH ? ORDER BY s DESC LIMIT ?",
-                    (expression, rows),
-                ).fetchall()
+                conn.execute(FLOOR_SQL, params).fetchall()
                 found.setdefault(i, []).append(time.perf_counter() - started)
     finally:
         conn.close()
     return found
+
+
+def sqlite_floor_rate(
+    path: str, queries: Sequence[dict[str, str]], settings: Settings, clients: int, count: int, seconds: float
+) -> float:
+    """Raw FTS5 statements per second from ``clients`` threads, each on its own connection."""
+    statements = [s for args in queries if (s := fts_statement(args, settings))]
+    local = threading.local()
+
+    def run(n: int) -> None:
+        if not hasattr(local, "conn"):
+            local.conn = _connect(path)
+        local.conn.execute(FLOOR_SQL, statements[n % len(statements)]).fetchall()
+
+    return floor_rate(run, clients, count, seconds)
+
+
+def floor_rate(run: Callable[[int], None], clients: int, count: int, seconds: float) -> float:
+    """Calls of ``run(n)`` per second (n = 0, 1, ...) from ``clients`` threads, at most
+    ``count`` calls or ``seconds`` seconds, as the API's load runs are bounded."""
+    lock = threading.Lock()
+    counter = iter(range(count))
+    done = 0
+    deadline = time.monotonic() + seconds
+
+    def work() -> None:
+        nonlocal done
+        while time.monotonic() < deadline:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                return
+            run(n)
+            with lock:
+                done += 1
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(work) for _ in range(clients)]:
+            future.result()
+    return done / (time.monotonic() - started)
 
 
 def opensearch_floor(
@@ -65,9 +111,29 @@ def opensearch_floor(
     for _ in range(rounds):
         for i, args in enumerate(queries):
             request = parse_request(args, settings)
-            body = backend.search_body(request, scope)
-            body.update({"from": (request.page - 1) * request.size, "size": request.size})
+            body = opensearch_body(backend, request, scope)
             started = time.perf_counter()
             backend.client.search(index=backend.alias, body=body, request_timeout=60)
             found.setdefault(i, []).append(time.perf_counter() - started)
     return found
+
+
+def opensearch_body(backend, request, scope) -> dict:
+    """The body the backend sends for ``request``, with its page."""
+    body = backend.search_body(request, scope)
+    body.update({"from": (request.page - 1) * request.size, "size": request.size})
+    return body
+
+
+def opensearch_floor_rate(
+    backend, queries: Sequence[dict[str, str]], settings: Settings, clients: int, count: int, seconds: float
+) -> float:
+    """The backend's own bodies sent straight to the node per second from ``clients``
+    threads sharing the backend's pooled client."""
+    scope = scope_for(PUBLIC)
+    bodies = [opensearch_body(backend, parse_request(args, settings), scope) for args in queries]
+
+    def run(n: int) -> None:
+        backend.client.search(index=backend.alias, body=bodies[n % len(bodies)], request_timeout=60)
+
+    return floor_rate(run, clients, count, seconds)

@@ -78,10 +78,12 @@ def targets(records: int, name: str, r: dict, text_mb: float) -> list[tuple[str,
     rate8 = _get(r, "eight", "rate")
     floor = _get(r, "floor", "p95")
     api = r.get("api_floor_p95")
+    engine_rate = r.get("floor_rate")
+    rate_figure = f"{_fmt(rate8)}/s" + (f" (engine alone {_fmt(engine_rate)}/s)" if engine_rate else "")
     if name == "sqlite" and records == 100_000:
         out += [
             ("p95 ≤ 150 ms, 1 client", f"{_fmt(p95)} ms", p95 is not None and p95 <= 150),
-            ("≥ 30 requests/s, 8 clients", f"{_fmt(rate8)}/s", rate8 is not None and rate8 >= 30),
+            ("≥ 30 requests/s, 8 clients", rate_figure, rate8 is not None and rate8 >= 30),
             (
                 "p95 ≤ 2 × FTS5 floor",
                 f"{_fmt(api)} vs 2 × {_fmt(floor)} ms",
@@ -93,7 +95,7 @@ def targets(records: int, name: str, r: dict, text_mb: float) -> list[tuple[str,
     if name == "opensearch" and records == 1_000_000:
         out += [
             ("p95 ≤ 150 ms, 1 client", f"{_fmt(p95)} ms", p95 is not None and p95 <= 150),
-            ("≥ 40 requests/s, 8 clients", f"{_fmt(rate8)}/s", rate8 is not None and rate8 >= 40),
+            ("≥ 40 requests/s, 8 clients", rate_figure, rate8 is not None and rate8 >= 40),
             (
                 "API p95 ≤ 1.3 × direct request",
                 f"{_fmt(api)} vs 1.3 × {_fmt(floor)} ms",
