@@ -18,6 +18,10 @@ chart ``docs/search-latency.svg``) is drawn again from that file (``bench/scale.
 
     .venv/bin/python bench/backends.py --records 20000
 
+The parts: the records and queries (``bench/search_data.py``), serving and bounded load
+(``bench/load.py``), the engines alone (``bench/floors.py``), the run's section
+(``bench/search_report.py``) and the summary across N (``bench/scale.py``).
+
 An OpenSearch node comes from ``scripts/opensearch start`` (stopped again if this run
 started it) unless ``--opensearch-url`` names one; the benchmark's indices are deleted.
 """
@@ -27,26 +31,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import re
 import resource
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,180 +55,18 @@ from bench.floors import (  # noqa: E402
     sqlite_floor,
     sqlite_floor_rate,
 )
-from bench.machine import describe, machine  # noqa: E402
+from bench.load import Server, run_load, settings_env  # noqa: E402
+from bench.machine import machine  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bench.scale import record_run  # noqa: E402
+from bench.search_data import CORPUS, Sentence, iter_rows, make_queries, read_sentences, text_bytes  # noqa: E402
+from bench.search_report import MARKER, floor_figures, load_figures, render  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
 from config import Settings, load_settings  # noqa: E402
 from search.base import IndexDoc, SearchBackend, batched  # noqa: E402
 from search.query_terms import prepared_tokens  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus" / "peoples-daily-ner" / "example.dev"
 DOC = REPO / "docs" / "benchmarks.md"
-MARKER = "<!-- bench/backends.py --records {records}: {end} -->"
-ARCHIVES = ("bench-city", "bench-county-a", "bench-county-b", "bench-county-c")
-TYPES = (("文书", 60), ("照片", 10), ("红色档案", 15), ("音像", 5), ("实物", 10))
-ACCESS = (
-    (("open", "无"), 70),
-    (("catalog_only", "无"), 12),
-    (("unreviewed", "无"), 10),
-    (("controlled", "无"), 4),
-    (("open", "秘密"), 4),
-)
-TITLE_FORMS = ("关于{}的报告", "关于{}的通知", "{}的情况汇报", "关于{}问题的请示", "{}")
-CJK = re.compile(r"[\u4e00-\u9fff]+")
-
-
-# -- the records --------------------------------------------------------------
-
-
-@dataclass
-class Sentence:
-    """One corpus sentence with its labelled entities."""
-
-    text: str
-    entities: list[tuple[str, str]] = field(default_factory=list)  # (PER|LOC|ORG, name)
-
-
-def read_sentences(path: Path) -> list[Sentence]:
-    """Sentences of a character-per-line BIO file."""
-    sentences: list[Sentence] = []
-    chars: list[str] = []
-    entities: list[tuple[str, str]] = []
-    current: list[str] = []
-    kind = ""
-
-    def close_entity() -> None:
-        nonlocal current, kind
-        if current:
-            entities.append((kind, "".join(current)))
-        current, kind = [], ""
-
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        parts = line.split()
-        if not parts:
-            close_entity()
-            if chars:
-                sentences.append(Sentence("".join(chars), entities))
-            chars, entities = [], []
-            continue
-        char, tag = parts[0], parts[-1] if len(parts) > 1 else "O"
-        chars.append(char)
-        if tag.startswith("B-"):
-            close_entity()
-            current, kind = [char], tag[2:]
-        elif tag.startswith("I-") and current:
-            current.append(char)
-        else:
-            close_entity()
-    return sentences
-
-
-def _weighted(rng: random.Random, choices: tuple) -> object:
-    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
-
-
-def _date(rng: random.Random) -> str:
-    roll = rng.random()
-    if roll < 0.05:
-        return ""
-    day = date.fromordinal(rng.randint(date(1940, 1, 1).toordinal(), date(2005, 12, 31).toordinal()))
-    if roll < 0.65:
-        return day.isoformat()
-    return day.isoformat()[:7] if roll < 0.9 else str(day.year)
-
-
-def iter_rows(sentences: list[Sentence], count: int, seed: int) -> Iterator[dict]:
-    """``count`` catalog rows built from the sentences, the same for a given seed; each
-    names its body's sentences (``_body``, indices) for :mod:`bench.bulk`."""
-    rng = random.Random(seed)
-    for n in range(count):
-        archive = rng.randrange(len(ARCHIVES))
-        body_ids = [rng.randrange(len(sentences)) for _ in range(rng.randint(2, 6))]
-        lead = sentences[body_ids[0]]
-        fragment = re.split(r"[，。；：！？、“”]", lead.text)[0][:24] or lead.text[:24]
-        body = [sentences[i] for i in body_ids]
-        names = [name for s in body for kind, name in s.entities if kind in ("LOC", "ORG")]
-        orgs = [name for s in body for kind, name in s.entities if kind == "ORG"]
-        access, classification = _weighted(rng, ACCESS)  # type: ignore[misc]
-        yield {
-            "archive": ARCHIVES[archive],
-            "archive_code": f"J{archive + 1:03d}-{n // 1000 % 1000:03d}-{n:07d}",
-            "title": rng.choice(TITLE_FORMS).format(fragment),
-            "creator": rng.choice(orgs) if orgs and rng.random() < 0.5 else "",
-            "date": _date(rng),
-            "record_type": _weighted(rng, TYPES),
-            "access": access,
-            "classification": classification,
-            "subjects": list(dict.fromkeys(names))[:3],
-            "description": sentences[rng.randrange(len(sentences))].text[:60],
-            "text": "".join(s.text for s in body),
-            "_body": body_ids,
-        }
-
-
-def make_queries(sentences: list[Sentence], rows: list[dict], count: int, seed: int) -> list[dict[str, str]]:
-    """A mixed, reproducible set of search requests (API parameters)."""
-    from analyzers.segment import query_tokens
-
-    rng = random.Random(seed + 1)
-
-    def words(s: Sentence) -> list[str]:
-        return [t for t in query_tokens(s.text) if len(t) >= 2 and CJK.fullmatch(t)]
-
-    def word() -> str:
-        while True:
-            found = words(rng.choice(sentences))
-            if found:
-                return rng.choice(found)
-
-    def pair() -> tuple[str, str]:
-        while True:
-            found = words(rng.choice(sentences))
-            if len(found) >= 2:
-                a, b = rng.sample(found, 2)
-                return a, b
-
-    def phrase() -> str:
-        while True:
-            runs = [r for r in CJK.findall(rng.choice(sentences).text) if len(r) >= 4]
-            if runs:
-                run = rng.choice(runs)
-                size = rng.randint(3, min(6, len(run)))
-                start = rng.randrange(len(run) - size + 1)
-                return run[start : start + size]
-
-    def entity() -> str:
-        while True:
-            s = rng.choice(sentences)
-            if s.entities:
-                return rng.choice(s.entities)[1]
-
-    def year() -> int:
-        return rng.randint(1940, 2000)
-
-    kinds: list[Callable[[], dict[str, str]]] = [
-        lambda: {"q": word()},
-        lambda: {"q": entity()},
-        lambda: {"q": " ".join(pair())},
-        lambda: {"q": f'"{phrase()}"'},
-        lambda: {"q": "{} OR {}".format(*pair())},
-        lambda: {"q": "{} NOT {}".format(*pair())},
-        lambda: {"q": f"({word()} OR {word()}) {word()}"},
-        lambda: {"q": f"title:{word()}"},
-        lambda: {"q": f"creator:{entity()}"},
-        lambda: {"q": rng.choice(rows)["archive_code"]},
-        lambda: {"q": f"code:{rng.choice(rows)['archive_code']}"},
-        lambda: {"q": f"{word()} year:{(y := year())}-{y + 5}"},
-        lambda: {"q": word(), "year_from": str(y := year()), "year_to": str(y + 10)},
-        lambda: {"q": word(), "archive": rng.choice(ARCHIVES)},
-        lambda: {"q": word(), "type": _weighted(rng, TYPES)},  # type: ignore[dict-item]
-        lambda: {"q": "", "type": _weighted(rng, TYPES), "sort": "date"},  # type: ignore[dict-item]
-        lambda: {"q": word(), "sort": "date_desc"},
-        lambda: {"q": word(), "page": str(rng.randint(2, 5))},
-        lambda: {"q": entity(), "size": "50"},
-    ]
-    return [kinds[i % len(kinds)]() for i in range(count)]
 
 
 # -- building -------------------------------------------------------------------
@@ -260,12 +95,6 @@ def store_catalog(
     finally:
         store.close()
     return {"catalog": elapsed, "mb": mb, "same_tokens": words, "same_docs": docs, "checked_tokens": checked}
-
-
-def text_bytes(row: dict) -> int:
-    """Bytes (UTF-8) of a row's text fields: what the MB/s figures count."""
-    parts = [row["title"], row["creator"], row["description"], row["text"], *row["subjects"]]
-    return sum(len(p.encode("utf-8")) for p in parts)
 
 
 def build_index(
@@ -308,160 +137,6 @@ def timed_reindex(settings: Settings, work: Path) -> tuple[float, float]:
     if proc.returncode != 0:
         raise RuntimeError(f"lantai reindex failed ({proc.returncode}); see {work}/reindex.log")
     return time.perf_counter() - started, usage.ru_maxrss / 1024
-
-
-# -- serving and querying -----------------------------------------------------
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that makes ``lantai`` load ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
-    env.update(
-        LANTAI_DATA_DIR=str(settings.data_dir),
-        LANTAI_BACKEND=settings.backend,
-        LANTAI_OPENSEARCH_URL=settings.opensearch_url,
-        LANTAI_INDEX=settings.index,
-        LANTAI_SEARCH_TIMEOUT=str(settings.search_timeout),
-        LANTAI_SEARCH_CACHE_SIZE=str(settings.search_cache_size),
-    )
-    return env
-
-
-class Server:
-    """``lantai serve`` (gunicorn) on a free loopback port."""
-
-    def __init__(self, settings: Settings, workers: int, log: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        lantai = str(Path(sys.executable).with_name("lantai"))
-        self.log = log.open("ab")
-        self.proc = subprocess.Popen(
-            [lantai, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],
-            env=settings_env(settings),
-            stdout=self.log,
-            stderr=self.log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"lantai serve exited with {self.proc.returncode}; see {log}")
-            try:
-                with urllib.request.urlopen(self.base + "/api/v1/search?q=", timeout=5):
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"lantai serve did not answer within 120 s; see {log}")
-
-    def stop(self) -> None:
-        """Stop gunicorn and its workers."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        self.log.close()
-
-
-@dataclass
-class Load:
-    """Latencies (seconds, with the index of their query) and failures of one load run."""
-
-    timed: list[tuple[int, float]]
-    errors: int
-    seconds: float
-
-    @property
-    def latencies(self) -> list[float]:
-        """Every answered request's latency."""
-        return [t for _, t in self.timed]
-
-    def percentile(self, p: float, only: set[int] | None = None) -> float:
-        """The ``p``-th percentile latency in seconds (nearest rank), of the queries in
-        ``only`` when given."""
-        return percentile([t for i, t in self.timed if only is None or i in only], p)
-
-    @property
-    def rate(self) -> float:
-        """Answered requests per second."""
-        return len(self.timed) / self.seconds if self.seconds else 0.0
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The ``p``-th percentile (nearest rank); NaN for no values."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def get(url: str) -> tuple[int, dict | None, float]:
-    """GET a JSON URL: status (0 when unreachable), body, seconds taken."""
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            data = json.loads(response.read())
-            status = response.status
-    except urllib.error.HTTPError as error:
-        status, data = error.code, None
-    except (urllib.error.URLError, OSError):
-        status, data = 0, None
-    return status, data, time.perf_counter() - started
-
-
-def run_load(
-    base: str,
-    queries: list[dict[str, str]],
-    clients: int,
-    count: int,
-    seconds: float,
-    answers: dict[int, tuple] | None = None,
-) -> Load:
-    """Send queries (cycling through the set) from ``clients`` threads, at most ``count``
-    requests and ``seconds`` seconds; record each answer's total and ids in ``answers``."""
-    lock = threading.Lock()
-    counter = iter(range(count))
-    timed: list[tuple[int, float]] = []
-    errors = 0
-    deadline = time.monotonic() + seconds
-
-    def work() -> None:
-        nonlocal errors
-        while time.monotonic() < deadline:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                return
-            i = n % len(queries)
-            status, data, took = get(f"{base}/api/v1/search?{urllib.parse.urlencode(queries[i])}")
-            with lock:
-                if status != 200 or data is None:
-                    errors += 1
-                    continue
-                timed.append((i, took))
-                if answers is not None and i not in answers:
-                    answers[i] = (
-                        data["total"],
-                        [h["id"] for h in data["hits"]],
-                        data.get("total_is_exact", True),
-                    )
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(clients) as pool:
-        for future in [pool.submit(work) for _ in range(clients)]:
-            future.result()
-    return Load(timed, errors, time.monotonic() - started)
 
 
 # -- OpenSearch node ------------------------------------------------------------
@@ -508,137 +183,6 @@ def stop_node(node: Node) -> None:
             stdin=subprocess.DEVNULL,
             timeout=120,
         )
-
-
-# -- report ---------------------------------------------------------------------
-
-
-def ms(seconds: float) -> str:
-    """Seconds as milliseconds with one decimal."""
-    return f"{seconds * 1000:.1f}"
-
-
-def load_figures(load: Load, only: set[int] | None = None) -> dict[str, float]:
-    """What the report keeps of a load run (milliseconds, requests/s)."""
-    return {
-        "requests": len(load.timed),
-        "errors": load.errors,
-        "rate": round(load.rate, 2),
-        **{f"p{p}": round(load.percentile(p, only) * 1000, 1) for p in (50, 95, 99)},
-    }
-
-
-def floor_figures(found: dict[int, list[float]]) -> dict[str, float]:
-    """Percentiles (ms) of a floor measurement."""
-    values = [t for times in found.values() for t in times]
-    return {
-        "requests": len(values),
-        **{f"p{p}": round(percentile(values, p) * 1000, 1) for p in (50, 95, 99)},
-    }
-
-
-def render(
-    args: argparse.Namespace,
-    results: dict[str, dict],
-    info: dict[str, str],
-    consistency: dict[str, int],
-    shared: dict,
-) -> str:
-    """The markdown section of one run (one N)."""
-    env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("LANTAI_OPENSEARCH_")]
-    command = " ".join([*env, ".venv/bin/python", "bench/backends.py", *sys.argv[1:]])
-    lines = [
-        MARKER.format(records=args.records, end="begin"),
-        f"## Search backends, N = {args.records:,}: sqlite vs opensearch (`bench/backends.py`)",
-        "",
-        f"Run on {date.today().isoformat()} with **N = {args.records:,} records** "
-        f"({shared['mb']:.1f} MB of record text, about 6 entities a record) built from the "
-        "People's Daily 1998 sentences of the shared corpus (`peoples-daily-ner/example.dev`), "
-        f"seed {args.seed}. Command:",
-        "",
-        "```",
-        f"{command}",
-        "```",
-        "",
-        f"Machine: {describe(info)}. OpenSearch {shared['version']} single node "
-        f"from `scripts/opensearch` (heap {os.environ.get('LANTAI_OPENSEARCH_HEAP', '512m')}) "
-        f"on the same machine. Web: `lantai serve` (gunicorn, {args.workers} sync workers) on "
-        f"loopback. Load average (1 min) just before the run: {shared['load_start']:.2f} "
-        f"(other work shares the machine), at its end: {shared['load_end']:.2f}.",
-        "",
-        "Build: the catalog is written as ingest writes it (records with their entities, "
-        f"{shared['catalog']:.1f} s); documents are analysed in bulk (`bench/bulk.py`: each "
-        f"corpus sentence normalized and segmented once; {shared['same_tokens']} of "
-        f"{shared['checked_tokens']} sampled records get exactly the words of segmenting "
-        f"their whole text, {shared['same_docs']} exactly the document `index_doc` makes of "
-        "the stored record) and handed with their words prepared, as ingest's workers hand "
-        "them over, to the bulk path `backend.rebuild()` (what `lantai reindex` writes "
-        "with: no commit or refresh per batch, one merge at the end); "
-        "`index s` is the backends' writing, merge included, "
-        "`reindex s` is `lantai reindex` as its own process (the whole rebuild from the "
-        "catalog, analysis included; beside the live index, switched atomically), with its "
-        "peak RSS.",
-        "",
-        "| backend | index s | records/s | reindex s | reindex peak RSS MB | index size MB | size / text |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for name, r in results.items():
-        reindex_s = f"{r['reindex']:.1f}" if r.get("reindex") is not None else "–"
-        rss = f"{r['reindex_rss']:.0f}" if r.get("reindex_rss") is not None else "–"
-        lines.append(
-            f"| {name} | {r['index']:.1f} | {args.records / r['index']:,.0f} | "
-            f"{reindex_s} | {rss} | {r['size_mb']:.1f} | "
-            f"{r['size_mb'] / shared['mb']:.2f} |"
-        )
-    lines += [
-        "",
-        f"Queries: {args.queries} distinct requests to `/api/v1/search` (anonymous, public "
-        "view), cycling: single terms, entity names, two-term AND, phrases, OR, NOT, "
-        "grouping, `title:`, `creator:`, reference codes and `code:`, `year:` ranges, "
-        "year_from/year_to, archive and type filters, date sorts, pages 2-5, size 50; every "
-        "answer includes the six facets. One client: at most "
-        f"{args.count} requests or {args.seconds:g} s; 8 clients: at most {args.count * 4} "
-        f"requests or {args.seconds:g} s; after {args.warmup} warm-up requests. The answer "
-        "cache is off (`LANTAI_SEARCH_CACHE_SIZE=0`) except in the row marked cached. "
-        "Floor: the engine alone for the same queries in the same run "
-        "(`bench/floors.py`: raw FTS5 match with bm25 over every match and the page's top "
-        "rows; the backend's own request body sent straight to OpenSearch), one client, "
-        "and for throughput eight threads bounded as the eight clients are; "
-        "`API p95 (floor's queries)` is the API's one-client p95 over the queries the floor "
-        "covers.",
-        "",
-        "| backend | clients | requests | errors | p50 ms | p95 ms | p99 ms | requests/s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for name, r in results.items():
-        for label, key in (("1", "one"), ("8", "eight"), ("8, cached", "cached")):
-            f = r.get(key)
-            if f:
-                lines.append(
-                    f"| {name} | {label} | {f['requests']} | {f['errors']} | "
-                    f"{f['p50']:.1f} | {f['p95']:.1f} | {f['p99']:.1f} | "
-                    f"{f['rate']:.1f} |"
-                )
-        fl = r["floor"]
-        lines.append(
-            f"| {name} floor | 1 | {fl['requests']} | 0 | {fl['p50']:.1f} | "
-            f"{fl['p95']:.1f} | {fl['p99']:.1f} | |"
-        )
-        if r.get("floor_rate"):
-            lines.append(f"| {name} floor | 8 | | | | | | {r['floor_rate']:.1f} |")
-        lines.append(f"| {name} API p95 (floor's queries) | 1 | | | | {r['api_floor_p95']:.1f} | | |")
-    if consistency:
-        lines += [
-            "",
-            f"Consistency: of {consistency['compared']} requests answered by both backends, "
-            f"{consistency['same_total']} have the same total ({consistency['approximate']} "
-            "of them flagged approximate by both), and "
-            f"{consistency['same_page']} the same hits on the page ({consistency['same_set']} "
-            "the same hits in some order; BM25 in Lucene and in FTS5 differ, so near-ties "
-            "may order differently).",
-        ]
-    lines.append(MARKER.format(records=args.records, end="end"))
-    return "\n".join(lines) + "\n"
 
 
 # -- main -----------------------------------------------------------------------

@@ -13,8 +13,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
+from bench.load import drive
 from catalog.policy import PUBLIC, scope_for
 from config import Settings
 from search import sqlite_engine
@@ -77,29 +77,19 @@ def sqlite_floor_rate(
 
 
 def floor_rate(run: Callable[[int], None], clients: int, count: int, seconds: float) -> float:
-    """Calls of ``run(n)`` per second (n = 0, 1, ...) from ``clients`` threads, at most
-    ``count`` calls or ``seconds`` seconds, as the API's load runs are bounded."""
-    lock = threading.Lock()
-    counter = iter(range(count))
+    """Calls of ``run(n)`` per second from ``clients`` threads, bounded as
+    :func:`bench.load.drive` bounds the API's load runs."""
     done = 0
-    deadline = time.monotonic() + seconds
+    lock = threading.Lock()
 
-    def work() -> None:
+    def counted(n: int) -> None:
         nonlocal done
-        while time.monotonic() < deadline:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                return
-            run(n)
-            with lock:
-                done += 1
+        run(n)
+        with lock:
+            done += 1
 
-    started = time.monotonic()
-    with ThreadPoolExecutor(clients) as pool:
-        for future in [pool.submit(work) for _ in range(clients)]:
-            future.result()
-    return done / (time.monotonic() - started)
+    elapsed = drive(counted, clients, count, seconds)
+    return done / elapsed
 
 
 def opensearch_floor(
