@@ -11,6 +11,11 @@ from typing import IO
 from indexer.report import IngestReport
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _duration(seconds: float) -> str:
     seconds = int(seconds)
     if seconds >= 3600:
@@ -36,7 +41,8 @@ class Progress:
         self.drawn = False
 
     def line(self, report: IngestReport, done: int, total: int) -> str:
-        """The progress text: files, records, pages, rate and ETA."""
+        """The progress text: files, records, pages, rate, ETA and this process's peak
+        memory (the writer's; each worker process holds its own analyzers besides)."""
         elapsed = max(time.monotonic() - self.started, 1e-6)
         records = report.added + report.updated + report.unchanged
         eta = "--"
@@ -48,7 +54,7 @@ class Progress:
             f"{done}/{total} files, {records} records ({report.added} added, "
             f"{report.updated} updated, {report.unchanged} unchanged, {report.failed} failed), "
             f"{report.pages} pages, {records / elapsed:.1f} records/s, "
-            f"{report.pages / elapsed:.1f} pages/s, ETA {eta}"
+            f"{report.pages / elapsed:.1f} pages/s, ETA {eta}, peak RSS {peak_rss_mb():.0f} MB"
         )
 
     def __call__(self, report: IngestReport, done: int, total: int) -> None:
@@ -91,8 +97,10 @@ class RebuildProgress:
             eta = _duration(elapsed * (total - done) / done)
         elif total and done >= total:
             eta = "0m00s"
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return f"{done}/{total} records, {done / elapsed:.1f} records/s, ETA {eta}, peak RSS {peak:.0f} MB"
+        return (
+            f"{done}/{total} records, {done / elapsed:.1f} records/s, ETA {eta}, "
+            f"peak RSS {peak_rss_mb():.0f} MB"
+        )
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()

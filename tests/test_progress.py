@@ -25,12 +25,12 @@ def test_a_terminal_gets_one_redrawn_line_with_bar_counts_rate_and_eta():
     progress(IngestReport(added=50, updated=2, failed=1, pages=200, seconds=4.0), 10, 10)
     first, last = screen.getvalue().split("\r\x1b[K")[1:]
     assert first.startswith("lantai ingest [#######.................] 3/10 files, 30 records")
-    assert re.search(r"120 pages, [\d.]+ records/s, [\d.]+ pages/s, ETA \d+m\d\ds$", first)
+    assert re.search(r"120 pages, [\d.]+ records/s, [\d.]+ pages/s, ETA \d+m\d\ds, peak RSS \d+ MB$", first)
     assert last.startswith(
         "lantai ingest [########################] 10/10 files, 52 records "
         "(50 added, 2 updated, 0 unchanged, 1 failed), 200 pages"
     )
-    assert last.endswith("ETA 0m00s\n")  # the last drawing ends the line
+    assert re.search(r"ETA 0m00s, peak RSS \d+ MB\n$", last)  # the last drawing ends the line
 
 
 def test_a_log_gets_plain_lines_at_the_interval_and_at_the_end():
