@@ -37,6 +37,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -205,7 +206,13 @@ def analysis_alone(records: list[tuple[str, str]], workers: int, entities: bool)
 # --------------------------------------------------------------------------- ingest
 
 
-def run_ingest(root: Path, data: Path, workers: int, entities: bool) -> tuple[float, dict]:
+PROGRESS_RSS = re.compile(r"progress: \S+ files, (\d+) records .* peak RSS (\d+) MB")
+
+
+def run_ingest(root: Path, data: Path, workers: int, entities: bool) -> tuple[float, dict, dict]:
+    """``lantai ingest`` as its own process: seconds, its ``--json`` summary, and memory:
+    ``peak`` (MB, the largest of the process and its workers, from ``wait4``) and
+    ``writer`` (the (records, MB) pairs its progress lines printed, every 10 s)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTAI_")}
     env["LANTAI_DATA_DIR"] = str(data)
     command = [
@@ -213,17 +220,22 @@ def run_ingest(root: Path, data: Path, workers: int, entities: bool) -> tuple[fl
         "ingest",
         str(root),
         "--json",
-        "--quiet",
         "--workers",
         str(workers),
         "--entities" if entities else "--no-entities",
     ]
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"ingest failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return elapsed, json.loads(done.stdout)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"ingest failed ({os.waitstatus_to_exitcode(status)}):\n{stderr[-3000:]}")
+    writer = [(int(m[1]), int(m[2])) for m in PROGRESS_RSS.finditer(stderr)]
+    return elapsed, json.loads(stdout), {"peak": usage.ru_maxrss / 1024, "writer": writer}
 
 
 def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: bool, sample: int) -> dict:
@@ -286,6 +298,21 @@ def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: 
 # --------------------------------------------------------------------------- report
 
 
+def rss_course(points: list[tuple[int, int]]) -> str:
+    """How the writing process's peak RSS went, from its progress lines.
+
+    >>> rss_course([(0, 150), (5000, 180), (10000, 185)])
+    "the writing process's peak RSS went from 150 MB at 0 records to 180 MB at 5,000 and 185 MB at 10,000"
+    """
+    if not points:
+        return "the run printed no progress line"
+    first, middle, last = points[0], points[len(points) // 2], points[-1]
+    return (
+        f"the writing process's peak RSS went from {first[1]} MB at {first[0]:,} records to "
+        f"{middle[1]} MB at {middle[0]:,} and {last[1]} MB at {last[0]:,}"
+    )
+
+
 def model_description() -> str:
     """The entity model in use: its folder, name and version, size and a digest of its files."""
     import hashlib
@@ -322,6 +349,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="build the delivery here and keep it")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="only `lantai ingest` once: time, memory, summary (a scale run; writes no section)",
+    )
+    parser.add_argument(
         "--cpu-sample", type=int, default=1000, help="records whose CPU time is split by stage in one process"
     )
     args = parser.parse_args(argv)
@@ -349,15 +381,27 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
 
+    if args.ingest_only:
+        del pages, records
+        ingest, summary, memory = run_ingest(root, data, args.workers, args.entities)
+        print(
+            f"ingest: {ingest:.1f} s, {args.records / ingest:,.0f} records/s, "
+            f"{total_pages / ingest:,.0f} pages/s, {text_bytes / 1e6 / ingest:.2f} MB/s; "
+            f"peak RSS {memory['peak']:.0f} MB; {rss_course(memory['writer'])}; "
+            f"summary {json.dumps({k: summary[k] for k in ('added', 'pages', 'failed')})}"
+        )
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     analysis = analysis_alone(records, args.workers, args.entities)
     print(f"analysis alone: {analysis:.1f} s", file=sys.stderr)
-    ingest, summary = run_ingest(root, data, args.workers, args.entities)
+    ingest, summary, memory = run_ingest(root, data, args.workers, args.entities)
     print(
         f"ingest: {ingest:.1f} s: {json.dumps({k: summary[k] for k in ('added', 'pages', 'failed')})}",
         file=sys.stderr,
     )
     assert summary["added"] == args.records and summary["pages"] == total_pages, summary
-    again, second = run_ingest(root, data, args.workers, args.entities)
+    again, second, _ = run_ingest(root, data, args.workers, args.entities)
     assert second["unchanged"] == args.records and second["added"] == second["updated"] == 0, second
     print(f"again (unchanged): {again:.1f} s", file=sys.stderr)
     cpu = cpu_split(root, work / "sample-data", records, args.entities, min(args.cpu_sample, args.records))
@@ -410,6 +454,9 @@ one catalog CSV with Chinese headers. Analysis: {mode}.
 Wall clock: reading, storing and indexing add **{overhead:+.0%}** on top of the analysis (target: at
 most +25%); the two runs share the cores with whatever else runs, so compare the CPU split below.
 The unchanged re-run takes {again / ingest:.1%} of the first.
+
+Memory of the first `lantai ingest`: peak RSS **{memory["peak"]:.0f} MB** (the largest of its
+processes, from `wait4`); {rss_course(memory["writer"])}.
 
 Where the CPU goes (one process, `--workers 1`, the first {min(args.cpu_sample, args.records):,} records,
 {cpu["pages"]:,} pages; CPU time does not depend on what else the machine runs): analysis alone
