@@ -145,6 +145,7 @@ files_table = Table(
 )
 
 Index("ix_ingest_files_record", files_table.c.archive, files_table.c.archive_code)
+Index("ix_ingest_files_named_by", files_table.c.named_by)  # the scans a layout file named
 decisions_table = Table(
     "decisions",
     metadata,

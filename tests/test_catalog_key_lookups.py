@@ -16,11 +16,11 @@ KEYED_TABLES = ("records", "public_views", "ingest_files")
 
 
 def scanned_tables(database: str, statements: list[tuple[str, tuple]]) -> set[str]:
-    """The keyed tables some SELECT of ``statements`` reads by a full scan."""
+    """The keyed tables some SELECT, UPDATE or DELETE of ``statements`` reads by a full scan."""
     scanned = set()
     with sqlite3.connect(database) as conn:
         for sql, params in statements:
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
                 continue
             for *_, detail in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params):
                 scanned |= {t for t in KEYED_TABLES if detail in (f"SCAN {t}", f"SCAN {t} USING INDEX")}
@@ -40,7 +40,12 @@ def test_a_batch_of_keys_is_one_index_probe_each(lantai):
 
 def test_ingest_and_lookups_read_no_keyed_table_whole(lantai, tmp_path):
     rows = [record(f"J001-001-{n:04d}", f"关于第{n}号文件的通知", text="土地改革。") for n in range(1, 41)]
-    lantai.ingester.ingest([write_jsonl(tmp_path / "first.jsonl", rows)])
+    delivery = tmp_path / "in"
+    delivery.mkdir()
+    for n in range(1, 41, 4):  # page files named by 档号: their states, and the scans they name, are kept
+        (delivery / f"J001-001-{n:04d}_001.txt").write_text(f"第{n}号文件第一页。", encoding="utf-8")
+    write_jsonl(delivery / "first.jsonl", rows)
+    lantai.ingester.ingest([delivery])
     statements: list[tuple[str, tuple]] = []
 
     def remember(conn, cursor, statement, parameters, context, executemany):
@@ -50,7 +55,12 @@ def test_ingest_and_lookups_read_no_keyed_table_whole(lantai, tmp_path):
     event.listen(lantai.store.engine, "before_cursor_execute", remember)
     try:
         changed = [dict(row, title=row["title"] + "（修订）") for row in rows]
-        lantai.ingester.ingest([write_jsonl(tmp_path / "again.jsonl", changed)])
+        for n in range(1, 41, 4):
+            page = delivery / f"J001-001-{n:04d}_001.txt"
+            page.write_text(f"第{n}号文件第一页（修订）。", encoding="utf-8")
+        (delivery / "first.jsonl").unlink()
+        write_jsonl(delivery / "again.jsonl", changed)
+        lantai.ingester.ingest([delivery])
         keys = [(row["archive"], row["archive_code"]) for row in rows]
         lantai.store.states(keys)
         lantai.store.attached_files(keys)
@@ -58,5 +68,6 @@ def test_ingest_and_lookups_read_no_keyed_table_whole(lantai, tmp_path):
     finally:
         event.remove(lantai.store.engine, "before_cursor_execute", remember)
     assert len(statements) > 10
+    assert any("named_by" in sql and sql.lstrip().upper().startswith("DELETE") for sql, _ in statements)
     database = str(lantai.settings.data_dir / "catalog.sqlite")
     assert scanned_tables(database, statements) == set()
