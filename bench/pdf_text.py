@@ -25,7 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from bench.ingest import CORPUS, build_pages, write_pdf  # noqa: E402
+from bench.delivery import CORPUS, build_pages, write_pdf  # noqa: E402
 from bench.machine import machine  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from tests.fixtures.fonts import cjk_font  # noqa: E402
