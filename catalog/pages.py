@@ -249,9 +249,8 @@ def files_of_records(
     out: dict[tuple[str, str], list[FileState]] = {}
     for start in range(0, len(keys), 200):
         chunk = keys[start : start + 200]
-        for row in conn.execute(
-            select(files_table).where(files_table.c.kind == "page", by_keys(files_table, chunk))
-        ):
+        where, values = by_keys(files_table, chunk)
+        for row in conn.execute(select(files_table).where(files_table.c.kind == "page", where), values):
             out.setdefault((row.archive, row.archive_code), []).append(_state(row))
     return out
 

@@ -71,6 +71,7 @@ def sync(conn: Connection, keys: Iterable[tuple[str, str]], now: str | None = No
     changed = 0
     for start in range(0, len(wanted), 200):
         chunk = wanted[start : start + 200]
+        in_records, key_values = by_keys(records_table, chunk)
         records = {
             (r.archive, r.archive_code): r
             for r in conn.execute(
@@ -82,12 +83,14 @@ def sync(conn: Connection, keys: Iterable[tuple[str, str]], now: str | None = No
                     records_table.c.access,
                     records_table.c.classification,
                     *(records_table.c[name] for name in _SHOWN),
-                ).where(by_keys(records_table, chunk))
+                ).where(in_records),
+                key_values,
             )
         }
+        in_views, key_values = by_keys(public_views_table, chunk)
         rows = {
             (r.archive, r.archive_code): r
-            for r in conn.execute(select(public_views_table).where(by_keys(public_views_table, chunk)))
+            for r in conn.execute(select(public_views_table).where(in_views), key_values)
         }
         for archive, code in chunk:
             record = records.get((archive, code))

@@ -100,7 +100,8 @@ class CatalogQueries:
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
                 chunk = wanted[start : start + 200]
-                for row in conn.execute(select(*cols).where(by_keys(records_table, chunk))):
+                where, values = by_keys(records_table, chunk)
+                for row in conn.execute(select(*cols).where(where), values):
                     summary = RecordSummary(*row)
                     found[summary.id] = summary
         return found

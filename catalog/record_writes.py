@@ -85,6 +85,7 @@ def write_records(engine: Engine, writes: list[RecordWrite]) -> list[WriteOutcom
         existing: dict[tuple[str, str], Any] = {}  # stored rows, then _Written
         keys = sorted({(w.record.archive, w.record.archive_code) for w in writes})
         for start in range(0, len(keys), 200):
+            where, key_values = by_keys(records_table, keys[start : start + 200])
             for row in conn.execute(
                 select(
                     records_table.c.pk,
@@ -96,7 +97,8 @@ def write_records(engine: Engine, writes: list[RecordWrite]) -> list[WriteOutcom
                     records_table.c.indexed_hash,
                     records_table.c.source_hash,
                     records_table.c.entities.is_not(None).label("has_entities"),
-                ).where(by_keys(records_table, keys[start : start + 200]))
+                ).where(where),
+                key_values,
             ):
                 existing[(row.archive, row.archive_code)] = row
         pages: dict[int, list] = {}

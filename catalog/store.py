@@ -160,7 +160,8 @@ class CatalogStore(CatalogQueries):
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 200):
                 chunk = wanted[start : start + 200]
-                for row in conn.execute(select(*cols).where(by_keys(records_table, chunk))):
+                where, values = by_keys(records_table, chunk)
+                for row in conn.execute(select(*cols).where(where), values):
                     out[(row.archive, row.archive_code)] = dict(row._mapping)
         return out
 
@@ -250,7 +251,8 @@ class CatalogStore(CatalogQueries):
                 chunk = list(dict.fromkeys(wanted[start : start + 200]))
                 # One (archive, archive_code) pair per term: each is a lookup in the
                 # unique index uq_record_code, never a scan of the table.
-                rows = conn.execute(select(records_table).where(by_keys(records_table, chunk)))
+                where, values = by_keys(records_table, chunk)
+                rows = conn.execute(select(records_table).where(where), values)
                 for row in rows:
                     record = record_from_row(row)
                     found[record.id] = record

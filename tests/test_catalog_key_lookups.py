@@ -31,10 +31,11 @@ def test_a_batch_of_keys_is_one_index_probe_each(lantai):
     database = str(lantai.settings.data_dir / "catalog.sqlite")
     store = lantai.store
     keys = [("test-city", f"J001-001-{n:04d}") for n in range(1, 31)]
+    where, values = by_keys(records_table, keys)
     with store.engine.connect() as conn:
-        statement = records_table.select().where(by_keys(records_table, keys))
-        compiled = statement.compile(conn)
-        sql, params = str(compiled), tuple(compiled.params[name] for name in compiled.positiontup or ())
+        compiled = records_table.select().where(where).compile(conn)
+        sql, params = str(compiled), tuple(values[name] for name in compiled.positiontup or ())
+        assert len(conn.execute(records_table.select().where(where), values).all()) == 0  # none stored
     assert scanned_tables(database, [(sql, params)]) == set()
 
 
