@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -63,6 +62,7 @@ from bench.search_data import CORPUS, Sentence, iter_rows, make_queries, read_se
 from bench.search_report import MARKER, floor_figures, load_figures, render  # noqa: E402
 from catalog.store import CatalogStore  # noqa: E402
 from config import Settings, load_settings  # noqa: E402
+from indexer.progress import peak_rss_mb  # noqa: E402
 from search.base import IndexDoc, SearchBackend, batched  # noqa: E402
 from search.query_terms import prepared_tokens  # noqa: E402
 
@@ -70,11 +70,6 @@ DOC = REPO / "docs" / "benchmarks.md"
 
 
 # -- building -------------------------------------------------------------------
-
-
-def rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def store_catalog(
@@ -233,7 +228,7 @@ def bench_backend(
     try:
         log(f"{name}: indexing {args.records:,} records")
         result.update(build_index(backend, args, sentences, builder))
-        result["build_rss"] = rss_mb()
+        result["build_rss"] = peak_rss_mb()
         log(f"{name}: indexed in {result['index']:.1f} s (analysis {result['analysis']:.1f} s)")
         if not args.skip_reindex:
             result["reindex"], result["reindex_rss"] = timed_reindex(settings, work)

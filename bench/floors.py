@@ -37,8 +37,8 @@ def fts_statement(args: dict[str, str], settings: Settings) -> tuple[str, int] |
 FLOOR_SQL = f"SELECT rowid, {BM25} AS s FROM fts WHERE fts MATCH ? ORDER BY s DESC LIMIT ?"
 
 
-def _connect(path: str):
-    conn = sqlite_engine.connect(path)
+def _connect(path: str, **options):
+    conn = sqlite_engine.connect(path, **options)
     conn.execute("PRAGMA cache_size=-65536")
     return conn
 
@@ -67,13 +67,19 @@ def sqlite_floor_rate(
     """Raw FTS5 statements per second from ``clients`` threads, each on its own connection."""
     statements = [s for args in queries if (s := fts_statement(args, settings))]
     local = threading.local()
+    opened = []
 
     def run(n: int) -> None:
         if not hasattr(local, "conn"):
-            local.conn = _connect(path)
+            local.conn = _connect(path, check_same_thread=False)  # closed by this function
+            opened.append(local.conn)
         local.conn.execute(FLOOR_SQL, statements[n % len(statements)]).fetchall()
 
-    return floor_rate(run, clients, count, seconds)
+    try:
+        return floor_rate(run, clients, count, seconds)
+    finally:
+        for conn in opened:
+            conn.close()
 
 
 def floor_rate(run: Callable[[int], None], clients: int, count: int, seconds: float) -> float:
