@@ -49,6 +49,7 @@ from search.sqlite_query import (
     MATCHES_TABLE,
     bm25_sql,
     branches,
+    branches_sql,
     count_sql,
     matched_sql,
     visibility_sql,
@@ -146,16 +147,12 @@ class SqliteBackend:
             try:
                 for doc, _ in rows:
                     self._delete_one(conn, doc.id)
-                self._insert(conn, rows, "", self._version(conn) >= TAGGED)
+                self._insert(conn, rows, "", layout_version(conn) >= TAGGED)
                 self._advance(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-
-    @staticmethod
-    def _version(conn: sqlite3.Connection) -> int:
-        return layout_version(conn)
 
     @staticmethod
     def _insert(
@@ -373,16 +370,15 @@ class SqliteBackend:
             return self._result(request, total, hits, facets)
         entity_tags = self._entity_tags(conn, request)
         tagged = False
-        found = branches(request, scope, tagged=False, score=self._score)
+        found = branches(request, scope, False, self._score, entity_tags)
         if found:
             # What the query matches in any field, any visibility: a cheap gate (no row is
             # read). Few matches are checked row by row; many are matched with the tags, and
             # a relevance search that may pass the limit is counted by them first.
-            plain = conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (found[0].match,)).fetchone()[
-                0
-            ]
+            counted = conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (found[0].match,))
+            plain = counted.fetchone()[0]
             if plain > self.tags_from:
-                tagged = self._version(conn) >= TAGGED
+                tagged = layout_version(conn) >= TAGGED
                 found = branches(request, scope, tagged, self._score, entity_tags)
                 limit = max(self.facet_sample_size, request.page * request.size)
                 if request.sort == "relevance" and plain > max(self.exact_total_limit, limit):
@@ -394,7 +390,10 @@ class SqliteBackend:
                         hits = self._page(conn, request, ranked)
                         facets = self._facets(conn, ranked) if request.with_facets else {}
                         return self._result(request, total, hits, facets)
-        matched_rows, params = matched_sql(request, scope, tagged, self._score, entity_tags)
+        if found:  # the branches built above, not built again
+            matched_rows, params = branches_sql(found)
+        else:
+            matched_rows, params = matched_sql(request, scope, tagged, self._score, entity_tags)
         conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched_rows}", params)
         boost_phrase(conn, request, self.relevance.phrase)
         total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
@@ -411,7 +410,7 @@ class SqliteBackend:
     def _entity_tags(self, conn: sqlite3.Connection, request: SearchRequest) -> bool:
         """Whether the request's entity filters are answered from the tags (layout 4); the
         layout is read only for a request that has them."""
-        return bool(request.entities) and self._version(conn) >= ENTITY_TAGGED
+        return bool(request.entities) and layout_version(conn) >= ENTITY_TAGGED
 
     def _page(self, conn: sqlite3.Connection, request: SearchRequest, total: int) -> list[Hit]:
         return page(conn, request, total, self.relevance.tie_break)

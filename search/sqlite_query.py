@@ -255,6 +255,17 @@ def branches(
     return found
 
 
+def branches_sql(found: list[Branch]) -> tuple[str, list]:
+    """The SELECT of :func:`matched_sql` for a query's branches (:func:`branches`, not
+    empty): one per branch, joined by UNION ALL."""
+    parts = [
+        f"SELECT fts.rowid, {b.score}, '{b.vis}', {KEPT} FROM fts CROSS JOIN docs d "
+        f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {b.where}"
+        for b in found
+    ]
+    return " UNION ALL ".join(parts), [p for b in found for p in (b.match, *b.params)]
+
+
 def matched_sql(
     request: SearchRequest,
     scope: Scope,
@@ -273,12 +284,7 @@ def matched_sql(
     """
     found = branches(request, scope, tagged, score, entity_tags)
     if found:
-        parts = [
-            f"SELECT fts.rowid, {b.score}, '{b.vis}', {KEPT} FROM fts CROSS JOIN docs d "
-            f"ON d.rowid = fts.rowid WHERE fts MATCH ? AND {b.where}"
-            for b in found
-        ]
-        return " UNION ALL ".join(parts), [p for b in found for p in (b.match, *b.params)]
+        return branches_sql(found)
     text_sql, text_params = visibility_sql(scope)
     filters, filter_params = filter_sql(request, entity_tags)
     node = request.query
