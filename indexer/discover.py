@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.files import page_kind
+from indexer.inventory import Inventory
 from indexer.layout_images import named_images, resolve_image
 
 CATALOG_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".xlsx")
@@ -23,20 +24,22 @@ _NAMED = re.compile(r"^(?P<code>[A-Za-z0-9][A-Za-z0-9._·-]*?)(?:_(?P<page>\d{1,
 
 @dataclass
 class Discovery:
-    """The input files of a run: catalog exports and page files (with size and mtime)."""
+    """The input files of a run: catalog exports, and the page files in an :class:`Inventory`
+    on disk (with size, mtime and the 档号 their names give)."""
 
     roots: list[str] = field(default_factory=list)
     catalogs: list[str] = field(default_factory=list)
-    pages: dict[str, tuple[int, int]] = field(default_factory=dict)
-    named: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # code -> (path, start)
-    unnamed: list[str] = field(default_factory=list)
+    inventory: Inventory = field(default_factory=Inventory)
     unsupported: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    scans: dict[str, str] = field(default_factory=dict)  # scan named by a layout file -> that file
 
     def gone(self, path: str) -> bool:
         """True for a file under the given roots that this run did not find (deleted)."""
-        return any(under(path, root) for root in self.roots) and path not in self.pages
+        return any(under(path, root) for root in self.roots) and path not in self.inventory
+
+    def close(self) -> None:
+        """Throw the inventory away (at the end of the run)."""
+        self.inventory.close()
 
 
 def under(path: str, root: str) -> bool:
@@ -52,13 +55,13 @@ def named_code(path: str) -> tuple[str, int] | None:
     >>> named_code("/in/说明.txt") is None, named_code("/in/readme.txt") is None
     (True, True)
     """
-    stem = Path(path).name
+    stem = os.path.basename(path)
     for suffix in (".hocr.html", ".hocr.htm", ".alto.xml"):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break
     else:
-        stem = Path(path).stem
+        stem = os.path.splitext(stem)[0]
     match = _NAMED.match(stem)
     if not match or not any(c.isdigit() for c in match.group("code")):
         return None
@@ -70,13 +73,8 @@ def _classify(path: str, found: Discovery, stat: os.stat_result) -> None:
     suffix = os.path.splitext(path)[1].lower()
     if suffix in CATALOG_SUFFIXES:
         found.catalogs.append(path)
-    elif page_kind(Path(path)):
-        found.pages[path] = (stat.st_size, stat.st_mtime_ns)
-        named = named_code(path)
-        if named:
-            found.named.setdefault(named[0], []).append((path, named[1]))
-        else:
-            found.unnamed.append(path)
+    elif kind := page_kind(path):
+        found.inventory.add_page(path, stat.st_size, stat.st_mtime_ns, kind, named_code(path))
     else:
         found.unsupported.append(path)
 
@@ -99,12 +97,13 @@ def discover_inputs(paths: Iterable[Path]) -> Discovery:
                     except OSError:
                         continue
                     suffix = os.path.splitext(name)[1].lower()
-                    if suffix in CATALOG_SUFFIXES or page_kind(Path(name)):
+                    if suffix in CATALOG_SUFFIXES or page_kind(name):
                         _classify(path, found, stat)
         elif os.path.exists(root):
             _classify(root, found, os.stat(root))
         else:
             found.missing.append(str(given))
+    found.inventory.close_discovery()
     _leave_out_scans(found)
     return found
 
@@ -113,27 +112,12 @@ def _leave_out_scans(found: Discovery) -> None:
     """Scans named by an hOCR or ALTO file of the run are that file's page images, not page
     files of their own: they are not attached by their names (a catalog row may still list
     one), so they are neither OCR'd again nor a clash with the layout file's pages."""
-    kinds = {path: page_kind(Path(path)) for path in found.pages}
-    if "image" not in kinds.values():
+    inventory = found.inventory
+    if not inventory.image_pages:
         return
-    for path, kind in kinds.items():
-        if kind not in ("hocr", "alto"):
-            continue
+    for path in inventory.layout_files():
         root = next((r for r in found.roots if under(path, r)), "")
         for name in named_images(path):
             scan, _reason = resolve_image(path, name, root if root != path else os.path.dirname(root))
-            if scan is not None and kinds.get(scan) == "image":
-                found.scans[scan] = path
-    if not found.scans:
-        return
-    found.unnamed = [p for p in found.unnamed if p not in found.scans]
-    for code in list(found.named):
-        found.named[code] = [(p, start) for p, start in found.named[code] if p not in found.scans]
-        if not found.named[code]:
-            del found.named[code]
-
-
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Input files: the files given, and the readable files under the folders given."""
-    found = discover_inputs(paths)
-    yield from (Path(p) for p in sorted([*found.catalogs, *found.pages, *found.unsupported]))
+            if scan is not None:
+                inventory.mark_scan(scan, path)

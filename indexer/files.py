@@ -13,6 +13,7 @@ Readers stream: a text file larger than the configured cap is refused before it 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from indexer.layout_files import parse_alto, parse_hocr
@@ -28,9 +29,13 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".pnm", ".jp
 PAGE_SUFFIXES = PDF_SUFFIXES + TEXT_SUFFIXES + HOCR_SUFFIXES + ALTO_SUFFIXES + IMAGE_SUFFIXES
 
 
-def page_kind(path: Path) -> str | None:
-    """``pdf``, ``text``, ``hocr``, ``alto`` or ``image`` for a page file; None otherwise."""
-    suffix = path.suffix.lower()
+def page_kind(path: Path | str) -> str | None:
+    """``pdf``, ``text``, ``hocr``, ``alto`` or ``image`` for a page file; None otherwise.
+
+    >>> page_kind("/in/J1-1-1.TIF"), page_kind(Path("J1-1-1_002.txt")), page_kind("说明.doc")
+    ('image', 'text', None)
+    """
+    suffix = os.path.splitext(path)[1].lower()
     for kind, suffixes in (
         ("pdf", PDF_SUFFIXES),
         ("text", TEXT_SUFFIXES),

@@ -129,13 +129,14 @@ def run_ingest(
     started = time.monotonic()
     tally = Tally(IngestReport(dry_run=dry_run), progress)
     found = discover_inputs(paths)
-    writer = Writer(store, backend, tally, hooks, input_files=found.pages)
+    writer = Writer(store, backend, tally, hooks, input_files=found.inventory)
     analysis = Analysis(writer.accept, tally, workers=workers, options=options, entities=entities)
     try:
         if not dry_run:
             writer.resume_pending()
-        tally.report.files = len(found.catalogs) + len(found.pages) + len(found.unsupported)
-        tally.total = len(found.catalogs) + len(found.pages)
+        pages = found.inventory.pages
+        tally.report.files = len(found.catalogs) + pages + len(found.unsupported)
+        tally.total = len(found.catalogs) + pages
         for name in found.unsupported:
             tally.problem(Problem(name, None, None, "unsupported file type"))
         for name in found.missing:
@@ -175,4 +176,5 @@ def run_ingest(
             backend.optimize()  # a bulk load: merge its fragments, refresh statistics
     finally:
         analysis.close()
+        found.close()
     return tally.finish(time.monotonic() - started)

@@ -62,12 +62,10 @@ class Planner:
         self.dry_run = dry_run
         self.entities = entities
         self.options = options or FileOptions()
-        self.claimed: set[str] = set()  # page files some unit of this run took
-        self.processed: set[tuple[str, str]] = set()  # records a unit of this run built
-        self.dropped: set[str] = set()  # files detached by a unit of this run
-        self.catalog_seen: dict[str, set[tuple[str, str]] | None] = {}  # None: unreadable
+        # Files taken, records built and rows read are in found.inventory (on disk).
+        self.inventory = found.inventory
+        self.catalog_read: dict[str, bool] = {}  # catalog file -> read to the end
         self.catalog_archives: dict[str, set[str]] = {}  # folder -> archives of its catalogs
-        self.rows: dict[tuple[str, str], str] = {}  # record -> "file:line" of its row in this run
         self.bad_rows: dict[str, int] = {}  # catalog file -> rows that could not be read
         self.ocr_unavailable: str | None = None
 
@@ -77,7 +75,6 @@ class Planner:
         """Units of the catalog rows, in file order, looked up in the catalog in chunks."""
         chunk: list[tuple[Record, str, int]] = []
         for path in sorted(self.found.catalogs):
-            seen: dict[tuple[str, str], int] = {}
             reader = reader_for(Path(path))
             folder = os.path.dirname(path)
             try:
@@ -92,40 +89,27 @@ class Planner:
                         self.tally.problem(Problem(path, line, exc.field, exc.message))
                         self.bad_rows[path] = self.bad_rows.get(path, 0) + 1
                         continue
-                    key = (record.archive, record.archive_code)
-                    if key in seen:
+                    earlier = self.inventory.add_row((record.archive, record.archive_code), path, line)
+                    if earlier is not None:
+                        where = (
+                            f"repeats line {earlier[1]} of this file"
+                            if earlier[0] == path
+                            else f"is also in {earlier[0]}:{earlier[1]}; the first row was kept"
+                        )
                         self.tally.problem(
-                            Problem(
-                                path,
-                                line,
-                                "archive_code",
-                                f"{record.archive_code!r} repeats line {seen[key]} of this file",
-                            )
+                            Problem(path, line, "archive_code", f"{record.archive_code!r} {where}")
                         )
                         continue
-                    seen[key] = line
-                    if key in self.rows:
-                        self.tally.problem(
-                            Problem(
-                                path,
-                                line,
-                                "archive_code",
-                                f"{record.archive_code!r} is also in "
-                                f"{self.rows[key]}; the first row was kept",
-                            )
-                        )
-                        continue
-                    self.rows[key] = f"{path}:{line}"
                     self.catalog_archives.setdefault(folder, set()).add(record.archive)
                     chunk.append((record, path, line))
                     if len(chunk) >= PLAN_CHUNK:
                         yield from self._resolve_rows(chunk)
                         chunk = []
-                self.catalog_seen[path] = set(seen)
+                self.catalog_read[path] = True
             except (ReadError, OSError) as exc:
                 message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 self.tally.problem(Problem(path, None, None, message))
-                self.catalog_seen[path] = None
+                self.catalog_read[path] = False
             self.tally.tick(1)
         yield from self._resolve_rows(chunk)
 
@@ -141,16 +125,14 @@ class Planner:
             sources: list[Source] = []
             for order, name in enumerate(record.files):
                 full = os.path.abspath(os.path.join(folder, name))
-                if full in self.claimed:
+                if not self.inventory.claim(full):
                     self.tally.problem(
                         Problem(path, line, "files", f"{name} is already attached to another record")
                     )
                     continue
-                self.claimed.add(full)
                 sources.append(Source(full, "listed", order, origin=f"{path}:{line}"))
-            for full, start in self.found.named.get(record.archive_code, []):
-                if full not in self.claimed and under(full, folder):
-                    self.claimed.add(full)
+            for full, start in self.inventory.named_files(record.archive_code):
+                if under(full, folder) and self.inventory.claim(full):
                     sources.append(Source(full, "named", start))
             plans.append(
                 ((record.archive, record.archive_code), record, content_hash(record), path, "row", sources)
@@ -173,14 +155,12 @@ class Planner:
                 if (
                     stored.attach == "listed"
                     or (self.sync and self.found.gone(stored.path))
-                    or stored.path in self.found.scans  # a layout file's scan now, not a page file
+                    or self.inventory.is_scan(stored.path)  # a layout file's scan now, not a page file
                 ):
                     drop.append(stored.path)  # no longer listed / deleted
                     continue
-                if stored.path in self.found.pages:  # found in this run: read it if it changed
-                    if stored.path in self.claimed:
-                        continue  # another unit of this run took it
-                    self.claimed.add(stored.path)
+                if stored.path in self.inventory and not self.inventory.claim(stored.path):
+                    continue  # found in this run, and another unit of this run took it
                 sources.append(Source(stored.path, stored.attach or "named", stored.start or 1, known=stored))
                 mine.add(stored.path)
             for s in sources:
@@ -193,8 +173,7 @@ class Planner:
             task = UnitTask(
                 key, base, row_hash, source, kind, sources, drop_files=drop, entities=self.entities
             )
-            self.processed.add(key)
-            self.dropped.update(drop)
+            self.inventory.built(key, drop)
             # With entities on, a record stored without them is analysed again (its
             # files are not re-read: the stored pages are used), so switching on fills them.
             if (
@@ -205,7 +184,7 @@ class Planner:
                 and self._unchanged(task, state)
             ):
                 self.tally.report.unchanged += 1
-                self.tally.tick(sum(1 for s in sources if s.path in self.found.pages))
+                self.tally.tick(sum(1 for s in sources if s.path in self.inventory))
                 if kind == "orphan" or (kind == "attach" and not source):
                     self.tally.orphan(key, (s.path for s in sources))
                 continue
@@ -229,7 +208,7 @@ class Planner:
 
     def _stat(self, source: Source) -> None:
         """Size and mtime now; whether the file must be read (changed, new, OCR now possible)."""
-        now = self.found.pages.get(source.path)
+        now = self.inventory.stat(source.path)
         if now is None:
             try:
                 stat = os.stat(source.path)
@@ -295,9 +274,7 @@ class Planner:
 
     def plan_named(self) -> Iterator[UnitTask]:
         """Units of the files named by a 档号 that no catalog row of this run took."""
-        for path in self.found.unnamed:
-            if path in self.claimed:
-                continue
+        for path in self.inventory.unnamed_unclaimed():
             self.tally.problem(
                 Problem(
                     path,
@@ -309,23 +286,26 @@ class Planner:
             )
             self.tally.tick(1)
         groups: dict[tuple[str, str], list[Source]] = {}
-        for code in sorted(self.found.named):
-            for path, start in self.found.named[code]:
-                if path in self.claimed:
-                    continue
-                archive = self._archive_for(path, code)
-                if archive is None:
-                    self.tally.problem(
-                        Problem(path, None, None, f"cannot tell which archive holds {code}; give --archive")
-                    )
-                    self.tally.tick(1)
-                    continue
-                self.claimed.add(path)
-                groups.setdefault((archive, code), []).append(Source(path, "named", start))
-        keys = sorted(groups)
-        for start in range(0, len(keys), PLAN_CHUNK):
-            if not self.dry_run:
-                yield from self._attach_units(keys[start : start + PLAN_CHUNK], groups)
+        codes: set[str] = set()
+        for code, path, start in self.inventory.named_unclaimed():
+            if code not in codes and len(codes) >= PLAN_CHUNK:  # a chunk of 档号 is complete
+                yield from self._attach_chunk(groups)
+                groups, codes = {}, set()
+            codes.add(code)
+            archive = self._archive_for(path, code)
+            if archive is None:
+                self.tally.problem(
+                    Problem(path, None, None, f"cannot tell which archive holds {code}; give --archive")
+                )
+                self.tally.tick(1)
+                continue
+            self.inventory.claim(path)
+            groups.setdefault((archive, code), []).append(Source(path, "named", start))
+        yield from self._attach_chunk(groups)
+
+    def _attach_chunk(self, groups: dict[tuple[str, str], list[Source]]) -> Iterator[UnitTask]:
+        if groups and not self.dry_run:
+            yield from self._attach_units(sorted(groups), groups)
 
     def _attach_units(
         self, keys: list[tuple[str, str]], groups: dict[tuple[str, str], list[Source]]
@@ -376,8 +356,8 @@ class Planner:
         remove = plan.remove
         for root in self.found.roots:
             for source in self.store.sources_under(root):
-                seen = self.catalog_seen.get(source, "absent")
-                if seen is None or self.bad_rows.get(source):
+                read = self.catalog_read.get(source)
+                if read is False or self.bad_rows.get(source):
                     # An unreadable row may be a stored record's: removing it would lose data.
                     self.tally.problem(
                         Problem(
@@ -386,16 +366,17 @@ class Planner:
                         failed=False,
                     )
                     continue
-                if seen == "absent" and source in self.found.catalogs:
+                if read is None and source in self.found.catalogs:
                     continue
                 stored = self.store.keys_from_source(source)
-                remove |= stored if seen == "absent" else stored - seen  # type: ignore[operator]
+                kept = self.inventory.in_file
+                remove |= stored if read is None else {k for k in stored if not kept(source, k)}
         gone: dict[tuple[str, str], list[str]] = {}
         for root in self.found.roots:
             for state in self.store.files_under(root, kind="page"):
-                if state.path not in self.found.pages and state.path not in self.dropped:
+                if state.path not in self.inventory and not self.inventory.was_dropped(state.path):
                     gone.setdefault((state.archive or "", state.archive_code or ""), []).append(state.path)
-        keys = sorted(k for k in gone if k not in remove and k not in self.processed)
+        keys = sorted(k for k in gone if k not in remove and not self.inventory.was_built(k))
         states = self.store.states(keys)
         stored_files = self.store.attached_files(keys)
         records = self.store.get_many(f"{a}/{c}" for a, c in keys)
