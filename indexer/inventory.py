@@ -25,6 +25,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
+from typing import Self
 
 _SCHEMA = """
 CREATE TABLE page (
@@ -46,17 +47,40 @@ _INSERT_AT = 5_000  # page files buffered before one INSERT
 _CHUNK = 1_000  # rows read at a time by the iterators
 
 
-class Inventory:
+class ScratchFile:
+    """A private SQLite file in a new temporary folder, thrown away on :meth:`close`: what a
+    run must remember of every file or record, kept out of memory (16 MB of cached pages).
+
+    One transaction for its whole life, no journal, no syncs: nothing in it outlives the run.
+    Only the process that made it uses it (forked workers never touch it).
+    """
+
+    def __init__(self, name: str, schema: str) -> None:
+        self.folder = tempfile.mkdtemp(prefix=f"lantai-{name}-")
+        self.db = sqlite3.connect(os.path.join(self.folder, f"{name}.sqlite"), isolation_level=None)
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE"):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.db.execute("PRAGMA cache_size = -16000")
+        self.db.executescript(schema)
+        self.db.execute("BEGIN")
+
+    def close(self) -> None:
+        """Throw the file away."""
+        self.db.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Inventory(ScratchFile):
     """A run's files, claims and rows in a temporary SQLite file (see the module docstring)."""
 
     def __init__(self) -> None:
-        self.folder = tempfile.mkdtemp(prefix="lantai-ingest-")
-        self.db = sqlite3.connect(os.path.join(self.folder, "inventory.sqlite"), isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE"):
-            self.db.execute(f"PRAGMA {pragma}")
-        self.db.execute("PRAGMA cache_size = -16000")  # 16 MB of pages; the rest stays on disk
-        self.db.executescript(_SCHEMA)
-        self.db.execute("BEGIN")  # one transaction for the run: it is thrown away at the end
+        super().__init__("ingest", _SCHEMA)
         self._buffer: list[tuple] = []
         self._seq = 0
         self.pages = 0
@@ -203,16 +227,3 @@ class Inventory:
         """True when a row of ``file`` in this run has the record's key."""
         sql = "SELECT 1 FROM file_row WHERE file = ? AND archive = ? AND code = ?"
         return self.db.execute(sql, (file, *key)).fetchone() is not None
-
-    # -- the end --------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Throw the inventory away."""
-        self.db.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> Inventory:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

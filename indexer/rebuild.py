@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,6 +18,7 @@ from contextlib import ExitStack
 from catalog.records import Record
 from catalog.store import CatalogStore
 from indexer.documents import doc_tokens, index_doc
+from indexer.inventory import ScratchFile
 from indexer.write import BATCH
 from search.base import IndexDoc, SearchBackend, batched
 from search.query_terms import prepared_tokens
@@ -37,41 +37,37 @@ Analysed = list[tuple[IndexDoc, dict[str, str]]]
 MARK_BATCH = 5_000
 
 
-class IndexedMarks:
-    """The (pk, content hash) of each record written to the new index, kept until the
-    switch and then marked indexed in the catalog: 40 bytes a record (the pk, and the
-    SHA-256 hex digest as its 32 bytes), so a reindex of millions stays small.
+class IndexedMarks(ScratchFile):
+    """The (pk, content hash) of each record written to the new index, kept on disk until
+    the switch and then marked indexed in the catalog: a reindex of millions does not hold
+    them in memory (40 bytes a record in an array took 43 MB at 1M).
 
-    >>> marks = IndexedMarks()
-    >>> marks.add(7, "ab" * 32); marks.add(8, "not-a-digest")
-    >>> [(pk, digest[:4]) for pk, digest in marks], len(marks)
-    ([(7, 'abab'), (8, 'not-')], 2)
+    >>> with IndexedMarks() as marks:
+    ...     marks.add(8, "cd" * 32); marks.add(7, "ab" * 32)
+    ...     [(pk, digest[:4]) for pk, digest in marks], len(marks)
+    ([(7, 'abab'), (8, 'cdcd')], 2)
     """
 
     def __init__(self) -> None:
-        self._pks = array("q")
-        self._digests = bytearray()
-        self._others: list[tuple[int, str]] = []  # digests that are not SHA-256 hex
+        super().__init__("reindex", "CREATE TABLE mark (pk INTEGER PRIMARY KEY, digest TEXT NOT NULL)")
+        self._count = 0
 
     def add(self, pk: int, digest: str) -> None:
         """Remember that this version (``digest``) of record ``pk`` was written."""
-        if len(digest) == 64:
-            try:
-                self._digests += bytes.fromhex(digest)
-            except ValueError:
-                pass
-            else:
-                self._pks.append(pk)
-                return
-        self._others.append((pk, digest))
+        self.db.execute("INSERT OR REPLACE INTO mark VALUES (?, ?)", (pk, digest))
+        self._count += 1
 
     def __len__(self) -> int:
-        return len(self._pks) + len(self._others)
+        return self._count
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
-        for n, pk in enumerate(self._pks):
-            yield pk, self._digests[32 * n : 32 * (n + 1)].hex()
-        yield from self._others
+        """The marks in pk order, read a chunk at a time."""
+        after = -(1 << 63)
+        while rows := self.db.execute(
+            "SELECT pk, digest FROM mark WHERE pk > ? ORDER BY pk LIMIT 1000", (after,)
+        ).fetchall():
+            after = rows[-1][0]
+            yield from rows
 
 
 def analyse_batch(items: list[tuple[Record, dict | None]]) -> Analysed:
@@ -157,11 +153,12 @@ def reindex(
 
     try:
         count = backend.rebuild(docs())
+        for chunk in batched(marks, MARK_BATCH):  # one transaction each: memory stays bounded
+            store.mark_indexed(chunk)
     finally:
         while registered:
             registered.popleft().close()
-    for chunk in batched(marks, MARK_BATCH):  # one transaction each: memory stays bounded
-        store.mark_indexed(chunk)
+        marks.close()
     if progress:
         progress(count, total)
     return count

@@ -34,13 +34,14 @@ from search.sqlite_filters import tags_text
 from search.sqlite_layout import (
     ENTITY_TAGGED,
     FTS_VERSION,
-    INDEXES,
     NEXT,
     REBUILT,
     SCHEMA,
     TAGGED,
+    index_statements,
     layout_version,
     open_layout,
+    unused_index_suffix,
 )
 from search.sqlite_near import ORDERED_FUNCTION, OrderedNear
 from search.sqlite_query import (
@@ -264,6 +265,8 @@ class SqliteBackend:
         with self._connect() as conn:
             self._drop_next(conn)
             conn.executescript(SCHEMA.format(next=NEXT))
+            for statement in index_statements(f"docs{NEXT}", unused_index_suffix(conn)):
+                conn.execute(statement)  # filled as the rows come: no sort in memory at the end
         count = 0
         try:
             for chunk in batched(docs, batch):
@@ -287,8 +290,6 @@ class SqliteBackend:
                         conn.execute(f"DROP TABLE {table}")
                     for table in REBUILT:
                         conn.execute(f"ALTER TABLE {table}{NEXT} RENAME TO {table}")
-                    for statement in filter(None, (s.strip() for s in INDEXES.split(";"))):
-                        conn.execute(statement)
                     conn.execute(
                         "INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_version', ?)", (FTS_VERSION,)
                     )

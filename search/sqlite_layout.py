@@ -52,17 +52,35 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts{next} USING fts5("""
 """
 )
 META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
-# Indexes of the tables above, built after a rebuild's bulk load (and created here when
-# missing). The code index serves the code-first rule; entities are read by record (their
-# primary key; by name through the tags); browsing by type counts in (record_type,
-# visibility) and pages in (record_type, date); a fonds' page and the archive filter read
-# (archive, fonds, series).
+# Indexes of the tables above (created here when missing). The code index serves the
+# code-first rule; entities are read by record (their primary key; by name through the
+# tags); browsing by type counts in (record_type, visibility) and pages in (record_type,
+# date); a fonds' page and the archive filter read (archive, fonds, series).
 INDEXES = """
-CREATE INDEX IF NOT EXISTS docs_type_visibility ON docs(record_type, visibility);
-CREATE INDEX IF NOT EXISTS docs_type_date ON docs(record_type, date);
-CREATE INDEX IF NOT EXISTS docs_code_lower ON docs(lower(archive_code));
-CREATE INDEX IF NOT EXISTS docs_fonds ON docs(archive, fonds, series);
+CREATE INDEX IF NOT EXISTS docs_type_visibility{alt} ON {table}(record_type, visibility);
+CREATE INDEX IF NOT EXISTS docs_type_date{alt} ON {table}(record_type, date);
+CREATE INDEX IF NOT EXISTS docs_code_lower{alt} ON {table}(lower(archive_code));
+CREATE INDEX IF NOT EXISTS docs_fonds{alt} ON {table}(archive, fonds, series);
 """
+#: The other name of each index: a rebuild creates the indexes of ``docs_next`` before its
+#: bulk load (an index built afterwards sorts every key in memory, as the SQLite we write
+#: with keeps temporary data in memory), and they keep their names when the table is
+#: renamed, so the names alternate between rebuilds.
+ALTERNATE = "_b"
+
+
+def index_statements(table: str = "docs", alt: str = "") -> list[str]:
+    """The statements creating the indexes of ``table`` (``docs`` or a rebuild's
+    ``docs_next``), named with the suffix ``alt`` ("" or :data:`ALTERNATE`)."""
+    return [s.strip() for s in INDEXES.format(table=table, alt=alt).split(";") if s.strip()]
+
+
+def unused_index_suffix(conn: sqlite3.Connection) -> str:
+    """The index name suffix the live ``docs`` does not use, for a rebuild's new table."""
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_type_date'").fetchone()
+    return ALTERNATE if row else ""
+
+
 #: Layouts before 4 find an entity's records by name in doc_entities; layout 4 has each
 #: record's entities among its tags and no second copy of doc_entities sorted by name
 #: (building that copy at the end of a rebuild sorted every entity row in memory).
@@ -118,8 +136,10 @@ def open_layout(conn: sqlite3.Connection, path: str) -> int:
     if missing:
         conn.execute("CREATE INDEX IF NOT EXISTS docs_fonds ON docs(archive, fonds, series)")
         log.warning("the search index %s predates fonds and series: run `lantai reindex`", path)
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_type_date'").fetchone() is None:
-        conn.executescript(INDEXES)
+    dated = "SELECT 1 FROM sqlite_master WHERE name IN ('docs_type_date', 'docs_type_date_b')"
+    if conn.execute(dated).fetchone() is None:
+        for statement in index_statements():
+            conn.execute(statement)
         if not contentless(conn):
             conn.execute(ROWID_ENTITIES_INDEX)
         for name in OLD_INDEXES:

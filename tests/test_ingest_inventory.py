@@ -57,12 +57,12 @@ def test_the_inventory_is_on_disk_during_the_run_and_gone_after(lantai, tmp_path
     seen = []
 
     def at_stage(stage: str, written: int) -> None:
-        seen.extend(str(p) for p in (tmp_path / "tmp").glob("lantai-ingest-*/inventory.sqlite"))
+        seen.extend(str(p) for p in (tmp_path / "tmp").glob("lantai-ingest-*/ingest.sqlite"))
 
     root = _delivery(tmp_path / "in", 30)
     report = lantai.ingester.ingest([root], hooks=IngestHooks(batch=10, at_stage=at_stage))
     assert (report.added, report.failed) == (30, 0)
-    assert seen and all(p.endswith("inventory.sqlite") for p in seen)
+    assert seen and all(p.endswith("ingest.sqlite") for p in seen)
     assert list((tmp_path / "tmp").glob("lantai-ingest-*")) == []
 
 

@@ -4,18 +4,31 @@ records a list of every (pk, digest) and one update of them all took hundreds of
 
 from __future__ import annotations
 
+import os
+import tempfile
+import tracemalloc
+
 import indexer.rebuild as rebuild
 from indexer.rebuild import IndexedMarks, reindex
 from tests.conftest import record, write_jsonl
 
 
-def test_marks_keep_each_records_digest_in_40_bytes_and_give_them_back(tmp_path):
-    marks = IndexedMarks()
-    digests = [f"{n:064x}" for n in range(1000)]
-    for pk, digest in enumerate(digests):
-        marks.add(pk, digest)
-    assert list(marks) == list(enumerate(digests))
-    assert len(marks._digests) + marks._pks.itemsize * len(marks._pks) == 40 * 1000
+def test_marks_are_kept_on_disk_and_given_back_in_pk_order():
+    digests = {pk: f"{pk:064x}" for pk in range(20_000, 0, -1)}
+    tracemalloc.start()
+    try:
+        with IndexedMarks() as marks:
+            for pk, digest in digests.items():
+                marks.add(pk, digest)
+            kept = tracemalloc.get_traced_memory()[0]
+            assert len(marks) == 20_000 and os.path.exists(marks.folder)
+            assert list(marks) == sorted(digests.items())
+            folder = marks.folder
+    finally:
+        tracemalloc.stop()
+    # In an array of 40 bytes a record they took 800 kB; a list of tuples about 4 MB.
+    assert kept < 200_000, kept
+    assert not os.path.exists(folder)
 
 
 def test_reindex_marks_every_record_indexed_in_bounded_transactions(lantai, tmp_path, monkeypatch):
@@ -36,3 +49,12 @@ def test_reindex_marks_every_record_indexed_in_bounded_transactions(lantai, tmp_
     assert reindex(lantai.store, lantai.backend, workers=1) == 25
     assert calls == [10, 10, 5]
     assert list(lantai.store.pending_index()) == []
+
+
+def test_reindex_leaves_no_scratch_file(lantai, tmp_path, monkeypatch):
+    rows = [record(f"J001-002-{n:04d}", f"第{n}号通知") for n in range(1, 6)]
+    lantai.ingester.ingest([write_jsonl(tmp_path / "rows.jsonl", rows)])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    assert reindex(lantai.store, lantai.backend, workers=1) == 5
+    assert list((tmp_path / "tmp").glob("lantai-*")) == []
