@@ -13,7 +13,7 @@ content hash (to skip unchanged files), and which record its pages belong to.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from catalog.key_lookup import by_keys
-from catalog.schema import files_table, pages_table, records_table
+from catalog.schema import STREAMED, files_table, pages_table, records_table
 
 #: Below this quality a page counts as low quality (lost characters, unsure OCR).
 LOW_QUALITY = 0.6
@@ -301,8 +301,8 @@ def delete_file_states(conn: Connection, paths: Iterable[str]) -> None:
         conn.execute(delete(files_table).where(files_table.c.path.in_(wanted[start : start + 500])))
 
 
-def files_under(engine: Engine, root: str, kind: str | None = None) -> list[FileState]:
-    """Known files at ``root`` or below it."""
+def files_under(engine: Engine, root: str, kind: str | None = None) -> Iterator[FileState]:
+    """Known files at ``root`` or below it, read from the catalog a thousand at a time."""
     prefix = root.rstrip("/") + "/"
     query = select(files_table).where(
         or_(files_table.c.path == root, files_table.c.path.startswith(prefix, autoescape=True))
@@ -310,4 +310,5 @@ def files_under(engine: Engine, root: str, kind: str | None = None) -> list[File
     if kind:
         query = query.where(files_table.c.kind == kind)
     with engine.connect() as conn:
-        return [_state(row) for row in conn.execute(query)]
+        rows = conn.execution_options(stream_results=True, yield_per=STREAMED).execute(query)
+        yield from (_state(row) for row in rows)

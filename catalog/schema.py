@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+#: Rows a streamed read (a server-side cursor on PostgreSQL) fetches at a time.
+STREAMED = 1000
 
 records_table = Table(
     "records",

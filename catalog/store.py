@@ -23,7 +23,7 @@ from catalog.queries import CatalogQueries
 from catalog.record_rows import index_item, record_from_row, row_values
 from catalog.record_writes import RecordWrite, WriteOutcome, write_records
 from catalog.records import Record
-from catalog.schema import records_table
+from catalog.schema import STREAMED, records_table
 
 __all__ = ["CatalogStore", "RecordWrite", "UpsertResult", "WriteOutcome"]
 
@@ -185,17 +185,14 @@ class CatalogStore(CatalogQueries):
                 ).scalars()
             )
 
-    def keys_from_source(self, source: str) -> set[tuple[str, str]]:
-        """(archive, 档号) of the records whose row came from one catalog file."""
+    def keys_from_source(self, source: str) -> Iterator[tuple[str, str]]:
+        """(archive, 档号) of the records whose row came from one catalog file, streamed."""
+        query = select(records_table.c.archive, records_table.c.archive_code).where(
+            records_table.c.source == source
+        )
         with self.engine.connect() as conn:
-            return {
-                (r.archive, r.archive_code)
-                for r in conn.execute(
-                    select(records_table.c.archive, records_table.c.archive_code).where(
-                        records_table.c.source == source
-                    )
-                )
-            }
+            rows = conn.execution_options(stream_results=True, yield_per=STREAMED).execute(query)
+            yield from ((r.archive, r.archive_code) for r in rows)
 
     def remove(self, keys: Iterable[tuple[str, str]]) -> int:
         """Delete records with their pages and file states in one transaction."""
@@ -291,8 +288,8 @@ class CatalogStore(CatalogQueries):
 
         return ingest_state.known_files(self.engine, paths)
 
-    def files_under(self, root: str, kind: str | None = None) -> list:
-        """Known files (``FileState``) at ``root`` or below it, of one kind when given."""
+    def files_under(self, root: str, kind: str | None = None) -> Iterator:
+        """Known files (``FileState``) at ``root`` or below it, of one kind when given, streamed."""
         from catalog.pages import files_under
 
         return files_under(self.engine, root, kind=kind)

@@ -370,7 +370,7 @@ class Planner:
                     continue
                 stored = self.store.keys_from_source(source)
                 kept = self.inventory.in_file
-                remove |= stored if read is None else {k for k in stored if not kept(source, k)}
+                remove.update(k for k in stored if read is None or not kept(source, k))
         gone: dict[tuple[str, str], list[str]] = {}
         for root in self.found.roots:
             for state in self.store.files_under(root, kind="page"):

@@ -14,12 +14,12 @@ from indexer.report import IngestReport, Tally
 from indexer.write import IngestHooks
 
 
-def _delivery(root: Path, records: int) -> Path:
+def _delivery(root: Path, records: int, fonds: str = "J001") -> Path:
     """A catalog CSV of ``records`` rows, and one page file named by each row's 档号."""
     root.mkdir()
     rows = ["馆藏单位,档号,题名,开放状态"]
     for n in range(records):
-        code = f"J001-{n // 1000:03d}-{n % 1000:04d}"
+        code = f"{fonds}-{n // 1000:03d}-{n % 1000:04d}"
         folder = root / f"F{n // 1000:03d}"
         folder.mkdir(exist_ok=True)
         (folder / f"{code}.txt").touch()
@@ -124,3 +124,25 @@ def test_named_files_come_in_code_order_across_chunks(rows):
         inventory.close_discovery()
         codes = [code for code, _path, _start in inventory.named_unclaimed()]
     assert codes == [f"J1-{n:05d}" for n in range(rows)]
+
+
+def _synced_peak(lantai, root: Path) -> int:
+    """Peak of Python memory of ingesting an unchanged delivery again with ``--sync``."""
+    tracemalloc.start()
+    try:
+        report = lantai.ingester.ingest([root], sync=True, workers=1)
+        assert (report.added, report.failed, report.removed, report.detached) == (0, 0, [], [])
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_unchanged_delivery_synced_again_takes_no_more_memory_for_more_files(lantai, tmp_path):
+    small = _delivery(tmp_path / "small", 1_000)
+    large = _delivery(tmp_path / "large", 12_000, fonds="J002")
+    for root in (small, large):
+        assert lantai.ingester.ingest([root], workers=1).added == len(list(root.rglob("*.txt")))
+    small_peak = _synced_peak(lantai, small)
+    large_peak = _synced_peak(lantai, large)
+    # The catalog's files under the delivery, read in one list, took about 11 MB more.
+    assert large_peak - small_peak < 1_000_000, (small_peak, large_peak)
