@@ -1,6 +1,9 @@
 """A run's inventory (清点清单) lives on disk: an ingest's memory does not grow with the delivery."""
 
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -12,6 +15,9 @@ from indexer.inventory import Inventory
 from indexer.plan import Planner
 from indexer.report import IngestReport, Tally
 from indexer.write import IngestHooks
+from tests.conftest import cli_env
+
+WITH_HOOKS = str(Path(__file__).with_name("ingest_with_hooks.py"))
 
 
 def _delivery(root: Path, records: int, fonds: str = "J001") -> Path:
@@ -51,19 +57,47 @@ def test_planning_memory_does_not_grow_with_the_files(lantai, tmp_path):
     assert large_peak - small_peak < 1_000_000, (small_peak, large_peak)
 
 
-def test_the_inventory_is_on_disk_during_the_run_and_gone_after(lantai, tmp_path, monkeypatch):
+def _open_scratch_files() -> list[str]:
+    """The files this process has open whose names were removed (Linux: /proc/self/fd)."""
+    links = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except FileNotFoundError:  # the descriptor listdir itself had open
+            continue
+    return [link for link in links if "lantai-ingest-" in link and link.endswith("(deleted)")]
+
+
+def test_the_inventory_is_on_disk_during_the_run_and_named_nowhere(lantai, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    seen = []
+    during: list[tuple[list[str], list[Path]]] = []
 
     def at_stage(stage: str, written: int) -> None:
-        seen.extend(str(p) for p in (tmp_path / "tmp").glob("lantai-ingest-*/ingest.sqlite"))
+        during.append((_open_scratch_files(), list((tmp_path / "tmp").glob("lantai-*"))))
 
     root = _delivery(tmp_path / "in", 30)
     report = lantai.ingester.ingest([root], hooks=IngestHooks(batch=10, at_stage=at_stage))
     assert (report.added, report.failed) == (30, 0)
-    assert seen and all(p.endswith("ingest.sqlite") for p in seen)
-    assert list((tmp_path / "tmp").glob("lantai-ingest-*")) == []
+    assert during and all(len(files) == 1 and named == [] for files, named in during), during
+    assert _open_scratch_files() == []
+
+
+def test_a_killed_ingest_leaves_no_scratch_file(settings, tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    root = _delivery(tmp_path / "in", 30)
+    env = cli_env(settings, LANTAI_INGEST_ENTITIES="false", TMPDIR=str(scratch))
+    hooks = ["--batch", "4", "--kill-after", "8", "--kill-at", "catalog"]
+    done = subprocess.run(
+        [sys.executable, WITH_HOOKS, *hooks, "--", str(root), "--json", "--workers", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert list(scratch.glob("lantai-*")) == []
 
 
 def test_a_record_given_twice_keeps_its_first_row(lantai, tmp_path):
@@ -112,8 +146,8 @@ def test_inventory_answers_by_name_and_by_code():
         inventory.built(("a", "J1-1-2"), ["/in/old.txt"])
         assert inventory.was_built(("a", "J1-1-2")) and not inventory.was_built(("a", "J1-1-1"))
         assert inventory.was_dropped("/in/old.txt") and not inventory.was_dropped("/in/a/J1-1-2.txt")
-        folder = inventory.folder
-    assert not os.path.exists(folder)
+        assert inventory.folder == "" and _open_scratch_files()
+    assert _open_scratch_files() == []
 
 
 @pytest.mark.parametrize("rows", [1, 2_500])
