@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.machine import describe, machine  # noqa: E402
 from bench.report import write_section  # noqa: E402
+from indexer.progress import peak_rss_mb  # noqa: E402
 
 DOC = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench/harvest.py: begin -->", "<!-- bench/harvest.py: end -->"
@@ -68,11 +68,6 @@ def build(data_dir: Path, count: int) -> None:
     store.close()
 
 
-def peak_mb() -> float:
-    """This process's peak resident memory so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def harvest(data_dir: Path, page_size: int) -> dict:
     """Harvest everything with ListRecords through the web app; time and memory."""
     from lxml import etree
@@ -82,7 +77,7 @@ def harvest(data_dir: Path, page_size: int) -> dict:
 
     app = create_app(load_settings(env={}, data_dir=str(data_dir), oai_page_size=page_size))
     client = app.test_client()
-    before = peak_mb()
+    before = peak_rss_mb()
     args = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
     records = deleted = requests = 0
     started = time.perf_counter()
@@ -107,7 +102,7 @@ def harvest(data_dir: Path, page_size: int) -> dict:
         "seconds": round(seconds, 1),
         "per_second": round(records / seconds),
         "peak_before_mb": round(before),
-        "peak_after_mb": round(peak_mb()),
+        "peak_after_mb": round(peak_rss_mb()),
     }
 
 

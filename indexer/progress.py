@@ -12,7 +12,19 @@ from indexer.report import IngestReport
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB (Linux reports kilobytes)."""
+    """This process's peak resident memory so far, in MB.
+
+    Read from ``VmHWM`` in ``/proc/self/status`` where there is one: ``ru_maxrss`` survives
+    ``exec``, so a process started by a larger one (a benchmark holding its data) would
+    report the parent's peak as its own. Elsewhere ``ru_maxrss`` (kilobytes on Linux).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from indexer import ingest
 from indexer.ingest import IngestReport
 from indexer.progress import Progress, RebuildProgress
 from tests.conftest import record, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Terminal(io.StringIO):
@@ -78,3 +83,23 @@ def test_a_rebuild_reports_records_rate_eta_and_peak_memory(lantai, tmp_path):
         first,
     )
     assert "7/7 records" in last and "ETA 0m00s" in last
+
+
+def test_the_peak_memory_is_the_process_own_not_its_parents(tmp_path):
+    """A process that held 400 MB and then became ``lantai`` (exec) reports its own peak:
+    ``ru_maxrss`` would give the 400 MB of the process it replaced."""
+    child = (
+        "import os, sys\n"
+        "ballast = bytearray(400 * 2**20)\n"
+        "ballast[:: 4096] = b'x' * len(ballast[:: 4096])\n"  # touch every page
+        "del ballast\n"
+        "os.execv(sys.executable, [sys.executable, '-c', "
+        "'import resource; from indexer.progress import peak_rss_mb; "
+        "print(peak_rss_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, check=True, cwd=str(ROOT)
+    )
+    own, inherited = map(float, done.stdout.split())
+    assert inherited > 400  # what ru_maxrss says: the parent's peak
+    assert own < 200, done.stdout
