@@ -2,7 +2,7 @@
 
 A delivery of a million page files and catalog rows would need about a kilobyte of memory
 for each if the run kept them in dicts and sets. The run keeps them instead in a private
-SQLite file in the temporary folder, deleted when the run ends:
+SQLite file in the temporary folder (a :class:`indexer.scratch.ScratchFile`, named nowhere once open):
 
 - the page files found (size, mtime, kind, the 档号 and first page their name gives, and
   the layout file that names a scan as its page image);
@@ -20,12 +20,9 @@ SQLite file in the temporary folder, deleted when the run ends:
 
 from __future__ import annotations
 
-import os
-import shutil
-import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator
-from typing import Self
+
+from indexer.scratch import ScratchFile
 
 _SCHEMA = """
 CREATE TABLE page (
@@ -45,45 +42,6 @@ CREATE TABLE file_row (
 
 _INSERT_AT = 5_000  # page files buffered before one INSERT
 _CHUNK = 1_000  # rows read at a time by the iterators
-
-
-class ScratchFile:
-    """A private SQLite file in the temporary folder, thrown away on :meth:`close`: what a
-    run must remember of every file or record, kept out of memory (16 MB of cached pages).
-
-    One transaction for its whole life, no journal, no syncs: nothing in it outlives the run.
-    The file's name is removed as soon as it is open (its pages stay on disk until the
-    connection closes), so a run that is killed leaves nothing behind. Only the process
-    that made it uses it (forked workers never touch it).
-    """
-
-    def __init__(self, name: str, schema: str) -> None:
-        folder = tempfile.mkdtemp(prefix=f"lantai-{name}-")
-        path = os.path.join(folder, f"{name}.sqlite")
-        self.db = sqlite3.connect(path, isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE"):
-            self.db.execute(f"PRAGMA {pragma}")
-        self.db.execute("PRAGMA cache_size = -16000")
-        self.db.executescript(schema)
-        self.db.execute("BEGIN")
-        try:
-            os.unlink(path)
-            os.rmdir(folder)
-            self.folder = ""
-        except OSError:  # a file system that cannot remove an open file: removed at close
-            self.folder = folder
-
-    def close(self) -> None:
-        """Throw the file away."""
-        self.db.close()
-        if self.folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class Inventory(ScratchFile):

@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from catalog.records import Record
 from catalog.store import CatalogStore
 from indexer.documents import doc_tokens, index_doc
-from indexer.inventory import ScratchFile
+from indexer.scratch import ScratchFile
 from indexer.write import BATCH
 from search.base import IndexDoc, SearchBackend, batched
 from search.query_terms import prepared_tokens
@@ -50,15 +50,13 @@ class IndexedMarks(ScratchFile):
 
     def __init__(self) -> None:
         super().__init__("reindex", "CREATE TABLE mark (pk INTEGER PRIMARY KEY, digest TEXT NOT NULL)")
-        self._count = 0
 
     def add(self, pk: int, digest: str) -> None:
         """Remember that this version (``digest``) of record ``pk`` was written."""
         self.db.execute("INSERT OR REPLACE INTO mark VALUES (?, ?)", (pk, digest))
-        self._count += 1
 
     def __len__(self) -> int:
-        return self._count
+        return self.db.execute("SELECT count(*) FROM mark").fetchone()[0]
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
         """The marks in pk order, read a chunk at a time."""
