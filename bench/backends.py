@@ -120,6 +120,9 @@ def build_index(
     return {"analysis": timing["analysis"], "index": time.perf_counter() - started - timing["analysis"]}
 
 
+REINDEX_RSS = re.compile(r"lantai reindex: progress: .* peak RSS (\d+) MB")
+
+
 def timed_reindex(settings: Settings, work: Path) -> tuple[float, float]:
     """``lantai reindex`` as a separate process: seconds and its peak RSS in MB, as its
     last progress line reports it (its own ``VmHWM``: ``wait4``'s ``ru_maxrss`` would
@@ -138,9 +141,6 @@ def timed_reindex(settings: Settings, work: Path) -> tuple[float, float]:
         log_file.seek(before)
         reported = REINDEX_RSS.findall(log_file.read().decode("utf-8", "replace"))
     return time.perf_counter() - started, max(float(mb) for mb in reported)
-
-
-REINDEX_RSS = re.compile(r"lantai reindex: progress: .* peak RSS (\d+) MB")
 
 
 # -- OpenSearch node ------------------------------------------------------------

@@ -177,18 +177,15 @@ class Inventory(ScratchFile):
         An earlier row in the same file wins over one in another file, as that is the
         one the reader is told about."""
         archive, code = key
-        earlier = self.db.execute(
-            "SELECT line FROM file_row WHERE file = ? AND archive = ? AND code = ?", (file, archive, code)
-        ).fetchone()
-        if earlier:
-            return file, earlier[0]
-        self.db.execute("INSERT INTO file_row VALUES (?, ?, ?, ?)", (file, archive, code, line))
-        first = self.db.execute(
-            "SELECT file, line FROM first_row WHERE archive = ? AND code = ?", key
-        ).fetchone()
-        if first:
+        sql = "INSERT OR IGNORE INTO file_row VALUES (?, ?, ?, ?)"
+        if not self.db.execute(sql, (file, archive, code, line)).rowcount:
+            sql = "SELECT line FROM file_row WHERE file = ? AND archive = ? AND code = ?"
+            return file, self.db.execute(sql, (file, archive, code)).fetchone()[0]
+        sql = "INSERT OR IGNORE INTO first_row VALUES (?, ?, ?, ?)"
+        if not self.db.execute(sql, (archive, code, file, line)).rowcount:
+            sql = "SELECT file, line FROM first_row WHERE archive = ? AND code = ?"
+            first = self.db.execute(sql, key).fetchone()
             return first[0], first[1]
-        self.db.execute("INSERT INTO first_row VALUES (?, ?, ?, ?)", (archive, code, file, line))
         return None
 
     def in_file(self, file: str, key: tuple[str, str]) -> bool:

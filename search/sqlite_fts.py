@@ -50,7 +50,6 @@ from search.sqlite_query import (
     MATCHES_TABLE,
     bm25_sql,
     branches,
-    branches_sql,
     count_sql,
     matched_sql,
     visibility_sql,
@@ -391,10 +390,7 @@ class SqliteBackend:
                         hits = self._page(conn, request, ranked)
                         facets = self._facets(conn, ranked) if request.with_facets else {}
                         return self._result(request, total, hits, facets)
-        if found:  # the branches built above, not built again
-            matched_rows, params = branches_sql(found)
-        else:
-            matched_rows, params = matched_sql(request, scope, tagged, self._score, entity_tags)
+        matched_rows, params = matched_sql(request, scope, tagged, self._score, entity_tags, found)
         conn.execute(f"INSERT OR IGNORE INTO temp.matches ({MATCH_COLUMNS}) {matched_rows}", params)
         boost_phrase(conn, request, self.relevance.phrase)
         total = conn.execute("SELECT count(*) FROM temp.matches").fetchone()[0]

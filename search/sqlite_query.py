@@ -272,9 +272,11 @@ def matched_sql(
     tagged: bool = True,
     score: str = BM25,
     entity_tags: bool = False,
+    found: list[Branch] | None = None,
 ) -> tuple[str, list]:
     """A SELECT of (rid, score, vis, id, date, archive, year, record_type, fonds, series)
-    for every visible, filtered match (the columns of ``MATCH_COLUMNS``).
+    for every visible, filtered match (the columns of ``MATCH_COLUMNS``); ``found`` are the
+    query's branches when the caller built them already (:func:`branches`).
 
     Each branch drives from the full-text match (CROSS JOIN keeps SQLite from
     starting at ``docs``) and reads each match's row once, for visibility and filters,
@@ -282,7 +284,8 @@ def matched_sql(
     On a tagged index the match itself keeps only the branch's visibility (and archive and
     type filters), so the catalog-only branch walks the short list of 目录开放 records.
     """
-    found = branches(request, scope, tagged, score, entity_tags)
+    if found is None:
+        found = branches(request, scope, tagged, score, entity_tags)
     if found:
         return branches_sql(found)
     text_sql, text_params = visibility_sql(scope)
