@@ -97,6 +97,18 @@ class FastTokenizer(jieba.Tokenizer):
                 self._copy, self._copied, self._copy_of = copy, copied, self.FREQ
         return self._copy
 
+    def cut_whole(self, text: str) -> list[str]:
+        """``text`` cut in one call to the compiled segmenter, HMM on: jieba-rs's own blocks
+        and HMM (which differ from jieba's in rare cases, see the module docstring), much
+        cheaper than :meth:`lcut`. Where ``rjieba`` is missing, :meth:`lcut`.
+
+        >>> FastTokenizer().cut_whole("毛泽东在北京")
+        ['毛泽东', '在', '北京']
+        """
+        if not self._compiled:
+            return self.lcut(text, HMM=True)
+        return self._copy_words().cut(text, True)
+
     def _Tokenizer__cut_DAG_NO_HMM(self, sentence: str) -> Any:  # noqa: N802 - jieba's (private) name
         """jieba's precise cut of one block of Chinese text, HMM off."""
         if not self._compiled:

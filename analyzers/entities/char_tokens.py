@@ -1,7 +1,8 @@
 """The per-character tokenizer of the entity pipeline (逐字切分), registered as
-``lantai.char_tokenizer.v1``: one token per character, the character bigram starting at
-each token as its ``LEMMA`` and jieba's word position and part of speech as its ``TAG``
-(:class:`WordFeatures`), the features of the statistical model."""
+``lantai.char_tokenizer.v2`` (and ``.v1``, for models trained before): one token per
+character, the character bigram starting at each token as its ``LEMMA`` and jieba's word
+position and part of speech as its ``TAG`` (:class:`WordFeatures`), the features of the
+statistical model."""
 
 from __future__ import annotations
 
@@ -79,20 +80,25 @@ class WordFeatures:
         return ["B-" + tag, *(["M-" + tag] * (len(word) - 2)), "E-" + tag]
 
     def ids(self, text: str, strings: StringStore) -> list[int]:
-        """:meth:`__call__` as string ids of ``strings`` (added there), cached per word."""
+        """:meth:`__call__` as string ids of ``strings`` (added there), cached per word.
+
+        With ``whole`` the text is cut by :meth:`FastTokenizer.cut_whole` (one call to the
+        compiled segmenter; a few words differ from jieba's), otherwise as jieba cuts it.
+        """
         tk, tags = self._load()
         cache = self._ids
         if len(cache) > _CACHE_SIZE:
             cache.clear()
         out: list[int] = []
-        for word in tk.cut(text, HMM=True):
+        for word in tk.cut_whole(text) if self.whole else tk.cut(text, HMM=True):
             ids = cache.get(word)
             if ids is None:
                 ids = cache[word] = [strings.add(f) for f in self._word_features(word, tags)]
             out.extend(ids)
         return out
 
-    def __init__(self) -> None:
+    def __init__(self, whole: bool = False) -> None:
+        self.whole = whole
         self._ids: dict[str, list[int]] = {}
 
 
@@ -104,18 +110,50 @@ def _string_id(text: str) -> int:
     return get_string_id(text)
 
 
+def bigram_codes(chars: numpy.ndarray) -> numpy.ndarray:
+    """The bigram starting at each character as one number: its code point times 2**32
+    plus the next one's (the last character pairs with 0x110000, past every code point).
+
+    >>> [hex(int(n)) for n in bigram_codes(code_points("毛泽东"))]
+    ['0x6bdb00006cfd', '0x6cfd00004e1c', '0x4e1c00110000']
+    """
+    out = chars.astype("uint64") << numpy.uint64(32)
+    out[:-1] |= chars[1:]
+    if len(out):
+        out[-1] |= numpy.uint64(_PAST_UNICODE)
+    return out
+
+
+def code_points(text: str) -> numpy.ndarray:
+    """The code points of ``text`` as an array (``uint32``)."""
+    return numpy.frombuffer(text.encode("utf-32-le"), dtype="uint32")
+
+
+_PAST_UNICODE = 0x110000
+
+
 class CharTokenizer(DummyTokenizer):
     """One token per character (a single space after a token attaches to it, as in spaCy).
 
     Token features for the statistical model: ``NORM`` the character; ``LEMMA`` the
-    character bigram starting at the token (the last one pairs with ``</s>``), when
+    character bigram starting at the token (the last one pairs with an end mark), when
     ``bigrams``; ``TAG`` the :class:`WordFeatures` of the character, when ``words``.
+    ``bigram_ids`` says how a bigram becomes a number: ``"codes"`` its two code points
+    (:func:`bigram_codes`, computed for the whole text at once), and the word features cut
+    the whole text in one call (:meth:`WordFeatures.ids`); ``"strings"`` the hash of its
+    string, as spaCy hashes strings, and words as jieba cuts them (the models trained
+    before; a Python call per character).
     """
 
-    def __init__(self, vocab: Vocab, bigrams: bool = True, words: bool = False) -> None:
+    def __init__(
+        self, vocab: Vocab, bigrams: bool = True, words: bool = False, bigram_ids: str = "codes"
+    ) -> None:
+        if bigram_ids not in ("codes", "strings"):
+            raise ValueError(f"bigram_ids: 'codes' or 'strings', not {bigram_ids!r}")
         self.vocab = vocab
         self.bigrams = bigrams
-        self.words = WordFeatures() if words else None
+        self.bigram_ids = bigram_ids
+        self.words = WordFeatures(whole=bigram_ids == "codes") if words else None
 
     def __call__(self, text: str) -> Doc:
         index: list[int] | None = None
@@ -133,17 +171,24 @@ class CharTokenizer(DummyTokenizer):
                     index.append(i)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         columns: list[int | str] = []
-        values: list[list[int]] = []
+        values: list[numpy.ndarray | list[int]] = []
         if self.bigrams and words:
             columns.append(LEMMA)  # ids of the bigrams, not added to the string store
-            values.append([_string_id(a + b) for a, b in zip(words, words[1:], strict=False)])
-            values[-1].append(_string_id(words[-1] + "</s>"))
+            if self.bigram_ids == "codes":
+                chars = code_points(text)
+                values.append(bigram_codes(chars if index is None else chars[index]))
+            else:
+                hashed = [_string_id(a + b) for a, b in zip(words, words[1:], strict=False)]
+                values.append([*hashed, _string_id(words[-1] + "</s>")])
         if self.words is not None and text:
             features = self.words.ids(text, self.vocab.strings)
             columns.append(TAG)
             values.append(features if index is None else [features[i] for i in index])
         if columns:
-            doc.from_array(columns, numpy.array(values, dtype="uint64").T.copy())  # type: ignore[arg-type]
+            array = numpy.empty((len(words), len(columns)), dtype="uint64")
+            for i, column in enumerate(values):
+                array[:, i] = column
+            doc.from_array(columns, array)  # type: ignore[arg-type]
         doc.user_data[TEXT_KEY] = text
         return doc
 
@@ -160,9 +205,23 @@ def doc_text(doc: Doc) -> str:
     return doc.text
 
 
-@registry.tokenizers("lantai.char_tokenizer.v1")
+@registry.tokenizers("lantai.char_tokenizer.v2")
 def create_char_tokenizer(bigrams: bool = True, words: bool = False) -> Callable[[Language], CharTokenizer]:
+    """One token per character; bigrams as code points (:func:`bigram_codes`)."""
+
     def factory(nlp: Language) -> CharTokenizer:
-        return CharTokenizer(nlp.vocab, bigrams=bigrams, words=words)
+        return CharTokenizer(nlp.vocab, bigrams=bigrams, words=words, bigram_ids="codes")
+
+    return factory
+
+
+@registry.tokenizers("lantai.char_tokenizer.v1")
+def create_char_tokenizer_v1(
+    bigrams: bool = True, words: bool = False
+) -> Callable[[Language], CharTokenizer]:
+    """One token per character; bigrams as string hashes (models trained before v2)."""
+
+    def factory(nlp: Language) -> CharTokenizer:
+        return CharTokenizer(nlp.vocab, bigrams=bigrams, words=words, bigram_ids="strings")
 
     return factory

@@ -215,6 +215,39 @@ def test_doc_titles() -> None:
     assert found("《》与《 》") == []
 
 
+# --------------------------------------------------------------------------- tokenizer
+
+
+def test_the_tokenizer_gives_each_character_its_bigram_code_and_word_features() -> None:
+    from spacy.attrs import LEMMA, TAG
+
+    from analyzers.entities.char_tokens import bigram_codes, code_points
+
+    blank = spacy.blank("zh")
+    blank.tokenizer = CharTokenizer(blank.vocab, words=True)  # bigram_ids="codes" (v2)
+    doc = blank.make_doc("毛泽东 在北京")  # the space attaches to 东
+    assert [t.text for t in doc] == list("毛泽东在北京")
+    lemma = [int(v) for v in doc.to_array([LEMMA])]
+    assert lemma == [int(v) for v in bigram_codes(code_points("毛泽东在北京"))]
+    assert lemma[2] == (ord("东") << 32) | ord("在")  # across the space
+    assert [t.tag_ for t in doc] == ["B-nr", "M-nr", "E-nr", "S-p", "B-ns", "E-ns"]
+    assert doc.to_array([TAG]).shape == (6,)
+
+
+def test_models_trained_before_keep_their_bigram_hashes_and_word_cut() -> None:
+    from spacy.attrs import LEMMA
+    from spacy.strings import get_string_id
+
+    blank = spacy.blank("zh")
+    blank.tokenizer = CharTokenizer(blank.vocab, words=True, bigram_ids="strings")  # v1
+    doc = blank.make_doc("毛泽东在北京")
+    assert [int(v) for v in doc.to_array([LEMMA])][:2] == [get_string_id("毛泽"), get_string_id("泽东")]
+    assert int(doc.to_array([LEMMA])[-1]) == get_string_id("京</s>")
+    assert not blank.tokenizer.words.whole and CharTokenizer(blank.vocab, words=True).words.whole
+    with pytest.raises(ValueError, match="bigram_ids"):
+        CharTokenizer(blank.vocab, bigram_ids="bytes")
+
+
 # --------------------------------------------------------------------------- gazetteer
 
 

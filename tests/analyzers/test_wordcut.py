@@ -110,6 +110,18 @@ def test_compiled_and_python_cut_the_samples_alike(pair, hmm: bool) -> None:
         assert compiled.lcut(text, HMM=hmm) == python.lcut(text, HMM=hmm), text
 
 
+def test_a_whole_text_cut_in_one_call_keeps_the_text_and_nearly_all_words(pair) -> None:
+    compiled, python = pair
+    texts = [t for t in sample_texts() if t]
+    differing = 0
+    for text in texts:
+        words = compiled.cut_whole(text)
+        assert "".join(words) == text
+        differing += words != python.lcut(text, HMM=True)
+        assert python.cut_whole(text) == python.lcut(text, HMM=True)  # no rjieba: jieba's own cut
+    assert differing <= len(texts) // 50  # jieba-rs's blocks and HMM differ only in rare cases
+
+
 def test_learned_and_repeated_words_reach_the_compiled_copy(pair) -> None:
     compiled, python = pair
     text = "凤翔县兰台学社与宝鸡市档案局，兰台学社会员ibm2024年"
