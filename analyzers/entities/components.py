@@ -7,6 +7,8 @@ Importing this module registers, with spaCy's registries (the tokenizer lives in
 * ``lantai.char_tokenizer.v1`` (``@tokenizers``): one token per character, with the
   character bigram starting at each token stored as its ``LEMMA`` (a feature of the
   statistical model; Chinese has no word boundaries to align with, see ``config.cfg``);
+* ``lantai.Tok2Vec.v1`` (``@architectures``): spaCy's ``spacy.Tok2Vec.v2`` with a faster
+  forward pass for prediction (:mod:`.tok2vec`);
 * ``lantai_entity_tagger`` (``@Language.factory``): the statistical PERSON, PLACE, ORG
   component, a softmax tagger of BILUO classes per character decoded by Viterbi into
   well-formed entities (:class:`EntityTagger`);
@@ -31,6 +33,7 @@ from spacy.training import Example
 from spacy.util import registry
 from thinc.api import NumpyOps, get_current_ops, set_current_ops
 
+from analyzers.entities import tok2vec  # noqa: F401 - registers lantai.Tok2Vec.v1
 from analyzers.entities.char_tokens import CharTokenizer
 from analyzers.entities.rules import TITLE_SPANS_KEY, Dates, Divisions, DocTitles, division_names
 from analyzers.entities.tagger import (
