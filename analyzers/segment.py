@@ -149,6 +149,8 @@ def add_words(words: Iterable[str]) -> None:
     with _lock:
         tk = _tokenizer
         for word in words:
+            if word in _added:  # a learned name, given again in its normalized form
+                continue
             text = normalize(word).text
             if len(text) < 2 or " " in text or text in _added:
                 continue

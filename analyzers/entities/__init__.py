@@ -137,19 +137,29 @@ def _pieces(text: str, max_length: int = MAX_PIECE) -> Iterator[tuple[int, int]]
 def facet_value(doc: Doc, span: Span, min_confidence: float | None = None) -> str | None:
     """The facet name of a PERSON, PLACE or ORG entity of ``doc`` (see :mod:`.names`):
     its confidence, whether it cuts a word and its dictionary tag decide."""
-    from analyzers.entities.char_tokens import WordFeatures
+    from analyzers.entities.char_tokens import WordFeatures, doc_text
     from analyzers.entities.components import cut_inside_word, division_names, entity_confidence
-    from analyzers.entities.names import facet_name
+    from analyzers.entities.names import remembered_facet_name
 
-    return facet_name(
-        span.text,
+    text = doc_text(doc)[span.start_char : span.end_char]  # span.text makes an object per token
+    return remembered_facet_name(
+        text,
         span.label_,
         confidence=entity_confidence(doc, span),
         cut_inside_word=cut_inside_word(doc, span),
-        word_tag=WordFeatures.dictionary_tag(span.text),
+        word_tag=WordFeatures.dictionary_tag(text),
         divisions=division_names(),
+        common_words=_common_word_places(),
         min_confidence=min_confidence,
     )
+
+
+def _common_word_places() -> frozenset[str]:
+    """Division names the gazetteer of the pipeline in use leaves out as common words."""
+    from analyzers.entities.components import Divisions
+
+    gazetteer = load_pipeline().get_pipe("lantai_divisions")
+    return gazetteer.excluded if isinstance(gazetteer, Divisions) else frozenset()
 
 
 def _entities(

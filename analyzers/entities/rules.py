@@ -144,16 +144,22 @@ def division_names(min_length: int = 2, exclude: tuple[str, ...] = ()) -> frozen
     )
 
 
+_NOT_DIVISIONS = ("ORG", "PERSON")
+
+
 class Divisions:
     """Gazetteer (地名表) of China's provinces, prefecture cities and counties -> ``PLACE``.
 
     Longest match, left to right; a name is tagged only where the statistical model found
-    no entity. ``exclude`` lists short forms that are mostly common words (see
+    no entity. A model entity that is exactly a division's name is a ``PLACE``, whatever
+    label the model gave it. ``exclude`` lists short forms that are mostly common words (see
     ``config.cfg``).
     """
 
     def __init__(self, min_length: int = 2, exclude: Sequence[str] = ()) -> None:
         self.names = division_names(min_length, tuple(sorted(exclude)))
+        #: Division names left out as mostly common words (东至 "east to").
+        self.excluded = division_names(min_length) - self.names
         lengths: dict[str, set[int]] = {}
         for name in self.names:
             lengths.setdefault(name[0], set()).add(len(name))
@@ -175,8 +181,17 @@ class Divisions:
         return out
 
     def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        ents = entity_spans(doc)
+        if any(e.label_ in _NOT_DIVISIONS and text[e.start_char : e.end_char] in self.names for e in ents):
+            doc.ents = [  # 宝鸡市 alone is the city, never an organisation or a person
+                Span(doc, e.start, e.end, label="PLACE")
+                if e.label_ in _NOT_DIVISIONS and text[e.start_char : e.end_char] in self.names
+                else e
+                for e in ents
+            ]
         spans = []
-        for start, end in self.matches(doc_text(doc)):
+        for start, end in self.matches(text):
             span = doc.char_span(start, end, label="PLACE")
             if span is not None:
                 spans.append(span)

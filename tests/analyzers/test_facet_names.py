@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from analyzers.entities import extract_entities
-from analyzers.entities.names import MIN_CONFIDENCE, clean_name, facet_name
+from analyzers.entities.names import MIN_CONFIDENCE, SURE, clean_name, facet_name, remembered_facet_name
 from catalog.records import Record, record_from_row
-from indexer.units import find_entities
+from indexer.record_entities import find_entities
 from tests.conftest import REPO
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "facets" / "records.json"
@@ -145,10 +145,46 @@ def extract_simplified(name: str) -> str:
         ("县委宣传部", "ORG", {"confidence": 0.99}, None),  # which county's?
         ("各乡镇妇联", "ORG", {"confidence": 0.99}, None),
         ("本溪", "PLACE", {"confidence": 0.99, "divisions": frozenset({"本溪"})}, "本溪"),
+        ("东至", "PLACE", {"confidence": 0.66, "word_tag": "ns", "common_words": frozenset({"东至"})}, None),
+        (
+            "东至",
+            "PLACE",
+            {"confidence": 0.95, "word_tag": "ns", "common_words": frozenset({"东至"})},
+            "东至",
+        ),
+        ("东至", "PLACE", {"divisions": frozenset({"东至"}), "common_words": frozenset({"东至"})}, None),
     ],
 )
 def test_facet_name_rules(text: str, label: str, kwargs: dict, expected: str | None) -> None:
     assert facet_name(text, label, **kwargs) == expected
+
+
+def test_the_remembered_facet_name_answers_as_the_rules_do_at_every_confidence() -> None:
+    names = [
+        ("江泽民", "PERSON", "nr"),
+        ("克林顿", "PERSON", "nr"),
+        ("美", "PLACE", None),
+        ("宝鸡", "PLACE", "n"),
+    ]
+    names += [("国务院", "ORG", "nt"), ("委员会", "ORG", "n"), ("李姓", "PERSON", None)]
+    steps = sorted({i / 100 for i in range(101)} | {MIN_CONFIDENCE, SURE, 0.3, 0.3 - 1e-9, SURE - 1e-9})
+    answers = set()
+    for text, label, tag in names:
+        for confidence in [None, *steps]:
+            for cut in (False, True):
+                for minimum in (None, 0.3, 0.95):
+                    kwargs = {
+                        "confidence": confidence,
+                        "cut_inside_word": cut,
+                        "word_tag": tag,
+                        "divisions": frozenset({"宝鸡"}),
+                        "common_words": frozenset({"宝鸡"}) if cut else frozenset(),
+                        "min_confidence": minimum,
+                    }
+                    expected = facet_name(text, label, **kwargs)
+                    assert remembered_facet_name(text, label, **kwargs) == expected, (text, kwargs)
+                    answers.add(expected)
+    assert None in answers and "克林顿" in answers and "美国" in answers  # the thresholds were crossed
 
 
 def test_clean_name_strips_edges_and_refuses_inner_punctuation() -> None:
