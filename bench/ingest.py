@@ -17,7 +17,7 @@ Then, on the same page texts and the same number of worker processes:
   simplified, OCR repair) with personal-data masking and title pinyin
   (:func:`indexer.documents.index_doc`), search-mode segmentation (jieba) and character
   tokens; and, as ``lantai ingest`` does by default, the entity model
-  (:func:`indexer.units.find_entities`), left out with ``--no-entities``;
+  (:func:`indexer.record_entities.find_entities_many`), left out with ``--no-entities``;
 * ``ingest``: ``lantai ingest ROOT`` end to end in a fresh data dir (walk, hash, read
   and decode the files, PDF text extraction, pages and quality, catalog, SQLite FTS5
   index), with ``--entities`` or ``--no-entities`` as given; then the same command again
@@ -75,12 +75,12 @@ def _analyze(records: list[tuple[str, str]]) -> int:
     """What ingest's analysis does for each record, minus reading, pages and writing."""
     from catalog.records import Record
     from indexer.documents import doc_tokens, index_doc
-    from indexer.units import find_entities
+    from indexer.record_entities import find_entities_many
     from search.query_terms import char_tokens
 
-    for title, text in records:
-        record = Record(archive="bench-city", archive_code="J1", title=title, text=text, access="open")
-        entities = find_entities(record) if _ENTITIES else None
+    built = [Record(archive="bench-city", archive_code="J1", title=t, text=x, access="open") for t, x in records]
+    found = find_entities_many(built) if _ENTITIES else [None] * len(built)  # a task's records together
+    for record, entities in zip(built, found, strict=True):
         doc = index_doc(record, entities)
         doc_tokens(doc)
         for part in (doc.title_text, doc.meta_text, doc.body_text):

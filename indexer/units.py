@@ -3,8 +3,9 @@
 A unit is a record's catalog fields (a catalog row, a stored record, or the fields of a
 file-born record) with the page files it is made of. :func:`analyze_task` runs in the
 worker processes: it hashes and reads the files that changed, reuses the stored pages of
-those that did not, numbers the pages, scores their quality, normalizes them and builds the
-index document. The parent process only writes what comes back.
+those that did not, numbers the pages, scores their quality, normalizes them
+(:func:`read_unit`), finds the entities of the task's records together, and builds each
+index document (:func:`finish_unit`). The parent process only writes what comes back.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import hashlib
 import json
 import os
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from analyzers.normalize import NormalizedText, normalize
 from analyzers.pii import find_personal_data, mask_personal_data
@@ -28,7 +32,10 @@ from indexer.files import check_size, page_kind, read_capped, read_page_file
 from indexer.layout_images import image_states
 from indexer.page_types import FileOptions, PageText
 from indexer.readers import ReadError
+from indexer.record_entities import entity_words, find_entities, find_entities_many
 from search.base import IndexDoc
+
+_T = TypeVar("_T")
 
 PAGE_SEPARATOR = "\n\n"
 
@@ -125,33 +132,61 @@ def source_key(source: Source, sha: str, status: str) -> tuple[str, str, int, st
 def analyze_task(tasks: list[UnitTask], options: FileOptions) -> list[UnitResult]:
     """Build the records of some units (runs in a worker process).
 
-    A unit that fails unexpectedly gives a result without a document, with the reason.
+    Every unit is read first; then the entity model runs over all their records at once
+    (:func:`indexer.record_entities.find_entities_many`: far cheaper per record than one
+    by one); then each record is finished. A unit that fails unexpectedly gives a result
+    without a document, with the reason.
     """
-    out = []
-    for task in tasks:
-        try:
-            out.append(analyze_unit(task, options))
-        except Exception as exc:  # noqa: BLE001 - one bad unit must not stop the batch
-            names = ", ".join(s.path for s in task.sources) or task.source or task.key[1]
-            out.append(
-                UnitResult(
-                    key=task.key,
-                    kind=task.kind,
-                    record=task.base,
-                    doc=None,
-                    pages=[],
-                    files=[],
-                    drop_files=[],
-                    source=task.source,
-                    row_hash=task.row_hash,
-                    source_hash="",
-                    problems=[
-                        Problem(names, None, None, f"could not be analysed: {type(exc).__name__}: {exc}")
-                    ],
-                    needs_ocr=[],
-                )
-            )
-    return out
+    read = [_guarded(task, partial(read_unit, task, options)) for task in tasks]
+    found = _entities_of([r for r in read if isinstance(r, ReadUnit) and r.task.entities])
+    return [
+        r if isinstance(r, UnitResult) else _guarded(r.task, partial(finish_unit, r, found.get(id(r))))
+        for r in read
+    ]
+
+
+def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
+    """Read, number, score and analyse one unit into a record with its pages."""
+    read = read_unit(task, options)
+    return finish_unit(read, find_entities(read.record) if task.entities else None)
+
+
+def _guarded(task: UnitTask, work: Callable[[], _T]) -> _T | UnitResult:
+    try:
+        return work()
+    except Exception as exc:  # noqa: BLE001 - one bad unit must not stop the batch
+        names = ", ".join(s.path for s in task.sources) or task.source or task.key[1]
+        return UnitResult(
+            key=task.key,
+            kind=task.kind,
+            record=task.base,
+            doc=None,
+            pages=[],
+            files=[],
+            drop_files=[],
+            source=task.source,
+            row_hash=task.row_hash,
+            source_hash="",
+            problems=[Problem(names, None, None, f"could not be analysed: {type(exc).__name__}: {exc}")],
+            needs_ocr=[],
+        )
+
+
+def _entities_of(units: list[ReadUnit]) -> dict[int, dict | Exception]:
+    """The entities of the units' records by ``id`` of the unit, found together; when
+    that fails, one by one, so that only the unit at fault fails."""
+    if not units:
+        return {}
+    try:
+        return dict(zip(map(id, units), find_entities_many([u.record for u in units]), strict=True))
+    except Exception:  # noqa: BLE001 - found again one by one below
+        found: dict[int, dict | Exception] = {}
+        for unit in units:
+            try:
+                found[id(unit)] = find_entities(unit.record)
+            except Exception as exc:  # noqa: BLE001 - this unit fails, not the others
+                found[id(unit)] = exc
+        return found
 
 
 def _relative(pages: list[Page], start: int) -> list[PageText]:
@@ -312,8 +347,23 @@ def build_pages(
     return text, body, pages, {p.kind for p in found}
 
 
-def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
-    """Read, number, score and analyse one unit into a record with its pages."""
+@dataclass
+class ReadUnit:
+    """A unit read and numbered, its record built, before its entities are found."""
+
+    task: UnitTask
+    record: Record
+    body: NormalizedText | None
+    pages: list[Page]
+    personal: set[str] | None
+    files: list[FileState]
+    keys: list[tuple[str, str, int, str, str]]
+    problems: list[Problem]
+    needs_ocr: list[tuple[str, int]]
+
+
+def read_unit(task: UnitTask, options: FileOptions) -> ReadUnit:
+    """Read, number and score the pages of one unit, and build its record."""
     problems: list[Problem] = []
     needs_ocr: list[tuple[str, int]] = []
     files: list[FileState] = []
@@ -359,7 +409,14 @@ def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
     if task.sources:
         text, body, pages, personal = build_pages(numbered, task.base.text)
         record = replace(record, text=text)
-    entities = find_entities(record) if task.entities else None
+    return ReadUnit(task, record, body, pages, personal, files, keys, problems, needs_ocr)
+
+
+def finish_unit(read: ReadUnit, entities: dict | Exception | None) -> UnitResult:
+    """The result of a unit read, with its record's entities (None: not looked for)."""
+    if isinstance(entities, Exception):
+        raise entities
+    task, record, problems = read.task, read.record, read.problems
     # The words the writer learns from this record before indexing it (subjects, creator,
     # entity names), learned here too, so the index tokens split them as queries will.
     add_words(
@@ -369,45 +426,21 @@ def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
             if 2 <= len(w.strip()) <= MAX_WORD and " " not in w.strip()
         ]
     )
-    doc = index_doc(record, entities, body=body)
+    doc = index_doc(record, entities, body=read.body)
     return UnitResult(
         key=task.key,
         kind=task.kind,
         record=record,
         doc=doc,
-        pages=pages,
-        files=files,
+        pages=read.pages,
+        files=read.files,
         drop_files=task.drop_files,
         source=task.source,
         row_hash=task.row_hash,
-        source_hash=unit_hash(task.row_hash, keys),
+        source_hash=unit_hash(task.row_hash, read.keys),
         problems=problems,
-        needs_ocr=needs_ocr,
+        needs_ocr=read.needs_ocr,
         entities=entities,
         tokens=doc_tokens(doc),
-        values=row_values(record, personal),
+        values=row_values(record, read.personal),
     )
-
-
-def entity_words(entities: dict | None) -> list[str]:
-    """The names of stored entities (``find_entities``), every part and facet.
-
-    >>> entity_words({"catalog": {"place": ["宝鸡"]}, "text": {"person": ["李有财"], "org": []}})
-    ['宝鸡', '李有财']
-    """
-    return [n for part in (entities or {}).values() for names in part.values() for n in names]
-
-
-def find_entities(record: Record) -> dict:
-    """Entity names in a record's catalog fields and (personal data masked) its text."""
-    from analyzers.entities import entities_of_normalized, entity_names
-
-    catalog = " ".join([record.title, *record.subjects, record.description])
-    texts = [mask_personal_data(catalog), mask_personal_data(record.text)]
-    found = entities_of_normalized([(t, normalize(t)) for t in texts])
-    return {
-        part: {
-            facet: names for facet, names in entity_names(ents).items() if facet in ("person", "place", "org")
-        }
-        for part, ents in zip(("catalog", "text"), found, strict=True)
-    }

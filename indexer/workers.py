@@ -27,6 +27,7 @@ from indexer.units import Problem, UnitResult, UnitTask, analyze_task
 INLINE_UNITS = 24  # fewer units than this are analysed in this process (no pool)
 INFLIGHT = 12  # tasks queued per worker: they keep working while this process writes
 TASK_COST = 8  # units (a file to read counts 2 more) handed to a worker at once
+ENTITY_TASK_COST = 40  # the same with entities on: the model runs over a task's records together
 
 
 class Analysis:
@@ -46,6 +47,7 @@ class Analysis:
         self.workers = max(1, workers)
         self.options = options or FileOptions()
         self.entities = entities
+        self.task_cost = ENTITY_TASK_COST if entities else TASK_COST
         self.pool: ProcessPoolExecutor | None = None
         self.waiting: list[UnitTask] = []
         self.inflight: deque[tuple[Future, list[UnitTask]]] = deque()
@@ -55,7 +57,7 @@ class Analysis:
         self.waiting.append(task)
         if self.pool is None and self.workers > 1 and len(self.waiting) >= INLINE_UNITS:
             self._start_pool()
-        if self.pool is not None and _cost(self.waiting) >= TASK_COST:
+        if self.pool is not None and _cost(self.waiting) >= self.task_cost:
             self._dispatch()
 
     def drain(self) -> None:

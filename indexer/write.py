@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from catalog.store import CatalogStore, RecordWrite
 from indexer.documents import index_doc
+from indexer.record_entities import entity_words
 from indexer.report import Tally
-from indexer.units import Problem, UnitResult, entity_words
+from indexer.units import Problem, UnitResult
 from search.base import SearchBackend
 from search.query_terms import prepared_tokens
 

@@ -167,3 +167,92 @@ def test_the_entity_model_setting_names_the_model_ingest_uses(tmp_path):
         use_model(None)
     with pytest.raises(SettingsError, match="'entity_model'.*no entity model"):
         load_settings(env={"LANTAI_ENTITY_MODEL": str(tmp_path / "nowhere")})
+
+
+# --------------------------------------------------------------------------- a worker's task
+
+
+def _task(code: str, title: str, text: str):  # type: ignore[no-untyped-def]
+    from catalog.records import Record
+    from indexer.units import UnitTask
+
+    base = Record(archive="t", archive_code=code, title=title, text=text)
+    return UnitTask(
+        key=("t", code), base=base, row_hash=code, source="rows.jsonl", kind="row", sources=[], entities=True
+    )
+
+
+TASK = [
+    ("E-1", "關於中國人民解放軍進駐寶雞的報告", "毛澤東在延安召開會議。"),
+    ("E-2", "群众来信摘编", "來信人梁淑貞反映其父歷史問題，梁淑貞要求複查。"),
+    ("E-3", "宝鸡市出席全国科学大会代表", "彭德怀率领第一野战军解放宝鸡。"),
+]
+
+
+def test_a_task_finds_the_entities_of_its_records_in_one_pass_with_the_same_result(monkeypatch):
+    import analyzers.entities
+    from indexer.page_types import FileOptions
+    from indexer.units import analyze_task, analyze_unit
+
+    one_by_one = [analyze_unit(_task(*row), FileOptions()) for row in TASK]
+    calls = []
+    model = analyzers.entities.entities_of_normalized
+    monkeypatch.setattr(
+        analyzers.entities,
+        "entities_of_normalized",
+        lambda pairs, **kw: calls.append(len(pairs)) or model(pairs, **kw),
+    )
+    together = analyze_task([_task(*row) for row in TASK], FileOptions())
+    assert calls == [2 * len(TASK)]  # catalog fields and text of every record, in one call
+    assert [r.entities for r in together] == [r.entities for r in one_by_one]
+    assert [r.doc for r in together] == [r.doc for r in one_by_one]
+    assert together[0].entities["text"]["person"] == ["毛泽东"]
+    assert together[2].entities["catalog"]["place"] == ["宝鸡市"]
+
+
+def test_a_record_whose_entities_fail_fails_alone(monkeypatch):
+    import analyzers.entities
+    from indexer.page_types import FileOptions
+    from indexer.units import analyze_task
+
+    model = analyzers.entities.entities_of_normalized
+
+    def broken_on_letters(pairs, **kw):  # type: ignore[no-untyped-def]
+        if any("来信" in norm.text for _, norm in pairs):
+            raise ValueError("the model broke")
+        return model(pairs, **kw)
+
+    monkeypatch.setattr(analyzers.entities, "entities_of_normalized", broken_on_letters)
+    results = analyze_task([_task(*row) for row in TASK], FileOptions())
+    assert [r.doc is None for r in results] == [False, True, False]
+    assert "could not be analysed: ValueError: the model broke" in str(results[1].problems[0])
+    assert results[0].entities["text"]["person"] == ["毛泽东"] and results[2].entities is not None
+
+
+@pytest.mark.parametrize("entities", [True, False])
+def test_with_entities_on_a_worker_gets_several_records_per_task(entities):
+    from concurrent.futures import Future
+
+    from indexer.report import IngestReport, Tally
+    from indexer.units import Source
+    from indexer.workers import ENTITY_TASK_COST, TASK_COST, Analysis
+
+    sent: list[int] = []
+
+    class Pool:  # stands in for the process pool: records what each task holds
+        def submit(self, fn, tasks, options):  # type: ignore[no-untyped-def]
+            sent.append(len(tasks))
+            done: Future = Future()
+            done.set_result([])
+            return done
+
+    analysis = Analysis(lambda results: None, Tally(IngestReport()), workers=2, entities=entities)
+    analysis.pool = Pool()  # type: ignore[assignment]
+    for n in range(60):  # one page file each: a cost of 3
+        task = _task(f"E-{n}", "题名", "")
+        task.sources = [Source(path=f"p{n}.txt", attach="listed", order=0)]
+        analysis.submit(task)
+    analysis.drain()
+    assert sum(sent) == 60
+    expected = -(-(ENTITY_TASK_COST if entities else TASK_COST) // 3)  # units until the cost is reached
+    assert sent[0] == expected and (sent[0] >= 10 if entities else sent[0] <= 3)
