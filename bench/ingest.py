@@ -78,7 +78,10 @@ def _analyze(records: list[tuple[str, str]]) -> int:
     from indexer.record_entities import find_entities_many
     from search.query_terms import char_tokens
 
-    built = [Record(archive="bench-city", archive_code="J1", title=t, text=x, access="open") for t, x in records]
+    built = [
+        Record(archive="bench-city", archive_code="J1", title=title, text=text, access="open")
+        for title, text in records
+    ]
     found = find_entities_many(built) if _ENTITIES else [None] * len(built)  # a task's records together
     for record, entities in zip(built, found, strict=True):
         doc = index_doc(record, entities)
@@ -166,23 +169,41 @@ def cpu_split(root: Path, data: Path, records: list[tuple[str, str]], entities: 
     _analyze(text_records)
     analysis = time.process_time() - started
     spent = {"pdf": 0.0, "text": 0.0}
-    real = units.analyze_unit
+    real = {name: getattr(units, name) for name in ("read_unit", "finish_unit", "_entities_of")}
 
-    def timed(task, options):  # type: ignore[no-untyped-def]
-        begun = time.process_time()
+    def kind(task) -> str:  # type: ignore[no-untyped-def]
+        return "pdf" if any(s.path.endswith(".pdf") for s in task.sources) else "text"
+
+    def timed(name: str, task_of):  # type: ignore[no-untyped-def]
+        def call(first, *rest):  # type: ignore[no-untyped-def]
+            begun = time.process_time()
+            try:
+                return real[name](first, *rest)
+            finally:
+                spent[kind(task_of(first))] += time.process_time() - begun
+
+        return call
+
+    def entities_timed(read):  # type: ignore[no-untyped-def]
+        begun = time.process_time()  # one pass for many units: shared by their text length
         try:
-            return real(task, options)
+            return real["_entities_of"](read)
         finally:
-            kind = "pdf" if any(s.path.endswith(".pdf") for s in task.sources) else "text"
-            spent[kind] += time.process_time() - begun
+            sizes = [(kind(u.task), len(u.record.text) + len(u.record.title)) for u in read]
+            whole = sum(n for _, n in sizes) or 1
+            for part, n in sizes:
+                spent[part] += (time.process_time() - begun) * n / whole
 
-    units.analyze_unit = timed
+    units.read_unit = timed("read_unit", lambda task: task)
+    units.finish_unit = timed("finish_unit", lambda read: read.task)
+    units._entities_of = entities_timed
     lantai = open_lantai(load_settings(env={}, data_dir=str(data), backend="sqlite"))
     started = time.process_time()
     report = lantai.ingester.ingest([part], workers=1, entities=entities)
     total = time.process_time() - started
     lantai.close()
-    units.analyze_unit = real
+    for name, function in real.items():
+        setattr(units, name, function)
     pages_text = sum(1 for n in range(sample) if code(n) not in pdf_codes) * (report.pages // max(sample, 1))
     pages_pdf = report.pages - pages_text
     return {

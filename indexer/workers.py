@@ -57,8 +57,8 @@ class Analysis:
         self.waiting.append(task)
         if self.pool is None and self.workers > 1 and len(self.waiting) >= INLINE_UNITS:
             self._start_pool()
-        if self.pool is not None and _cost(self.waiting) >= self.task_cost:
-            self._dispatch()
+        if (self.pool is not None or self.workers == 1) and _cost(self.waiting) >= self.task_cost:
+            self._dispatch()  # one worker: analysed here, a task at a time (memory stays bounded)
 
     def drain(self) -> None:
         """Analyse everything submitted so far and hand every result to ``accept``."""

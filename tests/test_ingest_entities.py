@@ -256,3 +256,20 @@ def test_with_entities_on_a_worker_gets_several_records_per_task(entities):
     assert sum(sent) == 60
     expected = -(-(ENTITY_TASK_COST if entities else TASK_COST) // 3)  # units until the cost is reached
     assert sent[0] == expected and (sent[0] >= 10 if entities else sent[0] <= 3)
+
+
+def test_one_worker_analyses_a_task_at_a_time_not_the_whole_delivery_at_the_end(monkeypatch):
+    import indexer.workers
+    from indexer.report import IngestReport, Tally
+    from indexer.workers import Analysis
+
+    sizes: list[int] = []
+    monkeypatch.setattr(
+        indexer.workers, "analyze_task", lambda tasks, options: sizes.append(len(tasks)) or []
+    )
+    analysis = Analysis(lambda results: None, Tally(IngestReport()), workers=1, entities=True)
+    for n in range(100):
+        analysis.submit(_task(f"E-{n}", "题名", ""))
+    assert sizes and sum(sizes) < 100  # analysed while the units came, before the drain
+    analysis.drain()
+    assert sum(sizes) == 100 and max(sizes) <= 40
