@@ -156,6 +156,26 @@ def cpu_seconds(records: list[str], repeat: int) -> dict[str, float]:
     return out
 
 
+def compare_models(records: list[str], models: list[str], repeat: int) -> dict[str, dict[str, float]]:
+    """For each ``NAME=PATH``: CPU seconds of jieba and of the analysis with the model at
+    PATH (interleaved, best of ``repeat``) and of its tok2vec part; then the shipped model
+    is used again."""
+    from analyzers.entities import use_model
+
+    out = {}
+    try:
+        for item in models:
+            name, _, path = item.partition("=")
+            use_model(Path(path))
+            cpu = cpu_seconds(records, repeat)
+            cpu["tok2vec"] = entity_breakdown(records)["tok2vec"]
+            out[name] = cpu
+            print(f"{name}: {cpu}", file=sys.stderr, flush=True)
+    finally:
+        use_model(None)
+    return out
+
+
 def breakdown(records: list[str]) -> dict[str, float]:
     """Single-process seconds of each stage of the analysis."""
     import analyzers
@@ -223,6 +243,7 @@ def render(
     parts: dict[str, float],
     info: dict[str, str],
     cpu: dict[str, float] | None = None,
+    compared: dict[str, dict[str, float]] | None = None,
 ) -> str:
     chars = sum(map(len, records))
     mb = sum(len(r.encode("utf-8")) for r in records) / 1e6
@@ -298,6 +319,22 @@ def render(
             f"{cpu['jieba']:.1f} s, analyze {cpu['analyze']:.1f} s, so the analysis runs at "
             f"**{cpu['jieba'] / cpu['analyze']:.0%}** of raw jieba per core.",
         ]
+    if cpu and compared:
+        lines += [
+            "",
+            "Other models, timed the same way in this run (`--compare`; the shipped model's tok2vec "
+            f"took {parts['tok2vec']:.2f} s in the breakdown above):",
+            "",
+            "| model | jieba CPU s | analyze CPU s | vs jieba | tok2vec s |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            f"| shipped | {cpu['jieba']:.2f} | {cpu['analyze']:.2f} | {cpu['jieba'] / cpu['analyze']:.0%} "
+            f"| {parts['tok2vec']:.2f} |",
+        ]
+        for name, other in compared.items():
+            lines.append(
+                f"| {name} | {other['jieba']:.2f} | {other['analyze']:.2f} "
+                f"| {other['jieba'] / other['analyze']:.0%} | {other['tok2vec']:.2f} |"
+            )
     lines += [
         END,
         "",
@@ -316,6 +353,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=2, help="runs per mode; the best counts (2)")
     parser.add_argument("--out", type=Path, default=DOC, help="markdown file (docs/benchmarks.md)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="also time the analysis with the model at PATH (an ablation), named NAME",
+    )
     return parser.parse_args(argv)
 
 
@@ -343,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     stages = breakdown(records)
     parts = entity_breakdown(records)
-    section = render(args, records, results, stages, parts, machine(), cpu)
+    compared = compare_models(records, args.compare, args.repeat)
+    section = render(args, records, results, stages, parts, machine(), cpu, compared)
     print(section)
     if not args.no_write:
         write_section(args.out, BEGIN, END, section)

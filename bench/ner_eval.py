@@ -38,6 +38,18 @@ PREVIOUS_F1 = 0.763  # held-out micro F1 of the model this one replaced (issue 7
 THRESHOLDS = (0.0, 0.3, 0.5, 0.7, 0.9)
 
 
+def training_length(model: Path) -> str:
+    """How long the model at ``model`` was trained: its step limit, or its epochs."""
+    from thinc.api import Config
+
+    meta = json.loads((model / "meta.json").read_text("utf-8"))
+    steps = meta.get("lantai", {}).get("max_steps")
+    if steps:
+        return f"{steps} steps"
+    epochs = Config().from_disk(model / "config.cfg", interpolate=False)["training"]["max_epochs"]
+    return f"best of {epochs} epochs"
+
+
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -211,9 +223,9 @@ def render(
             "**Ablation** (held-out, pipeline; each model trained by `lantai train-ner` with the "
             "shipped config but for the change named, same seed; compare rows of equal steps):",
             "",
-            "| model | training steps | held-out P | R | F1 |",
+            "| model | training | held-out P | R | F1 |",
             "| --- | ---: | ---: | ---: | ---: |",
-            f"| shipped | {meta.get('lantai', {}).get('max_steps', '?')} | {micro_p:.3f} "
+            f"| shipped | {training_length(args.model)} | {micro_p:.3f} "
             f"| {results['heldout']['micro']['r']:.3f} | {micro:.3f} |",
         ]
         for name, (steps, scores) in results["compare"].items():
@@ -275,9 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.compare:
         name, _, path = item.partition("=")
         other = load_pipeline(Path(path))
-        other_meta = json.loads((Path(path) / "meta.json").read_text("utf-8"))
-        steps = other_meta.get("lantai", {}).get("max_steps", "?")
-        results["compare"][name] = (steps, evaluate(other, splits["heldout"]))
+        results["compare"][name] = (training_length(Path(path)), evaluate(other, splits["heldout"]))
     for key, name in (("heldout", "People's Daily held-out"), ("weibo", "Weibo test (names)")):
         print(format_scores(f"{name}, pipeline", results[key]))
         print()

@@ -4,9 +4,10 @@ Importing this module registers, with spaCy's registries (the tokenizer lives in
 :mod:`.char_tokens`, the statistical component in :mod:`.tagger`, the rule components in
 :mod:`.rules`; this module gathers them, the CPU ops and the scorer):
 
-* ``lantai.char_tokenizer.v1`` (``@tokenizers``): one token per character, with the
-  character bigram starting at each token stored as its ``LEMMA`` (a feature of the
-  statistical model; Chinese has no word boundaries to align with, see ``config.cfg``);
+* ``lantai.char_tokenizer.v2`` (``@tokenizers``; ``.v1`` for models trained before):
+  one token per character, with the character bigram starting at each token stored as
+  its ``LEMMA`` (a feature of the statistical model; Chinese has no word boundaries to
+  align with, see ``config.cfg``);
 * ``lantai.Tok2Vec.v1`` (``@architectures``): spaCy's ``spacy.Tok2Vec.v2`` with a faster
   forward pass for prediction (:mod:`.tok2vec`);
 * ``lantai_entity_tagger`` (``@Language.factory``): the statistical PERSON, PLACE, ORG

@@ -33,6 +33,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 __all__ = [
     "MIN_CONFIDENCE",
@@ -40,6 +41,7 @@ __all__ = [
     "NAME_TAGS",
     "ONE_CHARACTER_PLACES",
     "facet_name",
+    "remembered_facet_name",
     "clean_name",
     "surnames",
 ]
@@ -223,54 +225,24 @@ def facet_name(
 
 
 def remembered_facet_name(
-    text: str,
-    label: str,
-    *,
-    confidence: float | None,
-    cut_inside_word: bool,
-    word_tag: str | None,
-    divisions: frozenset[str],
-    common_words: frozenset[str] = frozenset(),
-    min_confidence: float | None = None,
+    text: str, label: str, *, confidence: float | None = None, **rules: Any
 ) -> str | None:
-    """:func:`facet_name`, remembered for the names seen most recently (an archive names
-    the same people and places again and again).
+    """:func:`facet_name` (same arguments), remembered for the names seen most recently (an
+    archive names the same people and places again and again).
 
     :func:`facet_name` reads the confidence only by comparing it with the minimum and with
     :data:`SURE`, so the confidence is replaced by the largest of those two it reaches
     (-1 when it reaches neither) before the answer is looked up: the same answer, with
     few keys.
 
-    >>> remembered_facet_name('江泽民', 'PERSON', confidence=0.971, cut_inside_word=False,
-    ...                       word_tag='nr', divisions=frozenset())
+    >>> remembered_facet_name('江泽民', 'PERSON', confidence=0.971, word_tag='nr')
     '江泽民'
     """
     if confidence is not None:
-        minimum = MIN_CONFIDENCE if min_confidence is None else min_confidence
+        minimum = rules.get("min_confidence")
+        minimum = MIN_CONFIDENCE if minimum is None else minimum
         confidence = max((t for t in (minimum, SURE) if t <= confidence), default=-1.0)
-    return _remembered(
-        text, label, confidence, cut_inside_word, word_tag, divisions, common_words, min_confidence
-    )
+    return _remembered(text, label, confidence=confidence, **rules)
 
 
-@lru_cache(maxsize=50_000)
-def _remembered(
-    text: str,
-    label: str,
-    confidence: float | None,
-    cut_inside_word: bool,
-    word_tag: str | None,
-    divisions: frozenset[str],
-    common_words: frozenset[str],
-    min_confidence: float | None,
-) -> str | None:
-    return facet_name(
-        text,
-        label,
-        confidence=confidence,
-        cut_inside_word=cut_inside_word,
-        word_tag=word_tag,
-        divisions=divisions,
-        common_words=common_words,
-        min_confidence=min_confidence,
-    )
+_remembered = lru_cache(maxsize=50_000)(facet_name)

@@ -277,6 +277,19 @@ def test_gazetteer_fills_gaps_only_and_skips_excluded_words() -> None:
     assert Divisions().matches("眉县") == [(0, 2)]
 
 
+def test_a_division_name_alone_is_a_place_whatever_the_model_called_it() -> None:
+    blank = gazetteer_pipeline(exclude=["东至"])
+    doc = blank.make_doc("宝鸡市出席大会，李凤翔发言，东至县")
+    doc.ents = [doc.char_span(0, 3, label="ORG"), doc.char_span(8, 11, label="PERSON")]
+    doc = blank.get_pipe("lantai_divisions")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("宝鸡市", "PLACE"),
+        ("李凤翔", "PERSON"),
+        ("东至县", "PLACE"),
+    ]
+    assert blank.get_pipe("lantai_divisions").excluded == frozenset({"东至"})
+
+
 def test_shipped_gazetteer_excludes_common_words(nlp) -> None:
     exclude = set(nlp.get_pipe("lantai_divisions").names ^ Divisions().names)
     assert {"合作", "和平", "友好"} <= exclude
