@@ -221,7 +221,7 @@ def render(
         lines += [
             "",
             "**Ablation** (held-out, pipeline; each model trained by `lantai train-ner` with the "
-            "shipped config but for the change named, same seed; compare rows of equal steps):",
+            "shipped config but for the change named, same seed; the training column says how long):",
             "",
             "| model | training | held-out P | R | F1 |",
             "| --- | ---: | ---: | ---: | ---: |",
