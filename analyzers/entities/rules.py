@@ -16,7 +16,8 @@ from spacy.tokens import Doc, Span
 
 from analyzers.entities.char_tokens import doc_text
 from analyzers.entities.dates import find_dates
-from analyzers.entities.tagger import entity_spans
+from analyzers.entities.names import SURE
+from analyzers.entities.tagger import cut_inside_word, entity_confidence, entity_spans
 
 TITLE_SPANS_KEY = "doc_titles"
 
@@ -182,21 +183,37 @@ class Divisions:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
+        found = self.matches(text)
         ents = entity_spans(doc)
-        if any(e.label_ in _NOT_DIVISIONS and text[e.start_char : e.end_char] in self.names for e in ents):
-            doc.ents = [  # 宝鸡市 alone is the city, never an organisation or a person
-                Span(doc, e.start, e.end, label="PLACE")
-                if e.label_ in _NOT_DIVISIONS and text[e.start_char : e.end_char] in self.names
-                else e
-                for e in ents
+        starts = {start: end for start, end in found}
+        kept = [e for e in ents if not self._gives_way(doc, e, starts.get(e.start_char))]
+        if len(kept) < len(ents) or any(self._is_division(text, e) for e in kept):
+            doc.ents = [
+                Span(doc, e.start, e.end, label="PLACE") if self._is_division(text, e) else e for e in kept
             ]
         spans = []
-        for start, end in self.matches(text):
+        for start, end in found:
             span = doc.char_span(start, end, label="PLACE")
             if span is not None:
                 spans.append(span)
         _merge_ents(doc, spans, override=False)
         return doc
+
+    def _is_division(self, text: str, entity: Span) -> bool:
+        """宝鸡市 alone is the city, never an organisation or a person."""
+        return entity.label_ in _NOT_DIVISIONS and text[entity.start_char : entity.end_char] in self.names
+
+    @staticmethod
+    def _gives_way(doc: Doc, entity: Span, division_end: int | None) -> bool:
+        """Whether a model entity gives way to the division name it starts with: an
+        organisation or person that ends inside a word, of which the model is not sure
+        (宝鸡市人 of 宝鸡市人民政府). Places may end inside a word (北仑河 of 北仑河口)."""
+        if entity.label_ not in _NOT_DIVISIONS or division_end is None or division_end >= entity.end_char:
+            return False
+        if not cut_inside_word(doc, entity):
+            return False
+        confidence = entity_confidence(doc, entity)
+        return confidence is None or confidence < SURE
 
 
 @Language.factory("lantai_divisions", default_config={"min_length": 2, "exclude": []})

@@ -290,6 +290,22 @@ def test_a_division_name_alone_is_a_place_whatever_the_model_called_it() -> None
     assert blank.get_pipe("lantai_divisions").excluded == frozenset({"东至"})
 
 
+def test_an_organisation_cut_inside_a_word_gives_way_to_the_division_it_starts_with() -> None:
+    blank = gazetteer_pipeline()
+    doc = blank.make_doc("宝鸡市人民政府关于土地改革的通知")
+    doc.ents = [doc.char_span(0, 4, label="ORG")]  # 宝鸡市人: ends inside 人民
+    doc = blank.get_pipe("lantai_divisions")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("宝鸡市", "PLACE")]
+    doc = blank.make_doc("宝鸡市人民政府关于土地改革的通知")
+    doc.ents = [doc.char_span(0, 7, label="ORG")]  # a whole organisation stays
+    doc = blank.get_pipe("lantai_divisions")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("宝鸡市人民政府", "ORG")]
+    doc = blank.make_doc("宝鸡市人民政府")
+    doc.ents = [doc.char_span(0, 4, label="PLACE")]  # a place may end inside a word
+    doc = blank.get_pipe("lantai_divisions")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("宝鸡市人", "PLACE")]
+
+
 def test_shipped_gazetteer_excludes_common_words(nlp) -> None:
     exclude = set(nlp.get_pipe("lantai_divisions").names ^ Divisions().names)
     assert {"合作", "和平", "友好"} <= exclude
