@@ -175,7 +175,8 @@ def render(
         "Scores: exact span match (start, end and label) on PERSON, PLACE, ORG; DATE and DOC_TITLE "
         "are rules and not scored here (the corpora do not label them). *Pipeline* is what "
         "`extract_entities` runs (model, then the administrative-division gazetteer adding PLACE "
-        "where the model found nothing); *model only* leaves the gazetteer out.",
+        "where the model found nothing, and making a PLACE of a model entity that is exactly a "
+        "division's name); *model only* leaves the gazetteer out.",
         "",
     ]
     for key, title in (

@@ -145,12 +145,6 @@ def analyze_task(tasks: list[UnitTask], options: FileOptions) -> list[UnitResult
     ]
 
 
-def analyze_unit(task: UnitTask, options: FileOptions) -> UnitResult:
-    """Read, number, score and analyse one unit into a record with its pages."""
-    read = read_unit(task, options)
-    return finish_unit(read, find_entities(read.record) if task.entities else None)
-
-
 def _guarded(task: UnitTask, work: Callable[[], _T]) -> _T | UnitResult:
     try:
         return work()

@@ -192,9 +192,9 @@ TASK = [
 def test_a_task_finds_the_entities_of_its_records_in_one_pass_with_the_same_result(monkeypatch):
     import analyzers.entities
     from indexer.page_types import FileOptions
-    from indexer.units import analyze_task, analyze_unit
+    from indexer.units import analyze_task
 
-    one_by_one = [analyze_unit(_task(*row), FileOptions()) for row in TASK]
+    one_by_one = [analyze_task([_task(*row)], FileOptions())[0] for row in TASK]
     calls = []
     model = analyzers.entities.entities_of_normalized
     monkeypatch.setattr(
