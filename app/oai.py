@@ -103,8 +103,8 @@ def _list(verb: str, args: dict[str, str]) -> str:
     if "resumptionToken" in args:
         position = read_token(args["resumptionToken"], verb, _key())
     else:
-        _check_prefix(args["metadataPrefix"])
-        since, until = parse_range(args.get("from"), args.get("until"))
+        since, until = parse_range(args.get("from"), args.get("until"))  # a bad argument first:
+        _check_prefix(args["metadataPrefix"])  # its answer echoes no arguments (from="" is no date)
         position = Position(verb, args.get("set"), since, until or _now(), None, 0, 0)
     groups = search.harvest_groups() if position.set else []
     try:

@@ -273,6 +273,7 @@ def test_a_harvest_in_progress_stays_right_while_records_change(repo, clock):
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "bad set"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "archive:nowhere"}, "noRecordsMatch"),
         ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
+        ({"verb": "ListRecords", "metadataPrefix": "0", "from": ""}, "badArgument"),  # echoes no from=""
         (
             {"verb": "GetRecord", "identifier": "oai:lantai:test-city/J1-1", "metadataPrefix": "mods"},
             "cannotDisseminateFormat",
