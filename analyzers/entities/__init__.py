@@ -134,9 +134,12 @@ def _pieces(text: str, max_length: int = MAX_PIECE) -> Iterator[tuple[int, int]]
             start = end
 
 
-def facet_value(doc: Doc, span: Span, min_confidence: float | None = None) -> str | None:
+def facet_value(
+    doc: Doc, span: Span, min_confidence: float | None = None, *, common_words: frozenset[str] | None = None
+) -> str | None:
     """The facet name of a PERSON, PLACE or ORG entity of ``doc`` (see :mod:`.names`):
-    its confidence, whether it cuts a word and its dictionary tag decide."""
+    its confidence, whether it cuts a word and its dictionary tag decide. ``common_words``:
+    the division names the gazetteer leaves out (None: those of the pipeline in use)."""
     from analyzers.entities.char_tokens import WordFeatures, doc_text
     from analyzers.entities.components import cut_inside_word, division_names, entity_confidence
     from analyzers.entities.names import remembered_facet_name
@@ -149,7 +152,7 @@ def facet_value(doc: Doc, span: Span, min_confidence: float | None = None) -> st
         cut_inside_word=cut_inside_word(doc, span),
         word_tag=WordFeatures.dictionary_tag(text),
         divisions=division_names(),
-        common_words=_common_word_places(),
+        common_words=_common_word_places() if common_words is None else common_words,
         min_confidence=min_confidence,
     )
 
@@ -163,7 +166,12 @@ def _common_word_places() -> frozenset[str]:
 
 
 def _entities(
-    doc: Doc, offset: int, norm: NormalizedText, original: str, reference: date | None
+    doc: Doc,
+    offset: int,
+    norm: NormalizedText,
+    original: str,
+    reference: date | None,
+    common_words: frozenset[str],
 ) -> list[dict]:
     from analyzers.entities.components import TITLE_SPANS_KEY, entity_spans
     from analyzers.entities.dates import find_dates, resolve_relative
@@ -175,7 +183,7 @@ def _entities(
         a, b = _original_span(norm, original, offset + span.start_char, offset + span.end_char)
         label = span.label_
         if label in FACETS:
-            value: str | None = facet_value(doc, span)
+            value: str | None = facet_value(doc, span, common_words=common_words)
         else:
             value = span._.lantai_normalized
             if label == "DATE" and value is None and reference is not None:
@@ -199,9 +207,10 @@ def entities_of_normalized(
         return results
     nlp = load_pipeline()
     docs = nlp.pipe((pairs[i][1].text[a:b] for i, a, b in jobs), batch_size=batch_size)
+    common_words = _common_word_places()  # looked up once, not per entity
     for (i, start, _), doc in zip(jobs, docs, strict=True):
         original, norm = pairs[i]
-        results[i].extend(_entities(doc, start, norm, original, reference))
+        results[i].extend(_entities(doc, start, norm, original, reference, common_words))
     return results
 
 

@@ -185,12 +185,12 @@ class Divisions:
         text = doc_text(doc)
         found = self.matches(text)
         ents = entity_spans(doc)
-        starts = {start: end for start, end in found}
-        kept = [e for e in ents if not self._gives_way(doc, e, starts.get(e.start_char))]
-        if len(kept) < len(ents) or any(self._is_division(text, e) for e in kept):
-            doc.ents = [
-                Span(doc, e.start, e.end, label="PLACE") if self._is_division(text, e) else e for e in kept
-            ]
+        starts = dict(found)
+        kept = [
+            self._as_place(text, e) for e in ents if not self._gives_way(doc, e, starts.get(e.start_char))
+        ]
+        if kept != ents:
+            doc.ents = kept
         spans = []
         for start, end in found:
             span = doc.char_span(start, end, label="PLACE")
@@ -199,9 +199,12 @@ class Divisions:
         _merge_ents(doc, spans, override=False)
         return doc
 
-    def _is_division(self, text: str, entity: Span) -> bool:
-        """宝鸡市 alone is the city, never an organisation or a person."""
-        return entity.label_ in _NOT_DIVISIONS and text[entity.start_char : entity.end_char] in self.names
+    def _as_place(self, text: str, entity: Span) -> Span:
+        """``entity``, a PLACE when it is exactly a division's name: 宝鸡市 alone is the
+        city, never an organisation or a person."""
+        if entity.label_ in _NOT_DIVISIONS and text[entity.start_char : entity.end_char] in self.names:
+            return Span(entity.doc, entity.start, entity.end, label="PLACE")
+        return entity
 
     @staticmethod
     def _gives_way(doc: Doc, entity: Span, division_end: int | None) -> bool:
