@@ -15,6 +15,7 @@ from spacy.training import Example, validate_examples
 from thinc.api import Config, SequenceCategoricalCrossentropy
 
 from analyzers.entities.char_tokens import WordFeatures, doc_text
+from analyzers.entities.kernels import chosen_probability, predecessors, viterbi_path
 
 MODEL_LABELS = ("PERSON", "PLACE", "ORG")
 
@@ -37,30 +38,22 @@ upstream = "*"
 
 def viterbi_biluo(scores: list[numpy.ndarray], tags: tuple[str, ...]) -> list[numpy.ndarray]:
     """The best well-formed BILUO tag sequence (ids into ``tags``) of each doc, from its
-    per-token class scores: all docs of a batch at once, longest first.
+    per-token class scores (compiled: :func:`.kernels.viterbi_path`).
 
     Well-formed: a sequence starts and ends outside an entity (``O``, ``L-``, ``U-``);
     after those come ``O``, ``B-`` or ``U-``; after ``B-x`` or ``I-x`` come ``I-x`` or
     ``L-x``. ``scores`` are logits or log-probabilities (a constant added to all the
-    scores of a token changes no path's rank), not probabilities. Docs whose per-token
-    best tags already form a well-formed sequence keep them (no constrained path scores
-    more); the dynamic programme runs only over the others.
+    scores of a token changes no path's rank), not probabilities.
     """
-    greedy = [s.argmax(axis=1) for s in scores]
-    allowed, first, last = _biluo_transitions(tags)
-    hard = [b for b, path in enumerate(greedy) if not _well_formed(path, allowed, first, last)]
-    if len(hard) < len(scores):  # each token's best tag already forms a well-formed sequence:
-        out = greedy  # no constrained path scores more
-        if hard:
-            for b, path in zip(hard, _viterbi_biluo([scores[b] for b in hard], tags), strict=True):
-                out[b] = path
-        return out
-    return _viterbi_biluo(scores, tags)
+    start, preds, first, last = _biluo_transitions(tags)
+    return [viterbi_path(numpy.ascontiguousarray(s, dtype="f"), start, preds, first, last) for s in scores]
 
 
 @lru_cache(maxsize=8)
-def _biluo_transitions(tags: tuple[str, ...]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-    """``(allowed, first, last)``: which tag may follow which (a square boolean matrix),
+def _biluo_transitions(
+    tags: tuple[str, ...],
+) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """``(start, preds, first, last)``: which tags may precede each (:func:`.kernels.predecessors`),
     which may start a sequence and which may end it."""
     size = len(tags)
     allowed = numpy.zeros((size, size), dtype=bool)
@@ -72,96 +65,10 @@ def _biluo_transitions(tags: tuple[str, ...]) -> tuple[numpy.ndarray, numpy.ndar
                 allowed[i, j] = b[0] in "IL" and b[2:] == a[2:]
     first = numpy.array([tag[0] in "OBU" for tag in tags])
     last = numpy.array([tag[0] in "OLU" for tag in tags])
-    return allowed, first, last
-
-
-def _well_formed(
-    path: numpy.ndarray, allowed: numpy.ndarray, first: numpy.ndarray, last: numpy.ndarray
-) -> bool:
-    """Whether the tag ids ``path`` form a well-formed BILUO sequence."""
-    if not len(path):
-        return True
-    return bool(first[path[0]] and last[path[-1]] and allowed[path[:-1], path[1:]].all())
-
-
-def _viterbi_biluo(scores: list[numpy.ndarray], tags: tuple[str, ...]) -> list[numpy.ndarray]:
-    """:func:`viterbi_biluo` by dynamic programming over all docs, without the shortcut.
-
-    The tags are reordered ``B-*, O, U-*, L-*, I-*`` so that those that may open a
-    sequence (``B O U``), those that close one (``O U L``) and those inside an entity
-    (``L I``) are each a contiguous slice: every step is a few operations on views.
-    """
-    index = {tag: i for i, tag in enumerate(tags)}
-    kinds = sorted({tag[2:] for tag in tags if tag != "O"})
-    k = len(kinds)
-    perm = numpy.array(
-        [
-            *(index[f"B-{x}"] for x in kinds),
-            index["O"],
-            *(index[f"U-{x}"] for x in kinds),
-            *(index[f"L-{x}"] for x in kinds),
-            *(index[f"I-{x}"] for x in kinds),
-        ]
-    )
-    opening, closing = slice(0, 2 * k + 1), slice(k, 3 * k + 1)
-    b_part, l_part, i_part = slice(0, k), slice(2 * k + 1, 3 * k + 1), slice(3 * k + 1, 4 * k + 1)
-    b_pos, i_pos = numpy.arange(k, dtype=numpy.int8), numpy.arange(3 * k + 1, 4 * k + 1, dtype=numpy.int8)
-    lengths = numpy.array([len(s) for s in scores])
-    order = numpy.argsort(-lengths, kind="stable")
-    sorted_lengths = lengths[order].tolist()
-    batch, width, size = len(scores), sorted_lengths[0], len(tags)
-    logp = numpy.zeros((batch, width, size), dtype="f")
-    for row, b in enumerate(order.tolist()):
-        logp[row, : lengths[b]] = scores[b][:, perm]
-    back = numpy.zeros((batch, width, size), dtype=numpy.int8)
-    best = numpy.full((batch, size), -numpy.inf, dtype="f")
-    best[:, opening] = logp[:, 0, opening]
-    live = batch
-    for t in range(1, width):
-        while sorted_lengths[live - 1] <= t:
-            live -= 1
-        prev = best[:live]
-        closed = prev[:, closing]
-        out_arg = closed.argmax(axis=1)
-        out_best = closed.max(axis=1)
-        from_b = prev[:, b_part] >= prev[:, i_part]
-        in_best = numpy.maximum(prev[:, b_part], prev[:, i_part])
-        in_arg = numpy.where(from_b, b_pos, i_pos)
-        step = logp[:live, t]
-        new = numpy.empty((live, size), dtype="f")
-        numpy.add(step[:, opening], out_best[:, None], out=new[:, opening])
-        numpy.add(step[:, l_part], in_best, out=new[:, l_part])
-        numpy.add(step[:, i_part], in_best, out=new[:, i_part])
-        back_t = back[:live, t]
-        back_t[:, opening] = (out_arg + k)[:, None]
-        back_t[:, l_part] = in_arg
-        back_t[:, i_part] = in_arg
-        best[:live] = new
-    path = numpy.zeros((batch, width), dtype=numpy.intp)
-    ends = numpy.maximum(lengths[order] - 1, 0)
-    rows = numpy.arange(batch)
-    path[rows, ends] = best[:, closing].argmax(axis=1) + k
-    live = 0
-    for t in range(width - 1, 0, -1):
-        while live < batch and sorted_lengths[live] > t:
-            live += 1
-        path[:live, t - 1] = back[rows[:live], t, path[:live, t]]
-    out: list[numpy.ndarray] = [numpy.zeros(0, dtype=numpy.intp)] * batch
-    for row, b in enumerate(order.tolist()):
-        out[b] = perm[path[row, : lengths[b]]]
-    return out
+    return (*predecessors(allowed), first, last)
 
 
 CONFIDENCE_KEY = "lantai_entity_confidence"
-
-
-def _chosen_probability(scores: numpy.ndarray, path: numpy.ndarray) -> numpy.ndarray:
-    """Softmax probability of the chosen tag of each token, from its logits."""
-    if not len(path):
-        return numpy.zeros(0, dtype="f")
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    exp = numpy.exp(shifted)
-    return (exp[numpy.arange(len(path)), path] / exp.sum(axis=1)).astype("f")
 
 
 def entity_confidence(doc: Doc, span: Span) -> float | None:
@@ -170,10 +77,8 @@ def entity_confidence(doc: Doc, span: Span) -> float | None:
     values = doc.user_data.get(CONFIDENCE_KEY)
     if values is None or len(values) != len(doc):
         return None
-    part = values[span.start : span.end]
-    if numpy.isnan(part).any():
-        return None
-    return float(part.min())
+    smallest = float(values[span.start : span.end].min())  # NaN when a character has none
+    return None if smallest != smallest else smallest
 
 
 def cut_inside_word(doc: Doc, span: Span, context: int = 6) -> bool:
@@ -201,8 +106,8 @@ class EntityTagger(Tagger):
 
     spaCy's transition-based ``ner`` spends a step (a small network) per token; this
     tagger spends one matrix product for the whole batch, which makes it several times
-    faster at the same tok2vec. Decoding is greedy and lenient: a run of ``B``/``I``/
-    ``L`` tags of one label is an entity even where its ``L`` is missing. Unknown gold
+    faster at the same tok2vec. Decoding keeps the best well-formed tag sequence
+    (:func:`viterbi_biluo`), so every entity is a ``B``/``I``/``L`` run or a ``U``. Unknown gold
     spans (``-`` in the training examples) are left out of the loss. ``labels`` are the
     entity labels; ``tags`` the per-character classes.
     """
@@ -261,36 +166,32 @@ class EntityTagger(Tagger):
         """Per doc, the tag ids of the best well-formed sequence and each tag's probability."""
         if not any(len(doc) for doc in docs):
             return [(numpy.zeros((len(doc),), dtype="i"), numpy.ones((len(doc),), dtype="f")) for doc in docs]
-        scores = [numpy.asarray(s) for s in self.model.predict(docs)]
+        scores = [numpy.ascontiguousarray(s, dtype="f") for s in self.model.predict(docs)]
         paths = viterbi_biluo(scores, self.tags)
-        return [(path, _chosen_probability(s, path)) for s, path in zip(scores, paths, strict=True)]
+        return [(path, chosen_probability(s, path)) for s, path in zip(scores, paths, strict=True)]
 
     def set_annotations(self, docs, batch_tag_ids) -> None:  # type: ignore[no-untyped-def]
-        """``doc.ents`` from the tags; the probability of the tags of each entity character
-        in ``doc.user_data[CONFIDENCE_KEY]`` (NaN outside the model's entities)."""
+        """``doc.ents`` from the tags (``B-``/``U-`` begin an entity, ``I-``/``L-`` go on
+        with it: a well-formed sequence); the probability of the tags of each entity
+        character in ``doc.user_data[CONFIDENCE_KEY]`` (NaN outside the model's entities)."""
         if isinstance(docs, Doc):
             docs = [docs]
-        tags = [(tag[0], tag[2:]) for tag in self.tags]
+        columns = self._entity_columns()
         for doc, (tag_ids, probability) in zip(docs, batch_tag_ids, strict=True):
             doc.user_data[CONFIDENCE_KEY] = numpy.where(tag_ids != 0, probability, numpy.nan).astype("f")
-            spans = []
-            start = last = -1
-            label = ""
-            found = numpy.flatnonzero(tag_ids)  # tag 0 is "O"
-            for i, tag_id in zip(found.tolist(), tag_ids[found].tolist(), strict=True):
-                prefix, kind = tags[tag_id]
-                if start >= 0 and (prefix in "BU" or kind != label or i != last + 1):
-                    spans.append(Span(doc, start, last + 1, label=label))
-                    start = -1
-                if start < 0:
-                    start, label = i, kind
-                last = i
-                if prefix in "LU":
-                    spans.append(Span(doc, start, i + 1, label=label))
-                    start = -1
-            if start >= 0:
-                spans.append(Span(doc, start, last + 1, label=label))
-            doc.set_ents(spans, default="outside")
+            if len(doc):
+                doc.from_array([ENT_IOB, ENT_TYPE], columns[tag_ids])
+
+    def _entity_columns(self) -> numpy.ndarray:
+        """Per tag id, its ``ENT_IOB`` (3 begin, 1 inside, 2 outside) and ``ENT_TYPE``."""
+        strings = self.vocab.strings
+        return numpy.array(
+            [
+                (2, 0) if tag == "O" else (3 if tag[0] in "BU" else 1, strings.add(tag[2:]))
+                for tag in self.tags
+            ],
+            dtype="uint64",
+        )
 
 
 @Language.factory(

@@ -3,13 +3,15 @@
 spaCy's ``spacy.Tok2Vec.v2`` (hashed embeddings of the token features mixed by a maxout
 layer, then a CNN of maxout windows with residual connections), with a faster forward
 pass for prediction. Training runs spaCy's layers unchanged; prediction computes the same
-vectors (up to float rounding) with fewer, larger array operations:
+vectors (up to float rounding) in a few compiled loops (:mod:`.kernels`):
 
-* the features of a whole batch are read and embedded at once, not doc by doc;
-* a window of ``2w + 1`` tokens is ``2w + 1`` matrix products of the token vectors,
-  shifted and added, instead of a copy of every window (``seq2col``) and one product;
-* the maxout pieces are laid out side by side, so the maximum is taken over contiguous
-  blocks.
+* the features of a whole batch are read and hashed at once, not doc by doc;
+* the embeddings come already multiplied by the mixing layer's weights (the layer is
+  linear before its maximum), so mixing a token's features is a sum of table rows;
+* a window of ``2w + 1`` tokens is one matrix product of the token vectors with the
+  window's weights side by side, whose rows are summed shifted, instead of a copy of
+  every window (``seq2col``); the maximum, layer norm and residual sum follow in the
+  same loop.
 
 The batch is laid out as spaCy lays it out (each doc between rows of padding that the
 layers compute as well), so the vectors equal spaCy's. A network of another shape than
@@ -18,6 +20,8 @@ the one described (static vectors, another kind of layer) is predicted by spaCy'
 
 from __future__ import annotations
 
+import operator
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +30,8 @@ from spacy.attrs import IDS
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model
+
+from analyzers.entities.kernels import embed_maxout, window_maxout
 
 __all__ = ["build_tok2vec", "FastForward"]
 
@@ -51,9 +57,10 @@ def _init(model: Model, X=None, Y=None) -> None:  # type: ignore[no-untyped-def]
 
 def _forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[list, Callable]:
     inner = model.layers[0]
-    if is_train or not docs:
+    if is_train:
+        _PASSES.pop(model.id, None)  # the update after a training pass changes weights in place
         return inner(docs, is_train)
-    fast = FastForward.of(inner)  # read every time: training changes the weights between predictions
+    fast = _fast_pass(model.id, inner) if docs else None
     if fast is None:
         return inner(docs, is_train)
     return fast(docs), _no_backprop
@@ -63,14 +70,37 @@ def _no_backprop(d_outputs: list) -> list:
     raise NotImplementedError("lantai.Tok2Vec.v1: the fast forward pass is for prediction only")
 
 
+_PASSES: OrderedDict[int, tuple[tuple[object, ...], FastForward | None]] = OrderedDict()
+_MAX_PASSES = 4  # networks whose fast pass is kept (a pass holds its premixed tables)
+
+
+def _fast_pass(key: int, inner: Model) -> FastForward | None:
+    """The fast pass of ``inner``, kept while its weights are the same arrays (a training
+    pass forgets it: see :func:`_forward`)."""
+    params = tuple(
+        node.get_param(name) for node in inner.walk() for name in node.param_names if node.has_param(name)
+    )
+    kept = _PASSES.get(key)
+    if kept is not None and len(kept[0]) == len(params) and all(map(operator.is_, kept[0], params)):
+        return kept[1]
+    fast = FastForward.of(inner)
+    _PASSES[key] = (params, fast)
+    _PASSES.move_to_end(key)
+    while len(_PASSES) > _MAX_PASSES:
+        _PASSES.popitem(last=False)
+    return fast
+
+
 # --------------------------------------------------------------------------- the parameters
 
 
 @dataclass(frozen=True)
 class _Maxout:
-    """A maxout layer with its layer norm: weights ``(nI, nP * nO)``, pieces side by side."""
+    """A maxout layer with its layer norm: weights ``(nI, blocks * nP * nO)``, one block of
+    columns per window position, the pieces side by side in each."""
 
-    weights: list[numpy.ndarray]  # one (width, nP * nO) block per window position
+    weights: numpy.ndarray
+    blocks: int
     bias: numpy.ndarray
     n_out: int
     pieces: int
@@ -81,44 +111,40 @@ class _Maxout:
     def of(cls, maxout: Model, layernorm: Model, window: int) -> _Maxout:
         W, b = numpy.asarray(maxout.get_param("W")), numpy.asarray(maxout.get_param("b"))
         n_out, pieces, n_in = W.shape
-        flat = numpy.ascontiguousarray(W.transpose(2, 1, 0).reshape(n_in, pieces * n_out))
-        width = n_in // (2 * window + 1)
-        blocks = [numpy.ascontiguousarray(flat[k * width : (k + 1) * width]) for k in range(2 * window + 1)]
+        flat = W.transpose(2, 1, 0).reshape(n_in, pieces * n_out)
+        blocks = 2 * window + 1
+        width = n_in // blocks
+        side_by_side = numpy.concatenate([flat[k * width : (k + 1) * width] for k in range(blocks)], axis=1)
         return cls(
+            numpy.ascontiguousarray(side_by_side, dtype="f"),
             blocks,
-            numpy.ascontiguousarray(b.T.reshape(pieces * n_out)),
+            numpy.ascontiguousarray(b.T.reshape(pieces * n_out), dtype="f"),
             n_out,
             pieces,
-            numpy.asarray(layernorm.get_param("G")),
-            numpy.asarray(layernorm.get_param("b")),
+            numpy.ascontiguousarray(layernorm.get_param("G"), dtype="f"),
+            numpy.ascontiguousarray(layernorm.get_param("b"), dtype="f"),
         )
-
-    def finish(self, pre: numpy.ndarray) -> numpy.ndarray:
-        """The maximum over the pieces of ``pre`` (bias added), layer-normalized."""
-        n = self.n_out
-        out = pre[:, :n].copy()
-        for p in range(1, self.pieces):
-            numpy.maximum(out, pre[:, p * n : (p + 1) * n], out=out)
-        out -= out.mean(axis=1, keepdims=True)
-        variance = (out * out).mean(axis=1, keepdims=True)
-        variance += 1e-08  # as thinc's LayerNorm
-        out *= variance**-0.5
-        out *= self.gain
-        out += self.shift
-        return out
 
 
 @dataclass(frozen=True)
 class FastForward:
     """The forward pass of a ``spacy.Tok2Vec.v2`` network of hashed embeddings
-    (``MultiHashEmbed``) and maxout windows (``MaxoutWindowEncoder``)."""
+    (``MultiHashEmbed``) and maxout windows (``MaxoutWindowEncoder``).
+
+    The mixing layer is linear before its maximum, so each feature's embedding table is
+    multiplied by its block of the mixing weights once, when the pass is made: a token's
+    input to the maximum is then a sum of table rows (``premixed``, every feature's rows
+    one after the other, ``offsets`` where each starts).
+    """
 
     ops: object
     columns: list[int | str]  # spaCy attribute ids of the features
-    tables: list[tuple[numpy.ndarray, int]]  # (vectors, seed) per feature
+    seeds: list[int]
+    rows: list[int]  # the rows of each feature's table
+    offsets: list[int]
+    premixed: numpy.ndarray
     mix: _Maxout
     layers: list[_Maxout]
-    window: int
     pad: int
 
     @classmethod
@@ -145,13 +171,20 @@ class FastForward:
         mix, *encoders = maxouts  # breadth first: the embedding's maxout comes first
         if mix.id not in pairs or any(m.id not in pairs for m in encoders):
             return None
+        mixing = _Maxout.of(mix, pairs[mix.id], 0)
+        tables = [numpy.asarray(n.get_param("E"), dtype="f") for n in embeds]
+        width = tables[0].shape[1]
+        premixed = [t @ mixing.weights[i * width : (i + 1) * width] for i, t in enumerate(tables)]
+        sizes = [len(t) for t in tables]
         return cls(
             ops=inner.ops,
             columns=[IDS[c] if isinstance(c, str) else c for c in features.attrs["columns"]],
-            tables=[(numpy.asarray(n.get_param("E")), n.attrs["seed"]) for n in embeds],
-            mix=_Maxout.of(mix, pairs[mix.id], 0),
+            seeds=[n.attrs["seed"] for n in embeds],
+            rows=sizes,
+            offsets=[sum(sizes[:i]) for i in range(len(sizes))],
+            premixed=numpy.ascontiguousarray(numpy.concatenate(premixed), dtype="f"),
+            mix=mixing,
             layers=[_Maxout.of(m, pairs[m.id], window) for m in encoders],
-            window=window,
             pad=pad,
         )
 
@@ -162,25 +195,26 @@ class FastForward:
         )
         lengths = numpy.array([len(doc) for doc in docs])
         n = len(features)
-        width = self.tables[0][0].shape[1]
-        embedded = numpy.empty((n, width * len(self.tables)), dtype="f")
-        for i, (vectors, seed) in enumerate(self.tables):
-            if n:
-                keys = self.ops.hash(numpy.ascontiguousarray(features[:, i]), seed) % vectors.shape[0]  # type: ignore[attr-defined]
-                embedded[:, i * width : (i + 1) * width] = self.ops.gather_add(vectors, keys)  # type: ignore[attr-defined]
-        pre = embedded @ self.mix.weights[0]
-        pre += self.mix.bias
-        vectors = self.mix.finish(pre)
         # the encoder's layout: every doc between ``pad`` rows of padding
         rows = numpy.repeat(self.pad * numpy.arange(1, len(docs) + 1), lengths) + numpy.arange(n)
-        hidden = numpy.zeros((n + self.pad * (len(docs) + 1), vectors.shape[1]), dtype="f")
-        hidden[rows] = vectors
-        w = self.window
+        hidden = numpy.zeros((n + self.pad * (len(docs) + 1), self.mix.n_out), dtype="f")
+        if n:
+            keys = numpy.concatenate(
+                [
+                    self.ops.hash(numpy.ascontiguousarray(features[:, i]), seed) % size + offset  # type: ignore[attr-defined]
+                    for i, (seed, size, offset) in enumerate(
+                        zip(self.seeds, self.rows, self.offsets, strict=True)
+                    )
+                ],
+                axis=1,
+            ).astype(numpy.int64)
+            mix = self.mix
+            embed_maxout(
+                self.premixed, keys, mix.bias, mix.n_out, mix.pieces, mix.gain, mix.shift, hidden, rows
+            )
         for layer in self.layers:
-            pre = hidden @ layer.weights[w]
-            pre += layer.bias
-            for k in range(1, w + 1):  # the k-th token before and after
-                pre[k:] += hidden[:-k] @ layer.weights[w - k]
-                pre[:-k] += hidden[k:] @ layer.weights[w + k]
-            hidden = hidden + layer.finish(pre)
+            products = hidden @ layer.weights
+            window_maxout(
+                products, layer.blocks, layer.bias, layer.n_out, layer.pieces, layer.gain, layer.shift, hidden
+            )
         return numpy.split(hidden[rows], numpy.cumsum(lengths)[:-1])

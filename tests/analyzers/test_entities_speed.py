@@ -11,9 +11,41 @@ import pytest
 
 import analyzers
 from analyzers import segment
-from analyzers.entities.tagger import _biluo_transitions, _viterbi_biluo, _well_formed, viterbi_biluo
+from analyzers.entities.tagger import viterbi_biluo
 
 TAGS = ("O", "B-PERSON", "I-PERSON", "L-PERSON", "U-PERSON", "B-ORG", "I-ORG", "L-ORG", "U-ORG")
+
+
+def _allowed(a: str, b: str) -> bool:
+    return b[0] in "OBU" if a[0] in "OLU" else b[0] in "IL" and b[2:] == a[2:]
+
+
+def _well_formed(path: list[int]) -> bool:
+    tags = [TAGS[i] for i in path]
+    if not tags:
+        return True
+    steps = all(_allowed(a, b) for a, b in zip(tags, tags[1:], strict=False))
+    return tags[0][0] in "OBU" and tags[-1][0] in "OLU" and steps
+
+
+def _reference(scores: numpy.ndarray) -> list[int]:
+    """The textbook dynamic programme, in plain Python (float64 sums)."""
+    if not len(scores):
+        return []
+    size = len(TAGS)
+    best = [float(scores[0, j]) if TAGS[j][0] in "OBU" else -numpy.inf for j in range(size)]
+    back = []
+    for t in range(1, len(scores)):
+        came = [
+            max((i for i in range(size) if _allowed(TAGS[i], TAGS[j])), key=lambda i: best[i])
+            for j in range(size)
+        ]
+        best = [best[came[j]] + float(scores[t, j]) for j in range(size)]
+        back.append(came)
+    path = [max((j for j in range(size) if TAGS[j][0] in "OLU"), key=lambda j: best[j])]
+    for came in reversed(back):
+        path.append(came[path[-1]])
+    return path[::-1]
 
 
 def _peaked(path: list[int], rng: numpy.random.Generator) -> numpy.ndarray:
@@ -23,25 +55,23 @@ def _peaked(path: list[int], rng: numpy.random.Generator) -> numpy.ndarray:
     return scores
 
 
-def test_viterbi_shortcut_equals_the_full_dynamic_programme() -> None:
+def test_viterbi_keeps_well_formed_best_tags_and_mends_the_others() -> None:
     rng = numpy.random.default_rng(3)
     well = [0, 1, 2, 3, 0, 4, 5, 7, 0, 0, 8]  # O B I L O U B L O O U: well formed
     ill = [0, 2, 3, 0, 1, 0, 6, 0, 1]  # starts with I, B then O, I alone ...
-    allowed, first, last = _biluo_transitions(TAGS)
-    assert _well_formed(numpy.array(well), allowed, first, last)
-    assert not _well_formed(numpy.array(ill), allowed, first, last)
+    assert _well_formed(well) and not _well_formed(ill)
     scores = [
         _peaked(well, rng),
         _peaked(ill, rng),
-        rng.standard_normal((40, len(TAGS))).astype("f") * 3,
+        rng.standard_normal((300, len(TAGS))).astype("f") * 3,
         _peaked(well * 5, rng),
         rng.standard_normal((0, len(TAGS))).astype("f"),
     ]
-    fast = viterbi_biluo(scores, TAGS)
-    full = _viterbi_biluo(scores, TAGS)
-    assert [list(p) for p in fast] == [list(p) for p in full]
-    assert list(fast[0]) == well  # the greedy path, kept
-    assert list(fast[1]) != ill and _well_formed(fast[1], allowed, first, last)
+    paths = [list(p) for p in viterbi_biluo(scores, TAGS)]
+    assert paths == [_reference(s) for s in scores]
+    assert paths[0] == well and paths[3] == well * 5  # the best tags, kept
+    assert paths[1] != ill and _well_formed(paths[1])
+    assert all(_well_formed(p) for p in paths)
 
 
 # --------------------------------------------------------------------------- analyze_many

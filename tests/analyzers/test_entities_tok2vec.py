@@ -97,7 +97,14 @@ def test_training_runs_spacys_layers_and_the_pass_reads_the_current_weights() ->
         mix = next(n for n in model.walk() if n.name == "maxout")
         mix.set_param("b", mix.get_param("b") + 1.0)
         after = model.predict(batch)
+        model.begin_update(batch)  # an optimizer then changes the weights in place
+        table = next(n for n in model.walk() if n.name == "hashembed").get_param("E")
+        table += 0.5
+        updated = model.predict(batch)
+        expected = model.layers[0].predict(batch)
     assert not numpy.allclose(before[0], after[0])  # not a copy of the weights made once
+    assert not numpy.allclose(after[0], updated[0])
+    numpy.testing.assert_allclose(updated[0], expected[0], rtol=1e-4, atol=1e-4)
 
 
 def test_another_kind_of_network_is_predicted_by_spacys_layers() -> None:
