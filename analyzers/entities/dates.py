@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -112,6 +113,21 @@ _PATTERN = re.compile(
             rf"(?<![\d{_ZERO}一二三四五六七八九十廿卅])(?P<md_month>{_NUM})月(?P<md_day>{_NUM})[日号]",
         ]
     )
+)
+
+
+# Every alternative of _PATTERN starts with one of these characters (a digit, a Chinese
+# numeral, 公 of 公元, the first character of an era or a relative word): find_dates
+# tries the pattern only where one stands, which skips most of a text at C speed.
+_FIRST_CHARACTERS = re.compile(
+    "[\\d"
+    + "".join(
+        sorted(
+            set(_ZERO + "一二三四五六七八九十廿卅公")
+            | {word[0] for word in [*ERAS, *RELATIVE_YEARS, *CONTEXT_YEARS, *RELATIVE_MONTHS]}
+        )
+    )
+    + "]"
 )
 
 
@@ -216,6 +232,22 @@ def _decade(m: re.Match[str]) -> str | None:
     return f"{century - 1:02d}{decade // 10}X"
 
 
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    """``_PATTERN.finditer(text)``: tried only where a first character stands."""
+    search, match = _FIRST_CHARACTERS.search, _PATTERN.match
+    position, n = 0, len(text)
+    while position < n:
+        anchor = search(text, position)
+        if anchor is None:
+            return
+        found = match(text, anchor.start())  # lookbehinds still see the text before
+        if found is None:
+            position = anchor.start() + 1
+        else:
+            yield found
+            position = max(found.end(), anchor.start() + 1)
+
+
 def find_dates(text: str) -> list[DateMatch]:
     """Date expressions in a normalized text, left to right, not overlapping.
 
@@ -231,7 +263,7 @@ def find_dates(text: str) -> list[DateMatch]:
     out: list[DateMatch] = []
     month: int | None
     day: int | None
-    for m in _PATTERN.finditer(text):
+    for m in _matches(text):
         start = m.start()
         if m.group("decade"):
             out.append(DateMatch(start, m.end(), _decade(m)))

@@ -14,7 +14,7 @@ from spacy.attrs import ENT_IOB
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from analyzers.entities.char_tokens import doc_text
+from analyzers.entities.char_tokens import bigram_codes, code_points, doc_text
 from analyzers.entities.dates import find_dates
 from analyzers.entities.names import SURE
 from analyzers.entities.tagger import cut_inside_word, entity_confidence, entity_spans
@@ -165,21 +165,40 @@ class Divisions:
         for name in self.names:
             lengths.setdefault(name[0], set()).add(len(name))
         self.lengths = {c: sorted(ls, reverse=True) for c, ls in lengths.items()}
+        #: The first two characters of every name, as :func:`.char_tokens.bigram_codes`.
+        self._heads = numpy.unique(
+            numpy.array(
+                [(ord(name[0]) << 32) | ord(name[1]) for name in self.names if len(name) > 1], dtype="uint64"
+            )
+        )
+        self._short = any(len(name) == 1 for name in self.names)
 
     def matches(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of the longest division names in ``text``, not overlapping."""
         out: list[tuple[int, int]] = []
         names, lengths = self.names, self.lengths
-        i, n = 0, len(text)
-        while i < n:
+        n = len(text)
+        end = 0  # where the last name found ends
+        for i in range(n) if self._short else self._candidates(text):
+            if i < end:
+                continue
             for size in lengths.get(text[i], ()):
                 if i + size <= n and text[i : i + size] in names:
                     out.append((i, i + size))
-                    i += size
+                    end = i + size
                     break
-            else:
-                i += 1
         return out
+
+    def _candidates(self, text: str) -> list[int]:
+        """Positions where a name of two characters or more may start: its first two
+        characters stand there (found for the whole text at once)."""
+        heads = self._heads
+        if not len(heads) or len(text) < 2:
+            return []
+        codes = bigram_codes(code_points(text))
+        at = numpy.searchsorted(heads, codes)
+        at[at == len(heads)] = 0
+        return numpy.flatnonzero(heads[at] == codes).tolist()  # type: ignore[no-any-return]
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import numpy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import analyzers
 from analyzers import segment
+from analyzers.entities import dates
+from analyzers.entities.components import Divisions
 from analyzers.entities.tagger import viterbi_biluo
 
 TAGS = ("O", "B-PERSON", "I-PERSON", "L-PERSON", "U-PERSON", "B-ORG", "I-ORG", "L-ORG", "U-ORG")
@@ -72,6 +76,67 @@ def test_viterbi_keeps_well_formed_best_tags_and_mends_the_others() -> None:
     assert paths[0] == well and paths[3] == well * 5  # the best tags, kept
     assert paths[1] != ill and _well_formed(paths[1])
     assert all(_well_formed(p) for p in paths)
+
+
+# --------------------------------------------------------------------------- rules
+
+DATE_ALPHABET = "0123456789〇零○一二三四五六七八九十廿卅年月日号份世纪代公元民国光绪去今同上本个下-/. 的在，"
+
+
+def _record_texts() -> list[str]:
+    return [r["text"] for r in json.loads(FIXTURE.read_text("utf-8"))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=DATE_ALPHABET, max_size=40))
+def test_dates_are_tried_only_where_one_may_start_and_found_as_by_the_whole_pattern(text: str) -> None:
+    assert [m.span() for m in dates._matches(text)] == [m.span() for m in dates._PATTERN.finditer(text)]
+
+
+def test_dates_of_record_texts_are_found_as_by_the_whole_pattern() -> None:
+    texts = [
+        *_record_texts(),
+        "1949年7月14日和一九四九年七月，民国三十八年五月，光绪二十年",
+        "去年7月和5月23日，2000年历史，1949-10-01，同年，上个月15日",
+        "1950年代，二十世纪五十年代，公元1912年",
+    ]
+    found = [[m.span() for m in dates._matches(t)] for t in texts]
+    assert found == [[m.span() for m in dates._PATTERN.finditer(t)] for t in texts]
+    assert sum(map(len, found)) > 10
+
+
+def _division_names_one_by_one(gazetteer: Divisions, text: str) -> list[tuple[int, int]]:
+    """The longest names left to right, trying every position."""
+    out, i = [], 0
+    while i < len(text):
+        size = next((k for k in range(len(text) - i, 0, -1) if text[i : i + k] in gazetteer.names), 0)
+        if size:
+            out.append((i, i + size))
+        i += size or 1
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["宝鸡市", "宝鸡", "陈仓区", "眉县", "北京", "北京市", "的", "东", "宝", "市"]),
+        max_size=12,
+    )
+)
+def test_division_names_are_found_where_their_first_two_characters_stand(parts: list[str]) -> None:
+    gazetteer = Divisions()
+    text = "".join(parts)
+    assert gazetteer.matches(text) == _division_names_one_by_one(gazetteer, text)
+
+
+def test_division_names_of_record_texts_are_found_as_trying_every_position() -> None:
+    gazetteer = Divisions()
+    texts = _record_texts()
+    found = [gazetteer.matches(t) for t in texts]
+    assert found == [_division_names_one_by_one(gazetteer, t) for t in texts]
+    assert sum(map(len, found)) > 10
+    single = Divisions(min_length=1)
+    assert single.matches("县城在宝鸡") == _division_names_one_by_one(single, "县城在宝鸡")
 
 
 # --------------------------------------------------------------------------- analyze_many
