@@ -135,26 +135,22 @@ def _pieces(text: str, max_length: int = MAX_PIECE) -> Iterator[tuple[int, int]]
 
 
 def facet_value(
-    doc: Doc, span: Span, min_confidence: float | None = None, *, common_words: frozenset[str] | None = None
+    doc: Doc,
+    span: Span,
+    min_confidence: float | None = None,
+    *,
+    common_words: frozenset[str] | None = None,
+    doc_text: str | None = None,
 ) -> str | None:
     """The facet name of a PERSON, PLACE or ORG entity of ``doc`` (see :mod:`.names`):
     its confidence, whether it cuts a word and its dictionary tag decide. ``common_words``:
-    the division names the gazetteer leaves out (None: those of the pipeline in use)."""
-    from analyzers.entities.char_tokens import WordFeatures, doc_text
-    from analyzers.entities.components import cut_inside_word, division_names, entity_confidence
-    from analyzers.entities.names import remembered_facet_name
+    the division names the gazetteer leaves out (None: those of the pipeline in use);
+    ``doc_text``: the doc's text, when the caller has it."""
+    from analyzers.entities.components import entity_facet_value
 
-    text = doc_text(doc)[span.start_char : span.end_char]  # span.text makes an object per token
-    return remembered_facet_name(
-        text,
-        span.label_,
-        confidence=entity_confidence(doc, span),
-        cut_inside_word=cut_inside_word(doc, span),
-        word_tag=WordFeatures.dictionary_tag(text),
-        divisions=division_names(),
-        common_words=_common_word_places() if common_words is None else common_words,
-        min_confidence=min_confidence,
-    )
+    if common_words is None:
+        common_words = _common_word_places()
+    return entity_facet_value(doc, span, min_confidence, common_words=common_words, doc_text=doc_text)
 
 
 def _common_word_places() -> frozenset[str]:
@@ -173,17 +169,19 @@ def _entities(
     reference: date | None,
     common_words: frozenset[str],
 ) -> list[dict]:
-    from analyzers.entities.components import TITLE_SPANS_KEY, entity_spans
+    from analyzers.entities.char_tokens import doc_text
+    from analyzers.entities.components import TITLE_SPANS_KEY, entity_facet_value, entity_spans
     from analyzers.entities.dates import find_dates, resolve_relative
 
     spans = [*entity_spans(doc), *doc.spans.get(TITLE_SPANS_KEY, ())]
     spans.sort(key=lambda s: (s.start_char, -s.end_char))
+    text = doc_text(doc)
     out = []
     for span in spans:
         a, b = _original_span(norm, original, offset + span.start_char, offset + span.end_char)
         label = span.label_
         if label in FACETS:
-            value: str | None = facet_value(doc, span, common_words=common_words)
+            value: str | None = entity_facet_value(doc, span, common_words=common_words, doc_text=text)
         else:
             value = span._.lantai_normalized
             if label == "DATE" and value is None and reference is not None:

@@ -35,7 +35,9 @@ from spacy.util import registry
 from thinc.api import NumpyOps, get_current_ops, set_current_ops
 
 from analyzers.entities import tok2vec  # noqa: F401 - registers lantai.Tok2Vec.v1
-from analyzers.entities.char_tokens import CharTokenizer
+from analyzers.entities.char_tokens import CharTokenizer, WordFeatures
+from analyzers.entities.char_tokens import doc_text as _text_of
+from analyzers.entities.names import remembered_facet_name
 from analyzers.entities.rules import TITLE_SPANS_KEY, Dates, Divisions, DocTitles, division_names
 from analyzers.entities.tagger import (
     CONFIDENCE_KEY,
@@ -60,6 +62,7 @@ __all__ = [
     "cut_inside_word",
     "CONFIDENCE_KEY",
     "cpu_ops",
+    "entity_facet_value",
 ]
 
 # --------------------------------------------------------------------------- backend
@@ -100,3 +103,29 @@ def score_model_labels(examples: Iterable[Example], **kwargs) -> dict:
 @registry.scorers("lantai.ner_scorer.v1")
 def make_ner_scorer() -> Callable[..., dict]:
     return score_model_labels
+
+
+# --------------------------------------------------------------------------- facet names
+
+
+def entity_facet_value(
+    doc: Doc,
+    span: Span,
+    min_confidence: float | None = None,
+    *,
+    common_words: frozenset[str],
+    doc_text: str | None = None,
+) -> str | None:
+    """:func:`analyzers.entities.facet_value`, with the gazetteer's ``common_words`` given."""
+    whole = _text_of(doc) if doc_text is None else doc_text
+    text = whole[span.start_char : span.end_char]  # span.text makes an object per token
+    return remembered_facet_name(
+        text,
+        span.label_,
+        confidence=entity_confidence(doc, span),
+        cut_inside_word=cut_inside_word(doc, span),
+        word_tag=WordFeatures.dictionary_tag(text),
+        divisions=division_names(),
+        common_words=common_words,
+        min_confidence=min_confidence,
+    )
