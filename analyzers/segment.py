@@ -32,6 +32,7 @@ DATA_FILES = ("terms.txt", "divisions.txt")
 _MAX_SUBWORD = 8  # longest dictionary sub-word emitted by search mode
 _MAX_LEARNED = 32  # longest learned word looked for inside a query term
 _MAX_MEMO = 100_000  # words whose sub-words are remembered
+_MAX_CHECKED = 8  # words added since a word's sub-words were found, checked before finding them again
 
 _lock = threading.RLock()
 _tokenizer: FastTokenizer | None = None
@@ -107,20 +108,35 @@ def index_tokens(normalized: str) -> list[str]:
     """
     out: list[str] = []
     tk = tokenizer()
-    subwords = tk.memo  # word -> the sub-words inside it, while the dictionary stays the same
-    for token in tk.cut(normalized, HMM=False):
+    for token in tk.cut_precise(normalized):
         if not (token.isalnum() or _is_word(token)):
             continue
         token = token.lower()
         if len(token) > 2:
-            inner = subwords.get(token)
-            if inner is None:
-                if len(subwords) > _MAX_MEMO:
-                    subwords.clear()
-                inner = subwords[token] = [token[i:j] for i, j in subword_spans(token)]
-            out.extend(inner)
+            out.extend(_subwords(tk, token))
         out.append(token)
     return out
+
+
+def _subwords(tk: FastTokenizer, word: str) -> list[str]:
+    """The dictionary words inside ``word`` (:func:`subword_spans`), remembered in the
+    tokenizer's memo until a word added to the dictionary stands inside it (or more
+    words were added than it pays to check)."""
+    memo, added = tk.memo, tk.added
+    entry = memo.get(word)
+    if entry is not None:
+        inner, checked = entry
+        if checked == len(added):  # nothing added since
+            return inner  # type: ignore[no-any-return]
+        fresh = added[checked:] if 0 < len(added) - checked <= _MAX_CHECKED else None
+        if fresh is not None and not any(new in word and new != word for new in fresh):
+            memo[word] = (inner, len(added))
+            return inner  # type: ignore[no-any-return]
+    if len(memo) > _MAX_MEMO:
+        memo.clear()
+    inner = [word[i:j] for i, j in subword_spans(word)]
+    memo[word] = (inner, len(added))
+    return inner
 
 
 def query_tokens(normalized: str) -> list[str]:
@@ -134,7 +150,7 @@ def query_tokens(normalized: str) -> list[str]:
     >>> query_tokens('宝鸡市 档案局')
     ['宝鸡市', '档案局']
     """
-    return [t.lower() for t in tokenizer().cut(normalized, HMM=False) if _is_word(t)]
+    return [t.lower() for t in tokenizer().cut_precise(normalized) if _is_word(t)]
 
 
 def add_words(words: Iterable[str]) -> None:

@@ -49,7 +49,9 @@ COMPILED = rjieba is not None
 # is this word's frequency; it holds a newline, which never reaches the copy (jieba cuts
 # text into blocks without one), so it is never found in a text.
 _BALANCE = "\n"
+_HAN, _SKIP = jieba.re_han_default, jieba.re_skip_default  # jieba's blocks (precise mode)
 _LATIN = re.compile("[a-zA-Z0-9]")  # jieba joins runs of these single characters (HMM off)
+_MAX_ADDED = 20_000  # words added before the memo is emptied (checking them costs more)
 _MAX_HMM_MEMO = 50_000  # runs of single characters whose HMM words are remembered (about 12 MB)
 
 
@@ -61,8 +63,12 @@ class FastTokenizer(jieba.Tokenizer):
 
     def __init__(self, dictionary: str | None = None, *, compiled: bool = True) -> None:
         super().__init__(dictionary)
-        #: Results derived from the dictionary by its users, emptied when a word is added.
+        #: Results derived from the dictionary by its users. A word added since an entry
+        #: was made is in :attr:`added` after the entry's ``len(added)``; emptied (with
+        #: :attr:`added`) when a word is removed or many were added.
         self.memo: dict = {}
+        #: Words added to the dictionary since :attr:`memo` was last emptied, in order.
+        self.added: list[str] = []
         self._log_freq: dict[str, float] = {}
         self._log_freq_of: dict | None = None
         self._compiled = compiled and COMPILED
@@ -108,6 +114,31 @@ class FastTokenizer(jieba.Tokenizer):
         if not self._compiled:
             return self.lcut(text, HMM=True)
         return self._copy_words().cut(text, True)
+
+    def cut_precise(self, text: str) -> list[str]:
+        """``lcut(text, HMM=False)``: jieba's blocks, each block of Chinese text routed by
+        the compiled copy under one hold of its lock (no generator per block or word).
+
+        >>> FastTokenizer().cut_precise("宝鸡市档案局 1949年")
+        ['宝鸡市', '档案局', ' ', '1949', '年']
+        """
+        if not self._compiled:
+            return self.lcut(text, HMM=False)
+        copy = self._copy_words()
+        out: list[str] = []
+        with self._copy_lock:
+            for block in _HAN.split(text):
+                if not block:
+                    continue
+                if _HAN.match(block):
+                    out.extend(copy.cut(block, False))
+                    continue
+                for part in _SKIP.split(block):
+                    if _SKIP.match(part):
+                        out.append(part)
+                    else:
+                        out.extend(part)
+        return out
 
     def _Tokenizer__cut_DAG_NO_HMM(self, sentence: str) -> Any:  # noqa: N802 - jieba's (private) name
         """jieba's precise cut of one block of Chinese text, HMM off."""
@@ -222,13 +253,17 @@ class FastTokenizer(jieba.Tokenizer):
 
     def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
         """:meth:`jieba.Tokenizer.add_word`, also in the compiled copy, forgetting the
-        word's cached frequency and :attr:`memo`."""
+        word's cached frequency; the word joins :attr:`added`."""
         self.check_initialized()
         before = self.FREQ.get(word) or 0
         super().add_word(word, freq, tag)
         self._log_freq.pop(word, None)
-        self.memo.clear()
         after = self.FREQ.get(word) or 0
+        if (before and not after) or len(self.added) >= _MAX_ADDED:
+            self.memo.clear()
+            self.added.clear()
+        else:
+            self.added.append(word)
         if self._compiled and self._copy_of is self.FREQ:
             with self._copy_lock:
                 if after:

@@ -134,3 +134,19 @@ def test_add_words_learns_names_once() -> None:
 def test_add_words_normalizes_names() -> None:
     add_words(["漢中檔案學社"])
     assert query_tokens("汉中档案学社") == ["汉中档案学社"]
+
+
+def test_a_remembered_words_parts_take_in_a_name_learned_inside_it(monkeypatch) -> None:
+    from analyzers import segment
+
+    monkeypatch.setattr(segment, "_added", set())
+    monkeypatch.setattr(segment, "_tokenizer", None)
+    add_words(["兰台档案研究会"])
+    first = index_tokens("兰台档案研究会")
+    assert "兰台档案研究会" in first and "兰台档案" not in first
+    memo = tokenizer().memo
+    remembered = memo["兰台档案研究会"][0]
+    add_words(["宝鸡兰台学社"])  # not inside it: its parts are still the ones remembered
+    assert index_tokens("兰台档案研究会") == first and memo["兰台档案研究会"][0] is remembered
+    add_words(["兰台档案"])  # inside it: found among its parts at once
+    assert "兰台档案" in index_tokens("兰台档案研究会")

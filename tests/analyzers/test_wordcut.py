@@ -48,7 +48,7 @@ def test_added_words_are_used_at_once(tokenizers) -> None:
     before = fast.lcut(text, HMM=False)
     fast.memo["x"] = 1
     fast.add_word("兰台学社")
-    assert fast.memo == {}
+    assert fast.added[-1] == "兰台学社" and fast.memo  # users of the memo check what was added
     after = fast.lcut(text, HMM=False)
     assert "兰台学社" in after and "兰台学社" not in before
     plain.total = fast.total  # the same dictionary object
@@ -63,6 +63,18 @@ def test_any_text_same_as_jieba(tokenizers, text: str) -> None:
     fast, plain = tokenizers
     assert fast.lcut(text) == plain.lcut(text)
     assert fast.lcut(text, HMM=False) == plain.lcut(text, HMM=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet="中国人民大会堂档案局馆宝鸡市县研究生命的了在1949年月日,。abIBM.%-_+#& \r\n\t　㐀鿖（）",
+        max_size=60,
+    )
+)
+def test_the_precise_cut_as_a_list_is_jiebas(tokenizers, text: str) -> None:
+    fast, plain = tokenizers
+    assert fast.cut_precise(text) == plain.lcut(text, HMM=False)
 
 
 # --------------------------------------------------------------------------- compiled route
