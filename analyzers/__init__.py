@@ -81,7 +81,7 @@ def _analyze_chunk(chunk: list[tuple[str, NormalizedText]], batch_size: int) -> 
     found = entities_of_normalized(chunk, batch_size=batch_size)
     for (_, norm), entities in zip(chunk, found, strict=True):
         names = entity_names(entities)
-        add_words([name for facet in names.values() for name in facet])
+        add_words([name for facet in names.values() for name in facet], normalized=True)
         yield {
             "normalized": norm.text,
             "tokens": index_tokens(norm.text),

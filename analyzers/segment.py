@@ -153,10 +153,12 @@ def query_tokens(normalized: str) -> list[str]:
     return [t.lower() for t in tokenizer().cut_precise(normalized) if _is_word(t)]
 
 
-def add_words(words: Iterable[str]) -> None:
+def add_words(words: Iterable[str], *, normalized: bool = False) -> None:
     """Add learned entity names (实体名) to the dictionary; idempotent.
 
-    Names are normalized (simplified, lowercased) first; single characters are ignored.
+    Names are normalized (simplified, lowercased) first, unless ``normalized`` says they
+    are already (entity facet names, cut from normalized text); single characters are
+    ignored.
 
     >>> add_words(['兰台学社'])
     >>> query_tokens('兰台学社')
@@ -167,7 +169,7 @@ def add_words(words: Iterable[str]) -> None:
         for word in words:
             if word in _added:  # a learned name, given again in its normalized form
                 continue
-            text = normalize(word).text
+            text = word if normalized else normalize(word).text
             if len(text) < 2 or " " in text or text in _added:
                 continue
             _added.add(text)

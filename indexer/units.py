@@ -412,14 +412,13 @@ def finish_unit(read: ReadUnit, entities: dict | Exception | None) -> UnitResult
         raise entities
     task, record, problems = read.task, read.record, read.problems
     # The words the writer learns from this record before indexing it (subjects, creator,
-    # entity names), learned here too, so the index tokens split them as queries will.
-    add_words(
-        [
-            w
-            for w in (*record.subjects, record.creator, *entity_words(entities))
-            if 2 <= len(w.strip()) <= MAX_WORD and " " not in w.strip()
-        ]
-    )
+    # entity names), learned here too, so the index tokens split them as queries will. The
+    # entity names are facet names, cut from normalized text: not normalized again.
+    for words, normalized in (((*record.subjects, record.creator), False), (entity_words(entities), True)):
+        add_words(
+            [w for w in words if 2 <= len(w.strip()) <= MAX_WORD and " " not in w.strip()],
+            normalized=normalized,
+        )
     doc = index_doc(record, entities, body=read.body)
     return UnitResult(
         key=task.key,

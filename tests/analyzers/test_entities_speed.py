@@ -171,3 +171,21 @@ def test_analyze_many_equals_analyze_per_text(own_dictionary) -> None:
     assert many == one_by_one
     assert learned == segment._added and learned  # the same names learned, in both ways
     assert any(e["label"] == "PERSON" for r in many for e in r["entities"])
+
+
+def test_facet_names_are_their_own_normalized_form(own_dictionary) -> None:
+    # analyze() learns them without normalizing them again (add_words(..., normalized=True))
+    texts = [
+        *_record_texts(),
+        "國家主席江澤民今天上午在人民大會堂會見了美國總統克林頓。",
+        "ＩＢＭ公司和Ｗｏｒｌｄ Ｂａｎｋ在北京",
+    ]
+    names = {
+        n
+        for r in analyzers.analyze_many(texts)
+        for ns in analyzers.entity_names(r["entities"]).values()
+        for n in ns
+    }
+    assert len(names) > 20
+    assert {n for n in names if analyzers.normalize(n).text != n} == set()
+    assert {n for n in names if len(n) > 1} <= segment._added
