@@ -16,7 +16,10 @@ COPY config ./config
 COPY indexer ./indexer
 COPY search ./search
 COPY samples ./samples
+# The analysis run once as root: the entity model's compiled loops are kept beside the
+# installed code (numba's cache), so no container compiles them again.
 RUN pip install --no-cache-dir ".[postgres]" \
+    && python -c "import analyzers; analyzers.analyze('兰台档案馆藏1949年的报告')" \
     && useradd --system --home-dir /var/lib/lantai --create-home lantai
 
 USER lantai

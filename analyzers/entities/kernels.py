@@ -15,6 +15,8 @@ The float loops may reorder sums (``reassoc``), never assume away infinities or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy
 from numba import njit
 
@@ -23,7 +25,20 @@ __all__ = ["embed_maxout", "window_maxout", "viterbi_path", "predecessors", "cho
 _REORDER = {"nsz", "arcp", "contract", "afn", "reassoc"}  # fastmath without nnan and ninf
 
 
-@njit(cache=True, nogil=True, fastmath=_REORDER)
+def _compiled(fastmath: bool | set[str] = False) -> Callable[[Callable], Callable]:
+    """``numba.njit``, the compiled code kept in numba's cache where a place for it can be
+    written (else compiled again in each process)."""
+
+    def decorate(function: Callable) -> Callable:
+        try:
+            return njit(function, cache=True, nogil=True, fastmath=fastmath)
+        except RuntimeError:  # no cache directory can be written (a read-only install)
+            return njit(function, nogil=True, fastmath=fastmath)
+
+    return decorate
+
+
+@_compiled(fastmath=_REORDER)
 def _maxout_norm(acc, n_out, pieces, gain, shift, out, row, residual):  # type: ignore[no-untyped-def]
     """``out[row]`` (+)= the layer norm of the maximum over ``pieces`` blocks of ``acc``."""
     value = acc[:n_out].copy()
@@ -50,7 +65,7 @@ def _maxout_norm(acc, n_out, pieces, gain, shift, out, row, residual):  # type: 
             out[row, o] = value[o] * scale * gain[o] + shift[o]
 
 
-@njit(cache=True, nogil=True, fastmath=_REORDER)
+@_compiled(fastmath=_REORDER)
 def embed_maxout(table, keys, bias, n_out, pieces, gain, shift, out, rows):  # type: ignore[no-untyped-def]
     """``out[rows[r]] = norm(maxout(bias + sum(table[keys[r, h]] for h)))`` for every token
     ``r``: ``table`` holds each feature's embedding rows times its block of the mixing
@@ -66,7 +81,7 @@ def embed_maxout(table, keys, bias, n_out, pieces, gain, shift, out, rows):  # t
         _maxout_norm(acc, n_out, pieces, gain, shift, out, rows[r], False)
 
 
-@njit(cache=True, nogil=True, fastmath=_REORDER)
+@_compiled(fastmath=_REORDER)
 def window_maxout(products, blocks, bias, n_out, pieces, gain, shift, hidden):  # type: ignore[no-untyped-def]
     """``hidden[t] += norm(maxout(bias + sum(products[t + b - w, block b] for b)))``:
     ``products`` is ``hidden`` times the window's weights side by side, one block of
@@ -95,7 +110,7 @@ def predecessors(allowed: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
     return start, preds
 
 
-@njit(cache=True, nogil=True)
+@_compiled()
 def viterbi_path(scores, start, preds, first, last):  # type: ignore[no-untyped-def]
     """The tag ids of greatest total score (``scores``: tokens x tags) among the sequences
     that start with a ``first`` tag, end with a ``last`` one and only step from a tag to
@@ -135,7 +150,7 @@ def viterbi_path(scores, start, preds, first, last):  # type: ignore[no-untyped-
     return path
 
 
-@njit(cache=True, nogil=True)
+@_compiled()
 def chosen_probability(scores, path):  # type: ignore[no-untyped-def]
     """The softmax probability of each token's chosen tag ``path[t]``, from its logits."""
     n, size = scores.shape

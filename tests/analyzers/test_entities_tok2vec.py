@@ -120,3 +120,18 @@ def test_another_kind_of_network_is_predicted_by_spacys_layers() -> None:
         expected = model.layers[0].predict(batch)
     for g, e in zip(got, expected, strict=True):
         numpy.testing.assert_array_equal(g, e)
+
+
+def test_without_a_writable_cache_the_loops_are_compiled_in_the_process(monkeypatch) -> None:
+    from numba import njit
+    from numba.core import caching
+
+    from analyzers.entities import kernels
+
+    def add_one(x: int) -> int:
+        return x + 1
+
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])  # a read-only install
+    with pytest.raises(RuntimeError):
+        njit(add_one, cache=True)
+    assert kernels._compiled()(add_one)(1) == 2
