@@ -58,7 +58,8 @@ def test_added_words_are_used_at_once(tokenizers) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     st.text(
-        alphabet="中国人民大会堂档案局馆宝鸡市县研究生命起源的了在是和与1949年月日,。abIBM.%-_+#& \r\n\t　㐀鿖（）",
+        alphabet="中国人民大会堂档案局馆宝鸡市县研究生命起源的了在是和与1949年月日,。"
+        "abIBM.%-_+#& \r\n\t　㐀鿖（）",
         max_size=60,
     )
 )
