@@ -406,6 +406,11 @@ def read_unit(task: UnitTask, options: FileOptions) -> ReadUnit:
     return ReadUnit(task, record, body, pages, personal, files, keys, problems, needs_ocr)
 
 
+def _learnable(words: list[str]) -> list[str]:
+    """The words a record teaches the segmenter: two characters or more, no space."""
+    return [w for w in words if 2 <= len(w.strip()) <= MAX_WORD and " " not in w.strip()]
+
+
 def finish_unit(read: ReadUnit, entities: dict | Exception | None) -> UnitResult:
     """The result of a unit read, with its record's entities (None: not looked for)."""
     if isinstance(entities, Exception):
@@ -414,11 +419,8 @@ def finish_unit(read: ReadUnit, entities: dict | Exception | None) -> UnitResult
     # The words the writer learns from this record before indexing it (subjects, creator,
     # entity names), learned here too, so the index tokens split them as queries will. The
     # entity names are facet names, cut from normalized text: not normalized again.
-    for words, normalized in (((*record.subjects, record.creator), False), (entity_words(entities), True)):
-        add_words(
-            [w for w in words if 2 <= len(w.strip()) <= MAX_WORD and " " not in w.strip()],
-            normalized=normalized,
-        )
+    add_words(_learnable([*record.subjects, record.creator]))
+    add_words(_learnable(entity_words(entities)), normalized=True)
     doc = index_doc(record, entities, body=read.body)
     return UnitResult(
         key=task.key,

@@ -140,7 +140,7 @@ class FastForward:
     ops: object
     columns: list[int | str]  # spaCy attribute ids of the features
     seeds: list[int]
-    rows: list[int]  # the rows of each feature's table
+    table_rows: list[int]  # the rows of each feature's table
     offsets: list[int]
     premixed: numpy.ndarray
     mix: _Maxout
@@ -180,7 +180,7 @@ class FastForward:
             ops=inner.ops,
             columns=[IDS[c] if isinstance(c, str) else c for c in features.attrs["columns"]],
             seeds=[n.attrs["seed"] for n in embeds],
-            rows=sizes,
+            table_rows=sizes,
             offsets=[sum(sizes[:i]) for i in range(len(sizes))],
             premixed=numpy.ascontiguousarray(numpy.concatenate(premixed), dtype="f"),
             mix=mixing,
@@ -203,7 +203,7 @@ class FastForward:
                 [
                     self.ops.hash(numpy.ascontiguousarray(features[:, i]), seed) % size + offset  # type: ignore[attr-defined]
                     for i, (seed, size, offset) in enumerate(
-                        zip(self.seeds, self.rows, self.offsets, strict=True)
+                        zip(self.seeds, self.table_rows, self.offsets, strict=True)
                     )
                 ],
                 axis=1,
