@@ -110,7 +110,8 @@ def _warm(mode: str, seen: list[str], model: str | None = None) -> None:
 
         if model:
             use_model(Path(model))
-        for _ in analyzers.analyze_batch(["预热：毛泽东1949年在北京。", *seen], batch_size=CHUNK):
+        analyzers.warm_up()  # as ingest does before it forks its workers
+        for _ in analyzers.analyze_batch(seen, batch_size=CHUNK):
             pass
 
 

@@ -66,8 +66,11 @@ _ENTITIES = False
 
 
 def _init(entities: bool) -> None:
+    from analyzers import warm_up
+
     global _ENTITIES
     _ENTITIES = entities
+    warm_up(entities=entities)  # as ingest does before it forks its workers
     _analyze([("预热", "预热：毛泽东1949年在北京。")])
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from analyzers import warm_up
 from catalog.records import Record
 from indexer.documents import index_doc
 from indexer.page_types import FileOptions
@@ -76,10 +77,7 @@ class Analysis:
 
     def _start_pool(self) -> None:
         _warm()
-        if self.entities:
-            from analyzers.entities import load_pipeline
-
-            load_pipeline()
+        warm_up(entities=self.entities)  # loaded once here, and frozen: shared by the forks
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         self.pool = ProcessPoolExecutor(

@@ -273,3 +273,16 @@ def test_one_worker_analyses_a_task_at_a_time_not_the_whole_delivery_at_the_end(
     assert sizes and sum(sizes) < 100  # analysed while the units came, before the drain
     analysis.drain()
     assert sum(sizes) == 100 and max(sizes) <= 40
+
+
+def test_the_workers_are_forked_after_the_analysis_is_loaded_and_frozen(monkeypatch):
+    import indexer.workers
+    from indexer.report import IngestReport, Tally
+    from indexer.workers import Analysis
+
+    steps: list[str] = []
+    monkeypatch.setattr(indexer.workers, "warm_up", lambda *, entities: steps.append(f"warm_up {entities}"))
+    monkeypatch.setattr(indexer.workers, "ProcessPoolExecutor", lambda *a, **k: steps.append("fork"))
+    for entities in (True, False):
+        Analysis(lambda results: None, Tally(IngestReport()), workers=2, entities=entities)._start_pool()
+    assert steps == ["warm_up True", "fork", "warm_up False", "fork"]

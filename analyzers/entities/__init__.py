@@ -169,20 +169,29 @@ def _entities(
     reference: date | None,
     common_words: frozenset[str],
 ) -> list[dict]:
+    from spacy.attrs import TAG
+    from spacy.tokens import Span
+
     from analyzers.entities.char_tokens import doc_text
-    from analyzers.entities.components import TITLE_SPANS_KEY, entity_facet_value, entity_spans
+    from analyzers.entities.components import TITLE_SPANS_KEY, entity_facet_value, entity_mentions
     from analyzers.entities.dates import find_dates, resolve_relative
 
-    spans = [*entity_spans(doc), *doc.spans.get(TITLE_SPANS_KEY, ())]
-    spans.sort(key=lambda s: (s.start_char, -s.end_char))
+    mentions: list = [*entity_mentions(doc), *doc.spans.get(TITLE_SPANS_KEY, ())]
+    mentions.sort(key=lambda s: (s.start_char, -s.end_char))
     text = doc_text(doc)
+    tags = doc.to_array(TAG) if mentions else None
     out = []
-    for span in spans:
-        a, b = _original_span(norm, original, offset + span.start_char, offset + span.end_char)
-        label = span.label_
+    for mention in mentions:
+        a, b = _original_span(norm, original, offset + mention.start_char, offset + mention.end_char)
+        label = mention.label_
         if label in FACETS:
-            value: str | None = entity_facet_value(doc, span, common_words=common_words, doc_text=text)
-        else:
+            value: str | None = entity_facet_value(
+                doc, mention, common_words=common_words, doc_text=text, tags=tags
+            )
+        else:  # a rule's: its value is kept on the span
+            span = mention
+            if not isinstance(span, Span):
+                span = Span(doc, mention.start, mention.end, label=label)
             value = span._.lantai_normalized
             if label == "DATE" and value is None and reference is not None:
                 matches = find_dates(span.text)

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import chain
 
 import jieba
 import numpy
@@ -72,12 +73,29 @@ class WordFeatures:
 
     @staticmethod
     def _word_features(word: str, tags: dict[str, str]) -> list[str]:
-        if not word.strip() or not any(c.isalnum() for c in word):
+        if not word.isalnum() and (not word.strip() or not any(c.isalnum() for c in word)):
             return ["w"] * len(word)
         tag = tags.get(word, "x")
         if len(word) == 1:
             return ["S-" + tag]
         return ["B-" + tag, *(["M-" + tag] * (len(word) - 2)), "E-" + tag]
+
+    def _word_ids(self, word: str, tags: dict[str, str], strings: StringStore) -> list[int]:
+        """:meth:`_word_features` of a word as string ids (those of a tag made once)."""
+        if not word.isalnum() and (not word.strip() or not any(c.isalnum() for c in word)):
+            tag = "w"
+        else:
+            tag = tags.get(word, "x")
+        single, begin, middle, end = self._tag_ids.get(tag) or self._add_tag(tag, strings)
+        if len(word) == 1:
+            return [single]
+        return [begin, *([middle] * (len(word) - 2)), end]
+
+    def _add_tag(self, tag: str, strings: StringStore) -> tuple[int, int, int, int]:
+        names = ("w",) * 4 if tag == "w" else tuple(f"{position}-{tag}" for position in "SBME")
+        single, begin, middle, end = (strings.add(name) for name in names)
+        self._tag_ids[tag] = ids = (single, begin, middle, end)
+        return ids
 
     def ids(self, text: str, strings: StringStore) -> list[int]:
         """:meth:`__call__` as string ids of ``strings`` (added there), cached per word.
@@ -89,17 +107,18 @@ class WordFeatures:
         cache = self._ids
         if len(cache) > _CACHE_SIZE:
             cache.clear()
-        out: list[int] = []
-        for word in tk.cut_whole(text) if self.whole else tk.cut(text, HMM=True):
-            ids = cache.get(word)
-            if ids is None:
-                ids = cache[word] = [strings.add(f) for f in self._word_features(word, tags)]
-            out.extend(ids)
-        return out
+        words = tk.cut_whole(text) if self.whole else tk.lcut(text, HMM=True)
+        found = list(map(cache.get, words))  # no Python loop when every word was seen
+        if None in found:
+            for i, word in enumerate(words):
+                if found[i] is None:
+                    found[i] = cache[word] = self._word_ids(word, tags, strings)
+        return list(chain.from_iterable(found))  # type: ignore[arg-type]
 
     def __init__(self, whole: bool = False) -> None:
         self.whole = whole
         self._ids: dict[str, list[int]] = {}
+        self._tag_ids: dict[str, tuple[int, int, int, int]] = {}  # S, B, M, E of a tag
 
 
 _CACHE_SIZE = 200_000

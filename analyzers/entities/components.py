@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 
+import numpy
 from spacy.scorer import Scorer
 from spacy.tokens import Doc, Span
 from spacy.training import Example
@@ -43,8 +44,10 @@ from analyzers.entities.tagger import (
     CONFIDENCE_KEY,
     MODEL_LABELS,
     EntityTagger,
+    Mention,
     cut_inside_word,
     entity_confidence,
+    entity_mentions,
     entity_spans,
 )
 
@@ -58,6 +61,8 @@ __all__ = [
     "Divisions",
     "division_names",
     "entity_spans",
+    "entity_mentions",
+    "Mention",
     "entity_confidence",
     "cut_inside_word",
     "CONFIDENCE_KEY",
@@ -110,20 +115,22 @@ def make_ner_scorer() -> Callable[..., dict]:
 
 def entity_facet_value(
     doc: Doc,
-    span: Span,
+    span: Span | Mention,
     min_confidence: float | None = None,
     *,
     common_words: frozenset[str],
     doc_text: str | None = None,
+    tags: numpy.ndarray | None = None,
 ) -> str | None:
-    """:func:`analyzers.entities.facet_value`, with the gazetteer's ``common_words`` given."""
+    """:func:`analyzers.entities.facet_value`, with the gazetteer's ``common_words`` given
+    (``tags``: the doc's ``TAG`` array, when the caller has it)."""
     whole = _text_of(doc) if doc_text is None else doc_text
     text = whole[span.start_char : span.end_char]  # span.text makes an object per token
     return remembered_facet_name(
         text,
         span.label_,
         confidence=entity_confidence(doc, span),
-        cut_inside_word=cut_inside_word(doc, span),
+        cut_inside_word=cut_inside_word(doc, span, tags=tags),
         word_tag=WordFeatures.dictionary_tag(text),
         divisions=division_names(),
         common_words=common_words,

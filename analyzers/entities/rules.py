@@ -17,7 +17,13 @@ from spacy.tokens import Doc, Span
 from analyzers.entities.char_tokens import bigram_codes, code_points, doc_text
 from analyzers.entities.dates import find_dates
 from analyzers.entities.names import SURE
-from analyzers.entities.tagger import cut_inside_word, entity_confidence, entity_spans
+from analyzers.entities.tagger import (
+    Mention,
+    cut_inside_word,
+    entity_confidence,
+    entity_mentions,
+    entity_spans,
+)
 
 TITLE_SPANS_KEY = "doc_titles"
 
@@ -203,13 +209,13 @@ class Divisions:
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         found = self.matches(text)
-        ents = entity_spans(doc)
+        ents = entity_mentions(doc)
         starts = dict(found)
         kept = [
             self._as_place(text, e) for e in ents if not self._gives_way(doc, e, starts.get(e.start_char))
         ]
-        if kept != ents:
-            doc.ents = kept
+        if kept != ents:  # a Span only for the docs that change
+            doc.ents = [Span(doc, e.start, e.end, label=e.label_) for e in kept]
         spans = []
         for start, end in found:
             span = doc.char_span(start, end, label="PLACE")
@@ -218,15 +224,15 @@ class Divisions:
         _merge_ents(doc, spans, override=False)
         return doc
 
-    def _as_place(self, text: str, entity: Span) -> Span:
+    def _as_place(self, text: str, entity: Mention) -> Mention:
         """``entity``, a PLACE when it is exactly a division's name: 宝鸡市 alone is the
         city, never an organisation or a person."""
         if entity.label_ in _NOT_DIVISIONS and text[entity.start_char : entity.end_char] in self.names:
-            return Span(entity.doc, entity.start, entity.end, label="PLACE")
+            return entity._replace(label_="PLACE")
         return entity
 
     @staticmethod
-    def _gives_way(doc: Doc, entity: Span, division_end: int | None) -> bool:
+    def _gives_way(doc: Doc, entity: Mention, division_end: int | None) -> bool:
         """Whether a model entity gives way to the division name it starts with: an
         organisation or person that ends inside a word, of which the model is not sure
         (宝鸡市人 of 宝鸡市人民政府). Places may end inside a word (北仑河 of 北仑河口)."""

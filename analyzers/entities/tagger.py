@@ -5,9 +5,10 @@ Viterbi into well-formed entities, with a confidence per entity."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy
-from spacy.attrs import ENT_IOB, ENT_TYPE
+from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, LENGTH
 from spacy.language import Language
 from spacy.pipeline import Tagger
 from spacy.tokens import Doc, Span
@@ -71,7 +72,22 @@ def _biluo_transitions(
 CONFIDENCE_KEY = "lantai_entity_confidence"
 
 
-def entity_confidence(doc: Doc, span: Span) -> float | None:
+class Mention(NamedTuple):
+    """An entity of a doc (实体提及) as plain values, what :func:`entity_mentions` reads
+    from the doc's arrays: a ``Span`` costs a Python object per token it touches.
+
+    Tokens ``[start, end)``, characters ``[start_char, end_char)``, the label's id and name;
+    it answers the attributes of a ``Span`` that the functions below read."""
+
+    start: int
+    end: int
+    start_char: int
+    end_char: int
+    label: int
+    label_: str
+
+
+def entity_confidence(doc: Doc, span: Span | Mention) -> float | None:
     """The model's confidence in an entity: the smallest probability of its characters'
     tags; None for an entity the model did not find (a rule's)."""
     values = doc.user_data.get(CONFIDENCE_KEY)
@@ -81,11 +97,18 @@ def entity_confidence(doc: Doc, span: Span) -> float | None:
     return None if smallest != smallest else smallest
 
 
-def cut_inside_word(doc: Doc, span: Span, context: int = 6) -> bool:
+def cut_inside_word(
+    doc: Doc, span: Span | Mention, context: int = 6, *, tags: numpy.ndarray | None = None
+) -> bool:
     """Whether ``span`` starts or ends inside a jieba word of the text: read from the word
     features of :class:`CharTokenizer` (``E-ns`` at its start, ``B-n`` at its end ...) when
-    the doc has them, else from a jieba cut of the span and ``context`` characters around it."""
-    first, last = doc[span.start].tag_, doc[span.end - 1].tag_
+    the doc has them (``tags``: ``doc.to_array(TAG)``, when the caller has it), else from
+    a jieba cut of the span and ``context`` characters around it."""
+    if tags is None:
+        first, last = doc[span.start].tag_, doc[span.end - 1].tag_
+    else:
+        strings = doc.vocab.strings
+        first, last = strings[int(tags[span.start])], strings[int(tags[span.end - 1])]
     if first and last:
         return first[:2] in ("M-", "E-") or last[:2] in ("B-", "M-")
     text = doc_text(doc)
@@ -213,18 +236,33 @@ def make_entity_tagger(nlp: Language, name: str, model, scorer, label_smoothing:
 def entity_spans(doc: Doc) -> list[Span]:
     """``list(doc.ents)``, read from the token arrays (``doc.ents`` makes a Python object of
     every token: a quarter of the pipeline's time before this)."""
+    return [Span(doc, m.start, m.end, label=m.label) for m in entity_mentions(doc)]
+
+
+def entity_mentions(doc: Doc) -> list[Mention]:
+    """The entities of ``doc.ents`` as :class:`Mention` values, without a ``Span`` each."""
     n = len(doc)
     if not n:
         return []
-    array = doc.to_array([ENT_IOB, ENT_TYPE])
+    array = doc.to_array([ENT_IOB, ENT_TYPE, IDX, LENGTH])
     iob = array[:, 0]
     starts = numpy.flatnonzero(iob == 3)  # B
     if not len(starts):
         return []
     breaks = numpy.append(numpy.flatnonzero(iob != 1), n)  # tokens that are not I
     ends = breaks[numpy.searchsorted(breaks, starts, side="right")]
-    labels = array[starts, 1]
-    return [
-        Span(doc, s, e, label=label)
-        for s, e, label in zip(starts.tolist(), ends.tolist(), labels.tolist(), strict=True)
-    ]
+    labels = array[starts, 1].tolist()
+    strings = doc.vocab.strings
+    names = {label: strings[label] for label in set(labels)}
+    last = ends - 1
+    return list(
+        map(
+            Mention,
+            starts.tolist(),
+            ends.tolist(),
+            array[starts, 2].tolist(),
+            (array[last, 2] + array[last, 3]).tolist(),
+            labels,
+            [names[label] for label in labels],
+        )
+    )

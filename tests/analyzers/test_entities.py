@@ -400,6 +400,26 @@ def test_entity_spans_equal_doc_ents() -> None:
     assert entity_spans(nlp.make_doc("")) == []
 
 
+def test_entity_mentions_are_doc_ents_as_plain_values() -> None:
+    from analyzers.entities.components import Mention, entity_mentions
+
+    nlp = spacy.blank("zh")
+    nlp.tokenizer = CharTokenizer(nlp.vocab)
+    doc = nlp.make_doc("江泽民 在北京  会见克林顿和新华社记者")  # spaces: tokens and characters differ
+    doc.ents = [
+        doc.char_span(0, 3, "PERSON"),
+        doc.char_span(5, 7, "PLACE"),
+        doc.char_span(11, 14, "PERSON"),
+        doc.char_span(15, 18, "ORG"),
+    ]
+    mentions = entity_mentions(doc)
+    assert mentions == [
+        Mention(e.start, e.end, e.start_char, e.end_char, e.label, e.label_) for e in doc.ents
+    ]
+    assert [doc.text[m.start_char : m.end_char] for m in mentions] == ["江泽民", "北京", "克林顿", "新华社"]
+    assert entity_mentions(nlp.make_doc("")) == [] == entity_mentions(nlp.make_doc("没有实体"))
+
+
 def test_tagger_decodes_tags_into_entities(nlp) -> None:
     import numpy
 

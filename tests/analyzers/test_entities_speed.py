@@ -189,3 +189,84 @@ def test_facet_names_are_their_own_normalized_form(own_dictionary) -> None:
     assert len(names) > 20
     assert {n for n in names if analyzers.normalize(n).text != n} == set()
     assert {n for n in names if len(n) > 1} <= segment._added
+
+
+# --------------------------------------------------------------------------- plain values
+
+
+def test_entities_read_as_plain_values_equal_those_read_from_spans() -> None:
+    # _entities reads doc.ents as Mention values and the word features from the TAG array;
+    # spaCy's own Spans and Tokens give the same entities and facet names
+    from analyzers.entities import _common_word_places, _entities, facet_value, load_pipeline
+    from analyzers.entities.components import TITLE_SPANS_KEY
+
+    texts = [
+        analyzers.normalize(t).text[:500]
+        for t in [
+            *_record_texts(),
+            "国家主席江泽民 今天在人民大会堂会见了美国总统克林顿和宝鸡市人民政府的代表。",
+        ]
+    ]
+    common = _common_word_places()
+    plain, by_spans = [], []
+    for text, doc in zip(texts, load_pipeline().pipe(texts), strict=True):
+        plain.append(
+            [
+                (e["start"], e["end"], e["label"], e["normalized"])
+                for e in _entities(doc, 0, analyzers.normalize(text), text, None, common)
+            ]
+        )
+        spans = sorted(
+            [*doc.ents, *doc.spans.get(TITLE_SPANS_KEY, ())], key=lambda s: (s.start_char, -s.end_char)
+        )
+        by_spans.append(
+            [
+                (
+                    e.start_char,
+                    e.end_char,
+                    e.label_,
+                    facet_value(doc, e) if e.label_ in ("PERSON", "PLACE", "ORG") else e._.lantai_normalized,
+                )
+                for e in spans
+            ]
+        )
+    assert plain == by_spans
+    assert sum(v is not None for doc in by_spans for *_, v in doc) > 20
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="宝鸡市档案局的 ，。、AbZ9１（）\n\t-·", max_size=8).filter(bool))
+def test_word_feature_ids_are_the_ids_of_the_word_features(word: str) -> None:
+    from spacy.strings import StringStore
+
+    from analyzers.entities.char_tokens import WordFeatures
+
+    features, strings = WordFeatures(whole=True), StringStore()
+    _, tags = features._load()
+    tags = {**tags, "宝鸡": "ns"}
+    expected = [strings.add(f) for f in WordFeatures._word_features(word, tags)]
+    assert features._word_ids(word, tags, strings) == expected
+    assert features._word_ids(word, tags, strings) == expected  # the tag's ids, remembered
+
+
+WARM_UP = """
+import gc, analyzers, analyzers.entities as entities
+before = gc.get_freeze_count()
+analyzers.warm_up()
+frozen = gc.get_freeze_count()
+analyzers.analyze_many(["宝鸡市档案馆1949年的档案"] * 3)
+analyzers.warm_up()
+print(before, frozen, gc.get_freeze_count(), entities._nlp is not None)
+"""
+
+
+def test_warm_up_loads_the_analysis_and_freezes_it_once_per_process() -> None:
+    # in a process of its own: this one may have frozen its objects already
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", WARM_UP], capture_output=True, text=True, check=True)
+    before, frozen, later, loaded = out.stdout.split()
+    assert before == "0" and int(frozen) > 100_000  # the model, jieba, the modules
+    assert later == frozen  # what a process makes later stays with the collector
+    assert loaded == "True"
