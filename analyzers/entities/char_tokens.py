@@ -149,6 +149,7 @@ def code_points(text: str) -> numpy.ndarray:
 
 
 _PAST_UNICODE = 0x110000
+_ORTH_TABLE_SIZE = 0x10000  # the Basic Multilingual Plane: 512 KB of string ids
 
 
 class CharTokenizer(DummyTokenizer):
@@ -173,6 +174,7 @@ class CharTokenizer(DummyTokenizer):
         self.bigrams = bigrams
         self.bigram_ids = bigram_ids
         self.words = WordFeatures(whole=bigram_ids == "codes") if words else None
+        self._orth_table = numpy.zeros(_ORTH_TABLE_SIZE, dtype="uint64")  # code point -> string id
 
     def __call__(self, text: str) -> Doc:
         index: list[int] | None = None
@@ -188,14 +190,17 @@ class CharTokenizer(DummyTokenizer):
                     words.append(ch)
                     spaces.append(False)
                     index.append(i)
-        doc = Doc(self.vocab, words=words, spaces=spaces)
+        chars = code_points(text)
+        if index is not None:
+            chars = chars[index]
+        orths = self._orths(chars, words)  # spaCy takes string ids for words too
+        doc = Doc(self.vocab, words=orths, spaces=spaces)  # type: ignore[arg-type]
         columns: list[int | str] = []
         values: list[numpy.ndarray | list[int]] = []
         if self.bigrams and words:
             columns.append(LEMMA)  # ids of the bigrams, not added to the string store
             if self.bigram_ids == "codes":
-                chars = code_points(text)
-                values.append(bigram_codes(chars if index is None else chars[index]))
+                values.append(bigram_codes(chars))
             else:
                 hashed = [_string_id(a + b) for a, b in zip(words, words[1:], strict=False)]
                 values.append([*hashed, _string_id(words[-1] + "</s>")])
@@ -210,6 +215,21 @@ class CharTokenizer(DummyTokenizer):
             doc.from_array(columns, array)  # type: ignore[arg-type]
         doc.user_data[TEXT_KEY] = text
         return doc
+
+    def _orths(self, chars: numpy.ndarray, words: list[str]) -> list[int] | list[str]:
+        """The string ids of ``words``, the characters ``chars``, read from a table by
+        code point: a ``Doc`` made of ids skips hashing every character (``words`` when
+        one is beyond the table)."""
+        table = self._orth_table
+        if not len(chars) or int(chars.max()) >= len(table):
+            return words
+        ids = table[chars]
+        missing = numpy.flatnonzero(ids == 0)
+        if len(missing):
+            add = self.vocab.strings.add
+            for i in missing.tolist():
+                ids[i] = table[chars[i]] = add(words[i])
+        return ids.tolist()  # type: ignore[no-any-return]
 
 
 TEXT_KEY = "lantai_text"

@@ -433,3 +433,21 @@ def test_tagger_decodes_tags_into_entities(nlp) -> None:
     assert entity_confidence(doc, person) == pytest.approx(0.8)
     assert entity_confidence(doc, place) == pytest.approx(0.6)
     assert entity_confidence(doc, doc[3:4]) is None  # outside the model's entities
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="宝鸡市档案局 ，。A9１\n𠀋𪚥é", max_size=30))
+def test_char_tokenizer_docs_made_of_string_ids_equal_docs_made_of_strings(text: str) -> None:
+    from spacy.attrs import IS_SPACE, LEMMA, NORM, ORTH, TAG
+    from spacy.tokens import Doc
+
+    nlp = spacy.blank("zh")
+    tokenizer = CharTokenizer(nlp.vocab, words=True)
+    doc = tokenizer(text)  # string ids read from the code point table (a new vocab: all new)
+    again = tokenizer(text)  # the same, every character now in the table
+    words = [t.text for t in doc]
+    plain = Doc(nlp.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
+    assert doc.text == again.text == plain.text == text
+    columns = [ORTH, NORM, IS_SPACE]
+    assert (doc.to_array(columns) == plain.to_array(columns)).all()
+    assert (doc.to_array([ORTH, LEMMA, TAG]) == again.to_array([ORTH, LEMMA, TAG])).all()
