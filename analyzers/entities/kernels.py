@@ -82,23 +82,23 @@ def embed_maxout(table, keys, bias, n_out, pieces, gain, shift, out, rows):  # t
 
 
 @_compiled(fastmath=_REORDER)
-def window_maxout(products, blocks, bias, n_out, pieces, gain, shift, hidden):  # type: ignore[no-untyped-def]
-    """``hidden[t] += norm(maxout(bias + sum(products[t + b - w, block b] for b)))``:
-    ``products`` is ``hidden`` times the window's weights side by side, one block of
-    ``pieces * n_out`` columns per window position (``w`` before, the token, ``w`` after);
-    positions outside the array count as zero."""
+def window_maxout(products, first, last, blocks, bias, n_out, pieces, gain, shift, out):  # type: ignore[no-untyped-def]
+    """``out[t - first] += norm(maxout(bias + sum(products[t + b - w, block b] for b)))`` for
+    the rows ``first <= t < last`` of ``products``: the rows of ``hidden`` times the window's
+    weights side by side, one block of ``pieces * n_out`` columns per window position
+    (``w`` before, the token, ``w`` after); rows outside ``products`` count as zero."""
     m = products.shape[0]
     width = pieces * n_out
     w = (blocks - 1) // 2
     acc = numpy.empty(width, dtype=numpy.float32)
-    for t in range(m):
+    for t in range(first, last):
         acc[:] = bias
         for b in range(blocks):
             r = t + b - w
             if 0 <= r < m:
                 for j in range(width):
                     acc[j] += products[r, b * width + j]
-        _maxout_norm(acc, n_out, pieces, gain, shift, hidden, t, True)
+        _maxout_norm(acc, n_out, pieces, gain, shift, out, t - first, True)
 
 
 def predecessors(allowed: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:

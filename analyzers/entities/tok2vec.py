@@ -213,8 +213,34 @@ class FastForward:
                 self.premixed, keys, mix.bias, mix.n_out, mix.pieces, mix.gain, mix.shift, hidden, rows
             )
         for layer in self.layers:
-            products = hidden @ layer.weights
-            window_maxout(
-                products, layer.blocks, layer.bias, layer.n_out, layer.pieces, layer.gain, layer.shift, hidden
-            )
+            hidden = _window_layer(layer, hidden)
         return numpy.split(hidden[rows], numpy.cumsum(lengths)[:-1])
+
+
+CHUNK_ROWS = 2048  # rows whose window products are made at once: they stay in the CPU's cache
+
+
+def _window_layer(layer: _Maxout, hidden: numpy.ndarray) -> numpy.ndarray:
+    """``hidden`` plus the layer's window output of each row (residual), ``CHUNK_ROWS``
+    rows at a time: each chunk's product with the window weights (and the ``w`` rows
+    around it) is read back while it is still in cache, not after a whole batch's."""
+    out = hidden.copy()
+    m = len(hidden)
+    w = (layer.blocks - 1) // 2
+    for a in range(0, m, CHUNK_ROWS):
+        b = min(m, a + CHUNK_ROWS)
+        lo, hi = max(0, a - w), min(m, b + w)
+        products = hidden[lo:hi] @ layer.weights
+        window_maxout(
+            products,
+            a - lo,
+            b - lo,
+            layer.blocks,
+            layer.bias,
+            layer.n_out,
+            layer.pieces,
+            layer.gain,
+            layer.shift,
+            out[a:b],
+        )
+    return out

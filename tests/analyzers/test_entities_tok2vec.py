@@ -86,6 +86,30 @@ def test_the_fast_pass_gives_spacys_vectors(shape: dict) -> None:
     assert max(float(numpy.abs(e).max()) for e in expected) > 0.5  # the vectors are not all zero
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 7])
+def test_windows_made_a_chunk_of_rows_at_a_time_read_across_chunks(monkeypatch, chunk: int) -> None:
+    from analyzers.entities import tok2vec
+
+    batch = docs()
+    with cpu_ops():
+        model = network(window=2, pieces=3)
+        model.initialize(X=batch)
+        rng = numpy.random.default_rng(11)
+        for node in model.walk():
+            for name in node.param_names:
+                if node.has_param(name):
+                    value = node.get_param(name)
+                    node.set_param(name, (value + rng.normal(0, 0.5, value.shape)).astype("f"))
+        expected = model.layers[0].predict(batch)
+        whole = model.predict(batch)  # every batch of the test is one chunk
+        monkeypatch.setattr(tok2vec, "CHUNK_ROWS", chunk)
+        got = model.predict(batch)
+    assert sum(len(d) for d in batch) > 5 * chunk
+    for g, w, e in zip(got, whole, expected, strict=True):
+        numpy.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-4)
+        numpy.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
 def test_training_runs_spacys_layers_and_the_pass_reads_the_current_weights() -> None:
     batch = docs()
     with cpu_ops():
