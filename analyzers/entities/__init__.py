@@ -173,21 +173,24 @@ def _entities(
     from spacy.tokens import Span
 
     from analyzers.entities.char_tokens import doc_text
-    from analyzers.entities.components import TITLE_SPANS_KEY, entity_facet_value, entity_mentions
+    from analyzers.entities.components import TITLE_SPANS_KEY, entity_facet_values, entity_mentions
     from analyzers.entities.dates import find_dates, resolve_relative
+    from analyzers.entities.tagger import MENTION_COLUMNS
 
-    mentions: list = [*entity_mentions(doc), *doc.spans.get(TITLE_SPANS_KEY, ())]
-    mentions.sort(key=lambda s: (s.start_char, -s.end_char))
+    array = doc.to_array([*MENTION_COLUMNS, TAG])  # one call: each costs as much as many values
+    ents = entity_mentions(doc, array)
     text = doc_text(doc)
-    tags = doc.to_array(TAG) if mentions else None
+    named = [m for m in ents if m.label_ in FACETS]
+    values = entity_facet_values(doc, named, common_words=common_words, doc_text=text, tags=array[:, -1])
+    facet_values = {(m.start, m.end): v for m, v in zip(named, values, strict=True)}
+    mentions: list = [*ents, *doc.spans.get(TITLE_SPANS_KEY, ())]
+    mentions.sort(key=lambda s: (s.start_char, -s.end_char))
     out = []
     for mention in mentions:
         a, b = _original_span(norm, original, offset + mention.start_char, offset + mention.end_char)
         label = mention.label_
         if label in FACETS:
-            value: str | None = entity_facet_value(
-                doc, mention, common_words=common_words, doc_text=text, tags=tags
-            )
+            value: str | None = facet_values[mention.start, mention.end]
         else:  # a rule's: its value is kept on the span
             span = mention
             if not isinstance(span, Span):

@@ -26,7 +26,7 @@ Every rule span carries its normalized value in ``span._.lantai_normalized``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy
 from spacy.scorer import Scorer
@@ -47,6 +47,7 @@ from analyzers.entities.tagger import (
     Mention,
     cut_inside_word,
     entity_confidence,
+    entity_confidences,
     entity_mentions,
     entity_spans,
 )
@@ -68,6 +69,8 @@ __all__ = [
     "CONFIDENCE_KEY",
     "cpu_ops",
     "entity_facet_value",
+    "entity_facet_values",
+    "entity_confidences",
 ]
 
 # --------------------------------------------------------------------------- backend
@@ -120,19 +123,39 @@ def entity_facet_value(
     *,
     common_words: frozenset[str],
     doc_text: str | None = None,
-    tags: numpy.ndarray | None = None,
 ) -> str | None:
-    """:func:`analyzers.entities.facet_value`, with the gazetteer's ``common_words`` given
-    (``tags``: the doc's ``TAG`` array, when the caller has it)."""
+    """:func:`analyzers.entities.facet_value`, with the gazetteer's ``common_words`` given."""
+    return entity_facet_values(doc, [span], min_confidence, common_words=common_words, doc_text=doc_text)[0]
+
+
+def entity_facet_values(
+    doc: Doc,
+    spans: Sequence[Span | Mention],
+    min_confidence: float | None = None,
+    *,
+    common_words: frozenset[str],
+    doc_text: str | None = None,
+    tags: numpy.ndarray | None = None,
+) -> list[str | None]:
+    """:func:`entity_facet_value` of each of ``spans``, PERSON, PLACE or ORG entities of
+    ``doc`` (``doc_text``, ``tags``: the doc's text and ``TAG`` array, when the caller has
+    them); the confidences are read in one pass."""
     whole = _text_of(doc) if doc_text is None else doc_text
-    text = whole[span.start_char : span.end_char]  # span.text makes an object per token
-    return remembered_facet_name(
-        text,
-        span.label_,
-        confidence=entity_confidence(doc, span),
-        cut_inside_word=cut_inside_word(doc, span, tags=tags),
-        word_tag=WordFeatures.dictionary_tag(text),
-        divisions=division_names(),
-        common_words=common_words,
-        min_confidence=min_confidence,
-    )
+    divisions = division_names()
+    dictionary_tag = WordFeatures.dictionary_tag
+    out: list[str | None] = []
+    for span, confidence in zip(spans, entity_confidences(doc, spans), strict=True):
+        text = whole[span.start_char : span.end_char]  # span.text makes an object per token
+        out.append(
+            remembered_facet_name(
+                text,
+                span.label_,
+                confidence=confidence,
+                cut_inside_word=cut_inside_word(doc, span, tags=tags),
+                word_tag=dictionary_tag(text),
+                divisions=divisions,
+                common_words=common_words,
+                min_confidence=min_confidence,
+            )
+        )
+    return out

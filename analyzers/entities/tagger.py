@@ -4,6 +4,7 @@ Viterbi into well-formed entities, with a confidence per entity."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -90,11 +91,25 @@ class Mention(NamedTuple):
 def entity_confidence(doc: Doc, span: Span | Mention) -> float | None:
     """The model's confidence in an entity: the smallest probability of its characters'
     tags; None for an entity the model did not find (a rule's)."""
+    return entity_confidences(doc, [span])[0]
+
+
+def entity_confidences(doc: Doc, spans: Sequence[Span | Mention]) -> list[float | None]:
+    """:func:`entity_confidence` of each of ``spans``, in one pass over the doc's array.
+
+    >>> import spacy
+    >>> doc = spacy.blank("zh")("毛泽东在北京")
+    >>> doc.user_data[CONFIDENCE_KEY] = numpy.array([0.9, 0.8, 0.99, float("nan"), 0.7, 0.6], "f")
+    >>> [round(c, 2) if c else c for c in entity_confidences(doc, [doc[0:3], doc[4:6], doc[2:4]])]
+    [0.8, 0.6, None]
+    """
     values = doc.user_data.get(CONFIDENCE_KEY)
-    if values is None or len(values) != len(doc):
-        return None
-    smallest = float(values[span.start : span.end].min())  # NaN when a character has none
-    return None if smallest != smallest else smallest
+    if values is None or len(values) != len(doc) or not spans:
+        return [None] * len(spans)
+    bounds = numpy.array([(s.start, s.end) for s in spans], dtype=numpy.intp).ravel()
+    # the minimum of values[start:end] for each span (one more value, so that an end may be len)
+    smallest = numpy.minimum.reduceat(numpy.append(values, numpy.float32(0)), bounds)[::2]
+    return [None if v != v else v for v in smallest.tolist()]  # NaN: a character has none
 
 
 def cut_inside_word(
@@ -239,12 +254,18 @@ def entity_spans(doc: Doc) -> list[Span]:
     return [Span(doc, m.start, m.end, label=m.label) for m in entity_mentions(doc)]
 
 
-def entity_mentions(doc: Doc) -> list[Mention]:
-    """The entities of ``doc.ents`` as :class:`Mention` values, without a ``Span`` each."""
+MENTION_COLUMNS = (ENT_IOB, ENT_TYPE, IDX, LENGTH)
+
+
+def entity_mentions(doc: Doc, array: numpy.ndarray | None = None) -> list[Mention]:
+    """The entities of ``doc.ents`` as :class:`Mention` values, without a ``Span`` each
+    (``array``: ``doc.to_array`` of :data:`MENTION_COLUMNS` and maybe more, when the
+    caller has it)."""
     n = len(doc)
     if not n:
         return []
-    array = doc.to_array([ENT_IOB, ENT_TYPE, IDX, LENGTH])
+    if array is None:
+        array = doc.to_array(list(MENTION_COLUMNS))
     iob = array[:, 0]
     starts = numpy.flatnonzero(iob == 3)  # B
     if not len(starts):
