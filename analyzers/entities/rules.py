@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy
 from spacy.attrs import ENT_IOB
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from analyzers.entities.char_tokens import bigram_codes, code_points, doc_text
@@ -228,7 +229,7 @@ class Divisions:
         """``entity``, a PLACE when it is exactly a division's name: 宝鸡市 alone is the
         city, never an organisation or a person."""
         if entity.label_ in _NOT_DIVISIONS and text[entity.start_char : entity.end_char] in self.names:
-            return entity._replace(label_="PLACE")
+            return entity._replace(label=get_string_id("PLACE"), label_="PLACE")
         return entity
 
     @staticmethod

@@ -55,6 +55,14 @@ def test_added_words_are_used_at_once(tokenizers) -> None:
     assert after == plain.lcut(text, HMM=False)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="中国人民大会堂档案局馆宝鸡市县兰台学社江泽民abc1949年 -", min_size=2, max_size=8))
+def test_a_word_added_without_a_frequency_gets_the_one_jieba_suggests(tokenizers, word: str) -> None:
+    fast, plain = tokenizers
+    plain.total = fast.total  # the same dictionary object
+    assert fast.suggested_freq(word) == plain.suggest_freq(word, False)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.text(
