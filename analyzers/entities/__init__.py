@@ -110,7 +110,7 @@ def _original_span(norm: NormalizedText, original: str, start: int, end: int) ->
 
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
-MAX_PIECE = 500
+MAX_PIECE = 1000
 
 
 def _pieces(text: str, max_length: int = MAX_PIECE) -> Iterator[tuple[int, int]]:
@@ -208,7 +208,7 @@ def entities_of_normalized(
 ) -> list[list[dict]]:
     """Entities of texts already normalized: ``pairs`` of ``(text, normalize(text))``.
 
-    Texts are cut into pieces of whole sentences (at most 500 characters) that go
+    Texts are cut into pieces of whole sentences (at most 1,000 characters) that go
     through ``nlp.pipe`` together; the model is not loaded when all texts are blank.
     """
     results: list[list[dict]] = [[] for _ in pairs]
