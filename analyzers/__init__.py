@@ -9,13 +9,13 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator
 
 from analyzers.entities import entity_names, extract_entities
 from analyzers.highlight import highlight, highlight_full
 from analyzers.normalize import NormalizedText, normalize, page_quality, reading_text
 from analyzers.pinyin import is_pinyin_query, pinyin_key, pinyin_tokens
+from analyzers.preload import warm_up
 from analyzers.query import *  # noqa: F403 - the query language, as listed in its __all__
 from analyzers.query import __all__ as _query_names
 from analyzers.segment import add_words, index_tokens, query_tokens
@@ -75,36 +75,6 @@ def analyze_many(texts: Iterable[str], *, batch_size: int = 64) -> list[dict]:
     ['档案馆', '', '1949年']
     """
     return list(analyze_batch(texts, batch_size=batch_size))
-
-
-WARM_UP_TEXT = "预热：毛泽东1949年在北京。"
-_frozen = False
-
-
-def warm_up(*, entities: bool = True) -> None:
-    """Load what the analysis uses (预热) and set it aside for the cycle collector.
-
-    One text is analysed (with ``entities``: the model and its compiled kernels too, else
-    the segmenter only), then, the first time in a process, everything alive is moved to
-    the collector's permanent generation (:func:`gc.freeze`): the model, jieba's
-    dictionary and the modules are never garbage, and a full collection no longer walks
-    them (it took 5-7 % of an analysis on new records). Forked workers inherit this, and
-    their pages of it stay shared. Call it before forking workers or before analysing
-    in a worker; later calls only analyse the text.
-
-    >>> warm_up(entities=False)
-    >>> import gc; gc.get_freeze_count() > 0
-    True
-    """
-    global _frozen
-    if entities:
-        list(analyze_batch([WARM_UP_TEXT]))
-    else:
-        index_tokens(normalize(WARM_UP_TEXT).text)
-    if not _frozen:
-        gc.collect()  # what is garbage now is not frozen with the rest
-        gc.freeze()
-        _frozen = True
 
 
 def _analyze_chunk(chunk: list[tuple[str, NormalizedText]], batch_size: int) -> Iterator[dict]:

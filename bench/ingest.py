@@ -66,7 +66,7 @@ _ENTITIES = False
 
 
 def _init(entities: bool) -> None:
-    from analyzers import warm_up
+    from analyzers.preload import warm_up
 
     global _ENTITIES
     _ENTITIES = entities

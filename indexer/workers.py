@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from analyzers import warm_up
+from analyzers.preload import warm_up
 from catalog.records import Record
 from indexer.documents import index_doc
 from indexer.page_types import FileOptions
@@ -52,12 +52,16 @@ class Analysis:
         self.pool: ProcessPoolExecutor | None = None
         self.waiting: list[UnitTask] = []
         self.inflight: deque[tuple[Future, list[UnitTask]]] = deque()
+        self.submitted = 0
 
     def submit(self, task: UnitTask) -> None:
         """Queue one unit; full tasks go to the workers at once."""
         self.waiting.append(task)
+        self.submitted += 1
         if self.pool is None and self.workers > 1 and len(self.waiting) >= INLINE_UNITS:
             self._start_pool()
+        elif self.workers == 1 and self.submitted == INLINE_UNITS:  # a run worth preparing for
+            warm_up(entities=self.entities)
         if (self.pool is not None or self.workers == 1) and _cost(self.waiting) >= self.task_cost:
             self._dispatch()  # one worker: analysed here, a task at a time (memory stays bounded)
 

@@ -286,3 +286,23 @@ def test_the_workers_are_forked_after_the_analysis_is_loaded_and_frozen(monkeypa
     for entities in (True, False):
         Analysis(lambda results: None, Tally(IngestReport()), workers=2, entities=entities)._start_pool()
     assert steps == ["warm_up True", "fork", "warm_up False", "fork"]
+
+
+def test_one_worker_prepares_the_analysis_once_a_run_is_long_enough(monkeypatch):
+    import indexer.workers
+    from indexer.report import IngestReport, Tally
+    from indexer.workers import INLINE_UNITS, Analysis
+
+    steps: list[str] = []
+    monkeypatch.setattr(indexer.workers, "warm_up", lambda *, entities: steps.append(f"warm_up {entities}"))
+    monkeypatch.setattr(indexer.workers, "analyze_task", lambda tasks, options: [])
+    short = Analysis(lambda results: None, Tally(IngestReport()), workers=1, entities=True)
+    for n in range(INLINE_UNITS - 1):  # a few records (a staff upload): nothing to prepare
+        short.submit(_task(f"E-{n}", "题名", ""))
+    short.drain()
+    assert steps == []
+    long = Analysis(lambda results: None, Tally(IngestReport()), workers=1, entities=True)
+    for n in range(3 * INLINE_UNITS):
+        long.submit(_task(f"E-{n}", "题名", ""))
+    long.drain()
+    assert steps == ["warm_up True"]
