@@ -249,10 +249,14 @@ def model_description() -> str:
         digest.update(path.read_bytes())
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     size = sum(p.stat().st_size for p in files)
+    card = folder / "README.md"  # the model card says when it was trained (a checkout dates the files)
+    written = (
+        re.search(r"on (\d{4}-\d\d-\d\d \d\d:\d\d UTC)", card.read_text("utf-8")) if card.is_file() else None
+    )
+    trained = written.group(1) if written else "at an unknown date"
     return (
         f"`analyzers/entities/model/` ({meta.get('name')} {meta.get('version')}, "
-        f"{size / 1e6:.1f} MB, files sha256 {digest.hexdigest()[:12]}, trained "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(max(p.stat().st_mtime for p in files)))})"
+        f"{size / 1e6:.1f} MB, files sha256 {digest.hexdigest()[:12]}, trained {trained})"
     )
 
 
