@@ -72,20 +72,24 @@ class WordFeatures:
         return out
 
     @staticmethod
-    def _word_features(word: str, tags: dict[str, str]) -> list[str]:
+    def _word_tag(word: str, tags: dict[str, str]) -> str:
+        """The word's dictionary tag, ``x`` when it has none, ``w`` for punctuation and spaces."""
         if not word.isalnum() and (not word.strip() or not any(c.isalnum() for c in word)):
+            return "w"
+        return tags.get(word, "x")
+
+    @staticmethod
+    def _word_features(word: str, tags: dict[str, str]) -> list[str]:
+        tag = WordFeatures._word_tag(word, tags)
+        if tag == "w":
             return ["w"] * len(word)
-        tag = tags.get(word, "x")
         if len(word) == 1:
             return ["S-" + tag]
         return ["B-" + tag, *(["M-" + tag] * (len(word) - 2)), "E-" + tag]
 
     def _word_ids(self, word: str, tags: dict[str, str], strings: StringStore) -> list[int]:
         """:meth:`_word_features` of a word as string ids (those of a tag made once)."""
-        if not word.isalnum() and (not word.strip() or not any(c.isalnum() for c in word)):
-            tag = "w"
-        else:
-            tag = tags.get(word, "x")
+        tag = self._word_tag(word, tags)
         single, begin, middle, end = self._tag_ids.get(tag) or self._add_tag(tag, strings)
         if len(word) == 1:
             return [single]
